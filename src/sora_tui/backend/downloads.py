@@ -1,0 +1,127 @@
+"""Streaming downloads straight to disk: resumable (.part + Range), size-checked, atomic, sha256 recorded."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from .errors import BackendError, map_error
+
+if TYPE_CHECKING:
+    from .videos import DownloadResult, ProgressFn, VideosBackend
+
+CHUNK = 1 << 20
+
+
+def part_path(dest: Path) -> Path:
+    return dest.with_name(dest.name + ".part")
+
+
+def _hash_existing(path: Path) -> tuple[hashlib._Hash, int]:
+    digest = hashlib.sha256()
+    size = 0
+    with open(path, "rb") as fh:
+        while block := fh.read(CHUNK):
+            digest.update(block)
+            size += len(block)
+    return digest, size
+
+
+def _open_part(path: Path, append: bool) -> int:
+    # O_NOFOLLOW: a symlink planted at the .part name must not redirect our write elsewhere.
+    flags = os.O_WRONLY | os.O_CREAT | os.O_NOFOLLOW | (os.O_APPEND if append else os.O_TRUNC)
+    return os.open(path, flags, 0o644)
+
+
+def fsync_dir(directory: Path) -> None:
+    try:
+        fd = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def _total_from_headers(status: int, headers: object, offset: int) -> int | None:
+    get = getattr(headers, "get")
+    content_range = get("content-range")
+    if status == 206 and content_range and "/" in content_range:
+        total = content_range.rsplit("/", 1)[1].strip()
+        if total.isdigit():
+            return int(total)
+    length = get("content-length")
+    if length and length.isdigit():
+        return int(length) + (offset if status == 206 else 0)
+    return None
+
+
+async def stream_to_file(
+    backend: VideosBackend,
+    video_id: str,
+    dest: Path,
+    variant: str = "video",
+    progress: ProgressFn | None = None,
+) -> DownloadResult:
+    from .videos import DownloadResult
+
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    part = part_path(dest)
+    offset = 0
+    digest = hashlib.sha256()
+    if part.exists() and not part.is_symlink():
+        digest, offset = _hash_existing(part)
+    headers = {"Range": f"bytes={offset}-"} if offset else {}
+    received = offset
+    resumed = False
+    content_type: str | None = None
+    try:
+        async with backend._stream_content(video_id, variant, headers) as response:
+            status = response.status_code
+            content_type = response.headers.get("content-type")
+            if status == 206 and offset:
+                content_range = response.headers.get("content-range", "")
+                if not content_range.startswith(f"bytes {offset}-"):
+                    raise BackendError("protocol", f"The server resumed at the wrong place ({content_range!r})")
+                resumed = True
+            elif offset:
+                # 200 to a Range request: the server ignored it; start over rather than append a second copy.
+                digest, offset, received = hashlib.sha256(), 0, 0
+            total = _total_from_headers(status, response.headers, offset)
+            fd = _open_part(part, append=resumed)
+            try:
+                async for chunk in response.iter_bytes(CHUNK):
+                    _write_all(fd, chunk)
+                    digest.update(chunk)
+                    received += len(chunk)
+                    if progress is not None:
+                        progress(received, total)
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+    except BackendError:
+        raise
+    except Exception as exc:
+        raise map_error(exc, backend.base_url) from exc
+    if total is not None and received != total:
+        raise BackendError(
+            "truncated", f"Download of {video_id} ({variant}) stopped at {received:,} of {total:,} bytes"
+        )
+    if received == 0:
+        part.unlink(missing_ok=True)
+        raise BackendError("protocol", f"The server sent an empty {variant} for {video_id}")
+    os.replace(part, dest)
+    fsync_dir(dest.parent)
+    return DownloadResult(dest, received, digest.hexdigest(), content_type, resumed)
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        written = os.write(fd, view)
+        view = view[written:]

@@ -1,0 +1,262 @@
+"""VideosBackend: the one async wrapper over openai.AsyncOpenAI for every /v1/videos operation."""
+
+from __future__ import annotations
+
+import base64
+import mimetypes
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Awaitable, Callable
+
+from ..core.params import GenerationParams
+from ..core.status import JobStatus, from_server
+from ..core.text import one_line
+from .errors import BackendError, map_error
+
+# The SDK marks every videos method deprecated (OpenAI's Sora API shutdown notice). The protocol lives on
+# in other servers, so we say it once in the docs instead of letting a warning paint over the TUI.
+DEPRECATION_MESSAGE = "The Sora API is scheduled to permanently shut down"
+
+
+def silence_sdk_deprecation() -> None:
+    warnings.filterwarnings("ignore", message=DEPRECATION_MESSAGE, category=DeprecationWarning)
+
+
+silence_sdk_deprecation()
+
+DEFAULT_POLL_MS = 1000
+
+
+@dataclass
+class VideoInfo:
+    """A server's video object, normalised (unknown statuses, missing fields, other servers' words)."""
+
+    id: str
+    status: JobStatus
+    raw_status: str
+    progress: int
+    model: str | None = None
+    size: str | None = None
+    seconds: str | None = None
+    prompt: str | None = None
+    created_at: float | None = None
+    completed_at: float | None = None
+    expires_at: float | None = None
+    remixed_from: str | None = None
+    error_code: str | None = None
+    error_message: str | None = None
+    raw: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def from_obj(cls, obj: Any) -> VideoInfo:
+        data = obj if isinstance(obj, dict) else _to_dict(obj)
+        raw_status = str(data.get("status") or "")
+        error = data.get("error") or None
+        progress = data.get("progress")
+        try:
+            progress_i = max(0, min(100, int(float(progress)))) if progress is not None else 0
+        except (TypeError, ValueError):
+            progress_i = 0
+        status = from_server(raw_status)
+        if status == JobStatus.COMPLETED:
+            progress_i = 100
+        return cls(
+            id=str(data.get("id") or ""),
+            status=status,
+            raw_status=raw_status,
+            progress=progress_i,
+            model=_opt_str(data.get("model")),
+            size=_opt_str(data.get("size")),
+            seconds=_opt_str(data.get("seconds")),
+            prompt=data.get("prompt") if isinstance(data.get("prompt"), str) else None,
+            created_at=_opt_float(data.get("created_at")),
+            completed_at=_opt_float(data.get("completed_at")),
+            expires_at=_opt_float(data.get("expires_at")),
+            remixed_from=_opt_str(data.get("remixed_from_video_id")),
+            error_code=one_line(error.get("code"), 80) if isinstance(error, dict) and error.get("code") else None,
+            error_message=one_line(error.get("message"), 600) if isinstance(error, dict) else None,
+            raw=data,
+        )
+
+
+@dataclass
+class VideoPage:
+    videos: list[VideoInfo]
+    has_more: bool
+    last_id: str | None
+    poll_after_ms: int
+
+
+@dataclass
+class DownloadResult:
+    path: Path
+    bytes: int
+    sha256: str
+    content_type: str | None
+    resumed: bool = False
+
+
+ProgressFn = Callable[[int, int | None], Any]  # (bytes_so_far, total or None)
+
+
+def _to_dict(obj: Any) -> dict[str, Any]:
+    for attr in ("to_dict", "model_dump"):
+        fn = getattr(obj, attr, None)
+        if fn is not None:
+            try:
+                return dict(fn())
+            except TypeError:
+                continue
+    return dict(getattr(obj, "__dict__", {}))
+
+
+def _opt_str(v: Any) -> str | None:
+    return None if v is None else str(v)
+
+
+def _opt_float(v: Any) -> float | None:
+    try:
+        return None if v is None else float(v)
+    except (TypeError, ValueError):
+        return None
+
+
+def _poll_after(headers: Any) -> int:
+    try:
+        value = headers.get("openai-poll-after-ms")
+        return max(50, int(value)) if value else DEFAULT_POLL_MS
+    except (TypeError, ValueError, AttributeError):
+        return DEFAULT_POLL_MS
+
+
+def image_reference(image: str) -> Any:
+    """Turn the user's reference (local path, http(s) URL or data URL) into the SDK's input_reference."""
+    if image.startswith(("http://", "https://", "data:")):
+        return {"image_url": image}
+    path = Path(image).expanduser()
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise BackendError("bad_request", f"Reference image {path} does not exist") from None
+    except OSError as exc:
+        raise BackendError("bad_request", f"Reference image {path} cannot be read: {exc.strerror}") from None
+    mime = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+    return (path.name, data, mime)
+
+
+def data_url(path: Path) -> str:
+    mime = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+    return f"data:{mime};base64,{base64.b64encode(path.read_bytes()).decode()}"
+
+
+class VideosBackend:
+    """Talks to one /v1/videos server. The only place in the app that does HTTP."""
+
+    def __init__(
+        self,
+        base_url: str,
+        api_key: str,
+        *,
+        timeout: float = 60.0,
+        max_retries: int = 2,
+    ) -> None:
+        import httpx2  # deferred: the SDK costs ~0.7 s to import, the TUI should paint first
+        import openai
+
+        self.base_url = base_url.rstrip("/")
+        self._timeout = httpx2.Timeout(timeout, connect=5.0)
+        self._client = openai.AsyncOpenAI(
+            base_url=self.base_url,
+            api_key=api_key or "missing-key",
+            timeout=self._timeout,
+            max_retries=max_retries,
+        )
+        # Create must never be retried blindly: the SDK sends no idempotency key, a retried POST can start a
+        # second billed job. The service reconciles with the server's list instead.
+        self._no_retry = self._client.with_options(max_retries=0)
+
+    async def aclose(self) -> None:
+        await self._client.close()
+
+    async def _call(self, coro: Awaitable[Any]) -> Any:
+        try:
+            return await coro
+        except BackendError:
+            raise
+        except Exception as exc:  # every SDK/httpx2 failure becomes one user-facing error
+            raise map_error(exc, self.base_url) from exc
+
+    # --- operations -------------------------------------------------------------------------------
+    async def create(self, params: GenerationParams, character_ids: list[str] | None = None) -> VideoInfo:
+        kwargs: dict[str, Any] = {
+            "prompt": params.prompt,
+            "model": params.model,
+            "size": params.size,
+            "seconds": params.seconds,
+        }
+        if params.image:
+            kwargs["input_reference"] = image_reference(params.image)
+        if character_ids:
+            kwargs["extra_body"] = {"character_ids": character_ids}
+        video = await self._call(self._no_retry.videos.create(**kwargs))
+        return VideoInfo.from_obj(video)
+
+    async def retrieve(self, video_id: str) -> tuple[VideoInfo, int]:
+        """The video and the server's suggested poll interval (ms)."""
+        raw = await self._call(self._client.videos.with_raw_response.retrieve(video_id))
+        return VideoInfo.from_obj(raw.parse()), _poll_after(raw.headers)
+
+    async def list_page(self, after: str | None = None, limit: int = 100, order: str = "desc") -> VideoPage:
+        kwargs: dict[str, Any] = {"limit": limit, "order": order}
+        if after:
+            kwargs["after"] = after
+        raw = await self._call(self._client.videos.with_raw_response.list(**kwargs))
+        page = raw.parse()
+        videos = [VideoInfo.from_obj(v) for v in (page.data or [])]
+        return VideoPage(videos, bool(page.has_more), page.last_id, _poll_after(raw.headers))
+
+    async def delete(self, video_id: str) -> bool:
+        result = await self._call(self._client.videos.delete(video_id))
+        return bool(getattr(result, "deleted", True))
+
+    async def remix(self, video_id: str, prompt: str) -> VideoInfo:
+        return VideoInfo.from_obj(await self._call(self._no_retry.videos.remix(video_id, prompt=prompt)))
+
+    async def edit(self, video_id: str, prompt: str) -> VideoInfo:
+        return VideoInfo.from_obj(await self._call(self._no_retry.videos.edit(video={"id": video_id}, prompt=prompt)))
+
+    async def extend(self, video_id: str, prompt: str, seconds: str) -> VideoInfo:
+        return VideoInfo.from_obj(
+            await self._call(self._no_retry.videos.extend(video={"id": video_id}, prompt=prompt, seconds=seconds))
+        )
+
+    async def create_character(self, name: str, video_path: Path) -> dict[str, Any]:
+        try:
+            data = video_path.read_bytes()
+        except OSError as exc:
+            raise BackendError("bad_request", f"Cannot read {video_path}: {exc.strerror}") from None
+        result = await self._call(
+            self._no_retry.videos.create_character(name=name, video=(video_path.name, data, "video/mp4"))
+        )
+        return _to_dict(result)
+
+    async def get_character(self, character_id: str) -> dict[str, Any]:
+        return _to_dict(await self._call(self._client.videos.get_character(character_id)))
+
+    async def download(
+        self,
+        video_id: str,
+        dest: Path,
+        variant: str = "video",
+        progress: ProgressFn | None = None,
+    ) -> DownloadResult:
+        """Stream one asset to `dest` (see downloads.stream_to_file): never the whole body in memory."""
+        from .downloads import stream_to_file
+
+        return await stream_to_file(self, video_id, dest, variant, progress)
+
+    def _stream_content(self, video_id: str, variant: str, headers: dict[str, str]) -> Any:
+        return self._client.videos.with_streaming_response.download_content(
+            video_id, variant=variant, extra_headers=headers  # type: ignore[arg-type]
+        )

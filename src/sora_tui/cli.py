@@ -1,0 +1,384 @@
+"""The `sora-tui` command: the TUI by default, and headless commands per the CLI contract in DESIGN.md."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any, Sequence
+
+from . import __version__
+
+# Exit codes (the contract): 0 ok, 1 a job failed, 2 bad usage or bad input, 3 server unreachable or auth failure.
+EXIT_OK, EXIT_JOB_FAILED, EXIT_USAGE, EXIT_SERVER = 0, 1, 2, 3
+
+
+class CliError(Exception):
+    def __init__(self, message: str, code: int = EXIT_USAGE) -> None:
+        super().__init__(message)
+        self.message = message
+        self.code = code
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="sora-tui",
+        description="Terminal workbench for /v1/videos (Sora 2 protocol) servers. With no command, opens the TUI.",
+        epilog="Exit codes: 0 ok, 1 a job failed, 2 bad usage or input, 3 server unreachable or auth failure.",
+    )
+    p.add_argument("--version", action="version", version=f"sora-tui {__version__}")
+    p.add_argument("--profile", metavar="NAME", help="profile from the config file (default: local engine)")
+    p.add_argument("--base-url", metavar="URL", help="talk to this /v1 server (key from OPENAI_API_KEY)")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+
+    e = sub.add_parser("engine", help="run the built-in local /v1/videos engine in the foreground")
+    e.add_argument("--host", default="127.0.0.1")
+    e.add_argument("--port", type=int, default=8089)
+    e.add_argument("--speed", choices=["instant", "fast", "realistic"], default="fast")
+    e.add_argument("--faults", default="", metavar="SPEC", help="e.g. 429:0.2,500:0.1,reset:0.05,slow:0.1,truncate:0.05")
+    e.add_argument("--seed", type=int, default=0)
+    e.add_argument("--state-dir", type=Path, default=None, help="where the engine keeps videos (default: in the data dir)")
+
+    g = sub.add_parser("generate", help="create a video (or N variations)")
+    g.add_argument("prompt")
+    g.add_argument("--model")
+    g.add_argument("--size", metavar="WxH")
+    g.add_argument("--seconds")
+    g.add_argument("--image", metavar="PATH", help="reference image (first frame): path, URL or data URL")
+    g.add_argument("--variations", type=int, default=1, metavar="N")
+    g.add_argument("--wait", action="store_true", help="wait until the jobs finish")
+    g.add_argument("--download", action="store_true", help="download when finished (implies --wait)")
+    g.add_argument("--assets", default="video", metavar="LIST",
+                   help="with --download: comma list of video,thumbnail,spritesheet (default video)")
+    g.add_argument("--out", type=Path, metavar="DIR")
+    g.add_argument("--json", action="store_true")
+
+    j = sub.add_parser("jobs", help="list the history")
+    j.add_argument("--status")
+    j.add_argument("--search", metavar="TEXT", help="only prompts/tags/notes containing TEXT")
+    j.add_argument("--limit", type=int, default=None)
+    j.add_argument("--json", action="store_true")
+
+    s = sub.add_parser("show", help="one job in detail")
+    s.add_argument("id")
+    s.add_argument("--json", action="store_true")
+
+    d = sub.add_parser("download", help="download a finished job's video, thumbnail or spritesheet")
+    d.add_argument("id")
+    d.add_argument("--variant", choices=["video", "thumbnail", "spritesheet"], default="video")
+    d.add_argument("--out", type=Path, metavar="DIR")
+    d.add_argument("--json", action="store_true")
+
+    for name, helptext in (("remix", "remix a completed video with a new prompt"),
+                           ("edit", "edit a completed video with a new prompt"),
+                           ("extend", "extend a completed video (stitched)")):
+        r = sub.add_parser(name, help=helptext)
+        r.add_argument("id")
+        r.add_argument("prompt")
+        if name == "extend":
+            r.add_argument("--seconds", default="4", help="seconds to add: 4, 8, 12, 16 or 20")
+        r.add_argument("--wait", action="store_true")
+        r.add_argument("--download", action="store_true")
+        r.add_argument("--json", action="store_true")
+
+    rt = sub.add_parser("retry", help="run a job again with the same parameters")
+    rt.add_argument("id")
+    rt.add_argument("--wait", action="store_true")
+    rt.add_argument("--download", action="store_true")
+    rt.add_argument("--json", action="store_true")
+
+    dl = sub.add_parser("delete", help="delete a video on the server (the history keeps the record)")
+    dl.add_argument("id")
+    dl.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    dl.add_argument("--json", action="store_true")
+
+    rs = sub.add_parser("resume", help="reconcile and finish jobs left running by an earlier session")
+    rs.add_argument("--json", action="store_true")
+
+    x = sub.add_parser("export", help="export the history")
+    x.add_argument("--format", choices=["jsonl", "csv"], default="jsonl")
+    x.add_argument("--out", type=Path, metavar="FILE")
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    from .crash import crash_guard
+
+    with crash_guard() as guard:
+        code = _dispatch(args)
+    return guard.exit_code if guard.crashed else code
+
+
+def _dispatch(args: argparse.Namespace) -> int:
+    from .backend.errors import BackendError
+    from .config import ConfigError
+    from .core.files import TemplateError
+    from .core.params import InvalidParams
+    from .service.jobs import ServiceError
+    from .session import SessionError
+
+    try:
+        if args.command is None:
+            from .tui.app import run_tui
+
+            return run_tui(profile=args.profile, base_url=args.base_url)
+        if args.command == "engine":
+            return _engine(args)
+        return asyncio.run(_run(args))
+    except KeyboardInterrupt:
+        _err("interrupted; jobs keep running on the server — `sora-tui resume` picks them up.")
+        return 130
+    except (InvalidParams, ServiceError, TemplateError) as exc:
+        _err(getattr(exc, "message", str(exc)))
+        return EXIT_USAGE
+    except ConfigError as exc:
+        _err(str(exc))
+        return EXIT_USAGE
+    except LookupError as exc:  # JobNotFound / AmbiguousJob from the store
+        _err(str(exc.args[0]) if exc.args else str(exc))
+        return EXIT_USAGE
+    except SessionError as exc:
+        _err(exc.message)
+        return exc.exit_code
+    except CliError as exc:
+        _err(exc.message)
+        return exc.code
+    except BackendError as exc:
+        _err(exc.user_message())
+        return EXIT_SERVER if exc.kind in ("auth", "unreachable", "timeout") else (EXIT_USAGE if exc.kind == "bad_request" else EXIT_JOB_FAILED)
+
+
+def _err(message: str) -> None:
+    from .core.text import strip_control
+
+    print(f"sora-tui: {strip_control(message)}", file=sys.stderr)
+
+
+def _engine(args: argparse.Namespace) -> int:
+    from .config import Paths
+    from .engine import EngineConfig, serve
+
+    state_dir = args.state_dir
+    if state_dir is None:
+        paths = Paths.from_env()
+        paths.ensure()
+        state_dir = paths.engine_dir / "foreground"
+    print(f"sora-tui local engine (procedural renders, not AI) on http://{args.host}:{args.port}/v1 — any bearer key works",
+          file=sys.stderr)
+    serve(EngineConfig(host=args.host, port=args.port, speed=args.speed, faults=args.faults, seed=args.seed, state_dir=state_dir))
+    return EXIT_OK
+
+
+async def _run(args: argparse.Namespace) -> int:
+    from .session import open_session
+
+    if args.command == "export":
+        return _export(args)
+    if args.command in ("jobs", "show"):
+        return _history(args)
+    session = await open_session(args.profile, args.base_url)
+    try:
+        handler = {
+            "generate": _generate, "download": _download, "remix": _derived, "edit": _derived, "extend": _derived,
+            "retry": _retry, "delete": _delete, "resume": _resume,
+        }[args.command]
+        return await handler(session, args)
+    finally:
+        await session.aclose()
+
+
+# --- output ----------------------------------------------------------------------------------------
+def job_json(job: Any) -> dict[str, Any]:
+    doc = job.to_doc()
+    doc["id"] = job.video_id
+    return doc
+
+
+def _print_json(obj: Any) -> None:
+    sys.stdout.write(json.dumps(obj, ensure_ascii=False) + "\n")
+
+
+def _print_jobs(jobs: list[Any], as_json: bool) -> None:
+    from .cli_format import job_line
+
+    if as_json:
+        if len(jobs) == 1:
+            _print_json(job_json(jobs[0]))
+        else:
+            for job in jobs:
+                _print_json(job_json(job))
+        return
+    for job in jobs:
+        print(job_line(job))
+
+
+def _exit_for(jobs: list[Any]) -> int:
+    from .core.status import JobStatus
+
+    bad = {JobStatus.FAILED, JobStatus.CANCELED, JobStatus.EXPIRED, JobStatus.UNCERTAIN}
+    return EXIT_JOB_FAILED if any(j.status in bad for j in jobs) else EXIT_OK
+
+
+def _assets(text: str) -> list[str]:
+    items = [a.strip() for a in text.split(",") if a.strip()]
+    bad = [a for a in items if a not in ("video", "thumbnail", "spritesheet")]
+    if bad or not items:
+        raise CliError(f"--assets takes video, thumbnail and/or spritesheet, not {','.join(bad) or 'nothing'}.")
+    return items
+
+
+async def _follow(session: Any, jobs: list[Any], as_json: bool) -> list[Any]:
+    """Wait for jobs, showing progress on a terminal's stderr (never on stdout, which may be JSON)."""
+    from .cli_format import ProgressPrinter
+
+    printer = ProgressPrinter(sys.stderr, enabled=sys.stderr.isatty() and not os.environ.get("SORA_TUI_NO_PROGRESS"))
+    unsubscribe = session.service.subscribe(printer.on_event)
+    try:
+        printer.start(jobs)
+        return await session.service.wait(jobs, max_failures=8)
+    finally:
+        unsubscribe()
+        printer.finish()
+
+
+async def _generate(session: Any, args: argparse.Namespace) -> int:
+    from .core.params import GenerationParams
+
+    profile = session.profile
+    params = GenerationParams(
+        prompt=args.prompt,
+        model=args.model or profile.default_model,
+        size=args.size or "720x1280",
+        seconds=args.seconds or "4",
+        image=args.image,
+    )
+    auto = _assets(args.assets) if args.download else []
+    jobs = await session.service.generate(params, variations=args.variations, auto_download=auto, download_dir=args.out)
+    if args.wait or args.download:
+        jobs = await _follow(session, jobs, args.json)
+    _print_jobs(jobs, args.json)
+    return _exit_for(jobs)
+
+
+async def _derived(session: Any, args: argparse.Namespace) -> int:
+    job = session.store.resolve(args.id)
+    auto = ["video"] if args.download else []
+    service = session.service
+    if args.command == "remix":
+        new = await service.remix(job, args.prompt, auto_download=auto)
+    elif args.command == "edit":
+        new = await service.edit(job, args.prompt, auto_download=auto)
+    else:
+        new = await service.extend(job, args.prompt, args.seconds, auto_download=auto)
+    jobs = [new]
+    if args.wait or args.download:
+        jobs = await _follow(session, jobs, args.json)
+    _print_jobs(jobs, args.json)
+    return _exit_for(jobs)
+
+
+async def _retry(session: Any, args: argparse.Namespace) -> int:
+    job = session.store.resolve(args.id)
+    new = await session.service.retry(job, auto_download=["video"] if args.download else [])
+    jobs = [new]
+    if args.wait or args.download:
+        jobs = await _follow(session, jobs, args.json)
+    _print_jobs(jobs, args.json)
+    return _exit_for(jobs)
+
+
+async def _download(session: Any, args: argparse.Namespace) -> int:
+    job = session.store.resolve(args.id)
+    record = await session.service.download(job, args.variant, args.out)
+    if args.json:
+        _print_json({"id": job.video_id, "local_id": job.local_id, "variant": record.variant, "path": record.path,
+                     "bytes": record.bytes, "sha256": record.sha256})
+    else:
+        print(record.path)
+    return EXIT_OK
+
+
+async def _delete(session: Any, args: argparse.Namespace) -> int:
+    job = session.store.resolve(args.id)
+    if not args.yes:
+        if not sys.stdin.isatty():
+            raise CliError("delete needs --yes when not run from a terminal (it cannot be undone).")
+        answer = input(f"Delete {job.video_id} on the server? This cannot be undone. [y/N] ")
+        if answer.strip().lower() not in ("y", "yes"):
+            _err("not deleted.")
+            return EXIT_OK
+    updated = await session.service.delete_remote(job)
+    if args.json:
+        _print_json({"id": updated.video_id, "deleted": True})
+    else:
+        print(f"deleted {updated.video_id} on the server (still in your history)")
+    return EXIT_OK
+
+
+async def _resume(session: Any, args: argparse.Namespace) -> int:
+    jobs = await session.service.resume(max_failures=8)
+    _print_jobs(jobs, args.json) if jobs else (None if args.json else print("nothing to resume"))
+    return _exit_for(jobs)
+
+
+def _history(args: argparse.Namespace) -> int:
+    from .config import Paths
+    from .session import open_store
+
+    store = open_store(Paths.from_env())
+    try:
+        if store.recovery_note:
+            _err(store.recovery_note)
+        if args.command == "show":
+            job = store.resolve(args.id)
+            if args.json:
+                _print_json(job_json(job))
+            else:
+                from .cli_format import job_detail
+
+                print(job_detail(job))
+            return EXIT_OK
+        jobs = store.query(status=args.status, text=args.search, limit=args.limit)
+        if args.json:
+            for job in jobs:
+                _print_json(job_json(job))
+        else:
+            from .cli_format import job_line
+
+            for job in jobs:
+                print(job_line(job))
+            if not jobs:
+                _err("no jobs in the history yet — try: sora-tui generate \"a red kite over a windy beach\" --wait")
+        return EXIT_OK
+    finally:
+        store.close()
+
+
+def _export(args: argparse.Namespace) -> int:
+    from .config import Paths
+    from .session import open_store
+
+    store = open_store(Paths.from_env())
+    try:
+        lines = store.export(args.format)
+        if args.out:
+            tmp = args.out.with_name(args.out.name + ".tmp")
+            with open(tmp, "w", encoding="utf-8", newline="") as fh:
+                for line in lines:
+                    fh.write(line if line.endswith("\n") else line + "\n")
+            os.replace(tmp, args.out)
+            _err(f"exported to {args.out}")
+        else:
+            for line in lines:
+                sys.stdout.write(line if line.endswith("\n") else line + "\n")
+        return EXIT_OK
+    finally:
+        store.close()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,162 @@
+"""Generation parameters and their validation per model (what the /v1/videos servers accept)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, asdict
+from typing import Any
+
+MAX_PROMPT_CHARS = 32_000
+
+SECONDS_ALL = ("4", "8", "12", "16", "20")
+SIZES_SORA2 = ("720x1280", "1280x720")
+SIZES_SORA2_PRO = SIZES_SORA2 + ("1024x1792", "1792x1024", "1080x1920", "1920x1080")
+
+DEFAULT_MODEL = "sora-2"
+DEFAULT_SIZE = "720x1280"
+DEFAULT_SECONDS = "4"
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """What one model accepts. Profiles (other servers) can add their own."""
+
+    name: str
+    sizes: tuple[str, ...]
+    seconds: tuple[str, ...] = SECONDS_ALL
+    # USD per generated second, by size; "*" is the fallback.
+    price_per_second: dict[str, float] = field(default_factory=dict)
+
+    def price(self, size: str) -> float:
+        return self.price_per_second.get(size, self.price_per_second.get("*", 0.0))
+
+
+_PRO_PRICES = {"1280x720": 0.30, "720x1280": 0.30, "*": 0.50}
+
+MODELS: dict[str, ModelSpec] = {
+    spec.name: spec
+    for spec in (
+        ModelSpec("sora-2", SIZES_SORA2, price_per_second={"*": 0.10}),
+        ModelSpec("sora-2-2025-10-06", SIZES_SORA2, price_per_second={"*": 0.10}),
+        ModelSpec("sora-2-2025-12-08", SIZES_SORA2, price_per_second={"*": 0.10}),
+        ModelSpec("sora-2-pro", SIZES_SORA2_PRO, price_per_second=_PRO_PRICES),
+        ModelSpec("sora-2-pro-2025-10-06", SIZES_SORA2_PRO, price_per_second=_PRO_PRICES),
+    )
+}
+
+# Names by use, for people who think "Reels" rather than "720x1280".
+SIZE_USES: dict[str, str] = {
+    "1280x720": "landscape 16:9 (YouTube)",
+    "720x1280": "vertical 9:16 (Reels, TikTok, Shorts, Stories)",
+    "1792x1024": "wide landscape (pro)",
+    "1024x1792": "tall vertical (pro)",
+    "1920x1080": "landscape 1080p (pro)",
+    "1080x1920": "vertical 1080p (pro)",
+}
+
+
+class InvalidParams(ValueError):
+    """Bad generation input. `message` is written for the user and says how to fix it."""
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+@dataclass
+class GenerationParams:
+    """Everything a create request carries (besides the server and key)."""
+
+    prompt: str
+    model: str = DEFAULT_MODEL
+    size: str = DEFAULT_SIZE
+    seconds: str = DEFAULT_SECONDS
+    # Local path, URL or data URL of a reference image (the first frame), if any.
+    image: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> GenerationParams:
+        known = {k: data[k] for k in ("prompt", "model", "size", "seconds", "image") if k in data}
+        if "seconds" in known and known["seconds"] is not None:
+            known["seconds"] = str(known["seconds"])
+        return cls(**known)
+
+    @property
+    def width(self) -> int:
+        return int(self.size.split("x")[0])
+
+    @property
+    def height(self) -> int:
+        return int(self.size.split("x")[1])
+
+
+def parse_size(size: str) -> tuple[int, int]:
+    """'1280x720' -> (1280, 720); raises InvalidParams on anything else."""
+    text = str(size).strip().lower().replace("×", "x")
+    parts = text.split("x")
+    if len(parts) != 2 or not all(p.isdigit() for p in parts):
+        raise InvalidParams(f"Size {size!r} is not WIDTHxHEIGHT (for example 1280x720).", "size")
+    return int(parts[0]), int(parts[1])
+
+
+def clean_prompt(prompt: str) -> str:
+    """The prompt as it will be sent: surrounding whitespace removed, nothing else changed."""
+    return prompt.strip()
+
+
+def validate_prompt(prompt: str | None) -> str:
+    if prompt is None or not prompt.strip():
+        raise InvalidParams("The prompt is empty: describe the video you want.", "prompt")
+    prompt = clean_prompt(prompt)
+    if len(prompt) > MAX_PROMPT_CHARS:
+        raise InvalidParams(
+            f"The prompt has {len(prompt):,} characters; the limit is {MAX_PROMPT_CHARS:,}. Shorten it.",
+            "prompt",
+        )
+    return prompt
+
+
+def validate_params(params: GenerationParams, models: dict[str, ModelSpec] | None = None) -> GenerationParams:
+    """Check a generation against what its model accepts; return a normalised copy.
+
+    Unknown models pass with only basic checks, since other servers offer their own models.
+    """
+    models = MODELS if models is None else models
+    prompt = validate_prompt(params.prompt)
+    model = (params.model or DEFAULT_MODEL).strip()
+    w, h = parse_size(params.size or DEFAULT_SIZE)
+    size = f"{w}x{h}"
+    seconds = str(params.seconds or DEFAULT_SECONDS).strip()
+    if not seconds.isdigit() or int(seconds) <= 0:
+        raise InvalidParams(f"Seconds {params.seconds!r} is not a whole number of seconds.", "seconds")
+    spec = models.get(model)
+    if spec is not None:
+        if size not in spec.sizes:
+            raise InvalidParams(
+                f"{model} does not render {size}; choose one of {', '.join(spec.sizes)}"
+                + (" (or use sora-2-pro for larger sizes)." if model.startswith("sora-2") and "pro" not in model else "."),
+                "size",
+            )
+        if seconds not in spec.seconds:
+            raise InvalidParams(
+                f"{model} does not render {seconds} s; choose one of {', '.join(spec.seconds)} seconds.",
+                "seconds",
+            )
+    elif not model:
+        raise InvalidParams("The model name is empty.", "model")
+    return GenerationParams(prompt=prompt, model=model, size=size, seconds=seconds, image=params.image)
+
+
+def estimate_cost(model: str, size: str, seconds: str | int, models: dict[str, ModelSpec] | None = None) -> float | None:
+    """USD estimate for one generation, or None when the model's price is unknown."""
+    spec = (MODELS if models is None else models).get(model)
+    if spec is None or not spec.price_per_second:
+        return None
+    try:
+        secs = int(seconds)
+    except (TypeError, ValueError):
+        return None
+    return round(spec.price(size) * secs, 4)

@@ -1,0 +1,57 @@
+"""Crash handling: an unexpected error writes a report file (no local variables, no keys) instead of a traceback."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+import time
+import traceback
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator
+
+from .core.text import strip_control
+
+
+@dataclass
+class CrashGuard:
+    crashed: bool = False
+    exit_code: int = 70
+    report: Path | None = None
+
+
+def write_report(exc: BaseException, where: Path | None = None) -> Path | None:
+    from .config import Paths
+
+    try:
+        directory = where or Paths.from_env().crash_dir
+        directory.mkdir(parents=True, exist_ok=True)
+        path = directory / time.strftime("crash-%Y%m%d-%H%M%S.txt")
+        # format_exception without locals: a key held in a local variable must not land in the report.
+        text = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
+        key = os.environ.get("OPENAI_API_KEY")
+        if key:
+            text = text.replace(key, "[redacted]")
+        path.write_text(f"sora-tui crash report\npython {sys.version}\n\n{text}", encoding="utf-8")
+        return path
+    except OSError:
+        return None
+
+
+@contextlib.contextmanager
+def crash_guard() -> Iterator[CrashGuard]:
+    guard = CrashGuard()
+    try:
+        yield guard
+    except (SystemExit, KeyboardInterrupt):
+        raise
+    except BaseException as exc:  # the last line of defence: never a traceback on the user's screen
+        guard.crashed = True
+        guard.report = write_report(exc)
+        where = f" A report was written to {guard.report}." if guard.report else ""
+        print(
+            f"sora-tui: unexpected error ({type(exc).__name__}: {strip_control(str(exc))[:200]}).{where} "
+            "Your jobs and history are safe; `sora-tui resume` continues them.",
+            file=sys.stderr,
+        )

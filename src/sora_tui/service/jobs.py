@@ -1,0 +1,378 @@
+"""JobService: submit, track, download, retry, vary, remix, extend — the client's job engine, shared by TUI and CLI."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+import uuid
+from dataclasses import replace
+from pathlib import Path
+from typing import Any, Awaitable, Callable, Iterable
+
+from ..backend.errors import BackendError
+from ..backend.videos import VideoInfo, VideosBackend
+from ..core.job import FileRecord, Job, JobError
+from ..core.params import SECONDS_ALL, GenerationParams, InvalidParams, ModelSpec, estimate_cost, validate_params, validate_prompt
+from ..core.status import ACTIVE, JobStatus
+from .events import (
+    DownloadFailed,
+    DownloadProgressed,
+    Event,
+    JobCompleted,
+    JobDownloaded,
+    JobFailed,
+    JobProgressed,
+    JobSubmitted,
+    JobUncertain,
+    ServiceNotice,
+)
+from .files import DownloadNamer, write_sidecar
+from .tracker import Tracker
+
+log = logging.getLogger(__name__)
+
+VARIANTS = ("video", "thumbnail", "spritesheet")
+MAX_VARIATIONS = 8
+DOWNLOAD_ATTEMPTS = 6
+
+# Errors on create that prove the server did not start a job.
+_NOT_CREATED = {"bad_request", "auth", "unsupported", "rate_limited", "unreachable", "not_found", "disk", "expired"}
+
+
+class ServiceError(Exception):
+    """A user action that cannot be done; the message says why and what to do instead."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class JobService:
+    def __init__(
+        self,
+        store: Any,  # store.HistoryStore (kept loose: the service is its only writer)
+        backend: VideosBackend,
+        *,
+        profile: str = "local",
+        download_dir: Path,
+        models: dict[str, ModelSpec] | None = None,
+        filename_template: str | None = None,
+        max_downloads: int = 3,
+        local_engine: bool = False,
+    ) -> None:
+        self.store = store
+        self.backend = backend
+        self.profile = profile
+        self.download_dir = download_dir
+        self.models = models
+        self.local_engine = local_engine
+        self.namer = DownloadNamer(download_dir, filename_template)
+        self._listeners: list[Callable[[Event], Any]] = []
+        self._download_slots = asyncio.Semaphore(max_downloads)
+        self._downloads: dict[tuple[str, str], asyncio.Task[FileRecord | None]] = {}
+        self.tracker = Tracker(self)
+
+    # --- events -------------------------------------------------------------------------------------
+    def subscribe(self, listener: Callable[[Event], Any]) -> Callable[[], None]:
+        self._listeners.append(listener)
+        return lambda: self._listeners.remove(listener) if listener in self._listeners else None
+
+    def emit(self, event: Event) -> None:
+        for listener in list(self._listeners):
+            try:
+                listener(event)
+            except Exception:  # a broken listener must not stop tracking
+                log.exception("event listener failed")
+
+    # --- store access (off the event loop: fsync must never freeze the UI) --------------------------
+    async def _update(self, local_id: str, **fields: Any) -> Job:
+        return await asyncio.to_thread(self.store.update, local_id, **fields)
+
+    async def _mutate(self, local_id: str, fn: Callable[[Job], None]) -> Job:
+        return await asyncio.to_thread(self.store.mutate, local_id, fn)
+
+    async def _add(self, job: Job) -> None:
+        await asyncio.to_thread(self.store.add, job)
+
+    # --- submitting ---------------------------------------------------------------------------------
+    async def generate(
+        self,
+        params: GenerationParams,
+        *,
+        variations: int = 1,
+        auto_download: Iterable[str] = (),
+        download_dir: Path | None = None,
+    ) -> list[Job]:
+        """Create one job, or N variations of the same params as one group. Validates before anything is written."""
+        params = validate_params(params, self.models)
+        if not 1 <= variations <= MAX_VARIATIONS:
+            raise InvalidParams(f"Variations must be between 1 and {MAX_VARIATIONS}.", "variations")
+        self._check_variants(auto_download)
+        group = "grp_" + uuid.uuid4().hex[:12] if variations > 1 else None
+        jobs = []
+        for _ in range(variations):
+            job = self._new_job(params, kind="generate", group_id=group, auto_download=auto_download, download_dir=download_dir)
+            jobs.append(await self._submit(job, lambda p=params: self.backend.create(p)))
+        return jobs
+
+    async def retry(self, job: Job, *, auto_download: Iterable[str] = ()) -> Job:
+        """The same params again, as a new job linked to the old one (the old one stays in history)."""
+        params = validate_params(job.params, self.models)
+        if job.kind in ("remix", "edit", "extend"):
+            source = self._source(job)
+            return await self._derived(source, job.kind, job.params.prompt, auto_download, job.extra.get("extension_seconds"), parent=job)
+        new = self._new_job(params, kind="retry", parent_id=job.local_id, group_id=job.group_id, auto_download=auto_download)
+        return await self._submit(new, lambda: self.backend.create(params))
+
+    async def remix(self, job: Job, prompt: str, *, auto_download: Iterable[str] = ()) -> Job:
+        return await self._derived(job, "remix", prompt, auto_download)
+
+    async def edit(self, job: Job, prompt: str, *, auto_download: Iterable[str] = ()) -> Job:
+        return await self._derived(job, "edit", prompt, auto_download)
+
+    async def extend(self, job: Job, prompt: str, seconds: str, *, auto_download: Iterable[str] = ()) -> Job:
+        seconds = str(seconds).strip()
+        if seconds not in SECONDS_ALL:
+            raise InvalidParams(f"An extension adds {', '.join(SECONDS_ALL)} seconds, not {seconds!r}.", "seconds")
+        return await self._derived(job, "extend", prompt, auto_download, seconds)
+
+    def _source(self, job: Job) -> Job:
+        parent = self.store.get(job.parent_id) if job.parent_id else None
+        if parent is None:
+            raise ServiceError(f"The job this {job.kind} came from is no longer in the history; start a new one.")
+        return parent
+
+    async def _derived(
+        self,
+        source: Job,
+        kind: str,
+        prompt: str,
+        auto_download: Iterable[str],
+        seconds: str | None = None,
+        parent: Job | None = None,
+    ) -> Job:
+        prompt = validate_prompt(prompt)
+        self._check_variants(auto_download)
+        if not source.video_id:
+            raise ServiceError(f"Job {source.short_id} never reached the server, so it cannot be used for a {kind}; retry it instead.")
+        if source.status not in (JobStatus.COMPLETED, JobStatus.DOWNLOADED, JobStatus.EXPIRED):
+            what = "failed" if source.status == JobStatus.FAILED else f"is {source.status.value.replace('_', ' ')}"
+            raise ServiceError(
+                f"Job {source.short_id} {what}; only a completed video can be used for a {kind}."
+                + (" Retry it first." if source.status == JobStatus.FAILED else " Wait for it to complete.")
+            )
+        params = replace(source.params, prompt=prompt, image=None)
+        extra: dict[str, Any] = {}
+        if kind == "extend":
+            assert seconds is not None
+            extra["extension_seconds"] = seconds
+            params = replace(params, seconds=str(int(source.params.seconds) + int(seconds)))
+        video_id = source.video_id
+        job = self._new_job(params, kind=kind, parent_id=(parent or source).local_id, auto_download=auto_download, extra=extra)
+        if kind == "extend":
+            job.cost_estimate = estimate_cost(params.model, params.size, seconds or "0", self.models)
+        calls: dict[str, Callable[[], Awaitable[VideoInfo]]] = {
+            "remix": lambda: self.backend.remix(video_id, prompt),
+            "edit": lambda: self.backend.edit(video_id, prompt),
+            "extend": lambda: self.backend.extend(video_id, prompt, seconds or "4"),
+        }
+        return await self._submit(job, calls[kind])
+
+    def _new_job(self, params: GenerationParams, **kw: Any) -> Job:
+        auto = list(kw.pop("auto_download", ()) or ())
+        download_dir = kw.pop("download_dir", None)
+        job = Job.new(
+            params,
+            status=JobStatus.SUBMITTING,
+            profile=self.profile,
+            server=self.backend.base_url,
+            auto_download=auto,
+            download_dir=str(download_dir) if download_dir else None,
+            **kw,
+        )
+        if job.cost_estimate is None or self.models:
+            job.cost_estimate = estimate_cost(params.model, params.size, params.seconds, self.models)
+        return job
+
+    def _check_variants(self, variants: Iterable[str]) -> None:
+        for v in variants:
+            if v not in VARIANTS:
+                raise InvalidParams(f"Unknown download variant {v!r}; use video, thumbnail or spritesheet.", "variant")
+
+    async def _submit(self, job: Job, call: Callable[[], Awaitable[VideoInfo]]) -> Job:
+        """Write the job (durably) before the request, then record what the server said."""
+        await self._add(job)
+        try:
+            info = await call()
+        except BackendError as exc:
+            if exc.kind in _NOT_CREATED:
+                job = await self._update(job.local_id, status=JobStatus.FAILED, error=JobError(exc.code or exc.kind, exc.user_message()))
+                self.emit(JobFailed(job))
+                if exc.kind in ("auth", "unreachable"):
+                    raise
+                return job
+            # Timeout, dropped connection, 5xx: the server may have started (and will bill) the job.
+            job = await self._update(
+                job.local_id,
+                status=JobStatus.UNCERTAIN,
+                error=JobError("uncertain", f"{exc.user_message()} The job may still have been created; sora-tui will check the server's list."),
+            )
+            self.emit(JobUncertain(job))
+            return job
+        job = await self._update(
+            job.local_id,
+            video_id=info.id,
+            status=info.status if info.status in ACTIVE or info.status == JobStatus.COMPLETED else info.status,
+            progress=info.progress,
+            submitted_at=time.time(),
+            error=_job_error(info),
+        )
+        self.emit(JobSubmitted(job))
+        self.tracker.wake()
+        return job
+
+    # --- tracking results (called by the Tracker) ---------------------------------------------------
+    async def apply(self, job: Job, info: VideoInfo) -> Job:
+        """Record a server observation: status transitions durable, progress ticks in memory."""
+        if info.status == job.status and info.status in ACTIVE:
+            if info.progress != job.progress:
+                job.progress = max(job.progress, info.progress)  # never show progress going backwards
+                self.emit(JobProgressed(job))
+            return job
+        if info.status == JobStatus.COMPLETED:
+            if job.status in (JobStatus.COMPLETED, JobStatus.DOWNLOADED):
+                return job
+            job = await self._update(
+                job.local_id,
+                status=JobStatus.COMPLETED,
+                progress=100,
+                completed_at=info.completed_at or time.time(),
+                expires_at=info.expires_at,
+                error=None,
+            )
+            self.emit(JobCompleted(job))
+            for variant in job.auto_download:
+                self.start_download(job, variant)
+            return job
+        if info.status in (JobStatus.FAILED, JobStatus.CANCELED, JobStatus.EXPIRED):
+            job = await self._update(job.local_id, status=info.status, error=_job_error(info) or JobError(info.raw_status or "failed", "The server reports the job as " + (info.raw_status or "failed") + "."))
+            self.emit(JobFailed(job))
+            return job
+        job = await self._update(job.local_id, status=info.status, progress=max(job.progress, info.progress))
+        self.emit(JobProgressed(job))
+        return job
+
+    async def mark_lost(self, job: Job, message: str) -> Job:
+        job = await self._update(job.local_id, status=JobStatus.FAILED, error=JobError("not_found", message))
+        self.emit(JobFailed(job))
+        return job
+
+    # --- downloads ----------------------------------------------------------------------------------
+    def start_download(self, job: Job, variant: str = "video", out_dir: Path | None = None) -> asyncio.Task[FileRecord | None]:
+        """Start (or join) the download of one asset; one task per (job, variant), never two."""
+        key = (job.local_id, variant)
+        task = self._downloads.get(key)
+        if task is None or task.done():
+            task = asyncio.get_running_loop().create_task(self._download_guarded(job, variant, out_dir))
+            self._downloads[key] = task
+        return task
+
+    async def _download_guarded(self, job: Job, variant: str, out_dir: Path | None) -> FileRecord | None:
+        try:
+            return await self.download(job, variant, out_dir)
+        except (BackendError, ServiceError) as exc:
+            message = exc.user_message() if isinstance(exc, BackendError) else exc.message
+            self.emit(DownloadFailed(job, variant, message))
+            return None
+
+    def pending_downloads(self) -> list[asyncio.Task[FileRecord | None]]:
+        return [t for t in self._downloads.values() if not t.done()]
+
+    async def download(self, job: Job, variant: str = "video", out_dir: Path | None = None) -> FileRecord:
+        """Download one asset with resume and retries; records it (path, bytes, sha256) exactly once."""
+        self._check_variants([variant])
+        fresh = self.store.get(job.local_id) or job
+        if not fresh.video_id or fresh.status not in (JobStatus.COMPLETED, JobStatus.DOWNLOADED, JobStatus.EXPIRED):
+            raise ServiceError(f"Job {fresh.short_id} is {fresh.status.value.replace('_', ' ')}; only completed videos can be downloaded.")
+        existing = fresh.file(variant)
+        if existing and Path(existing.path).is_file() and Path(existing.path).stat().st_size == existing.bytes:
+            return existing
+        base = out_dir or (Path(fresh.download_dir) if fresh.download_dir else self.download_dir)
+        dest = self.namer.path_for(fresh, variant, base)
+        async with self._download_slots:
+            attempt = 0
+            while True:
+                attempt += 1
+                try:
+                    result = await self.backend.download(
+                        fresh.video_id, dest, variant,
+                        progress=lambda got, total: self.emit(DownloadProgressed(fresh, variant, got, total)),
+                    )
+                    break
+                except BackendError as exc:
+                    if exc.kind == "expired":
+                        if variant == "video":
+                            expired = await self._update(fresh.local_id, status=JobStatus.EXPIRED, error=JobError("expired", exc.message))
+                            self.emit(JobFailed(expired))
+                        raise
+                    if not exc.retryable or attempt >= DOWNLOAD_ATTEMPTS:
+                        raise
+                    await asyncio.sleep(exc.retry_after if exc.retry_after is not None else min(8.0, 0.25 * 2**attempt))
+        record = FileRecord(variant=variant, path=str(result.path), bytes=result.bytes, sha256=result.sha256, downloaded_at=time.time())
+
+        def add_file(j: Job) -> None:
+            j.files = [f for f in j.files if f.variant != variant] + [record]
+            if variant == "video":
+                j.status = JobStatus.DOWNLOADED
+                j.error = None
+
+        updated = await self._mutate(fresh.local_id, add_file)
+        await asyncio.to_thread(write_sidecar, updated, self.local_engine)
+        self.emit(JobDownloaded(updated, record))
+        return record
+
+    # --- other operations ---------------------------------------------------------------------------
+    async def delete_remote(self, job: Job) -> Job:
+        if not job.video_id:
+            raise ServiceError(f"Job {job.short_id} has no server id; nothing to delete on the server.")
+        await self.backend.delete(job.video_id)
+
+        def mark(j: Job) -> None:
+            j.extra = {**j.extra, "deleted_on_server": True}
+
+        return await self._mutate(job.local_id, mark)
+
+    async def wait(self, jobs: list[Job], timeout: float | None = None, max_failures: int | None = None) -> list[Job]:
+        """Track until these jobs are terminal and their automatic downloads are finished."""
+        ids = [j.local_id for j in jobs]
+
+        async def done() -> bool:
+            current = [self.store.get(i) for i in ids]
+            if any(j is None or j.is_active or j.status == JobStatus.UNCERTAIN for j in current):
+                return False
+            for j in current:
+                assert j is not None
+                if j.status == JobStatus.COMPLETED and j.auto_download:
+                    for v in j.auto_download:
+                        if j.file(v) is None and (j.local_id, v) not in self._downloads:
+                            self.start_download(j, v)
+            return not any(k[0] in ids for k, t in self._downloads.items() if not t.done())
+
+        await asyncio.wait_for(self.tracker.run(until=done, max_failures=max_failures), timeout)
+        return [self.store.get(i) or j for i, j in zip(ids, jobs)]
+
+    async def resume(self, max_failures: int | None = None) -> list[Job]:
+        """After a restart: reconcile in-flight creates, pick up active jobs, fetch pending auto-downloads."""
+        await self.tracker.reconcile()
+        pending = [j for j in self.store.all() if j.is_active or j.status == JobStatus.UNCERTAIN
+                   or (j.status == JobStatus.COMPLETED and any(j.file(v) is None for v in j.auto_download))]
+        if pending:
+            return await self.wait(pending, max_failures=max_failures)
+        return []
+
+
+def _job_error(info: VideoInfo) -> JobError | None:
+    if info.error_code or info.error_message:
+        return JobError(info.error_code or "error", info.error_message or "")
+    return None

@@ -1,0 +1,198 @@
+"""Tracker: batched polling of active jobs (one list page for all, per-job GET only as fallback) and reconciliation."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import TYPE_CHECKING, Awaitable, Callable
+
+from ..backend.errors import BackendError
+from ..backend.videos import VideoInfo
+from ..core.job import Job, JobError
+from ..core.status import ACTIVE, JobStatus
+from .events import JobFailed, JobSubmitted, ServiceNotice
+
+if TYPE_CHECKING:
+    from .jobs import JobService
+
+IDLE_SECONDS = 2.0
+MIN_INTERVAL = 0.05
+MAX_BACKOFF = 30.0
+MAX_LIST_PAGES = 5
+# A create still "submitting" after this long is no longer in flight (the request timeout is shorter).
+STALE_SUBMIT_SECONDS = 120.0
+# Before concluding a create never reached the server, give the server's list this long to show it.
+RECONCILE_GRACE_SECONDS = 20.0
+
+
+class Tracker:
+    def __init__(self, service: JobService) -> None:
+        self.service = service
+        self._wake = asyncio.Event()
+        self.list_supported: bool | None = None
+        self.requests = 0  # server requests made by polling (the benchmark reads this)
+        self.last_poll_ms = 1000
+        self._failures = 0
+        self._last_notice = ""
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    async def run(
+        self,
+        until: Callable[[], Awaitable[bool]] | None = None,
+        max_failures: int | None = None,
+    ) -> None:
+        """Poll until `until()` is true (forever if None). Auth errors end it; other errors back off."""
+        while True:
+            if until is not None and await until():
+                return
+            try:
+                delay = await self.poll_once()
+                self._failures = 0
+            except BackendError as exc:
+                self._failures += 1
+                self._notice(exc)
+                if exc.kind == "auth" or (max_failures is not None and self._failures >= max_failures):
+                    raise
+                delay = exc.retry_after if exc.retry_after is not None else min(MAX_BACKOFF, 0.5 * 2**self._failures)
+            if until is not None and await until():
+                return
+            self._wake.clear()
+            try:
+                await asyncio.wait_for(self._wake.wait(), max(MIN_INTERVAL, delay))
+            except asyncio.TimeoutError:
+                pass
+
+    def _notice(self, exc: BackendError) -> None:
+        message = exc.user_message()
+        if message != self._last_notice:  # one clear message, not a flood
+            self._last_notice = message
+            self.service.emit(ServiceNotice(message, "error" if exc.kind in ("auth", "unreachable") else "warning"))
+
+    async def poll_once(self) -> float:
+        """One tracking round over every active job; returns the seconds to wait before the next one."""
+        store = self.service.store
+        await self.reconcile()
+        active = [j for j in await asyncio.to_thread(store.active) if j.video_id and j.status in ACTIVE]
+        if not active:
+            return IDLE_SECONDS if not any(j.status == JobStatus.UNCERTAIN for j in store.active()) else 2.0
+        infos: dict[str, VideoInfo] = {}
+        poll_ms = self.last_poll_ms
+        if self.list_supported is not False:
+            try:
+                poll_ms = await self._scan_list(active, infos)
+            except BackendError as exc:
+                if exc.kind not in ("unsupported", "not_found", "bad_request", "protocol"):
+                    raise
+                self.list_supported = False  # this server cannot list: per-job GETs from now on
+        for job in active:
+            if job.video_id in infos:
+                continue
+            try:
+                info, poll_ms = await self.service.backend.retrieve(job.video_id)  # type: ignore[arg-type]
+                self.requests += 1
+            except BackendError as exc:
+                self.requests += 1
+                if exc.kind == "not_found":
+                    await self.service.mark_lost(job, "The server no longer knows this job (it may have restarted or deleted it). Retry to generate it again.")
+                    continue
+                raise
+            infos[info.id] = info
+        for job in active:
+            info = infos.get(job.video_id or "")
+            if info is not None:
+                await self.service.apply(job, info)
+        self.last_poll_ms = poll_ms
+        return poll_ms / 1000
+
+    async def _scan_list(self, active: list[Job], infos: dict[str, VideoInfo]) -> int:
+        wanted = {j.video_id for j in active}
+        oldest = min((j.submitted_at or j.created_at) for j in active) - 300
+        after: str | None = None
+        poll_ms = self.last_poll_ms
+        for _ in range(MAX_LIST_PAGES):
+            page = await self.service.backend.list_page(after=after, limit=100, order="desc")
+            self.requests += 1
+            self.list_supported = True
+            poll_ms = page.poll_after_ms
+            for info in page.videos:
+                infos[info.id] = info
+            if wanted <= infos.keys() or not page.has_more or not page.last_id:
+                break
+            last = page.videos[-1] if page.videos else None
+            if last is not None and last.created_at is not None and last.created_at < oldest:
+                break
+            after = page.last_id
+        return poll_ms
+
+    async def reconcile(self) -> None:
+        """Find out whether creates that were cut off (crash, timeout) reached the server, by its list."""
+        service = self.service
+        now = time.time()
+        candidates = [
+            j for j in await asyncio.to_thread(service.store.active)
+            if not j.video_id
+            and (j.status == JobStatus.UNCERTAIN or (j.status == JobStatus.SUBMITTING and now - j.created_at > STALE_SUBMIT_SECONDS))
+        ]
+        if not candidates or self.list_supported is False:
+            return
+        candidates.sort(key=lambda j: j.created_at)
+        oldest = candidates[0].created_at - 300
+        seen: list[VideoInfo] = []
+        after: str | None = None
+        complete = False
+        try:
+            for _ in range(20):
+                page = await service.backend.list_page(after=after, limit=100, order="desc")
+                self.requests += 1
+                seen.extend(page.videos)
+                last = page.videos[-1] if page.videos else None
+                if not page.has_more or not page.last_id or (last and last.created_at and last.created_at < oldest):
+                    complete = True
+                    break
+                after = page.last_id
+        except BackendError as exc:
+            if exc.kind in ("unsupported", "not_found"):
+                self.list_supported = False
+                return
+            raise
+        taken = {j.video_id for j in service.store.all() if j.video_id}
+        for job in candidates:
+            match = self._match(job, seen, taken)
+            if match is not None:
+                taken.add(match.id)
+                updated = await service._update(job.local_id, video_id=match.id, status=JobStatus.QUEUED, error=None, submitted_at=job.created_at)
+                service.emit(JobSubmitted(updated))
+                await service.apply(updated, match)
+            elif complete and now - job.created_at > RECONCILE_GRACE_SECONDS:
+                updated = await service._update(
+                    job.local_id,
+                    status=JobStatus.FAILED,
+                    error=JobError("not_submitted", "The create request never reached the server (it is not in the server's list), so nothing was billed. Retry to generate it."),
+                )
+                service.emit(JobFailed(updated))
+
+    def _match(self, job: Job, seen: list[VideoInfo], taken: set[str | None]) -> VideoInfo | None:
+        parent_video = None
+        if job.parent_id and job.kind in ("remix",):
+            parent = self.service.store.get(job.parent_id)
+            parent_video = parent.video_id if parent else None
+        best: VideoInfo | None = None
+        for info in seen:
+            if info.id in taken:
+                continue
+            if info.prompt is not None and info.prompt != job.params.prompt:
+                continue
+            if info.model and info.model != job.params.model and job.kind == "generate":
+                continue
+            if info.size and info.size != job.params.size:
+                continue
+            if parent_video and info.remixed_from and info.remixed_from != parent_video:
+                continue
+            if info.created_at is not None and info.created_at < job.created_at - 60:
+                continue
+            # the earliest plausible one: creates are matched in the order they were made
+            if best is None or (info.created_at or 0) < (best.created_at or 0):
+                best = info
+        return best

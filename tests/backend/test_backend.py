@@ -1,0 +1,115 @@
+"""VideosBackend against the real local engine over loopback, through the real openai SDK."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import pytest
+
+from sora_tui.backend import BackendError, VideosBackend
+from sora_tui.backend.downloads import part_path
+from sora_tui.core.params import GenerationParams
+from sora_tui.core.status import JobStatus
+
+
+async def _completed(backend: VideosBackend, prompt: str = "a red kite over a windy beach, slow pan left") -> str:
+    info = await backend.create(GenerationParams(prompt, size="1280x720", seconds="4"))
+    for _ in range(200):
+        info, _ms = await backend.retrieve(info.id)
+        if info.status == JobStatus.COMPLETED:
+            return info.id
+        import asyncio
+
+        await asyncio.sleep(0.05)
+    raise AssertionError("engine did not complete")
+
+
+async def test_create_retrieve_list_download(local_engine, tmp_path: Path) -> None:
+    backend = VideosBackend(local_engine.base_url, "test-key")
+    try:
+        vid = await _completed(backend)
+        info, poll_ms = await backend.retrieve(vid)
+        assert info.progress == 100 and info.size == "1280x720" and info.seconds == "4"
+        assert poll_ms > 0
+        page = await backend.list_page(limit=10)
+        assert vid in [v.id for v in page.videos]
+        seen: list[int] = []
+        result = await backend.download(vid, tmp_path / "clip.mp4", "video", progress=lambda got, total: seen.append(got))
+        data = (tmp_path / "clip.mp4").read_bytes()
+        assert result.bytes == len(data) > 1000
+        assert result.sha256 == hashlib.sha256(data).hexdigest()
+        assert result.content_type == "video/mp4"
+        assert seen and seen[-1] == len(data)
+        assert not part_path(tmp_path / "clip.mp4").exists()
+        for variant, ctype in (("thumbnail", "image/webp"), ("spritesheet", "image/jpeg")):
+            r = await backend.download(vid, tmp_path / f"x.{variant}", variant)
+            assert r.content_type == ctype and r.bytes > 100
+    finally:
+        await backend.aclose()
+
+
+async def test_download_resumes_from_partial_file(local_engine, tmp_path: Path) -> None:
+    backend = VideosBackend(local_engine.base_url, "k")
+    try:
+        vid = await _completed(backend)
+        full = await backend.download(vid, tmp_path / "full.mp4")
+        data = (tmp_path / "full.mp4").read_bytes()
+        dest = tmp_path / "resumed.mp4"
+        part_path(dest).write_bytes(data[: len(data) // 3])
+        result = await backend.download(vid, dest)
+        assert result.resumed is True
+        assert dest.read_bytes() == data
+        assert result.sha256 == full.sha256
+    finally:
+        await backend.aclose()
+
+
+async def test_errors_are_mapped(local_engine) -> None:
+    backend = VideosBackend(local_engine.base_url, "k")
+    try:
+        with pytest.raises(BackendError) as bad:
+            await backend.create(GenerationParams("x", model="sora-2", size="1920x1080"))
+        assert bad.value.kind == "bad_request" and bad.value.status == 400
+        assert "1920x1080" in bad.value.message
+        with pytest.raises(BackendError) as missing:
+            await backend.retrieve("video_does_not_exist")
+        assert missing.value.kind == "not_found"
+        assert "not_found" == missing.value.kind and missing.value.user_message()
+    finally:
+        await backend.aclose()
+
+
+async def test_unreachable_server_is_one_clear_error() -> None:
+    backend = VideosBackend("http://127.0.0.1:9/v1", "k", timeout=3)
+    try:
+        with pytest.raises(BackendError) as info:
+            await backend.list_page()
+        assert info.value.kind == "unreachable"
+        assert "Cannot reach the server at http://127.0.0.1:9/v1" in info.value.user_message()
+    finally:
+        await backend.aclose()
+
+
+async def test_truncated_body_is_never_reported_done(tmp_path: Path) -> None:
+    from sora_tui.engine import EngineConfig, start_engine_thread
+
+    state = tmp_path / "state"
+    with start_engine_thread(EngineConfig(speed="instant", state_dir=state)) as good:
+        backend = VideosBackend(good.base_url, "k")
+        vid = await _completed(backend)
+        await backend.aclose()
+    dest = tmp_path / "t.mp4"
+    with start_engine_thread(EngineConfig(speed="instant", state_dir=state, faults="truncate:1.0")) as bad:
+        backend = VideosBackend(bad.base_url, "k", max_retries=0)
+        with pytest.raises(BackendError) as info:
+            await backend.download(vid, dest)
+        await backend.aclose()
+    assert info.value.kind in ("truncated", "network")
+    assert not dest.exists()
+    with start_engine_thread(EngineConfig(speed="instant", state_dir=state)) as good:
+        backend = VideosBackend(good.base_url, "k")
+        result = await backend.download(vid, dest)
+        await backend.aclose()
+    assert dest.exists() and result.bytes == dest.stat().st_size
+    assert result.sha256 == hashlib.sha256(dest.read_bytes()).hexdigest()

@@ -1,0 +1,48 @@
+"""Shared fixtures: a real local engine on loopback, a private data dir, a real history file."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+
+os.environ.setdefault("SORA_TUI_NO_PROGRESS", "1")
+
+
+@pytest.fixture
+def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A private SORA_TUI_HOME; no real config, key or base URL leaks in from the developer's shell."""
+    h = tmp_path / "home"
+    h.mkdir()
+    monkeypatch.setenv("SORA_TUI_HOME", str(h))
+    monkeypatch.delenv("SORA_TUI_CONFIG", raising=False)
+    monkeypatch.delenv("OPENAI_BASE_URL", raising=False)
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    monkeypatch.setenv("SORA_TUI_ENGINE_SPEED", "instant")
+    return h
+
+
+@pytest.fixture
+def local_engine(tmp_path: Path) -> Iterator[object]:
+    """The built-in engine in this process (instant speed), on a free loopback port."""
+    from sora_tui.engine import EngineConfig, start_engine_thread
+
+    handle = start_engine_thread(EngineConfig(speed="instant", state_dir=tmp_path / "engine-state"))
+    try:
+        yield handle
+    finally:
+        handle.stop()
+
+
+@pytest.fixture
+def fast_engine(tmp_path: Path) -> Iterator[object]:
+    """The engine at 'fast' speed: jobs stay queued/in progress for a few seconds."""
+    from sora_tui.engine import EngineConfig, start_engine_thread
+
+    handle = start_engine_thread(EngineConfig(speed="fast", state_dir=tmp_path / "engine-fast"))
+    try:
+        yield handle
+    finally:
+        handle.stop()

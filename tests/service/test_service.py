@@ -1,0 +1,170 @@
+"""JobService against the real engine and a real history file: lifecycle, lineage, downloads, reconciliation."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from pathlib import Path
+
+import pytest
+
+from sora_tui.core.job import Job
+from sora_tui.core.params import GenerationParams, InvalidParams
+from sora_tui.core.status import JobStatus
+from sora_tui.service import (
+    JobCompleted,
+    JobDownloaded,
+    JobService,
+    JobSubmitted,
+    ServiceError,
+)
+
+PROMPT = "a red kite over a windy beach, slow pan left, gulls crying"
+
+
+async def test_generate_wait_download_records_everything(service: JobService) -> None:
+    events: list[object] = []
+    service.subscribe(events.append)
+    [job] = await service.generate(GenerationParams(PROMPT, size="1280x720", seconds="4"), auto_download=["video", "thumbnail"])
+    # written before the request, then given the server's id
+    assert job.video_id and job.status in (JobStatus.QUEUED, JobStatus.IN_PROGRESS, JobStatus.COMPLETED)
+    [done] = await service.wait([job], timeout=60)
+    assert done.status == JobStatus.DOWNLOADED
+    video = done.file("video")
+    assert video is not None and Path(video.path).is_file()
+    assert hashlib.sha256(Path(video.path).read_bytes()).hexdigest() == video.sha256
+    assert done.file("thumbnail") is not None
+    kinds = [type(e).__name__ for e in events]
+    assert kinds.index("JobSubmitted") < kinds.index("JobCompleted") < kinds.index("JobDownloaded")
+    sidecar = Path(video.path).with_suffix(".json")
+    meta = json.loads(sidecar.read_text())
+    assert meta["prompt"] == PROMPT and meta["video_id"] == done.video_id
+    assert meta["ai_generated"] is False and "not AI" in meta["label"]
+    assert "test-key" not in sidecar.read_text()
+    assert "test-key" not in service.store.path.read_text()
+    # the history on disk says the same after a reopen
+    from sora_tui.store import HistoryStore
+
+    again = HistoryStore(service.store.path)
+    assert again.get(done.local_id).status == JobStatus.DOWNLOADED  # type: ignore[union-attr]
+    again.close()
+
+
+async def test_download_happens_exactly_once(service: JobService) -> None:
+    [job] = await service.generate(GenerationParams(PROMPT), auto_download=["video"])
+    [job] = await service.wait([job], timeout=60)
+    first = job.file("video")
+    again = await service.download(job, "video")
+    assert again.path == first.path and again.sha256 == first.sha256  # type: ignore[union-attr]
+    assert len([f for f in service.store.get(job.local_id).files if f.variant == "video"]) == 1  # type: ignore[union-attr]
+
+
+async def test_variations_share_a_group(service: JobService) -> None:
+    jobs = await service.generate(GenerationParams(PROMPT), variations=3)
+    assert len({j.video_id for j in jobs}) == 3
+    assert len({j.group_id for j in jobs}) == 1 and jobs[0].group_id
+    done = await service.wait(jobs, timeout=60)
+    assert all(j.status == JobStatus.COMPLETED for j in done)
+
+
+async def test_invalid_input_writes_nothing(service: JobService) -> None:
+    with pytest.raises(InvalidParams):
+        await service.generate(GenerationParams("  "))
+    with pytest.raises(InvalidParams):
+        await service.generate(GenerationParams("x", size="1920x1080"))
+    with pytest.raises(InvalidParams):
+        await service.generate(GenerationParams("x"), variations=0)
+    assert service.store.all() == []
+
+
+async def test_remix_extend_retry_lineage(service: JobService) -> None:
+    [src] = await service.generate(GenerationParams(PROMPT, seconds="4"))
+    [src] = await service.wait([src], timeout=60)
+    remix = await service.remix(src, PROMPT + ", at night")
+    ext = await service.extend(src, "the kite climbs higher", "4")
+    assert remix.parent_id == src.local_id and remix.kind == "remix"
+    assert ext.parent_id == src.local_id and ext.params.seconds == "8"
+    remix, ext = await service.wait([remix, ext], timeout=60)
+    assert remix.status == ext.status == JobStatus.COMPLETED
+    assert service.store.children(src.local_id) and len(service.store.children(src.local_id)) == 2
+    again = await service.retry(remix)
+    assert again.kind == "remix" and again.parent_id == remix.local_id
+
+
+async def test_guardrail_failure_then_retry(service: JobService) -> None:
+    [job] = await service.generate(GenerationParams("Mickey Mouse dancing on a beach"))
+    [job] = await service.wait([job], timeout=60)
+    assert job.status == JobStatus.FAILED
+    assert job.error is not None and job.error.code == "moderation_blocked"
+    with pytest.raises(ServiceError, match="only a completed video"):
+        await service.remix(job, "something else")
+    retried = await service.retry(job)
+    assert retried.parent_id == job.local_id and retried.kind == "retry"
+
+
+async def test_remix_of_unfinished_job_is_refused(fast_service: JobService) -> None:
+    [job] = await fast_service.generate(GenerationParams(PROMPT))
+    with pytest.raises(ServiceError, match="Wait for it to complete"):
+        await fast_service.remix(job, "other")
+
+
+async def test_tracking_is_batched(fast_service: JobService) -> None:
+    jobs = await fast_service.generate(GenerationParams(PROMPT), variations=8)
+    tracker = fast_service.tracker
+    before = tracker.requests
+    await tracker.poll_once()
+    assert tracker.requests - before <= 2  # one list page covers every active job
+    done = await fast_service.wait(jobs, timeout=120)
+    assert all(j.status == JobStatus.COMPLETED for j in done)
+
+
+async def test_server_unreachable_on_create_fails_cleanly(tmp_path: Path) -> None:
+    from sora_tui.backend import BackendError, VideosBackend
+    from sora_tui.store import HistoryStore
+
+    store = HistoryStore(tmp_path / "h.json")
+    backend = VideosBackend("http://127.0.0.1:9/v1", "k", timeout=3)
+    svc = JobService(store, backend, download_dir=tmp_path)
+    with pytest.raises(BackendError):
+        await svc.generate(GenerationParams(PROMPT))
+    [job] = store.all()
+    assert job.status == JobStatus.FAILED and job.error and "Cannot reach" in job.error.message
+    await backend.aclose()
+    store.close()
+
+
+async def test_5xx_on_create_is_uncertain_then_reconciled(tmp_path: Path) -> None:
+    """A create whose answer was lost is not resubmitted: it is found in the server's list."""
+    from sora_tui.backend import VideosBackend
+    from sora_tui.engine import EngineConfig, start_engine_thread
+    from sora_tui.store import HistoryStore
+
+    store = HistoryStore(tmp_path / "h.json")
+    with start_engine_thread(EngineConfig(speed="instant", state_dir=tmp_path / "s")) as engine:
+        backend = VideosBackend(engine.base_url, "k")
+        svc = JobService(store, backend, download_dir=tmp_path / "dl")
+        # the server created the video, but our process never learned its id (crash / lost answer)
+        info = await backend.create(GenerationParams(PROMPT, size="1280x720"))
+        lost = Job.new(GenerationParams(PROMPT, size="1280x720"), status=JobStatus.UNCERTAIN)
+        lost.created_at = time.time() - 5
+        store.add(lost)
+        never = Job.new(GenerationParams("a prompt the server never saw"), status=JobStatus.SUBMITTING)
+        never.created_at = time.time() - 600
+        store.add(never)
+        await svc.tracker.reconcile()
+        assert store.get(lost.local_id).video_id == info.id  # type: ignore[union-attr]
+        failed = store.get(never.local_id)
+        assert failed.status == JobStatus.FAILED and failed.error.code == "not_submitted"  # type: ignore[union-attr]
+        [done] = await svc.wait([store.get(lost.local_id)], timeout=30)  # type: ignore[list-item]
+        assert done.status == JobStatus.COMPLETED
+        await backend.aclose()
+    store.close()
+
+
+async def test_job_unknown_to_server_is_marked_lost(service: JobService) -> None:
+    ghost = Job.new(GenerationParams(PROMPT), status=JobStatus.QUEUED)
+    ghost.video_id = "video_" + "0" * 32
+    service.store.add(ghost)
+    await service.tracker.poll_once()
+    assert service.store.get(ghost.local_id).status == JobStatus.FAILED  # type: ignore[union-attr]
