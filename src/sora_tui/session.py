@@ -54,6 +54,9 @@ async def open_session(profile_name: str | None = None, base_url: str | None = N
     paths = paths or Paths.from_env()
     profile = load_profile(paths, profile_name, base_url)
     store = open_store(paths)
+    from .logs import setup_logging
+
+    setup_logging(paths.logs, [profile.api_key.reveal()])
     url = profile.base_url or await local_engine_url(paths, profile)
     if not profile.api_key:
         store.close()

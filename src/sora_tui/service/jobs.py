@@ -203,9 +203,11 @@ class JobService:
     async def _submit(self, job: Job, call: Callable[[], Awaitable[VideoInfo]]) -> Job:
         """Write the job (durably) before the request, then record what the server said."""
         await self._add(job)
+        log.info("submitting %s (%s, %s, %s s, %s)", job.local_id, job.kind, job.params.model, job.params.seconds, job.params.size)
         try:
             info = await call()
         except BackendError as exc:
+            log.warning("create for %s failed: %s (%s)", job.local_id, exc.kind, exc.message)
             if exc.kind in _NOT_CREATED:
                 job = await self._update(job.local_id, status=JobStatus.FAILED, error=JobError(exc.code or exc.kind, exc.user_message()))
                 self.emit(JobFailed(job))
@@ -228,6 +230,7 @@ class JobService:
             submitted_at=time.time(),
             error=_job_error(info),
         )
+        log.info("%s accepted as %s", job.local_id, job.video_id)
         self.emit(JobSubmitted(job))
         self.tracker.wake()
         return job
@@ -251,6 +254,7 @@ class JobService:
                 expires_at=info.expires_at,
                 error=None,
             )
+            log.info("%s completed", job.local_id)
             self.emit(JobCompleted(job))
             for variant in job.auto_download:
                 self.start_download(job, variant)
@@ -327,6 +331,7 @@ class JobService:
                 j.status = JobStatus.DOWNLOADED
                 j.error = None
 
+        log.info("%s %s downloaded: %s (%d bytes)", fresh.local_id, variant, record.path, record.bytes)
         updated = await self._mutate(fresh.local_id, add_file)
         await asyncio.to_thread(write_sidecar, updated, self.local_engine)
         self.emit(JobDownloaded(updated, record))

@@ -1,0 +1,153 @@
+"""HistoryStore on real files: round trips, lookups, queries, export, schema, change detection."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+import pytest
+
+from sora_tui.core.job import SCHEMA_VERSION, FileRecord, Job, JobError
+from sora_tui.core.params import GenerationParams
+from sora_tui.core.status import JobStatus
+from sora_tui.store import AmbiguousJob, HistoryError, HistoryStore, JobNotFound
+
+
+def make(prompt: str = "a red kite", **kw) -> Job:
+    return Job.new(GenerationParams(prompt), **kw)
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> HistoryStore:
+    s = HistoryStore(tmp_path / "history.json")
+    yield s
+    s.close()
+
+
+def test_round_trip_every_field(store: HistoryStore, tmp_path: Path) -> None:
+    job = make("a kite", kind="remix", video_id="video_abc", parent_id="job_p", group_id="grp_1", starred=True,
+               tags=["sea", "test"], notes="keep", extra={"extension_seconds": "4"}, auto_download=["video"])
+    job.status = JobStatus.FAILED
+    job.error = JobError("moderation_blocked", "no")
+    job.files = [FileRecord("video", "/x/a.mp4", 10, "ab" * 32, 5.0)]
+    store.add(job)
+    again = HistoryStore(tmp_path / "history.json").get(job.local_id)
+    assert again == job
+
+
+def test_unknown_and_missing_fields_in_stored_docs(tmp_path: Path) -> None:
+    path = tmp_path / "h.json"
+    doc = {"local_id": "job_1", "params": {"prompt": "p"}, "status": "queued", "from_the_future": 1, "schema": 1}
+    path.write_text(json.dumps({"jobs": {"1": doc}, "meta": {"1": {"schema": 1}}}))
+    job = HistoryStore(path).get("job_1")
+    assert job is not None and job.status == JobStatus.QUEUED and job.params.model == "sora-2" and job.files == []
+
+
+def test_update_and_mutate(store: HistoryStore) -> None:
+    job = make()
+    store.add(job)
+    updated = store.update(job.local_id, status=JobStatus.COMPLETED, progress=100, video_id="video_1")
+    assert updated.status == JobStatus.COMPLETED and store.get(job.local_id).video_id == "video_1"
+    store.mutate(job.local_id, lambda j: j.tags.append("x"))
+    assert store.get(job.local_id).tags == ["x"]
+    with pytest.raises(KeyError):
+        store.update("job_nope", progress=1)
+    with pytest.raises(HistoryError):
+        store.update(job.local_id, not_a_field=1)
+    with pytest.raises(HistoryError):
+        store.add(job)  # same local id twice
+
+
+def test_resolve(store: HistoryStore) -> None:
+    a = make(video_id="video_aaa111")
+    b = make(video_id="video_aaa222")
+    c = make(video_id="video_bbb")
+    for j in (a, b, c):
+        store.add(j)
+    assert store.resolve("video_aaa111").local_id == a.local_id
+    assert store.resolve("video_b").local_id == c.local_id
+    assert store.resolve(a.local_id[:12]).local_id == a.local_id
+    with pytest.raises(AmbiguousJob) as amb:
+        store.resolve("video_aaa")
+    assert "video_aaa111" in str(amb.value) and "video_aaa222" in str(amb.value)
+    with pytest.raises(JobNotFound):
+        store.resolve("video_zzz")
+    with pytest.raises(JobNotFound):
+        store.resolve("   ")
+
+
+def test_query_filters_sort_children(store: HistoryStore) -> None:
+    parent = make("sunset beach", starred=True)
+    parent.created_at = 100
+    child = make("sunset beach at night", parent_id=parent.local_id, kind="remix")
+    child.created_at = 200
+    other = make("snowy forest")
+    other.created_at = 300
+    other.status = JobStatus.FAILED
+    other.params.model = "sora-2-pro"
+    for j in (parent, child, other):
+        store.add(j)
+    assert [j.local_id for j in store.all()] == [other.local_id, child.local_id, parent.local_id]
+    assert [j.local_id for j in store.query(text="SUNSET")] == [child.local_id, parent.local_id]
+    assert [j.local_id for j in store.query(status="failed")] == [other.local_id]
+    assert [j.local_id for j in store.query(model="sora-2-pro")] == [other.local_id]
+    assert [j.local_id for j in store.query(starred=True)] == [parent.local_id]
+    assert [j.local_id for j in store.query(since=150, until=250)] == [child.local_id]
+    assert [j.local_id for j in store.query(sort="created_at", descending=False, limit=1)] == [parent.local_id]
+    assert [j.local_id for j in store.children(parent.local_id)] == [child.local_id]
+    with pytest.raises(HistoryError):
+        store.query(sort="nonsense")
+
+
+def test_export(store: HistoryStore) -> None:
+    job = make('a "quoted", comma prompt')
+    job.files = [FileRecord("video", "/v.mp4", 3, "f" * 64)]
+    store.add(job)
+    lines = list(store.export("jsonl"))
+    assert json.loads(lines[0])["local_id"] == job.local_id
+    rows = list(csv.reader(io.StringIO("".join(store.export("csv")))))
+    assert rows[0][0] == "local_id" and rows[1][6] == 'a "quoted", comma prompt' and rows[1][9] == "/v.mp4"
+    with pytest.raises(HistoryError):
+        list(store.export("xml"))
+
+
+def test_second_instance_sees_writes(tmp_path: Path) -> None:
+    one = HistoryStore(tmp_path / "h.json")
+    two = HistoryStore(tmp_path / "h.json")
+    job = make()
+    one.add(job)
+    assert two.get(job.local_id) is not None
+    token = two.token()
+    one.update(job.local_id, progress=5)
+    assert two.changed_since(token)
+    assert two.get(job.local_id).progress == 5
+    j2 = make()
+    two.add(j2)  # its cached next id must not collide with one's insert
+    assert {j.local_id for j in one.all()} == {job.local_id, j2.local_id}
+
+
+def test_schema_version_and_newer_file(tmp_path: Path) -> None:
+    path = tmp_path / "h.json"
+    store = HistoryStore(path)
+    assert store.schema_version == SCHEMA_VERSION
+    data = json.loads(path.read_text())
+    data["meta"] = {"1": {"schema": SCHEMA_VERSION + 1}}
+    path.write_text(json.dumps(data))
+    with pytest.raises(HistoryError, match="newer sora-tui"):
+        HistoryStore(path)
+    assert json.loads(path.read_text())["meta"]["1"]["schema"] == SCHEMA_VERSION + 1  # untouched
+
+
+def test_no_secrets_in_history(store: HistoryStore) -> None:
+    job = make(extra={"api_key": "sk-nope"})
+    with pytest.raises(HistoryError):
+        store.add(job)
+    assert store.all() == []
+
+
+def test_private_permissions(tmp_path: Path) -> None:
+    store = HistoryStore(tmp_path / "deep" / "h.json")
+    store.add(make())
+    assert (store.path.stat().st_mode & 0o077) == 0
