@@ -174,13 +174,16 @@ def _engine(args: argparse.Namespace) -> int:
 
 
 async def _run(args: argparse.Namespace) -> int:
-    from .session import open_session
+    from .session import prepare
 
     if args.command == "export":
         return _export(args)
     if args.command in ("jobs", "show"):
         return _history(args)
-    session = await open_session(args.profile, args.base_url)
+    # Each handler checks its input against the profile and the history first, then connects.
+    session = prepare(args.profile, args.base_url)
+    if session.store.recovery_note:
+        _err(session.store.recovery_note)
     try:
         handler = {
             "generate": _generate, "download": _download, "remix": _derived, "edit": _derived, "extend": _derived,
@@ -248,6 +251,8 @@ async def _follow(session: Any, jobs: list[Any], as_json: bool) -> list[Any]:
 async def _generate(session: Any, args: argparse.Namespace) -> int:
     from .core.params import GenerationParams
 
+    from .core.params import validate_params
+
     profile = session.profile
     params = GenerationParams(
         prompt=args.prompt,
@@ -256,7 +261,11 @@ async def _generate(session: Any, args: argparse.Namespace) -> int:
         seconds=args.seconds or "4",
         image=args.image,
     )
+    validate_params(params, profile.models)
+    if not 1 <= args.variations <= 8:
+        raise CliError("Variations must be between 1 and 8.")
     auto = _assets(args.assets) if args.download else []
+    await session.connect()
     jobs = await session.service.generate(params, variations=args.variations, auto_download=auto, download_dir=args.out)
     if args.wait or args.download:
         jobs = await _follow(session, jobs, args.json)
@@ -265,9 +274,12 @@ async def _generate(session: Any, args: argparse.Namespace) -> int:
 
 
 async def _derived(session: Any, args: argparse.Namespace) -> int:
+    from .core.params import validate_prompt
+
     job = session.store.resolve(args.id)
+    validate_prompt(args.prompt)
     auto = ["video"] if args.download else []
-    service = session.service
+    service = (await session.connect()).service
     if args.command == "remix":
         new = await service.remix(job, args.prompt, auto_download=auto)
     elif args.command == "edit":
@@ -283,6 +295,7 @@ async def _derived(session: Any, args: argparse.Namespace) -> int:
 
 async def _retry(session: Any, args: argparse.Namespace) -> int:
     job = session.store.resolve(args.id)
+    await session.connect()
     new = await session.service.retry(job, auto_download=["video"] if args.download else [])
     jobs = [new]
     if args.wait or args.download:
@@ -293,6 +306,7 @@ async def _retry(session: Any, args: argparse.Namespace) -> int:
 
 async def _download(session: Any, args: argparse.Namespace) -> int:
     job = session.store.resolve(args.id)
+    await session.connect()
     record = await session.service.download(job, args.variant, args.out)
     if args.json:
         _print_json({"id": job.video_id, "local_id": job.local_id, "variant": record.variant, "path": record.path,
@@ -311,6 +325,7 @@ async def _delete(session: Any, args: argparse.Namespace) -> int:
         if answer.strip().lower() not in ("y", "yes"):
             _err("not deleted.")
             return EXIT_OK
+    await session.connect()
     updated = await session.service.delete_remote(job)
     if args.json:
         _print_json({"id": updated.video_id, "deleted": True})
@@ -320,6 +335,7 @@ async def _delete(session: Any, args: argparse.Namespace) -> int:
 
 
 async def _resume(session: Any, args: argparse.Namespace) -> int:
+    await session.connect()
     jobs = await session.service.resume(max_failures=8)
     _print_jobs(jobs, args.json) if jobs else (None if args.json else print("nothing to resume"))
     return _exit_for(jobs)
