@@ -223,13 +223,18 @@ class VideosBackend:
     async def remix(self, video_id: str, prompt: str) -> VideoInfo:
         return VideoInfo.from_obj(await self._call(self._no_retry.videos.remix(video_id, prompt=prompt)))
 
+    # The SDK's videos.edit/extend always send multipart and reject `video={"id": ...}` ("Expected entry at
+    # `video` to be bytes..."), so a reference to a server-side video goes as the spec's JSON body instead.
     async def edit(self, video_id: str, prompt: str) -> VideoInfo:
-        return VideoInfo.from_obj(await self._call(self._no_retry.videos.edit(video={"id": video_id}, prompt=prompt)))
+        return await self._post_json("/videos/edits", {"video": {"id": video_id}, "prompt": prompt})
 
     async def extend(self, video_id: str, prompt: str, seconds: str) -> VideoInfo:
-        return VideoInfo.from_obj(
-            await self._call(self._no_retry.videos.extend(video={"id": video_id}, prompt=prompt, seconds=seconds))
-        )
+        return await self._post_json("/videos/extensions", {"video": {"id": video_id}, "prompt": prompt, "seconds": seconds})
+
+    async def _post_json(self, path: str, body: dict[str, Any]) -> VideoInfo:
+        from openai.types import Video
+
+        return VideoInfo.from_obj(await self._call(self._no_retry.post(path, body=body, cast_to=Video)))
 
     async def create_character(self, name: str, video_path: Path) -> dict[str, Any]:
         try:

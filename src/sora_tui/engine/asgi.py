@@ -1,0 +1,125 @@
+"""ASGI middleware of the local engine: bearer-key check, fault injection, activity tracking."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from typing import Any, Awaitable, Callable
+
+from .faults import FaultPlan
+
+Scope = dict[str, Any]
+Receive = Callable[[], Awaitable[dict[str, Any]]]
+Send = Callable[[dict[str, Any]], Awaitable[None]]
+
+
+class FaultInjected(Exception):
+    """Raised on purpose to make the server drop a connection; silenced in the logs."""
+
+
+def _json_error(status: int, message: str, code: str | None, type_: str, extra: dict[str, str] | None = None) -> tuple[dict, bytes]:
+    body = json.dumps({"error": {"message": message, "type": type_, "param": None, "code": code}}).encode()
+    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
+               (b"x-sora-tui-engine", b"local-render")]
+    headers += [(k.encode(), v.encode()) for k, v in (extra or {}).items()]
+    return {"type": "http.response.start", "status": status, "headers": headers}, body
+
+
+async def _send_error(send: Send, status: int, message: str, code: str | None, type_: str,
+                      extra: dict[str, str] | None = None) -> None:
+    start, body = _json_error(status, message, code, type_, extra)
+    await send(start)
+    await send({"type": "http.response.body", "body": body})
+
+
+async def _drop(send: Send) -> None:
+    """Start a response and abandon it: the client sees the connection close mid-response."""
+    await send({"type": "http.response.start", "status": 200,
+                "headers": [(b"content-type", b"application/json"), (b"content-length", b"64")]})
+    await send({"type": "http.response.body", "body": b'{"id": "', "more_body": True})
+    raise FaultInjected("connection dropped on purpose")
+
+
+class EngineMiddleware:
+    def __init__(self, app: Any, engine: Any, faults: FaultPlan) -> None:
+        self.app = app
+        self.engine = engine
+        self.faults = faults
+        self.state = engine.state
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        self.engine.last_request = time.monotonic()
+        path: str = scope.get("path", "")
+        if not path.startswith("/v1/"):
+            await self.app(scope, receive, send)
+            return
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
+        auth = headers.get("authorization", "")
+        if not auth.lower().startswith("bearer ") or not auth[7:].strip():
+            await _send_error(send, 401, "You didn't provide an API key. Send it in the Authorization header as 'Bearer YOUR_KEY' (any non-empty key works with the local engine).",
+                              "invalid_api_key", "invalid_request_error")
+            return
+        fault = self.faults.draw()
+        if fault is None:
+            await self.app(scope, receive, send)
+            return
+        if fault == "429":
+            await _send_error(send, 429, "Rate limit reached for requests (injected by --faults).", "rate_limit_exceeded",
+                              "requests", {"retry-after": "1", "retry-after-ms": "1000"})
+        elif fault in ("500", "502", "503"):
+            await _send_error(send, int(fault), "The server had an error while processing your request (injected by --faults).",
+                              "server_error", "server_error")
+        elif fault == "reset" or (fault == "truncate" and not path.endswith("/content")):
+            await _drop(send)
+        elif fault == "slow":
+            if path.endswith("/content"):
+                await self.app(scope, receive, _stalling(send))
+            else:
+                await asyncio.sleep(2.0)
+                await self.app(scope, receive, send)
+        elif fault == "truncate":
+            await self.app(scope, receive, _truncating(send))
+        elif fault == "lost":
+            async def swallow(message: dict[str, Any]) -> None:
+                return None
+
+            await self.app(scope, receive, swallow)  # the server acts...
+            await _drop(send)  # ...and the answer never arrives
+
+
+def _stalling(send: Send) -> Send:
+    sent = {"bodies": 0}
+
+    async def wrapped(message: dict[str, Any]) -> None:
+        if message["type"] == "http.response.body":
+            sent["bodies"] += 1
+            if sent["bodies"] == 2:
+                await asyncio.sleep(2.0)
+        await send(message)
+
+    return wrapped
+
+
+def _truncating(send: Send) -> Send:
+    state = {"status": 200, "sent": 0}
+
+    async def wrapped(message: dict[str, Any]) -> None:
+        if message["type"] == "http.response.start":
+            state["status"] = message["status"]
+            await send(message)
+            return
+        if state["status"] >= 300:
+            await send(message)
+            return
+        body = message.get("body", b"")
+        if state["sent"] == 0 and body:
+            await send({"type": "http.response.body", "body": body[: max(1, len(body) // 2)], "more_body": True})
+            state["sent"] += 1
+            raise FaultInjected("body truncated on purpose")
+        await send(message)
+
+    return wrapped

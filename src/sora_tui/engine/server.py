@@ -1,0 +1,453 @@
+"""The local /v1/videos server (Starlette): every operation of the spec, OpenAI-shaped errors, Range downloads."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import binascii
+import json
+import re
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.datastructures import UploadFile
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response, StreamingResponse
+from starlette.routing import Route
+
+from .faults import FaultPlan
+from .state import POLL_AFTER_MS, EngineState, VideoRecord
+
+ENGINE_HEADER = {"x-sora-tui-engine": "local-render"}
+SECONDS = ("4", "8", "12", "16", "20")
+SIZES = {
+    "sora-2": ("720x1280", "1280x720"),
+    "sora-2-pro": ("720x1280", "1280x720", "1024x1792", "1792x1024", "1080x1920", "1920x1080"),
+}
+MODEL_ALIASES = {
+    "sora-2-2025-10-06": "sora-2", "sora-2-2025-12-08": "sora-2", "sora-2-pro-2025-10-06": "sora-2-pro",
+}
+MAX_PROMPT = 32_000
+MAX_EXTENSIONS = 6
+MAX_TOTAL_SECONDS = 120
+CHUNK = 256 * 1024
+EXPIRED_MESSAGE = "The video is no longer available. Downloads expire after 1 hours."
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
+
+
+@dataclass
+class EngineConfig:
+    host: str = "127.0.0.1"
+    port: int = 0
+    speed: str = "fast"
+    faults: str = ""
+    seed: int = 0
+    state_dir: Path | None = None
+    idle_exit: float | None = None
+    announce: Path | None = None
+    mode: str = "strict"
+    expires_after: float = 3600.0
+
+
+class ApiError(Exception):
+    def __init__(self, status: int, message: str, code: str | None = None, param: str | None = None,
+                 type_: str = "invalid_request_error") -> None:
+        super().__init__(message)
+        self.status, self.message, self.code, self.param, self.type = status, message, code, param, type_
+
+
+def error_response(status: int, message: str, code: str | None = None, param: str | None = None,
+                   type_: str = "invalid_request_error", headers: dict[str, str] | None = None) -> JSONResponse:
+    body = {"error": {"message": message, "type": type_, "param": param, "code": code}}
+    return JSONResponse(body, status_code=status, headers={**ENGINE_HEADER, **(headers or {})})
+
+
+def _safe(text: str, limit: int = 120) -> str:
+    return _CONTROL.sub("?", text)[:limit]
+
+
+class Engine:
+    """Request handlers over one EngineState."""
+
+    def __init__(self, config: EngineConfig) -> None:
+        self.config = config
+        self.state = EngineState(config.state_dir, config.speed, config.seed, config.expires_after)
+        self.poll_ms = str(POLL_AFTER_MS[config.speed])
+        self.last_request = time.monotonic()
+
+    def ok(self, body: Any, status: int = 200) -> JSONResponse:
+        return JSONResponse(body, status_code=status, headers={**ENGINE_HEADER, "openai-poll-after-ms": self.poll_ms})
+
+    def video_json(self, rec: VideoRecord) -> dict[str, Any]:
+        return rec.public(time.time(), self.config.expires_after)
+
+    def _video(self, video_id: str) -> VideoRecord:
+        rec = self.state.get(video_id)
+        if rec is None:
+            raise ApiError(404, f"No video found with id '{_safe(video_id)}'.", "not_found", "video_id")
+        return rec
+
+    # --- body parsing --------------------------------------------------------------------------------
+    async def _body(self, request: Request) -> tuple[dict[str, Any], dict[str, UploadFile], bool]:
+        ctype = request.headers.get("content-type", "")
+        if ctype.startswith("multipart/form-data") or ctype.startswith("application/x-www-form-urlencoded"):
+            form = await request.form(max_part_size=64 * 1024 * 1024)
+            fields: dict[str, Any] = {}
+            files: dict[str, UploadFile] = {}
+            for key, value in form.multi_items():
+                if isinstance(value, UploadFile):
+                    files[key] = value
+                elif key in fields:
+                    fields[key] = [*fields[key], value] if isinstance(fields[key], list) else [fields[key], value]
+                else:
+                    fields[key] = value
+            return fields, files, False
+        raw = await request.body()
+        if not raw:
+            return {}, {}, True
+        try:
+            data = json.loads(raw)
+        except ValueError:
+            raise ApiError(400, "We could not parse the JSON body of your request.", "invalid_json") from None
+        if not isinstance(data, dict):
+            raise ApiError(400, "The request body must be a JSON object.", "invalid_json")
+        return data, {}, True
+
+    @staticmethod
+    def _prompt(fields: dict[str, Any]) -> str:
+        prompt = fields.get("prompt")
+        if prompt is None:
+            raise ApiError(400, "Missing required parameter: 'prompt'.", "missing_required_parameter", "prompt")
+        if not isinstance(prompt, str):
+            raise ApiError(400, "Invalid type for 'prompt': expected a string.", "invalid_type", "prompt")
+        if not prompt.strip():
+            raise ApiError(400, "Invalid 'prompt': empty string. Expected a string with minimum length 1.", "string_below_min_length", "prompt")
+        if len(prompt) > MAX_PROMPT:
+            raise ApiError(400, f"Invalid 'prompt': string too long. Expected a string with maximum length {MAX_PROMPT}, but got a string with length {len(prompt)} instead.", "string_above_max_length", "prompt")
+        return prompt
+
+    @staticmethod
+    def _seconds(value: Any, is_json: bool, default: str | None = "4") -> str:
+        if value is None:
+            if default is None:
+                raise ApiError(400, "Missing required parameter: 'seconds'.", "missing_required_parameter", "seconds")
+            return default
+        if is_json and not isinstance(value, str):
+            raise ApiError(400, f"Invalid type for 'seconds': expected one of {', '.join(repr(s) for s in SECONDS)}, but got {type(value).__name__} instead.", "invalid_type", "seconds")
+        if str(value) not in SECONDS:
+            raise ApiError(400, f"Invalid value: '{_safe(str(value))}'. Supported values are: {', '.join(repr(s) for s in SECONDS)}.", "invalid_value", "seconds")
+        return str(value)
+
+    @staticmethod
+    def _model_size(fields: dict[str, Any]) -> tuple[str, str]:
+        model = fields.get("model") or "sora-2"
+        if not isinstance(model, str) or (model not in SIZES and model not in MODEL_ALIASES):
+            raise ApiError(400, f"Invalid value: '{_safe(str(model))}'. Supported models are: {', '.join([*SIZES, *MODEL_ALIASES])}.", "invalid_value", "model")
+        family = MODEL_ALIASES.get(model, model)
+        size = fields.get("size") or "720x1280"
+        if size not in SIZES[family]:
+            raise ApiError(400, f"Invalid value: '{_safe(str(size))}'. Supported values for {model} are: {', '.join(SIZES[family])}.", "invalid_value", "size")
+        return model, str(size)
+
+    def _reference(self, fields: dict[str, Any], files: dict[str, UploadFile], size: str) -> bytes | None:
+        ref = fields.get("input_reference")
+        image_url = fields.get("input_reference[image_url]") or (ref.get("image_url") if isinstance(ref, dict) else None)
+        file_id = fields.get("input_reference[file_id]") or (ref.get("file_id") if isinstance(ref, dict) else None)
+        upload = files.get("input_reference")
+        data: bytes | None = None
+        if upload is not None:
+            data = upload.file.read()
+        elif image_url and file_id:
+            raise ApiError(400, "Provide exactly one of 'image_url' or 'file_id' in input_reference.", "invalid_value", "input_reference")
+        elif file_id:
+            raise ApiError(400, f"No file found with id '{_safe(str(file_id))}' (the local engine has no Files API; upload the image instead).", "not_found", "input_reference")
+        elif image_url:
+            url = str(image_url)
+            if not url.startswith("data:"):
+                raise ApiError(400, "The local engine does not fetch image URLs; send the image as an upload or a data URL.", "invalid_value", "input_reference")
+            try:
+                data = base64.b64decode(url.split(",", 1)[1], validate=True)
+            except (IndexError, binascii.Error):
+                raise ApiError(400, "input_reference.image_url is not a valid base64 data URL.", "invalid_value", "input_reference") from None
+        elif ref not in (None, ""):
+            raise ApiError(400, "input_reference must be an image upload or an object with image_url or file_id.", "invalid_value", "input_reference")
+        if data is None:
+            return None
+        from io import BytesIO
+
+        from PIL import Image, UnidentifiedImageError
+
+        try:
+            with Image.open(BytesIO(data)) as img:
+                fmt, dims = img.format, img.size
+        except (UnidentifiedImageError, OSError):
+            raise ApiError(400, "input_reference is not a readable image (use JPEG, PNG or WEBP).", "invalid_image", "input_reference") from None
+        if fmt not in ("JPEG", "PNG", "WEBP"):
+            raise ApiError(400, f"input_reference is {fmt}; use JPEG, PNG or WEBP.", "invalid_image_format", "input_reference")
+        if f"{dims[0]}x{dims[1]}" != size:
+            raise ApiError(400, f"Inpaint image must match the requested width and height (image is {dims[0]}x{dims[1]}, video is {size}).", "invalid_image_size", "input_reference")
+        return data
+
+    def _characters(self, fields: dict[str, Any], prompt: str) -> None:
+        ids: list[str] = []
+        for key, value in fields.items():
+            if key.startswith("character_ids") or re.fullmatch(r"characters\[\d*\]\[id\]", key):
+                ids.extend(value if isinstance(value, list) else [value])
+            elif key == "characters" and isinstance(value, list):
+                ids.extend(str(v.get("id")) for v in value if isinstance(v, dict))
+        if len(ids) > 2:
+            raise ApiError(400, "At most 2 characters can be used in one generation.", "too_many_characters", "characters")
+        for cid in ids:
+            ch = self.state.characters.get(str(cid))
+            if ch is None:
+                raise ApiError(400, f"No character found with id '{_safe(str(cid))}'.", "not_found", "characters")
+            if ch.name not in prompt:
+                raise ApiError(400, f"The character name '{_safe(ch.name)}' must appear verbatim in the prompt.", "character_not_in_prompt", "characters")
+
+    def _source(self, fields: dict[str, Any], files: dict[str, UploadFile]) -> VideoRecord | UploadFile:
+        if "video" in files:
+            return files["video"]
+        video = fields.get("video")
+        vid = fields.get("video[id]") or (video.get("id") if isinstance(video, dict) else None)
+        if not vid:
+            raise ApiError(400, "Missing required parameter: 'video' (an object with the id of a completed video, or a file).", "missing_required_parameter", "video")
+        return self._completed(str(vid), "used as a source")
+
+    def _completed(self, video_id: str, what: str) -> VideoRecord:
+        rec = self._video(video_id)
+        status, _, _ = rec.lifecycle(time.time())
+        if status != "completed":
+            raise ApiError(400, f"Video '{_safe(video_id)}' is {status.replace('_', ' ')}; only a completed video can be {what}.", "invalid_video_status", "video_id")
+        return rec
+
+    # --- handlers ------------------------------------------------------------------------------------
+    async def create(self, request: Request) -> Response:
+        fields, files, is_json = await self._body(request)
+        prompt = self._prompt(fields)
+        model, size = self._model_size(fields)
+        seconds = self._seconds(fields.get("seconds"), is_json)
+        reference = self._reference(fields, files, size)
+        self._characters(fields, prompt)
+        rec = self.state.new_video(model=model, size=size, seconds=seconds, prompt=prompt, reference=reference)
+        return self.ok(self.video_json(rec))
+
+    async def list(self, request: Request) -> Response:
+        q = request.query_params
+        try:
+            limit = int(q.get("limit", "20"))
+        except ValueError:
+            raise ApiError(400, "Invalid 'limit': expected an integer.", "invalid_type", "limit") from None
+        if not 0 <= limit <= 100:
+            raise ApiError(400, "Invalid 'limit': expected a value between 0 and 100.", "invalid_value", "limit")
+        order = q.get("order", "desc")
+        if order not in ("asc", "desc"):
+            raise ApiError(400, "Invalid 'order': expected 'asc' or 'desc'.", "invalid_value", "order")
+        recs = self.state.ordered(order)
+        after = q.get("after")
+        if after:
+            ids = [r.id for r in recs]
+            if after not in ids:
+                raise ApiError(400, f"Invalid 'after': no video with id '{_safe(after)}'.", "invalid_value", "after")
+            recs = recs[ids.index(after) + 1:]
+        page = recs[:limit]
+        data = [self.video_json(r) for r in page]
+        return self.ok({
+            "object": "list", "data": data,
+            "first_id": data[0]["id"] if data else None, "last_id": data[-1]["id"] if data else None,
+            "has_more": len(recs) > len(page),
+        })
+
+    async def retrieve(self, request: Request) -> Response:
+        return self.ok(self.video_json(self._video(request.path_params["video_id"])))
+
+    async def delete(self, request: Request) -> Response:
+        rec = self._video(request.path_params["video_id"])
+        status, _, _ = rec.lifecycle(time.time())
+        if status not in ("completed", "failed"):
+            raise ApiError(400, f"Video '{rec.id}' is {status.replace('_', ' ')}; only completed or failed videos can be deleted.", "invalid_video_status", "video_id")
+        self.state.delete(rec.id)
+        return self.ok({"id": rec.id, "object": "video.deleted", "deleted": True})
+
+    async def remix(self, request: Request) -> Response:
+        source = self._completed(request.path_params["video_id"], "remixed")
+        fields, _, _ = await self._body(request)
+        prompt = self._prompt(fields)
+        rec = self.state.new_video(model=source.model, size=source.size, seconds=source.seconds, prompt=prompt,
+                                   kind="remix", remixed_from=source.id, source=source)
+        return self.ok(self.video_json(rec))
+
+    async def edit(self, request: Request) -> Response:
+        fields, files, is_json = await self._body(request)
+        prompt = self._prompt(fields)
+        source = self._source(fields, files)
+        if isinstance(source, UploadFile):
+            model, size, seconds = self._uploaded_video(source, fields)
+            rec = self.state.new_video(model=model, size=size, seconds=seconds, prompt=prompt, kind="edit")
+        else:
+            rec = self.state.new_video(model=source.model, size=source.size, seconds=source.seconds, prompt=prompt,
+                                       kind="edit", source=source)
+        return self.ok(self.video_json(rec))
+
+    def _uploaded_video(self, upload: UploadFile, fields: dict[str, Any]) -> tuple[str, str, str]:
+        import tempfile
+
+        from .render import probe
+
+        if not fields.get("model"):
+            raise ApiError(400, "Editing an uploaded video needs 'model'.", "missing_required_parameter", "model")
+        with tempfile.NamedTemporaryFile(suffix=".mp4") as tmp:
+            tmp.write(upload.file.read())
+            tmp.flush()
+            try:
+                info = probe(Path(tmp.name))
+            except Exception:
+                raise ApiError(400, "The uploaded video could not be decoded.", "invalid_video", "video") from None
+        model, _ = self._model_size({"model": fields.get("model"), "size": None})
+        size = f"{info['width']}x{info['height']}"
+        family = MODEL_ALIASES.get(model, model)
+        if size not in SIZES[family]:
+            raise ApiError(400, f"The uploaded video is {size}; {model} supports {', '.join(SIZES[family])}.", "invalid_value", "video")
+        seconds = min(SECONDS, key=lambda s: abs(int(s) - info["duration"]))
+        return model, size, seconds
+
+    async def extend(self, request: Request) -> Response:
+        fields, files, is_json = await self._body(request)
+        prompt = self._prompt(fields)
+        seconds = self._seconds(fields.get("seconds"), is_json, default=None)
+        source = self._source(fields, files)
+        if isinstance(source, UploadFile):
+            raise ApiError(400, "The local engine extends only videos it generated; pass {'id': ...}.", "invalid_value", "video")
+        if source.extensions >= MAX_EXTENSIONS:
+            raise ApiError(400, f"A video can be extended at most {MAX_EXTENSIONS} times.", "too_many_extensions", "video")
+        total = int(source.seconds) + int(seconds)
+        if total > MAX_TOTAL_SECONDS:
+            raise ApiError(400, f"An extended video can be at most {MAX_TOTAL_SECONDS} seconds (this would be {total}).", "video_too_long", "seconds")
+        prompts = source.segments or [source.prompt]
+        durations = source.segment_seconds or [float(source.seconds)]
+        rec = self.state.new_video(
+            model=source.model, size=source.size, seconds=str(total), prompt=prompt, kind="extension",
+            source=source, segments=[*prompts, prompt], segment_seconds=[*durations, float(seconds)],
+        )
+        return self.ok(self.video_json(rec))
+
+    async def create_character(self, request: Request) -> Response:
+        fields, files, _ = await self._body(request)
+        name = fields.get("name")
+        if not isinstance(name, str) or not 1 <= len(name.strip()) <= 80:
+            raise ApiError(400, "Invalid 'name': expected 1 to 80 characters.", "invalid_value", "name")
+        upload = files.get("video")
+        if upload is None:
+            raise ApiError(400, "Missing required parameter: 'video' (a video file).", "missing_required_parameter", "video")
+        import tempfile
+
+        from .render import probe
+
+        with tempfile.NamedTemporaryFile(suffix=".mp4") as tmp:
+            tmp.write(upload.file.read())
+            tmp.flush()
+            try:
+                info = probe(Path(tmp.name))
+            except Exception:
+                info = None
+        if not info or not info.get("width"):
+            raise ApiError(400, "The uploaded video could not be decoded.", "invalid_video", "video")
+        ch = self.state.new_character(name.strip())
+        return self.ok(ch.public())
+
+    async def get_character(self, request: Request) -> Response:
+        cid = request.path_params["character_id"]
+        ch = self.state.characters.get(cid)
+        if ch is None:
+            raise ApiError(404, f"No character found with id '{_safe(cid)}'.", "not_found", "character_id")
+        return self.ok(ch.public())
+
+    async def content(self, request: Request) -> Response:
+        rec = self._video(request.path_params["video_id"])
+        variant = request.query_params.get("variant", "video")
+        if variant not in ("video", "thumbnail", "spritesheet"):
+            raise ApiError(400, f"Invalid 'variant': '{_safe(variant)}'. Use video, thumbnail or spritesheet.", "invalid_value", "variant")
+        status, _, completed = rec.lifecycle(time.time())
+        if status != "completed":
+            raise ApiError(400, f"Video '{rec.id}' is {status.replace('_', ' ')}; its content is available once it is completed.", "video_not_ready", "video_id")
+        if completed and time.time() > completed + self.config.expires_after:
+            raise ApiError(404, EXPIRED_MESSAGE, None, None)
+        path = self.state.asset(rec.id, variant)
+        if not path.exists():
+            raise ApiError(404, f"The {variant} of '{rec.id}' is missing on the server.", "not_found", "variant")
+        ctype = {"video": "video/mp4", "thumbnail": "image/webp", "spritesheet": "image/jpeg"}[variant]
+        size = path.stat().st_size
+        etag = f'"{rec.id[-12:]}-{variant}-{size}"'
+        headers = {**ENGINE_HEADER, "Accept-Ranges": "bytes", "ETag": etag}
+        start, end, status_code = 0, size - 1, 200
+        range_header = request.headers.get("range")
+        if_range = request.headers.get("if-range")
+        if range_header and (not if_range or if_range == etag):
+            m = re.fullmatch(r"bytes=(\d*)-(\d*)", range_header.strip())
+            if not m or (not m.group(1) and not m.group(2)):
+                return error_response(416, "Invalid Range header.", "range_not_satisfiable", headers={"Content-Range": f"bytes */{size}"})
+            if m.group(1):
+                start = int(m.group(1))
+                end = min(int(m.group(2)), size - 1) if m.group(2) else size - 1
+            else:  # suffix range: the last N bytes
+                start = max(0, size - int(m.group(2)))
+            if start >= size or start > end:
+                return error_response(416, "Requested range not satisfiable.", "range_not_satisfiable", headers={"Content-Range": f"bytes */{size}"})
+            status_code = 206
+            headers["Content-Range"] = f"bytes {start}-{end}/{size}"
+        headers["Content-Length"] = str(end - start + 1)
+        return StreamingResponse(_file_chunks(path, start, end), status_code=status_code, media_type=ctype, headers=headers)
+
+
+async def _file_chunks(path: Path, start: int, end: int):  # type: ignore[no-untyped-def]
+    remaining = end - start + 1
+    with open(path, "rb") as fh:
+        fh.seek(start)
+        while remaining > 0:
+            block = await asyncio.to_thread(fh.read, min(CHUNK, remaining))
+            if not block:
+                break
+            remaining -= len(block)
+            yield block
+
+
+def create_app(config: EngineConfig) -> Starlette:
+    from .asgi import EngineMiddleware
+
+    engine = Engine(config)
+
+    def wrap(handler):  # type: ignore[no-untyped-def]
+        async def endpoint(request: Request) -> Response:
+            try:
+                return await handler(request)
+            except ApiError as exc:
+                return error_response(exc.status, exc.message, exc.code, exc.param, exc.type)
+
+        return endpoint
+
+    routes = [
+        Route("/health", lambda r: JSONResponse({"ok": True, "engine": "sora-tui local engine", "speed": config.speed,
+                                                  "renders": "procedural, not AI"}, headers=ENGINE_HEADER)),
+        Route("/v1/videos", wrap(engine.create), methods=["POST"]),
+        Route("/v1/videos", wrap(engine.list), methods=["GET"]),
+        Route("/v1/videos/edits", wrap(engine.edit), methods=["POST"]),
+        Route("/v1/videos/extensions", wrap(engine.extend), methods=["POST"]),
+        Route("/v1/videos/characters", wrap(engine.create_character), methods=["POST"]),
+        Route("/v1/videos/characters/{character_id}", wrap(engine.get_character), methods=["GET"]),
+        Route("/v1/videos/{video_id}", wrap(engine.retrieve), methods=["GET"]),
+        Route("/v1/videos/{video_id}", wrap(engine.delete), methods=["DELETE"]),
+        Route("/v1/videos/{video_id}/content", wrap(engine.content), methods=["GET"]),
+        Route("/v1/videos/{video_id}/remix", wrap(engine.remix), methods=["POST"]),
+    ]
+
+    async def not_found(request: Request, exc: Exception) -> Response:
+        status = getattr(exc, "status_code", 404)
+        if status == 405:
+            return error_response(405, f"Method {request.method} is not allowed on {request.url.path}.", "method_not_allowed")
+        return error_response(404, f"Unknown path {request.url.path}.", "unknown_url")
+
+    app = Starlette(routes=routes, exception_handlers={404: not_found, 405: not_found})
+    app.state.engine = engine
+    return EngineMiddleware(app, engine, FaultPlan.parse(config.faults, config.seed))  # type: ignore[return-value]
