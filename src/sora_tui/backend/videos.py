@@ -195,10 +195,15 @@ class VideosBackend:
             "size": params.size,
             "seconds": params.seconds,
         }
-        if params.image:
-            kwargs["input_reference"] = image_reference(params.image)
         if character_ids:
-            kwargs["extra_body"] = {"character_ids": character_ids}
+            kwargs["character_ids"] = character_ids
+        reference = image_reference(params.image) if params.image else None
+        if isinstance(reference, dict):  # URL or data URL: the SDK's create() cannot send it (multipart only)
+            return await self._post_json("/videos", {**kwargs, "input_reference": reference})
+        if reference is not None:
+            kwargs["input_reference"] = reference
+        if character_ids:
+            kwargs["extra_body"] = {"character_ids": kwargs.pop("character_ids")}
         video = await self._call(self._no_retry.videos.create(**kwargs))
         return VideoInfo.from_obj(video)
 

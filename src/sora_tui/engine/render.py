@@ -369,6 +369,24 @@ def _atomic_image(img: object, path: Path, fmt: str, **kw: object) -> Path:
     return path
 
 
+def still_frame(path: Path, last: bool = False) -> bytes:
+    """The first (or last) frame of a video as PNG bytes."""
+    import av
+    from PIL import Image
+
+    chosen = None
+    with av.open(str(path)) as c:
+        for frame in c.decode(video=0):
+            chosen = frame
+            if not last:
+                break
+    if chosen is None:
+        raise ValueError("no video frames")
+    buf = io.BytesIO()
+    Image.fromarray(chosen.to_ndarray(format="rgb24")).save(buf, "PNG")
+    return buf.getvalue()
+
+
 def probe(path: Path) -> dict:
     """What a file really is (PyAV): size, duration, codecs, audio presence, frame rate."""
     import av

@@ -284,34 +284,36 @@ class Engine:
         prompt = self._prompt(fields)
         source = self._source(fields, files)
         if isinstance(source, UploadFile):
-            model, size, seconds = self._uploaded_video(source, fields)
-            rec = self.state.new_video(model=model, size=size, seconds=seconds, prompt=prompt, kind="edit")
+            model, size, seconds, first_frame = self._uploaded_video(source, fields, need_model=True)
+            rec = self.state.new_video(model=model, size=size, seconds=seconds, prompt=prompt, kind="edit", reference=first_frame)
         else:
             rec = self.state.new_video(model=source.model, size=source.size, seconds=source.seconds, prompt=prompt,
                                        kind="edit", source=source)
         return self.ok(self.video_json(rec))
 
-    def _uploaded_video(self, upload: UploadFile, fields: dict[str, Any]) -> tuple[str, str, str]:
+    def _uploaded_video(self, upload: UploadFile, fields: dict[str, Any], need_model: bool) -> tuple[str, str, str, bytes]:
+        """Probe an uploaded clip: model, size, nearest allowed seconds, and a frame (PNG) to render from."""
         import tempfile
 
-        from .render import probe
+        from .render import probe, still_frame
 
-        if not fields.get("model"):
+        if need_model and not fields.get("model"):
             raise ApiError(400, "Editing an uploaded video needs 'model'.", "missing_required_parameter", "model")
         with tempfile.NamedTemporaryFile(suffix=".mp4") as tmp:
             tmp.write(upload.file.read())
             tmp.flush()
             try:
                 info = probe(Path(tmp.name))
+                frame = still_frame(Path(tmp.name), last=not need_model)
             except Exception:
                 raise ApiError(400, "The uploaded video could not be decoded.", "invalid_video", "video") from None
-        model, _ = self._model_size({"model": fields.get("model"), "size": None})
+        model, _ = self._model_size({"model": fields.get("model") or "sora-2", "size": None})
         size = f"{info['width']}x{info['height']}"
         family = MODEL_ALIASES.get(model, model)
         if size not in SIZES[family]:
             raise ApiError(400, f"The uploaded video is {size}; {model} supports {', '.join(SIZES[family])}.", "invalid_value", "video")
         seconds = min(SECONDS, key=lambda s: abs(int(s) - info["duration"]))
-        return model, size, seconds
+        return model, size, seconds, frame
 
     async def extend(self, request: Request) -> Response:
         fields, files, is_json = await self._body(request)
@@ -319,7 +321,14 @@ class Engine:
         seconds = self._seconds(fields.get("seconds"), is_json, default=None)
         source = self._source(fields, files)
         if isinstance(source, UploadFile):
-            raise ApiError(400, "The local engine extends only videos it generated; pass {'id': ...}.", "invalid_value", "video")
+            # An uploaded clip: the stitched result opens on the clip's last frame, then follows the prompt.
+            model, size, up_seconds, last_frame = self._uploaded_video(source, fields, need_model=False)
+            total = int(up_seconds) + int(seconds)
+            rec = self.state.new_video(
+                model=model, size=size, seconds=str(total), prompt=prompt, kind="extension",
+                segments=["(uploaded clip)", prompt], segment_seconds=[float(up_seconds), float(seconds)], reference=last_frame,
+            )
+            return self.ok(self.video_json(rec))
         if source.extensions >= MAX_EXTENSIONS:
             raise ApiError(400, f"A video can be extended at most {MAX_EXTENSIONS} times.", "too_many_extensions", "video")
         total = int(source.seconds) + int(seconds)
