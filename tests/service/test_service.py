@@ -13,10 +13,7 @@ from sora_tui.core.job import Job
 from sora_tui.core.params import GenerationParams, InvalidParams
 from sora_tui.core.status import JobStatus
 from sora_tui.service import (
-    JobCompleted,
-    JobDownloaded,
     JobService,
-    JobSubmitted,
     ServiceError,
 )
 
@@ -168,3 +165,41 @@ async def test_job_unknown_to_server_is_marked_lost(service: JobService) -> None
     service.store.add(ghost)
     await service.tracker.poll_once()
     assert service.store.get(ghost.local_id).status == JobStatus.FAILED  # type: ignore[union-attr]
+
+
+async def test_track_forever_finishes_what_an_earlier_session_left(service: JobService, local_engine, tmp_path: Path) -> None:
+    """The TUI's tracker: a new session on the same history tracks active jobs and fetches pending downloads."""
+    import asyncio
+
+    from sora_tui.backend import VideosBackend
+
+    # session one submits (with an automatic download) and goes away before tracking anything
+    [left] = await service.generate(GenerationParams(PROMPT, seconds="4"), auto_download=["video"])
+    [waited] = await service.generate(GenerationParams(PROMPT + " at dawn", seconds="4"), auto_download=["thumbnail"])
+    await service.wait([waited], timeout=60)
+    service.store.update(waited.local_id, status=JobStatus.COMPLETED, files=[])  # completed, download not fetched yet
+    backend = VideosBackend(local_engine.base_url, "test-key")
+    fresh = JobService(service.store, backend, profile="local", download_dir=tmp_path / "downloads2", local_engine=True)
+    seen: list[object] = []
+    fresh.subscribe(seen.append)
+    task = asyncio.create_task(fresh.track_forever())
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            a, b = service.store.get(left.local_id), service.store.get(waited.local_id)
+            if a.status == JobStatus.DOWNLOADED and b.file("thumbnail") is not None:
+                break
+            await asyncio.sleep(0.05)
+        else:
+            raise AssertionError("track_forever did not finish the earlier session's jobs")
+        assert not task.done()  # it keeps tracking: new jobs are picked up without a restart
+        [late] = await fresh.generate(GenerationParams(PROMPT + " at noon", seconds="4"))
+        while service.store.get(late.local_id).status != JobStatus.COMPLETED:
+            assert time.monotonic() < deadline + 30
+            await asyncio.sleep(0.05)
+    finally:
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        await backend.aclose()
+    assert any(type(e).__name__ == "JobDownloaded" for e in seen)

@@ -25,7 +25,6 @@ from .events import (
     JobProgressed,
     JobSubmitted,
     JobUncertain,
-    ServiceNotice,
 )
 from .files import DownloadNamer, write_sidecar
 from .tracker import Tracker
@@ -366,6 +365,25 @@ class JobService:
 
         await asyncio.wait_for(self.tracker.run(until=done, max_failures=max_failures), timeout)
         return [self.store.get(i) or j for i, j in zip(ids, jobs)]
+
+    def pending_auto_downloads(self) -> list[tuple[Job, str]]:
+        """Completed jobs whose requested automatic downloads are not on disk yet (e.g. after a restart)."""
+        return [(j, v) for j in self.store.all() if j.status == JobStatus.COMPLETED
+                for v in j.auto_download if j.file(v) is None]
+
+    async def track_forever(self, auth_pause: float = 60.0) -> None:
+        """The TUI's tracker: pick up what an earlier session left, then track every active job until cancelled.
+
+        An auth failure has already been reported once (a ServiceNotice); tracking pauses until a new
+        submission wakes it or `auth_pause` passes, instead of hammering a server that refuses the key.
+        """
+        for job, variant in self.pending_auto_downloads():
+            self.start_download(job, variant)
+        while True:
+            try:
+                await self.tracker.run()
+            except BackendError:
+                await self.tracker.sleep(auth_pause)
 
     async def resume(self, max_failures: int | None = None) -> list[Job]:
         """After a restart: reconcile in-flight creates, pick up active jobs, fetch pending auto-downloads."""

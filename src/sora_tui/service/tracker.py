@@ -58,11 +58,15 @@ class Tracker:
                 delay = exc.retry_after if exc.retry_after is not None else min(MAX_BACKOFF, 0.5 * 2**self._failures)
             if until is not None and await until():
                 return
-            self._wake.clear()
-            try:
-                await asyncio.wait_for(self._wake.wait(), max(MIN_INTERVAL, delay))
-            except asyncio.TimeoutError:
-                pass
+            await self.sleep(delay)
+
+    async def sleep(self, seconds: float) -> None:
+        """Wait `seconds`, or less when a new submission wakes the tracker."""
+        self._wake.clear()
+        try:
+            await asyncio.wait_for(self._wake.wait(), max(MIN_INTERVAL, seconds))
+        except asyncio.TimeoutError:
+            pass
 
     def _notice(self, exc: BackendError) -> None:
         message = exc.user_message()
