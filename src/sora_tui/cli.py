@@ -167,9 +167,22 @@ def _engine(args: argparse.Namespace) -> int:
         paths = Paths.from_env()
         paths.ensure()
         state_dir = paths.engine_dir / "foreground"
-    print(f"sora-tui local engine (procedural renders, not AI) on http://{args.host}:{args.port}/v1 — any bearer key works",
-          file=sys.stderr)
-    serve(EngineConfig(host=args.host, port=args.port, speed=args.speed, faults=args.faults, seed=args.seed, state_dir=state_dir))
+    from .engine.faults import FaultSpecError
+    from .engine.launcher import EngineStartError
+
+    def listening(base_url: str) -> None:
+        print(f"sora-tui local engine (procedural renders, not AI) on {base_url} — any bearer key works. Ctrl+C stops it.",
+              file=sys.stderr, flush=True)
+
+    config = EngineConfig(host=args.host, port=args.port, speed=args.speed, faults=args.faults, seed=args.seed, state_dir=state_dir)
+    try:
+        serve(config, on_listening=listening)
+    except KeyboardInterrupt:  # Ctrl+C is how the foreground engine is meant to stop
+        print("sora-tui local engine stopped.", file=sys.stderr)
+    except FaultSpecError as exc:
+        raise CliError(f"--faults: {exc}") from None
+    except EngineStartError as exc:
+        raise CliError(f"{exc}. Pick another --port (0 picks a free one).") from None
     return EXIT_OK
 
 

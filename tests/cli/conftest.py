@@ -2,7 +2,6 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -26,7 +25,7 @@ class Result:
 
 
 @pytest.fixture
-def cli(home: Path) -> Iterator[Callable[..., Result]]:
+def cli(home: Path, engine_daemon: Path) -> Iterator[Callable[..., Result]]:
     """Run the real `sora-tui` command in a subprocess with a private SORA_TUI_HOME."""
 
     def run(*args: str, timeout: float = 120, env: dict[str, str] | None = None) -> Result:
@@ -39,11 +38,3 @@ def cli(home: Path) -> Iterator[Callable[..., Result]]:
         return Result(proc.returncode, proc.stdout, proc.stderr)
 
     yield run
-    # stop the local engine daemon the commands may have started
-    announce = home / "engine" / "engine.json"
-    if announce.exists():
-        try:
-            pid = int(json.loads(announce.read_text())["pid"])
-            os.kill(pid, signal.SIGTERM)
-        except (OSError, ValueError, KeyError):
-            pass

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 from pathlib import Path
 
 from sora_tui.engine.render import probe
@@ -115,3 +114,53 @@ def test_version_and_help(cli) -> None:
     assert cli("--version").out.startswith("sora-tui ")
     h = cli("--help")
     assert h.code == 0 and "generate" in h.out and "Exit codes" in h.out
+
+
+def test_engine_command_serves_the_protocol_and_stops_cleanly(home: Path, tmp_path: Path) -> None:
+    import os
+    import re
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    import httpx2
+    import openai
+
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "sora_tui", "engine", "--port", "0", "--speed", "instant", "--seed", "7",
+         "--state-dir", str(tmp_path / "fg")],
+        stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, stdin=subprocess.DEVNULL, text=True, env=os.environ.copy(),
+    )
+    try:
+        banner = proc.stderr.readline()
+        match = re.search(r"(http://127\.0\.0\.1:\d+/v1)", banner)
+        assert match and "not AI" in banner, banner
+        base = match.group(1)
+        assert httpx2.get(base + "/videos").status_code == 401  # no bearer key
+        client = openai.OpenAI(base_url=base, api_key="any-key", max_retries=0)
+        video = client.videos.create(prompt=PROMPT, seconds="4", size="1280x720")
+        deadline = time.monotonic() + 30
+        while (video := client.videos.retrieve(video.id)).status != "completed":
+            assert time.monotonic() < deadline and video.status in ("queued", "in_progress"), video.status
+            time.sleep(0.05)
+        body = client.videos.download_content(video.id).read()
+        assert body[4:8] == b"ftyp" and len(body) > 10_000
+    finally:
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=30)
+    assert proc.returncode == 0, err
+    assert "Traceback" not in err
+
+
+def test_engine_command_refuses_bad_faults_and_a_busy_port(cli) -> None:
+    import socket
+
+    r = cli("engine", "--faults", "429:0.2,bogus:1")
+    assert r.code == 2 and "--faults" in r.err and "unknown fault 'bogus'" in r.err
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen(1)
+        port = busy.getsockname()[1]
+        r = cli("engine", "--port", str(port))
+    assert r.code == 2 and f"cannot listen on 127.0.0.1:{port}" in r.err and "--port" in r.err

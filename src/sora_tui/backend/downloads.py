@@ -7,6 +7,7 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from ..durable import fsync_dir
 from .errors import BackendError, map_error
 
 if TYPE_CHECKING:
@@ -33,19 +34,6 @@ def _open_part(path: Path, append: bool) -> int:
     # O_NOFOLLOW: a symlink planted at the .part name must not redirect our write elsewhere.
     flags = os.O_WRONLY | os.O_CREAT | os.O_NOFOLLOW | (os.O_APPEND if append else os.O_TRUNC)
     return os.open(path, flags, 0o644)
-
-
-def fsync_dir(directory: Path) -> None:
-    try:
-        fd = os.open(directory, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
 
 
 def _total_from_headers(status: int, headers: object, offset: int) -> int | None:

@@ -17,8 +17,9 @@ import time
 import urllib.error
 import urllib.request
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
+from .faults import FaultPlan
 from .server import EngineConfig, create_app
 from .state import atomic_write_json
 
@@ -108,11 +109,18 @@ def start_engine_thread(config: EngineConfig) -> EngineHandle:
     return EngineHandle(server, thread, sock, config.host)
 
 
-def serve(config: EngineConfig) -> None:
-    """Run in the foreground until SIGINT/SIGTERM (or idle_exit); announce the address if asked."""
+def serve(config: EngineConfig, on_listening: Callable[[str], None] | None = None) -> None:
+    """Run in the foreground until SIGINT/SIGTERM (or idle_exit); announce the address if asked.
+
+    Raises FaultSpecError for a bad --faults spec and OSError when the address cannot be bound, both
+    before anything is printed; `on_listening(base_url)` is called once the socket is bound.
+    """
+    FaultPlan.parse(config.faults, config.seed)
     sock = _bind(config.host, config.port)
     server = _server(config, sock)
     port = sock.getsockname()[1]
+    if on_listening is not None:
+        on_listening(_url(config.host, port))
     engine = server.engine_app.engine
 
     def announce() -> None:

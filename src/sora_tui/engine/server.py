@@ -293,20 +293,10 @@ class Engine:
 
     def _uploaded_video(self, upload: UploadFile, fields: dict[str, Any], need_model: bool) -> tuple[str, str, str, bytes]:
         """Probe an uploaded clip: model, size, nearest allowed seconds, and a frame (PNG) to render from."""
-        import tempfile
-
-        from .render import probe, still_frame
-
         if need_model and not fields.get("model"):
             raise ApiError(400, "Editing an uploaded video needs 'model'.", "missing_required_parameter", "model")
-        with tempfile.NamedTemporaryFile(suffix=".mp4") as tmp:
-            tmp.write(upload.file.read())
-            tmp.flush()
-            try:
-                info = probe(Path(tmp.name))
-                frame = still_frame(Path(tmp.name), last=not need_model)
-            except Exception:
-                raise ApiError(400, "The uploaded video could not be decoded.", "invalid_video", "video") from None
+        info, frame = _probe_upload(upload, frame="first" if need_model else "last")
+        assert frame is not None
         model, _ = self._model_size({"model": fields.get("model") or "sora-2", "size": None})
         size = f"{info['width']}x{info['height']}"
         family = MODEL_ALIASES.get(model, model)
@@ -350,19 +340,7 @@ class Engine:
         upload = files.get("video")
         if upload is None:
             raise ApiError(400, "Missing required parameter: 'video' (a video file).", "missing_required_parameter", "video")
-        import tempfile
-
-        from .render import probe
-
-        with tempfile.NamedTemporaryFile(suffix=".mp4") as tmp:
-            tmp.write(upload.file.read())
-            tmp.flush()
-            try:
-                info = probe(Path(tmp.name))
-            except Exception:
-                info = None
-        if not info or not info.get("width"):
-            raise ApiError(400, "The uploaded video could not be decoded.", "invalid_video", "video")
+        _probe_upload(upload, frame=None)
         ch = self.state.new_character(name.strip())
         return self.ok(ch.public())
 
@@ -460,3 +438,22 @@ def create_app(config: EngineConfig) -> Starlette:
     app = Starlette(routes=routes, exception_handlers={404: not_found, 405: not_found})
     app.state.engine = engine
     return EngineMiddleware(app, engine, FaultPlan.parse(config.faults, config.seed))  # type: ignore[return-value]
+
+
+def _probe_upload(upload: UploadFile, frame: str | None) -> tuple[dict[str, Any], bytes | None]:
+    """Decode an uploaded clip: its probe (size, duration) and, if asked, its first or last frame as PNG."""
+    import tempfile
+
+    from .render import probe, still_frame
+
+    with tempfile.NamedTemporaryFile(suffix=".mp4") as tmp:
+        tmp.write(upload.file.read())
+        tmp.flush()
+        try:
+            info = probe(Path(tmp.name))
+            still = still_frame(Path(tmp.name), last=frame == "last") if frame else None
+        except Exception:
+            info, still = {}, None
+    if not info.get("width") or (frame and still is None):
+        raise ApiError(400, "The uploaded video could not be decoded.", "invalid_video", "video")
+    return info, still

@@ -14,6 +14,8 @@ from typing import Any, Iterator
 
 from tinydb.storages import Storage
 
+from ..durable import fsync_dir
+
 TMP_MARK = ".tmp-"
 
 
@@ -45,16 +47,6 @@ class HistoryLock:
                     fcntl.flock(self._fd, fcntl.LOCK_UN)
                     os.close(self._fd)
                     self._fd = None
-
-
-def fsync_dir(directory: Path) -> None:
-    fd = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
 
 
 def stat_key(path: Path) -> tuple[int, int, int] | None:
