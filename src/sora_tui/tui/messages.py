@@ -1,0 +1,35 @@
+"""Messages the TUI passes upward: the session opening, and service events turned into Textual messages."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from textual.message import Message
+
+from ..core.job import Job
+
+
+@dataclass
+class SessionReady(Message):
+    session: Any
+
+
+@dataclass
+class SessionFailed(Message):
+    message: str
+
+
+@dataclass
+class JobChanged(Message):
+    """A job's state changed (submitted, progressed, completed, failed, downloaded)."""
+
+    job: Job
+    note: str | None = None
+    severity: str = "information"
+
+
+@dataclass
+class Notice(Message):
+    message: str
+    severity: str = "warning"

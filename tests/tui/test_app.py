@@ -1,0 +1,205 @@
+"""The minimal TUI, driven with Pilot against the real local engine it starts on demand, and a real history file."""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from pathlib import Path
+from typing import Callable
+
+import pytest
+from textual.widgets import DataTable, Static, TextArea
+
+from sora_tui.core.status import JobStatus
+from sora_tui.store import HistoryStore
+from sora_tui.tui.app import SoraApp
+from sora_tui.tui.screens.detail import JobDetailScreen
+
+PROMPT = "a red kite over a windy beach, slow pan left, gulls crying"
+SIZE = (100, 30)
+
+
+async def wait_until(pilot, predicate: Callable[[], bool], timeout: float = 60.0, what: str = "condition") -> None:
+    end = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > end:
+            raise AssertionError(f"timed out waiting for {what}; screen status: {status_text(pilot.app)!r}")
+        await pilot.pause(0.05)
+
+
+def status_text(app: SoraApp) -> str:
+    try:
+        return str(app.screen.query_one("#status-line", Static).render())
+    except Exception:
+        return "?"
+
+
+def connected(app: SoraApp) -> bool:
+    return app.session is not None and app.session.service is not None
+
+
+def history(home: Path) -> list:
+    store = HistoryStore(home / "history.json")
+    try:
+        return store.all()
+    finally:
+        store.close()
+
+
+def table_cell(app: SoraApp, local_id: str, column: str) -> str:
+    return str(app.main.query_one(DataTable).get_cell(local_id, column))
+
+
+async def type_prompt(pilot, text: str) -> None:
+    area = pilot.app.main.query_one("#prompt", TextArea)
+    area.focus()
+    area.text = text
+    await pilot.pause()
+
+
+async def test_fresh_start_generates_downloads_and_survives_restart(home: Path, engine_daemon: Path) -> None:
+    app = SoraApp()
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, lambda: connected(app), what="the local engine")
+        assert "local engine" in app.sub_title and "not AI" in app.sub_title
+        assert "local: http://127.0.0.1:" in status_text(app)
+        await pilot.click("#prompt")
+        await pilot.press(*"a red kite")
+        assert app.main.query_one("#prompt", TextArea).text == "a red kite"
+        await type_prompt(pilot, PROMPT)
+        await pilot.press("ctrl+g")
+        await wait_until(pilot, lambda: len(history(home)) == 1, what="the job in history")
+        job = history(home)[0]
+        await wait_until(pilot, lambda: history(home)[0].status == JobStatus.DOWNLOADED, what="the download")
+        await wait_until(pilot, lambda: table_cell(app, job.local_id, "status") == "downloaded", what="the table row")
+        assert table_cell(app, job.local_id, "progress").strip().endswith("100%")
+        # focus stayed in the composer while the table updated
+        assert app.focused is app.main.query_one("#prompt", TextArea)
+    done = history(home)[0]
+    video = done.file("video")
+    assert video is not None and Path(video.path).is_file()
+    assert hashlib.sha256(Path(video.path).read_bytes()).hexdigest() == video.sha256
+    assert Path(video.path).with_suffix(".json").is_file()  # the sidecar with the provenance label
+
+    # a new app process-worth of state: the job is back in the table from the history file
+    app2 = SoraApp()
+    async with app2.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, lambda: app2.main.query_one(DataTable).row_count == 1, what="history in the table")
+        assert table_cell(app2, done.local_id, "status") == "downloaded"
+        assert PROMPT[:30] in table_cell(app2, done.local_id, "prompt")
+
+
+async def test_empty_prompt_is_refused_with_a_message_and_nothing_written(home: Path, engine_daemon: Path) -> None:
+    app = SoraApp()
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, lambda: connected(app), what="the local engine")
+        await type_prompt(pilot, "   \n  ")
+        await pilot.press("ctrl+g")
+        await pilot.pause(0.3)
+        messages = [n.message for n in app._notifications]
+        assert any("prompt" in m.lower() and "empty" in m.lower() for m in messages), messages
+    assert history(home) == []
+
+
+async def test_markup_and_control_characters_in_a_prompt_are_shown_literally(home: Path, engine_daemon: Path) -> None:
+    nasty = "[/bold] oops [@click=app.quit]x[/] [$accent]hi \x1b]0;pwned\x07 end"
+    app = SoraApp()
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, lambda: connected(app), what="the local engine")
+        await type_prompt(pilot, nasty)
+        await pilot.press("ctrl+g")
+        await wait_until(pilot, lambda: len(history(home)) == 1, what="the job")
+        job = history(home)[0]
+        await wait_until(pilot, lambda: job.local_id in app.main.query_one(DataTable).rows, what="the row")
+        cell = table_cell(app, job.local_id, "prompt")
+        assert "[/bold] oops [@click=app.quit]x[/]" in cell and "\x1b" not in cell
+        app.main.query_one(DataTable).focus()
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, JobDetailScreen), what="the detail screen")
+        detail = str(app.screen.query_one("#detail-text", Static).render())
+        assert "[@click=app.quit]x[/]" in detail and "\x1b" not in detail and "\x07" not in detail
+        await pilot.press("escape")
+        assert app.is_running  # the [@click=app.quit] text was never an action
+
+
+async def test_retry_and_download_from_the_job_table(home: Path, engine_daemon: Path) -> None:
+    app = SoraApp()
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, lambda: connected(app), what="the local engine")
+        await type_prompt(pilot, PROMPT)
+        await pilot.press("ctrl+g")
+        await wait_until(pilot, lambda: [j.status for j in history(home)] == [JobStatus.DOWNLOADED], what="first job")
+        await pilot.press("ctrl+j")
+        assert app.focused is app.main.query_one(DataTable)
+        await pilot.press("r")
+        await wait_until(pilot, lambda: len(history(home)) == 2, what="the retry")
+        jobs = sorted(history(home), key=lambda j: j.created_at)
+        assert jobs[1].kind == "retry" and jobs[1].parent_id == jobs[0].local_id
+        assert jobs[1].params == jobs[0].params
+        await wait_until(pilot, lambda: all(j.status == JobStatus.DOWNLOADED for j in history(home)), what="retry done")
+        # d on an already downloaded job answers with the file, without a second copy
+        await pilot.press("d")
+        await wait_until(pilot, lambda: any("Saved" in n.message for n in app._notifications), what="the save note")
+    files = sorted(p.name for p in (home / "downloads").glob("*.mp4"))
+    assert len(files) == 2
+
+
+async def test_unreachable_server_gives_one_clear_message_and_no_crash(
+    home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test-not-a-real-key-123456")
+    app = SoraApp(base_url="http://127.0.0.1:9/v1")  # the discard port: nothing listens
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, lambda: connected(app), what="the session")
+        await type_prompt(pilot, PROMPT)
+        await pilot.press("ctrl+g")
+        await wait_until(pilot, lambda: any(n.severity == "error" for n in app._notifications), what="the error")
+        errors = [n.message for n in app._notifications if n.severity == "error"]
+        assert any("127.0.0.1:9" in m or "reach" in m.lower() for m in errors), errors
+        assert all("sk-test-not-a-real-key" not in n.message for n in app._notifications)
+        assert app.is_running
+    jobs = history(home)
+    assert len(jobs) == 1 and jobs[0].status == JobStatus.FAILED  # written before the request, then marked
+
+
+async def test_session_failure_is_shown_not_raised(home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # a profile that needs a key nobody set: the app stays up and says what to set
+    config = home / "config.toml"
+    config.write_text('default_profile = "proxy"\n[profiles.proxy]\nbase_url = "http://127.0.0.1:9/v1"\n'
+                      'api_key_env = "SORA_TUI_TEST_MISSING_KEY"\n')
+    monkeypatch.delenv("SORA_TUI_TEST_MISSING_KEY", raising=False)
+    app = SoraApp()
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, lambda: app.sub_title == "not connected", what="the failure")
+        assert "SORA_TUI_TEST_MISSING_KEY" in status_text(app)
+        await type_prompt(pilot, PROMPT)
+        await pilot.press("ctrl+g")
+        await pilot.pause(0.2)
+        assert any("Not connected" in n.message for n in app._notifications)
+        assert app.is_running
+    assert history(home) == []
+
+
+async def test_an_unexpected_error_writes_a_report_not_a_traceback(home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    secret = "sk-live-never-show-this-987654"
+    monkeypatch.setenv("OPENAI_API_KEY", secret)
+
+    class Broken(SoraApp):
+        BINDINGS = [("f9", "explode", "Explode")]
+
+        def action_explode(self) -> None:
+            api_key = secret  # noqa: F841 - a local that Textual's traceback would have printed
+            raise RuntimeError("boom in a handler")
+
+    app = Broken(base_url="http://127.0.0.1:9/v1")
+    with pytest.raises(RuntimeError):
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.press("f9")
+            await pilot.pause()
+    assert app.return_code == 70
+    assert app._exit_renderables == []  # nothing queued for the terminal
+    assert app.crash_summary == "RuntimeError: boom in a handler"
+    report = app.crash_report
+    assert report is not None and report.parent == home / "crash"
+    text = report.read_text()
+    assert "boom in a handler" in text and secret not in text
