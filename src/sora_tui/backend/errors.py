@@ -98,10 +98,16 @@ def map_error(exc: BaseException, base_url: str = "") -> BackendError:
     if isinstance(exc, BackendError):
         return exc
     where = f" at {base_url}" if base_url else ""
+    # The SDK wraps transport errors; what matters is whether the request can have reached the server.
+    # A failed connect proves it did not ("unreachable": safe to resubmit a create); a connection that
+    # dropped or timed out after sending proves nothing ("network"/"timeout": a create is uncertain).
+    cause = exc.__cause__ if isinstance(exc, openai.APIConnectionError) else exc
+    if isinstance(cause, (httpx2.ConnectError, httpx2.ConnectTimeout)):
+        return BackendError("unreachable", f"Cannot reach the server{where}")
     if isinstance(exc, openai.APITimeoutError) or isinstance(exc, httpx2.TimeoutException):
         return BackendError("timeout", f"The server{where} did not answer in time")
-    if isinstance(exc, openai.APIConnectionError) or isinstance(exc, httpx2.ConnectError):
-        return BackendError("unreachable", f"Cannot reach the server{where}")
+    if isinstance(exc, openai.APIConnectionError):
+        return BackendError("network", f"The connection to the server{where} dropped")
     if isinstance(exc, openai.APIStatusError):
         status = exc.status_code
         message = _server_message(exc)

@@ -78,9 +78,8 @@ class EngineMiddleware:
         elif fault == "slow":
             if path.endswith("/content"):
                 await self.app(scope, receive, _stalling(send))
-            else:
-                await asyncio.sleep(2.0)
-                await self.app(scope, receive, send)
+            else:  # the server acts at once but answers late, like a busy gateway (clients time out here)
+                await self.app(scope, receive, _late(send))
         elif fault == "truncate":
             await self.app(scope, receive, _truncating(send))
         elif fault == "lost":
@@ -89,6 +88,15 @@ class EngineMiddleware:
 
             await self.app(scope, receive, swallow)  # the server acts...
             await _drop(send)  # ...and the answer never arrives
+
+
+def _late(send: Send) -> Send:
+    async def wrapped(message: dict[str, Any]) -> None:
+        if message["type"] == "http.response.start":
+            await asyncio.sleep(2.0)
+        await send(message)
+
+    return wrapped
 
 
 def _stalling(send: Send) -> Send:

@@ -27,7 +27,7 @@ from .events import (
     JobUncertain,
 )
 from .files import DownloadNamer, write_sidecar
-from .tracker import Tracker
+from .tracker import Tracker, submitter_tag
 
 log = logging.getLogger(__name__)
 
@@ -190,6 +190,9 @@ class JobService:
             download_dir=str(download_dir) if download_dir else None,
             **kw,
         )
+        # Who sent the create: after a crash, a 'submitting' job whose process is gone is no longer in
+        # flight and can be reconciled at once instead of after STALE_SUBMIT_SECONDS.
+        job.extra = {**job.extra, "submitter": submitter_tag()}
         if job.cost_estimate is None or self.models:
             job.cost_estimate = estimate_cost(params.model, params.size, params.seconds, self.models)
         return job

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import socket
 import time
-from typing import TYPE_CHECKING, Awaitable, Callable
+from typing import TYPE_CHECKING, Any, Awaitable, Callable
 
 from ..backend.errors import BackendError
 from ..backend.videos import VideoInfo
@@ -25,6 +27,27 @@ STALE_SUBMIT_SECONDS = 120.0
 RECONCILE_GRACE_SECONDS = 20.0
 
 
+def submitter_tag() -> dict[str, Any]:
+    return {"host": socket.gethostname(), "pid": os.getpid()}
+
+
+def submitter_gone(job: Job) -> bool:
+    """True when the process that sent this job's create request is known to have ended."""
+    tag = job.extra.get("submitter") if isinstance(job.extra, dict) else None
+    if not isinstance(tag, dict) or tag.get("host") != socket.gethostname():
+        return False
+    pid = tag.get("pid")
+    if not isinstance(pid, int) or pid <= 0 or pid == os.getpid():
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except OSError:  # exists but belongs to someone else
+        return False
+    return False
+
+
 class Tracker:
     def __init__(self, service: JobService) -> None:
         self.service = service
@@ -32,6 +55,8 @@ class Tracker:
         self.list_supported: bool | None = None
         self.requests = 0  # server requests made by polling (the benchmark reads this)
         self.last_poll_ms = 1000
+        # How long a server's list may lag behind a create before "not listed" means "never created".
+        self.reconcile_grace = RECONCILE_GRACE_SECONDS
         self._failures = 0
         self._last_notice = ""
 
@@ -137,7 +162,8 @@ class Tracker:
         candidates = [
             j for j in await asyncio.to_thread(service.store.active)
             if not j.video_id
-            and (j.status == JobStatus.UNCERTAIN or (j.status == JobStatus.SUBMITTING and now - j.created_at > STALE_SUBMIT_SECONDS))
+            and (j.status == JobStatus.UNCERTAIN
+                 or (j.status == JobStatus.SUBMITTING and (now - j.created_at > STALE_SUBMIT_SECONDS or submitter_gone(j))))
         ]
         if not candidates or self.list_supported is False:
             return
@@ -169,7 +195,7 @@ class Tracker:
                 updated = await service._update(job.local_id, video_id=match.id, status=JobStatus.QUEUED, error=None, submitted_at=job.created_at)
                 service.emit(JobSubmitted(updated))
                 await service.apply(updated, match)
-            elif complete and now - job.created_at > RECONCILE_GRACE_SECONDS:
+            elif complete and now - job.created_at > self.reconcile_grace:
                 updated = await service._update(
                     job.local_id,
                     status=JobStatus.FAILED,
