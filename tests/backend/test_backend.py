@@ -113,3 +113,76 @@ async def test_truncated_body_is_never_reported_done(tmp_path: Path) -> None:
         await backend.aclose()
     assert dest.exists() and result.bytes == dest.stat().st_size
     assert result.sha256 == hashlib.sha256(dest.read_bytes()).hexdigest()
+
+
+async def test_resume_with_a_stale_validator_starts_over_instead_of_appending(local_engine, tmp_path: Path) -> None:
+    backend = VideosBackend(local_engine.base_url, "k")
+    try:
+        vid = await _completed(backend)
+        whole = await backend.download(vid, tmp_path / "whole.mp4")
+        dest = tmp_path / "again.mp4"
+        part_path(dest).write_bytes(b"bytes of some other file" * 100)
+        part_path(dest).with_name(part_path(dest).name + ".validator").write_text('"an-older-etag"')
+        result = await backend.download(vid, dest)
+        assert result.resumed is False  # If-Range did not match: the server sent it whole
+        assert dest.read_bytes() == (tmp_path / "whole.mp4").read_bytes() and result.sha256 == whole.sha256
+        assert not list(tmp_path.glob("again.mp4.part*"))
+    finally:
+        await backend.aclose()
+
+
+async def test_a_short_body_without_content_length_is_never_reported_done(local_engine, tmp_path: Path) -> None:
+    """A server that closes early without Content-Length: httpx2 reads it as a complete body; the MP4 check does not."""
+    import asyncio
+
+    backend = VideosBackend(local_engine.base_url, "k")
+    vid = await _completed(backend)
+    await backend.download(vid, tmp_path / "real.mp4")
+    await backend.aclose()
+    real = (tmp_path / "real.mp4").read_bytes()
+
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.readuntil(b"\r\n\r\n")
+        writer.write(b"HTTP/1.1 200 OK\r\ncontent-type: video/mp4\r\nconnection: close\r\n\r\n" + real[: len(real) // 2])
+        await writer.drain()
+        writer.close()
+
+    server = await asyncio.start_server(handle, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    short = VideosBackend(f"http://127.0.0.1:{port}/v1", "k", max_retries=0)
+    try:
+        with pytest.raises(BackendError) as info:
+            await short.download("video_x", tmp_path / "short.mp4")
+        assert info.value.kind == "truncated" and "incomplete" in info.value.message
+        assert not (tmp_path / "short.mp4").exists() and not part_path(tmp_path / "short.mp4").exists()
+    finally:
+        await short.aclose()
+        server.close()
+        await server.wait_closed()
+
+
+def test_container_checks(tmp_path: Path) -> None:
+    import io
+
+    from PIL import Image
+
+    from sora_tui.backend.integrity import incomplete_reason
+    from sora_tui.engine.render import RenderSpec, render
+
+    out = render(RenderSpec("a quiet lake at dawn", 320, 180, 1.0), tmp_path / "r")
+    mp4 = out.video.read_bytes()
+    cases = {"whole.mp4": mp4, "half.mp4": mp4[: len(mp4) // 2], "header.mp4": mp4[:20]}
+    buf = io.BytesIO()
+    Image.new("RGB", (64, 64), (200, 30, 30)).save(buf, "WEBP")
+    cases |= {"whole.webp": buf.getvalue(), "cut.webp": buf.getvalue()[:-10]}
+    buf = io.BytesIO()
+    Image.new("RGB", (64, 64), (30, 30, 200)).save(buf, "JPEG")
+    cases |= {"whole.jpg": buf.getvalue(), "cut.jpg": buf.getvalue()[:-10]}
+    verdict = {}
+    for name, data in cases.items():
+        (tmp_path / name).write_bytes(data)
+        variant = {"mp4": "video", "webp": "thumbnail", "jpg": "spritesheet"}[name.rsplit(".", 1)[1]]
+        verdict[name] = incomplete_reason(tmp_path / name, variant)
+    assert verdict["whole.mp4"] is None and verdict["whole.webp"] is None and verdict["whole.jpg"] is None
+    assert "past the end" in verdict["half.mp4"] or "without" in verdict["half.mp4"]
+    assert verdict["header.mp4"] and verdict["cut.webp"] and verdict["cut.jpg"] == "JPEG without its end marker"

@@ -132,7 +132,8 @@ async def test_server_unreachable_on_create_fails_cleanly(tmp_path: Path) -> Non
 
 
 async def test_5xx_on_create_is_uncertain_then_reconciled(tmp_path: Path) -> None:
-    """A create whose answer was lost is not resubmitted: it is found in the server's list."""
+    """A create whose answer was lost is found in the server's list, not resubmitted; one that provably never
+    arrived is sent again (a few times at most)."""
     from sora_tui.backend import VideosBackend
     from sora_tui.engine import EngineConfig, start_engine_thread
     from sora_tui.store import HistoryStore
@@ -149,10 +150,21 @@ async def test_5xx_on_create_is_uncertain_then_reconciled(tmp_path: Path) -> Non
         never = Job.new(GenerationParams("a prompt the server never saw"), status=JobStatus.SUBMITTING)
         never.created_at = time.time() - 600
         store.add(never)
+        gave_up = Job.new(GenerationParams("sent three times, never arrived"), status=JobStatus.UNCERTAIN,
+                          extra={"resubmits": 3})
+        gave_up.created_at = time.time() - 600
+        store.add(gave_up)
+        before = {v.id for v in (await backend.list_page()).videos}
         await svc.tracker.reconcile()
         assert store.get(lost.local_id).video_id == info.id  # type: ignore[union-attr]
-        failed = store.get(never.local_id)
+        # proven absent from the server's list: sent again, once, as the same job
+        resent = store.get(never.local_id)
+        assert resent.video_id and resent.video_id not in before and resent.extra["resubmits"] == 1  # type: ignore[union-attr]
+        after = (await backend.list_page()).videos
+        assert [v.prompt for v in after].count("a prompt the server never saw") == 1
+        failed = store.get(gave_up.local_id)
         assert failed.status == JobStatus.FAILED and failed.error.code == "not_submitted"  # type: ignore[union-attr]
+        assert "4 attempts" in failed.error.message and "nothing was billed" in failed.error.message  # type: ignore[union-attr]
         [done] = await svc.wait([store.get(lost.local_id)], timeout=30)  # type: ignore[list-item]
         assert done.status == JobStatus.COMPLETED
         await backend.aclose()

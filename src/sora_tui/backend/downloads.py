@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 from ..durable import fsync_dir
 from .errors import BackendError, map_error
+from .integrity import incomplete_reason
 
 if TYPE_CHECKING:
     from .videos import DownloadResult, ProgressFn, VideosBackend
@@ -62,9 +63,13 @@ async def stream_to_file(
     part = part_path(dest)
     offset = 0
     digest = hashlib.sha256()
+    validator_file = part.with_name(part.name + ".validator")
     if part.exists() and not part.is_symlink():
         digest, offset = _hash_existing(part)
     headers = {"Range": f"bytes={offset}-"} if offset else {}
+    validator = _read_validator(validator_file) if offset else None
+    if validator:  # resume only if the file is still the one we began with; otherwise the server sends it whole
+        headers["If-Range"] = validator
     received = offset
     resumed = False
     content_type: str | None = None
@@ -81,6 +86,8 @@ async def stream_to_file(
                 # 200 to a Range request: the server ignored it; start over rather than append a second copy.
                 digest, offset, received = hashlib.sha256(), 0, 0
             total = _total_from_headers(status, response.headers, offset)
+            if not resumed:
+                _write_validator(validator_file, response.headers)
             fd = _open_part(part, append=resumed)
             try:
                 async for chunk in response.iter_bytes(CHUNK):
@@ -103,9 +110,36 @@ async def stream_to_file(
     if received == 0:
         part.unlink(missing_ok=True)
         raise BackendError("protocol", f"The server sent an empty {variant} for {video_id}")
+    problem = incomplete_reason(part, variant)
+    if problem is not None:
+        # Without Content-Length a short body ends like a whole one: the container tells. Start over next time.
+        part.unlink(missing_ok=True)
+        raise BackendError("truncated", f"Download of {video_id} ({variant}) is incomplete: {problem}")
     os.replace(part, dest)
+    validator_file.unlink(missing_ok=True)
     fsync_dir(dest.parent)
     return DownloadResult(dest, received, digest.hexdigest(), content_type, resumed)
+
+
+def _read_validator(path: Path) -> str | None:
+    try:
+        text = path.read_text(encoding="ascii").strip()
+    except (OSError, UnicodeDecodeError):
+        return None
+    return text if text and len(text) < 200 and text.isprintable() else None
+
+
+def _write_validator(path: Path, headers: object) -> None:
+    """Keep the ETag (or Last-Modified) of a download in progress, for If-Range when it is resumed."""
+    get = getattr(headers, "get")
+    value = get("etag") or get("last-modified")
+    try:
+        if value and not str(value).startswith("W/"):  # a weak ETag cannot guard a byte range
+            path.write_text(str(value), encoding="ascii")
+        else:
+            path.unlink(missing_ok=True)
+    except (OSError, UnicodeEncodeError):
+        pass
 
 
 def _write_all(fd: int, data: bytes) -> None:

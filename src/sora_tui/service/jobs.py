@@ -32,6 +32,9 @@ from .tracker import Tracker, submitter_tag
 log = logging.getLogger(__name__)
 
 VARIANTS = ("video", "thumbnail", "spritesheet")
+CREATE_ATTEMPTS = 6  # a create answered 429 is sent again, honouring Retry-After
+MAX_CREATE_WAIT = 120.0  # a longer Retry-After is reported, not waited out
+MAX_RESUBMITS = 3  # creates proven never to have arrived are sent again this many times
 MAX_VARIATIONS = 8
 DOWNLOAD_ATTEMPTS = 6
 
@@ -71,6 +74,8 @@ class JobService:
         self._download_slots = asyncio.Semaphore(max_downloads)
         self._downloads: dict[tuple[str, str], asyncio.Task[FileRecord | None]] = {}
         self.tracker = Tracker(self)
+        if local_engine:  # the built-in engine lists a video the moment it accepts it
+            self.tracker.reconcile_grace = 1.0
 
     # --- events -------------------------------------------------------------------------------------
     def subscribe(self, listener: Callable[[Event], Any]) -> Callable[[], None]:
@@ -112,7 +117,7 @@ class JobService:
         jobs = []
         for _ in range(variations):
             job = self._new_job(params, kind="generate", group_id=group, auto_download=auto_download, download_dir=download_dir)
-            jobs.append(await self._submit(job, lambda p=params: self.backend.create(p)))
+            jobs.append(await self._submit(job))
         return jobs
 
     async def retry(self, job: Job, *, auto_download: Iterable[str] = ()) -> Job:
@@ -122,7 +127,7 @@ class JobService:
             source = self._source(job)
             return await self._derived(source, job.kind, job.params.prompt, auto_download, job.extra.get("extension_seconds"), parent=job)
         new = self._new_job(params, kind="retry", parent_id=job.local_id, group_id=job.group_id, auto_download=auto_download)
-        return await self._submit(new, lambda: self.backend.create(params))
+        return await self._submit(new)
 
     async def remix(self, job: Job, prompt: str, *, auto_download: Iterable[str] = ()) -> Job:
         return await self._derived(job, "remix", prompt, auto_download)
@@ -137,7 +142,8 @@ class JobService:
         return await self._derived(job, "extend", prompt, auto_download, seconds)
 
     def _source(self, job: Job) -> Job:
-        parent = self.store.get(job.parent_id) if job.parent_id else None
+        source_id = job.extra.get("source_id") or job.parent_id
+        parent = self.store.get(source_id) if source_id else None
         if parent is None:
             raise ServiceError(f"The job this {job.kind} came from is no longer in the history; start a new one.")
         return parent
@@ -162,21 +168,31 @@ class JobService:
                 + (" Retry it first." if source.status == JobStatus.FAILED else " Wait for it to complete.")
             )
         params = replace(source.params, prompt=prompt, image=None)
-        extra: dict[str, Any] = {}
+        extra: dict[str, Any] = {"source_id": source.local_id, "source_video_id": source.video_id}
         if kind == "extend":
             assert seconds is not None
             extra["extension_seconds"] = seconds
             params = replace(params, seconds=str(int(source.params.seconds) + int(seconds)))
-        video_id = source.video_id
         job = self._new_job(params, kind=kind, parent_id=(parent or source).local_id, auto_download=auto_download, extra=extra)
         if kind == "extend":
             job.cost_estimate = estimate_cost(params.model, params.size, seconds or "0", self.models)
-        calls: dict[str, Callable[[], Awaitable[VideoInfo]]] = {
-            "remix": lambda: self.backend.remix(video_id, prompt),
-            "edit": lambda: self.backend.edit(video_id, prompt),
-            "extend": lambda: self.backend.extend(video_id, prompt, seconds or "4"),
-        }
-        return await self._submit(job, calls[kind])
+        return await self._submit(job)
+
+    def _create_call(self, job: Job) -> Callable[[], Awaitable[VideoInfo]]:
+        """The request that creates this job on the server (the same one again for a resubmission)."""
+        if job.kind in ("remix", "edit", "extend"):
+            video_id = job.extra.get("source_video_id") or self._source(job).video_id
+            if not video_id:
+                raise ServiceError(f"The video this {job.kind} came from has no server id; start a new one.")
+            prompt = job.params.prompt
+            if job.kind == "remix":
+                return lambda: self.backend.remix(video_id, prompt)
+            if job.kind == "edit":
+                return lambda: self.backend.edit(video_id, prompt)
+            seconds = str(job.extra.get("extension_seconds") or "4")
+            return lambda: self.backend.extend(video_id, prompt, seconds)
+        params = job.params
+        return lambda: self.backend.create(params)
 
     def _new_job(self, params: GenerationParams, **kw: Any) -> Job:
         auto = list(kw.pop("auto_download", ()) or ())
@@ -192,7 +208,7 @@ class JobService:
         )
         # Who sent the create: after a crash, a 'submitting' job whose process is gone is no longer in
         # flight and can be reconciled at once instead of after STALE_SUBMIT_SECONDS.
-        job.extra = {**job.extra, "submitter": submitter_tag()}
+        job.extra = {**job.extra, "submitter": submitter_tag(), "sent_at": time.time()}
         if job.cost_estimate is None or self.models:
             job.cost_estimate = estimate_cost(params.model, params.size, params.seconds, self.models)
         return job
@@ -202,12 +218,32 @@ class JobService:
             if v not in VARIANTS:
                 raise InvalidParams(f"Unknown download variant {v!r}; use video, thumbnail or spritesheet.", "variant")
 
-    async def _submit(self, job: Job, call: Callable[[], Awaitable[VideoInfo]]) -> Job:
-        """Write the job (durably) before the request, then record what the server said."""
+    async def _submit(self, job: Job) -> Job:
+        """Write the job (durably) before the request, then send it and record what the server said."""
+        self._create_call(job)  # refuses a job that cannot be sent before anything is written
         await self._add(job)
+        return await self._send(job)
+
+    async def _create_with_rate_limit(self, job: Job) -> VideoInfo:
+        """Send the create; a 429 proves nothing was created, so wait as the server asks and send again."""
+        call = self._create_call(job)
+        for attempt in range(1, CREATE_ATTEMPTS + 1):
+            try:
+                return await call()
+            except BackendError as exc:
+                if exc.kind != "rate_limited" or attempt == CREATE_ATTEMPTS:
+                    raise
+                delay = exc.retry_after if exc.retry_after is not None else min(30.0, 2.0**attempt)
+                if delay > MAX_CREATE_WAIT:
+                    raise
+                log.info("create for %s rate limited; sending again in %.1f s", job.local_id, delay)
+                await asyncio.sleep(delay)
+        raise AssertionError("unreachable")  # the loop returns or raises
+
+    async def _send(self, job: Job) -> Job:
         log.info("submitting %s (%s, %s, %s s, %s)", job.local_id, job.kind, job.params.model, job.params.seconds, job.params.size)
         try:
-            info = await call()
+            info = await self._create_with_rate_limit(job)
         except BackendError as exc:
             log.warning("create for %s failed: %s (%s)", job.local_id, exc.kind, exc.message)
             if exc.kind in _NOT_CREATED:
@@ -268,6 +304,25 @@ class JobService:
         job = await self._update(job.local_id, status=info.status, progress=max(job.progress, info.progress))
         self.emit(JobProgressed(job))
         return job
+
+    async def resubmit_unsent(self, job: Job) -> Job:
+        """The server's list proves this create never arrived: send it again (nothing can be billed twice),
+        a few times at most, then say so and leave it to the user."""
+        sent = int(job.extra.get("resubmits", 0))
+        if sent >= MAX_RESUBMITS:
+            updated = await self._update(job.local_id, status=JobStatus.FAILED, error=JobError(
+                "not_submitted",
+                f"The create request never reached the server ({sent + 1} attempts; it is not in the server's list), "
+                "so nothing was billed. Retry to generate it."))
+            self.emit(JobFailed(updated))
+            return updated
+
+        def again(j: Job) -> None:
+            j.status, j.error = JobStatus.SUBMITTING, None
+            j.extra = {**j.extra, "resubmits": sent + 1, "submitter": submitter_tag(), "sent_at": time.time()}
+
+        log.info("%s never reached the server; sending it again (attempt %d)", job.local_id, sent + 2)
+        return await self._send(await self._mutate(job.local_id, again))
 
     async def mark_lost(self, job: Job, message: str) -> Job:
         job = await self._update(job.local_id, status=JobStatus.FAILED, error=JobError("not_found", message))

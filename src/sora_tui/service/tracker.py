@@ -10,9 +10,9 @@ from typing import TYPE_CHECKING, Any, Awaitable, Callable
 
 from ..backend.errors import BackendError
 from ..backend.videos import VideoInfo
-from ..core.job import Job, JobError
+from ..core.job import Job
 from ..core.status import ACTIVE, JobStatus
-from .events import JobFailed, JobSubmitted, ServiceNotice
+from .events import JobSubmitted, ServiceNotice
 
 if TYPE_CHECKING:
     from .jobs import JobService
@@ -195,13 +195,8 @@ class Tracker:
                 updated = await service._update(job.local_id, video_id=match.id, status=JobStatus.QUEUED, error=None, submitted_at=job.created_at)
                 service.emit(JobSubmitted(updated))
                 await service.apply(updated, match)
-            elif complete and now - job.created_at > self.reconcile_grace:
-                updated = await service._update(
-                    job.local_id,
-                    status=JobStatus.FAILED,
-                    error=JobError("not_submitted", "The create request never reached the server (it is not in the server's list), so nothing was billed. Retry to generate it."),
-                )
-                service.emit(JobFailed(updated))
+            elif complete and now - float(job.extra.get("sent_at") or job.created_at) > self.reconcile_grace:
+                await service.resubmit_unsent(job)
 
     def _match(self, job: Job, seen: list[VideoInfo], taken: set[str | None]) -> VideoInfo | None:
         parent_video = None
