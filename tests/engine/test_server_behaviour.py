@@ -242,3 +242,26 @@ def test_ensure_engine_starts_one_daemon_and_reuses_it(tmp_path: Path) -> None:
     info2 = json.loads((tmp_path / "engine.json").read_text())
     os.kill(info2["pid"], signal.SIGTERM)
     assert info2["pid"] != info["pid"] and url2
+
+
+def test_variations_of_one_prompt_are_different_takes_and_replayable(tmp_path: Path) -> None:
+    """Two creates with the same prompt give two different clips; a fresh engine with the same seed replays both."""
+    import hashlib
+
+    def takes(state: Path) -> list[str]:
+        with start_engine_thread(EngineConfig(speed="instant", state_dir=state, seed=5)) as engine:
+            base = engine.base_url
+            ids = [httpx2.post(f"{base}/videos", json={"prompt": "a lighthouse at dusk", "size": "1280x720"},
+                               headers=AUTH).json()["id"] for _ in range(2)]
+            digests = []
+            for vid in ids:
+                deadline = time.monotonic() + 60
+                while httpx2.get(f"{base}/videos/{vid}", headers=AUTH).json()["status"] != "completed":
+                    assert time.monotonic() < deadline
+                    time.sleep(0.05)
+                digests.append(hashlib.sha256(httpx2.get(f"{base}/videos/{vid}/content", headers=AUTH).content).hexdigest())
+            return digests
+
+    first = takes(tmp_path / "a")
+    assert first[0] != first[1]
+    assert takes(tmp_path / "b") == first

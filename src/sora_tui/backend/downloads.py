@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from .videos import DownloadResult, ProgressFn, VideosBackend
 
 CHUNK = 1 << 20
+_NOT_MEDIA = {"application/json", "text/html", "text/plain", "application/problem+json"}
 
 
 def part_path(dest: Path) -> Path:
@@ -77,6 +78,10 @@ async def stream_to_file(
         async with backend._stream_content(video_id, variant, headers) as response:
             status = response.status_code
             content_type = response.headers.get("content-type")
+            if content_type and content_type.split(";")[0].strip().lower() in _NOT_MEDIA:
+                # An error page or JSON with a success status (a dropped gateway answer): never write it into
+                # the file, where a later Range request would build on it.
+                raise BackendError("network", f"The server sent {content_type.split(';')[0]} instead of the {variant} of {video_id}")
             if status == 206 and offset:
                 content_range = response.headers.get("content-range", "")
                 if not content_range.startswith(f"bytes {offset}-"):
@@ -90,7 +95,9 @@ async def stream_to_file(
                 _write_validator(validator_file, response.headers)
             fd = _open_part(part, append=resumed)
             try:
-                async for chunk in response.iter_bytes(CHUNK):
+                # No chunk size: bytes are written as they arrive, so a cut-off keeps them for a Range resume
+                # (a 1 MB chunk size buffered them, and a drop lost the buffer).
+                async for chunk in response.iter_bytes():
                     _write_all(fd, chunk)
                     digest.update(chunk)
                     received += len(chunk)

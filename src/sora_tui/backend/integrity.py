@@ -16,17 +16,27 @@ def incomplete_reason(path: Path, variant: str) -> str | None:
         size = path.stat().st_size
         with open(path, "rb") as fh:
             head = fh.read(16)
-            if variant == "video" or head[4:8] == b"ftyp":
-                return _mp4(fh, size) if head[4:8] == b"ftyp" else None
+            if head[4:8] == b"ftyp":
+                return _mp4(fh, size)
+            if head[:4] == b"\x1a\x45\xdf\xa3":
+                return None  # WebM/Matroska (some gateways): no cheap end check, the byte count must do
+            if variant == "video":
+                return f"it does not start like a video file (first bytes {head[:8]!r})"
             if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
                 declared = struct.unpack("<I", head[4:8])[0] + 8
                 return None if declared == size else f"WEBP declares {declared:,} bytes, file has {size:,}"
             if head[:2] == b"\xff\xd8":
                 fh.seek(max(0, size - 2))
                 return None if fh.read(2) == b"\xff\xd9" else "JPEG without its end marker"
+            if head[:8] == b"\x89PNG\r\n\x1a\n":
+                fh.seek(max(0, size - 12))
+                return None if fh.read(12)[4:8] == b"IEND" else "PNG without its IEND chunk"
+            if head[:4] == b"GIF8":
+                fh.seek(max(0, size - 1))
+                return None if fh.read(1) == b";" else "GIF without its trailer"
     except OSError as exc:
         return f"cannot read it back: {exc.strerror}"
-    return None  # a kind we do not know: the byte count is all we can check
+    return f"it does not start like an image file (first bytes {head[:8]!r})"
 
 
 def _mp4(fh: object, size: int) -> str | None:

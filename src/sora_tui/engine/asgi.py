@@ -63,7 +63,8 @@ class EngineMiddleware:
             await _send_error(send, 401, "You didn't provide an API key. Send it in the Authorization header as 'Bearer YOUR_KEY' (any non-empty key works with the local engine).",
                               "invalid_api_key", "invalid_request_error")
             return
-        fault = self.faults.draw()
+        query = scope.get("query_string", b"").decode("latin-1")
+        fault = self.faults.draw(f"{scope.get('method', '')} {path}" + (f"?{query}" if query else ""))
         if fault is None:
             await self.app(scope, receive, send)
             return

@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import random
 import threading
+import time
+from collections import deque
 from dataclasses import dataclass
 
 KINDS = ("429", "500", "502", "503", "reset", "slow", "truncate", "lost")
@@ -34,6 +36,9 @@ class FaultPlan:
         self._lock = threading.Lock()
         self.injected: dict[str, int] = {k: 0 for k, _ in self.rates}
         self.requests = 0
+        # (monotonic time, "METHOD path?query", fault or None) per request, for harnesses that check how
+        # clients behave after a fault (did they wait for Retry-After?). Bounded.
+        self.log: deque[tuple[float, str, str | None]] = deque(maxlen=50_000)
 
     @classmethod
     def parse(cls, spec: str, seed: int = 0) -> FaultPlan:
@@ -57,16 +62,19 @@ class FaultPlan:
             raise FaultSpecError("fault probabilities add up to more than 1")
         return cls(rates, seed)
 
-    def draw(self) -> str | None:
+    def draw(self, request: str = "") -> str | None:
         if not self.rates:
             return None
         with self._lock:
             self.requests += 1
             x = self._rng.random()
             acc = 0.0
+            chosen = None
             for kind, p in self.rates:
                 acc += p
                 if x < acc:
                     self.injected[kind] += 1
-                    return kind
-        return None
+                    chosen = kind
+                    break
+            self.log.append((time.monotonic(), request, chosen))
+        return chosen

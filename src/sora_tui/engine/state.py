@@ -60,6 +60,9 @@ class VideoRecord:
     render_error: str | None = None
     extensions: int = 0
     impacts: list[float] = field(default_factory=list)
+    # The n-th video this engine made from the same request: variations of one prompt are different
+    # takes (as on a real server), yet a fresh engine with the same --seed replays the same sequence.
+    take: int = 0
 
     def public(self, now: float, expires_after: float) -> dict[str, Any]:
         status, progress, completed = self.lifecycle(now)
@@ -180,6 +183,10 @@ class EngineState:
                   segments: list[str] | None = None, segment_seconds: list[float] | None = None,
                   reference: bytes | None = None) -> VideoRecord:
         queue, base, per_s = SPEEDS[self.speed]
+        same = (prompt, model, size, seconds, tuple(segments or []))
+        with self.lock:
+            take = sum(1 for v in self.videos.values()
+                       if (v.prompt, v.model, v.size, v.seconds, tuple(v.segments)) == same)
         rec = VideoRecord(
             id="video_" + uuid.uuid4().hex,
             model=model, size=size, seconds=seconds, prompt=prompt,
@@ -188,6 +195,7 @@ class EngineState:
             segments=segments or [], segment_seconds=segment_seconds or [],
             has_reference=reference is not None, blocked=guardrail(" ".join([prompt, *(segments or [])])),
             extensions=(source.extensions + 1) if (source and kind == "extension") else 0,
+            take=take,
         )
         d = self.video_dir(rec.id)
         d.mkdir(parents=True, exist_ok=True)
@@ -214,7 +222,7 @@ class EngineState:
             prompts = [rec.prompt] if not rec.segments else rec.segments
             first, rest = prompts[0], tuple(prompts[1:])
             spec = RenderSpec(
-                prompt=first, width=w, height=h, seconds=float(rec.seconds), seed=self.seed, model=rec.model,
+                prompt=first, width=w, height=h, seconds=float(rec.seconds), seed=self.seed + 7919 * rec.take, model=rec.model,
                 segments=rest, segment_seconds=tuple(rec.segment_seconds),
                 reference_image=ref_path.read_bytes() if ref_path.exists() else None,
             )

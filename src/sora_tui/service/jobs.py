@@ -6,6 +6,7 @@ import asyncio
 import logging
 import time
 import uuid
+from collections import Counter
 from dataclasses import replace
 from pathlib import Path
 from typing import Any, Awaitable, Callable, Iterable
@@ -74,6 +75,8 @@ class JobService:
         self._download_slots = asyncio.Semaphore(max_downloads)
         self._downloads: dict[tuple[str, str], asyncio.Task[FileRecord | None]] = {}
         self.tracker = Tracker(self)
+        # What the service had to do to get jobs through (harnesses and benchmarks read it).
+        self.stats: Counter[str] = Counter()
         if local_engine:  # the built-in engine lists a video the moment it accepts it
             self.tracker.reconcile_grace = 1.0
 
@@ -228,11 +231,13 @@ class JobService:
         """Send the create; a 429 proves nothing was created, so wait as the server asks and send again."""
         call = self._create_call(job)
         for attempt in range(1, CREATE_ATTEMPTS + 1):
+            self.stats["creates_sent"] += 1
             try:
                 return await call()
             except BackendError as exc:
                 if exc.kind != "rate_limited" or attempt == CREATE_ATTEMPTS:
                     raise
+                self.stats["creates_rate_limited"] += 1
                 delay = exc.retry_after if exc.retry_after is not None else min(30.0, 2.0**attempt)
                 if delay > MAX_CREATE_WAIT:
                     raise
@@ -253,6 +258,7 @@ class JobService:
                     raise
                 return job
             # Timeout, dropped connection, 5xx: the server may have started (and will bill) the job.
+            self.stats["creates_uncertain"] += 1
             job = await self._update(
                 job.local_id,
                 status=JobStatus.UNCERTAIN,
@@ -322,6 +328,7 @@ class JobService:
             j.extra = {**j.extra, "resubmits": sent + 1, "submitter": submitter_tag(), "sent_at": time.time()}
 
         log.info("%s never reached the server; sending it again (attempt %d)", job.local_id, sent + 2)
+        self.stats["creates_resent_after_list_check"] += 1
         return await self._send(await self._mutate(job.local_id, again))
 
     async def mark_lost(self, job: Job, message: str) -> Job:
@@ -365,6 +372,7 @@ class JobService:
             attempt = 0
             while True:
                 attempt += 1
+                self.stats["download_attempts"] += 1
                 try:
                     result = await self.backend.download(
                         fresh.video_id, dest, variant,
@@ -380,6 +388,7 @@ class JobService:
                     if not exc.retryable or attempt >= DOWNLOAD_ATTEMPTS:
                         raise
                     await asyncio.sleep(exc.retry_after if exc.retry_after is not None else min(8.0, 0.25 * 2**attempt))
+        self.stats["downloads_resumed_with_range"] += result.resumed
         record = FileRecord(variant=variant, path=str(result.path), bytes=result.bytes, sha256=result.sha256, downloaded_at=time.time())
 
         def add_file(j: Job) -> None:
