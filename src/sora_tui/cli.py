@@ -41,6 +41,8 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--faults", default="", metavar="SPEC", help="e.g. 429:0.2,500:0.1,reset:0.05,slow:0.1,truncate:0.05")
     e.add_argument("--seed", type=int, default=0)
     e.add_argument("--state-dir", type=Path, default=None, help="where the engine keeps videos (default: in the data dir)")
+    e.add_argument("--api-key-env", metavar="NAME", default=None,
+                   help="accept only the key in this environment variable (default: any non-empty key)")
 
     g = sub.add_parser("generate", help="create a video (or N variations)")
     g.add_argument("prompt")
@@ -174,7 +176,13 @@ def _engine(args: argparse.Namespace) -> int:
         print(f"sora-tui local engine (procedural renders, not AI) on {base_url} — any bearer key works. Ctrl+C stops it.",
               file=sys.stderr, flush=True)
 
-    config = EngineConfig(host=args.host, port=args.port, speed=args.speed, faults=args.faults, seed=args.seed, state_dir=state_dir)
+    required = None
+    if args.api_key_env:
+        required = os.environ.get(args.api_key_env, "").strip()
+        if not required:
+            raise CliError(f"--api-key-env: the environment variable {args.api_key_env} is not set or empty.")
+    config = EngineConfig(host=args.host, port=args.port, speed=args.speed, faults=args.faults, seed=args.seed,
+                          state_dir=state_dir, api_key=required)
     try:
         serve(config, on_listening=listening)
     except KeyboardInterrupt:  # Ctrl+C is how the foreground engine is meant to stop

@@ -156,6 +156,8 @@ def test_engine_command_serves_the_protocol_and_stops_cleanly(home: Path, tmp_pa
 def test_engine_command_refuses_bad_faults_and_a_busy_port(cli) -> None:
     import socket
 
+    r = cli("engine", "--api-key-env", "SORA_TUI_TEST_UNSET_KEY_VAR")
+    assert r.code == 2 and "SORA_TUI_TEST_UNSET_KEY_VAR is not set" in r.err
     r = cli("engine", "--faults", "429:0.2,bogus:1")
     assert r.code == 2 and "--faults" in r.err and "unknown fault 'bogus'" in r.err
     with socket.socket() as busy:
@@ -164,3 +166,20 @@ def test_engine_command_refuses_bad_faults_and_a_busy_port(cli) -> None:
         port = busy.getsockname()[1]
         r = cli("engine", "--port", str(port))
     assert r.code == 2 and f"cannot listen on 127.0.0.1:{port}" in r.err and "--port" in r.err
+
+
+def test_bad_key_is_one_clear_message_exit_3(cli, tmp_path: Path) -> None:
+    from sora_tui.engine import EngineConfig, start_engine_thread
+
+    wrong = "sk-wrong-key-abcdef-123456"
+    with start_engine_thread(EngineConfig(speed="instant", state_dir=tmp_path / "e", api_key="sk-the-right-one-999")) as engine:
+        r = cli("--base-url", engine.base_url, "generate", PROMPT, "--wait", env={"OPENAI_API_KEY": wrong})
+        listed = cli("--base-url", engine.base_url, "resume", env={"OPENAI_API_KEY": wrong})
+    assert r.code == 3, r.err
+    lines = r.err.strip().splitlines()
+    assert len(lines) == 1 and "refused the API key" in lines[0] and "Check the API key" in lines[0], r.err
+    assert wrong not in r.err and wrong not in r.out
+    assert listed.code in (0, 3) and wrong not in listed.err
+    # the job that was refused is in the history as failed, with the reason, and no key
+    shown = cli("jobs", "--json").json_lines()
+    assert [j["status"] for j in shown] == ["failed"] and "API key" in shown[0]["error"]["message"]

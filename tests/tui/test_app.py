@@ -203,3 +203,25 @@ async def test_an_unexpected_error_writes_a_report_not_a_traceback(home: Path, m
     assert report is not None and report.parent == home / "crash"
     text = report.read_text()
     assert "boom in a handler" in text and secret not in text
+
+
+async def test_a_refused_key_is_one_notification_not_a_flood(home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from sora_tui.core.job import Job
+    from sora_tui.core.params import GenerationParams
+    from sora_tui.engine import EngineConfig, start_engine_thread
+
+    wrong = "sk-wrong-key-for-the-tui-42424242"
+    monkeypatch.setenv("OPENAI_API_KEY", wrong)
+    with start_engine_thread(EngineConfig(speed="instant", state_dir=tmp_path / "e", api_key="sk-right")) as engine:
+        store = HistoryStore(home / "history.json")
+        for i in range(3):  # jobs an earlier session left running: the tracker polls for them at once
+            store.add(Job.new(GenerationParams(f"{PROMPT} {i}"), status=JobStatus.QUEUED, video_id=f"video_{i:032x}"))
+        store.close()
+        app = SoraApp(base_url=engine.base_url)
+        async with app.run_test(size=SIZE) as pilot:
+            await wait_until(pilot, lambda: any(n.severity == "error" for n in app._notifications), what="the auth error")
+            await pilot.pause(2.5)  # several poll intervals
+            errors = [n.message for n in app._notifications if n.severity == "error"]
+            assert len(errors) == 1 and "refused the API key" in errors[0], errors
+            assert all(wrong not in n.message for n in app._notifications)
+            assert app.is_running

@@ -64,6 +64,12 @@ class EngineMiddleware:
                               "invalid_api_key", "invalid_request_error")
             return
         query = scope.get("query_string", b"").decode("latin-1")
+        required = self.engine.config.api_key
+        if required and auth[7:].strip() != required:
+            given = auth[7:].strip()
+            shown = f"{given[:3]}***{given[-4:]}" if len(given) > 10 else "***"  # never echo a whole key
+            await _send_error(send, 401, f"Incorrect API key provided: {shown}.", "invalid_api_key", "invalid_request_error")
+            return
         fault = self.faults.draw(f"{scope.get('method', '')} {path}" + (f"?{query}" if query else ""))
         if fault is None:
             await self.app(scope, receive, send)

@@ -50,6 +50,8 @@ class EngineConfig:
     announce: Path | None = None
     mode: str = "strict"
     expires_after: float = 3600.0
+    # None: any non-empty bearer key works (the contract). Set: only this key, like a real server.
+    api_key: str | None = None
 
 
 class ApiError(Exception):
