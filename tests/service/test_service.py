@@ -215,3 +215,22 @@ async def test_track_forever_finishes_what_an_earlier_session_left(service: JobS
             await task
         await backend.aclose()
     assert any(type(e).__name__ == "JobDownloaded" for e in seen)
+
+
+async def test_two_services_never_download_the_same_asset_twice(service: JobService, local_engine, tmp_path: Path) -> None:
+    """Two processes' services (here: two instances on one history) fetching one asset: one download, one file."""
+    import asyncio
+
+    from sora_tui.backend import VideosBackend
+
+    [job] = await service.generate(GenerationParams(PROMPT, seconds="4"))
+    [job] = await service.wait([job], timeout=60)
+    backend = VideosBackend(local_engine.base_url, "test-key")
+    other = JobService(service.store, backend, profile="local", download_dir=service.download_dir, local_engine=True)
+    try:
+        a, b = await asyncio.gather(service.download(job), other.download(job))
+    finally:
+        await backend.aclose()
+    assert a.path == b.path and a.sha256 == b.sha256
+    assert service.stats["download_attempts"] + other.stats["download_attempts"] == 1
+    assert len(list(service.download_dir.glob("*.mp4"))) == 1

@@ -4,6 +4,7 @@ from .events import (
     DownloadFailed,
     DownloadProgressed,
     Event,
+    JobChangedElsewhere,
     JobCompleted,
     JobDownloaded,
     JobFailed,
@@ -15,6 +16,6 @@ from .events import (
 from .jobs import JobService, ServiceError
 
 __all__ = [
-    "DownloadFailed", "DownloadProgressed", "Event", "JobCompleted", "JobDownloaded", "JobFailed",
+    "DownloadFailed", "DownloadProgressed", "Event", "JobChangedElsewhere", "JobCompleted", "JobDownloaded", "JobFailed",
     "JobProgressed", "JobService", "JobSubmitted", "JobUncertain", "ServiceError", "ServiceNotice",
 ]

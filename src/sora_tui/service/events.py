@@ -38,6 +38,11 @@ class JobUncertain(JobEvent):
 
 
 @dataclass(frozen=True)
+class JobChangedElsewhere(JobEvent):
+    """Another process (a CLI beside the TUI) added or changed this job in the shared history."""
+
+
+@dataclass(frozen=True)
 class DownloadProgressed(JobEvent):
     variant: str
     received: int

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import fcntl
 import logging
+import os
 import time
 import uuid
 from collections import Counter
 from dataclasses import replace
 from pathlib import Path
-from typing import Any, Awaitable, Callable, Iterable
+from typing import Any, AsyncIterator, Awaitable, Callable, Iterable
 
 from ..backend.errors import BackendError
 from ..backend.videos import VideoInfo, VideosBackend
@@ -20,6 +23,7 @@ from .events import (
     DownloadFailed,
     DownloadProgressed,
     Event,
+    JobChangedElsewhere,
     JobCompleted,
     JobDownloaded,
     JobFailed,
@@ -77,6 +81,7 @@ class JobService:
         self.tracker = Tracker(self)
         # What the service had to do to get jobs through (harnesses and benchmarks read it).
         self.stats: Counter[str] = Counter()
+        self._own_writes: dict[str, float] = {}
         if local_engine:  # the built-in engine lists a video the moment it accepts it
             self.tracker.reconcile_grace = 1.0
 
@@ -94,13 +99,19 @@ class JobService:
 
     # --- store access (off the event loop: fsync must never freeze the UI) --------------------------
     async def _update(self, local_id: str, **fields: Any) -> Job:
-        return await asyncio.to_thread(self.store.update, local_id, **fields)
+        return self._mine(await asyncio.to_thread(self.store.update, local_id, **fields))
 
     async def _mutate(self, local_id: str, fn: Callable[[Job], None]) -> Job:
-        return await asyncio.to_thread(self.store.mutate, local_id, fn)
+        return self._mine(await asyncio.to_thread(self.store.mutate, local_id, fn))
 
     async def _add(self, job: Job) -> None:
         await asyncio.to_thread(self.store.add, job)
+        self._mine(job)
+
+    def _mine(self, job: Job) -> Job:
+        """Remember our own writes, so watch_history reports only what other processes did."""
+        self._own_writes[job.local_id] = job.updated_at
+        return job
 
     # --- submitting ---------------------------------------------------------------------------------
     async def generate(
@@ -363,12 +374,17 @@ class JobService:
         fresh = self.store.get(job.local_id) or job
         if not fresh.video_id or fresh.status not in (JobStatus.COMPLETED, JobStatus.DOWNLOADED, JobStatus.EXPIRED):
             raise ServiceError(f"Job {fresh.short_id} is {fresh.status.value.replace('_', ' ')}; only completed videos can be downloaded.")
-        existing = fresh.file(variant)
-        if existing and Path(existing.path).is_file() and Path(existing.path).stat().st_size == existing.bytes:
+        existing = _on_disk(fresh, variant)
+        if existing is not None:
             return existing
-        base = out_dir or (Path(fresh.download_dir) if fresh.download_dir else self.download_dir)
-        dest = self.namer.path_for(fresh, variant, base)
-        async with self._download_slots:
+        async with self._download_slots, self._download_lock(fresh.local_id, variant):
+            # Another process (a CLI beside the TUI) may have fetched it while we waited for the lock.
+            fresh = self.store.get(job.local_id) or fresh
+            existing = _on_disk(fresh, variant)
+            if existing is not None:
+                return existing
+            base = out_dir or (Path(fresh.download_dir) if fresh.download_dir else self.download_dir)
+            dest = self.namer.path_for(fresh, variant, base)
             attempt = 0
             while True:
                 attempt += 1
@@ -402,6 +418,39 @@ class JobService:
         await asyncio.to_thread(write_sidecar, updated, self.local_engine)
         self.emit(JobDownloaded(updated, record))
         return record
+
+    @contextlib.asynccontextmanager
+    async def _download_lock(self, local_id: str, variant: str) -> AsyncIterator[None]:
+        """One download of an asset at a time across processes (two writers on one .part corrupt it)."""
+        directory = self.store.path.parent / "locks"
+        directory.mkdir(mode=0o700, exist_ok=True)
+        fd = os.open(directory / f"{local_id}.{variant}.lock", os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            while True:
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    await asyncio.sleep(0.2)
+            yield
+        finally:
+            os.close(fd)  # closing releases the lock
+
+    # --- other processes ----------------------------------------------------------------------------
+    async def watch_history(self, interval: float = 1.0) -> None:
+        """Emit JobChangedElsewhere for jobs another process (a CLI, a second TUI) added or changed."""
+        token = await asyncio.to_thread(self.store.token)
+        seen = {j.local_id: j.updated_at for j in await asyncio.to_thread(self.store.all)}
+        while True:
+            await asyncio.sleep(interval)
+            if not await asyncio.to_thread(self.store.changed_since, token):
+                continue
+            token = await asyncio.to_thread(self.store.token)  # before reading, so no later write is missed
+            jobs = await asyncio.to_thread(self.store.all)
+            for job in sorted(jobs, key=lambda j: j.created_at):
+                if seen.get(job.local_id) != job.updated_at and self._own_writes.get(job.local_id) != job.updated_at:
+                    self.emit(JobChangedElsewhere(job))
+            seen = {j.local_id: j.updated_at for j in jobs}
 
     # --- other operations ---------------------------------------------------------------------------
     async def delete_remote(self, job: Job) -> Job:
@@ -460,6 +509,14 @@ class JobService:
         if pending:
             return await self.wait(pending, max_failures=max_failures)
         return []
+
+
+def _on_disk(job: Job, variant: str) -> FileRecord | None:
+    """The recorded file for this asset, if it is still there whole."""
+    existing = job.file(variant)
+    if existing and Path(existing.path).is_file() and Path(existing.path).stat().st_size == existing.bytes:
+        return existing
+    return None
 
 
 def _job_error(info: VideoInfo) -> JobError | None:

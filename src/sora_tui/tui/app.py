@@ -84,6 +84,7 @@ class SoraApp(App[int]):
         self.main.set_status(self._connected_line())
         self._unsubscribe = self.session.service.subscribe(self._on_service_event)
         self.track()
+        self.watch_history()
 
     def _connected_line(self) -> Text:
         line = Text()
@@ -102,6 +103,10 @@ class SoraApp(App[int]):
     @work(exclusive=True, exit_on_error=False, group="tracker", description="track jobs")
     async def track(self) -> None:
         await self.session.service.track_forever()
+
+    @work(exclusive=True, exit_on_error=False, group="history", description="watch the history for other processes")
+    async def watch_history(self) -> None:
+        await self.session.service.watch_history()
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """One place where a worker's unexpected failure becomes a message and a report, never a traceback."""
