@@ -244,7 +244,16 @@ def _exit_for(jobs: list[Any]) -> int:
     from .core.status import JobStatus
 
     bad = {JobStatus.FAILED, JobStatus.CANCELED, JobStatus.EXPIRED, JobStatus.UNCERTAIN}
-    return EXIT_JOB_FAILED if any(j.status in bad for j in jobs) else EXIT_OK
+    return EXIT_JOB_FAILED if any(j.status in bad or _missing_downloads(j) for j in jobs) else EXIT_OK
+
+
+def _missing_downloads(job: Any) -> list[str]:
+    """Assets asked for with --download that are not on disk (the download failed)."""
+    from .core.status import JobStatus
+
+    if job.status not in (JobStatus.COMPLETED, JobStatus.DOWNLOADED):
+        return []
+    return [v for v in job.auto_download if job.file(v) is None]
 
 
 def _assets(text: str) -> list[str]:
@@ -259,14 +268,31 @@ async def _follow(session: Any, jobs: list[Any], as_json: bool) -> list[Any]:
     """Wait for jobs, showing progress on a terminal's stderr (never on stdout, which may be JSON)."""
     from .cli_format import ProgressPrinter
 
+    from .service.events import DownloadFailed
+
     printer = ProgressPrinter(sys.stderr, enabled=sys.stderr.isatty() and not os.environ.get("SORA_TUI_NO_PROGRESS"))
-    unsubscribe = session.service.subscribe(printer.on_event)
+    failures: dict[tuple[str, str], str] = {}
+
+    def on_event(event: Any) -> None:
+        printer.on_event(event)
+        if isinstance(event, DownloadFailed):
+            failures[(event.job.local_id, event.variant)] = event.message
+
+    unsubscribe = session.service.subscribe(on_event)
     try:
         printer.start(jobs)
-        return await session.service.wait(jobs, max_failures=8)
+        done = await session.service.wait(jobs, max_failures=8)
     finally:
         unsubscribe()
         printer.finish()
+    for job in done:
+        for variant in _missing_downloads(job):
+            ref = job.video_id or job.local_id
+            again = f"sora-tui download {ref}" + ("" if variant == "video" else f" --variant {variant}") + " --out DIR"
+            reason = failures.get((job.local_id, variant), "it did not finish.")
+            _err(f"could not save the {variant} of {ref}: {reason} The video is still on the server; "
+                 f"fetch it with: {again}")
+    return done
 
 
 async def _generate(session: Any, args: argparse.Namespace) -> int:

@@ -73,8 +73,13 @@ def prepare(profile_name: str | None = None, base_url: str | None = None, paths:
 
     paths = paths or Paths.from_env()
     profile = load_profile(paths, profile_name, base_url)
-    store = open_store(paths)
-    setup_logging(paths.logs, [profile.api_key.reveal()])
+    try:
+        store = open_store(paths)
+        setup_logging(paths.logs, [profile.api_key.reveal()])
+    except OSError as exc:
+        raise SessionError(
+            f"cannot use the data directory {paths.home}: {exc.strerror or exc}. "
+            "Set SORA_TUI_HOME to a writable directory.", 2) from None
     return Session(paths, profile, store)
 
 

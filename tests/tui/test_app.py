@@ -225,3 +225,23 @@ async def test_a_refused_key_is_one_notification_not_a_flood(home: Path, tmp_pat
             assert len(errors) == 1 and "refused the API key" in errors[0], errors
             assert all(wrong not in n.message for n in app._notifications)
             assert app.is_running
+
+
+async def test_a_damaged_history_and_an_unusable_data_dir_are_explained(home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (home / "history.json").write_text('{"jobs": {"1": {"local_id": "job_x", "par')  # cut mid-write
+    app = SoraApp(base_url="http://127.0.0.1:9/v1")
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-anything-1234")
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, lambda: any("damaged" in n.message for n in app._notifications), what="the note")
+        note = next(n.message for n in app._notifications if "damaged" in n.message)
+        assert "kept as" in note and "new, empty history" in note
+    assert len(list(home.glob("history.json.corrupt-*"))) == 1
+
+    blocker = tmp_path / "a-file"
+    blocker.write_text("x")
+    monkeypatch.setenv("SORA_TUI_HOME", str(blocker / "home"))
+    app = SoraApp(base_url="http://127.0.0.1:9/v1")
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, lambda: app.sub_title == "not connected", what="the failure")
+        assert "cannot use the data directory" in status_text(app) and "SORA_TUI_HOME" in status_text(app)
+        assert app.is_running

@@ -58,6 +58,17 @@ async def stream_to_file(
     variant: str = "video",
     progress: ProgressFn | None = None,
 ) -> DownloadResult:
+    try:
+        return await _stream(backend, video_id, dest, variant, progress)
+    except OSError as exc:  # the directory cannot be made or written (read-only, full, not a directory)
+        if exc.filename is None:
+            exc.filename = str(dest.parent)
+        raise map_error(exc, backend.base_url) from exc
+
+
+async def _stream(
+    backend: VideosBackend, video_id: str, dest: Path, variant: str, progress: ProgressFn | None
+) -> DownloadResult:
     from .videos import DownloadResult
 
     dest.parent.mkdir(parents=True, exist_ok=True)
@@ -109,6 +120,8 @@ async def stream_to_file(
     except BackendError:
         raise
     except Exception as exc:
+        if isinstance(exc, OSError) and exc.filename is None:
+            exc.filename = str(dest.parent)
         raise map_error(exc, backend.base_url) from exc
     if total is not None and received != total:
         raise BackendError(

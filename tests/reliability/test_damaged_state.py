@@ -1,0 +1,118 @@
+"""Damaged state: a broken history file, unusable directories, a full disk. A clear message, the damaged file
+kept aside, the backup restored where there is one, and never a crash."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+from harness import run_cli
+
+from sora_tui.engine import EngineConfig, start_engine_thread
+
+PROMPT = "a paper boat on a rainy street, slow pan left, rain hiss"
+
+
+@pytest.fixture
+def engine(tmp_path: Path) -> Iterator[object]:
+    handle = start_engine_thread(EngineConfig(speed="instant", state_dir=tmp_path / "engine"))
+    try:
+        yield handle
+    finally:
+        handle.stop()
+
+
+def _generate(home: Path, engine, *extra: str) -> subprocess.CompletedProcess[str]:
+    return run_cli(home, engine.base_url, "generate", PROMPT, "--seconds", "4", "--size", "1280x720", *extra)
+
+
+def _no_traceback(r: subprocess.CompletedProcess[str]) -> None:
+    assert "Traceback" not in r.stderr and "Traceback" not in r.stdout
+
+
+def test_truncated_history_is_restored_from_the_backup(tmp_path: Path, engine) -> None:
+    home = tmp_path / "home"
+    first = _generate(home, engine, "--wait", "--json")
+    assert first.returncode == 0, first.stderr
+    history = home / "history.json"
+    (home / "history.json.bak").write_bytes(history.read_bytes())  # a backup that holds the job
+    history.write_bytes(history.read_bytes()[: len(history.read_bytes()) // 2])
+    r = run_cli(home, engine.base_url, "jobs", "--json")
+    _no_traceback(r)
+    assert r.returncode == 0
+    assert "history file was damaged" in r.stderr and "backup" in r.stderr and "restored" in r.stderr
+    assert [j["id"] for j in map(json.loads, r.stdout.splitlines())] == [json.loads(first.stdout)["id"]]
+    kept = list(home.glob("history.json.corrupt-*"))
+    assert len(kept) == 1 and kept[0].name in r.stderr
+
+
+def test_garbage_history_without_backup_is_kept_aside_and_a_new_one_started(tmp_path: Path, engine) -> None:
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / "history.json").write_text("{ this is not json")
+    r = run_cli(home, engine.base_url, "jobs")
+    _no_traceback(r)
+    assert r.returncode == 0
+    assert "no usable backup" in r.stderr and "kept as" in r.stderr
+    assert [p.read_text() for p in home.glob("history.json.corrupt-*")] == ["{ this is not json"]
+    assert _generate(home, engine, "--wait").returncode == 0  # and the new history works
+
+
+def test_a_data_directory_that_cannot_be_created(tmp_path: Path, engine) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a directory")
+    home = blocker / "home"
+    r = _generate(home, engine)
+    _no_traceback(r)
+    assert r.returncode == 2
+    assert r.stderr.strip().splitlines() == [
+        f"sora-tui: cannot use the data directory {home}: Not a directory. "
+        "Set SORA_TUI_HOME to a writable directory."
+    ]
+
+
+def _mount_tmpfs(where: Path, options: str) -> None:
+    where.mkdir(parents=True, exist_ok=True)
+    done = subprocess.run(["mount", "-t", "tmpfs", "-o", options, "tmpfs", str(where)], capture_output=True, text=True)
+    if done.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here to make a read-only or full disk: {done.stderr.strip()}")
+
+
+@pytest.fixture
+def mounts(tmp_path: Path) -> Iterator[list[Path]]:
+    made: list[Path] = []
+    yield made
+    for where in made:
+        subprocess.run(["umount", "-l", str(where)], capture_output=True)
+
+
+def test_an_unwritable_download_directory(tmp_path: Path, engine, mounts: list[Path]) -> None:
+    home, out = tmp_path / "home", tmp_path / "readonly"
+    _mount_tmpfs(out, "ro,size=1m")
+    mounts.append(out)
+    r = _generate(home, engine, "--wait", "--download", "--out", str(out), "--json")
+    _no_traceback(r)
+    assert r.returncode == 1
+    job = json.loads(r.stdout)
+    assert job["status"] == "completed"  # made and paid for: kept, ready to download elsewhere
+    assert "Read-only file system" in r.stderr and f"sora-tui download {job['id']}" in r.stderr
+    again = run_cli(home, engine.base_url, "download", job["id"], "--out", str(tmp_path / "elsewhere"))
+    assert again.returncode == 0 and Path(again.stdout.strip()).is_file()
+
+
+def test_a_full_disk_during_download(tmp_path: Path, engine, mounts: list[Path]) -> None:
+    home, out = tmp_path / "home", tmp_path / "tiny"
+    _mount_tmpfs(out, "size=64k")
+    mounts.append(out)
+    r = _generate(home, engine, "--wait", "--download", "--out", str(out), "--json")
+    _no_traceback(r)
+    assert r.returncode == 1
+    job = json.loads(r.stdout)
+    assert job["status"] == "completed" and not job["files"]
+    assert f"The disk is full ({out})" in r.stderr and f"sora-tui download {job['id']}" in r.stderr
+    assert not [p for p in out.iterdir() if p.suffix == ".mp4"]  # nothing short is passed off as the video
+    again = run_cli(home, engine.base_url, "download", job["id"], "--out", str(tmp_path / "roomy"))
+    assert again.returncode == 0
