@@ -430,10 +430,15 @@ def _export(args: argparse.Namespace) -> int:
         lines = store.export(args.format)
         if args.out:
             tmp = args.out.with_name(args.out.name + ".tmp")
-            with open(tmp, "w", encoding="utf-8", newline="") as fh:
-                for line in lines:
-                    fh.write(line if line.endswith("\n") else line + "\n")
-            os.replace(tmp, args.out)
+            try:
+                with open(tmp, "w", encoding="utf-8", newline="") as fh:
+                    for line in lines:
+                        fh.write(line if line.endswith("\n") else line + "\n")
+                os.replace(tmp, args.out)
+            except OSError as exc:
+                tmp.unlink(missing_ok=True) if tmp.parent.is_dir() else None
+                raise CliError(f"cannot write {args.out}: {exc.strerror or exc}. Choose a path in an existing, "
+                               "writable directory.") from None
             _err(f"exported to {args.out}")
         else:
             for line in lines:

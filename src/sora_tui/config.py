@@ -154,7 +154,10 @@ def load_profile(
             api_key=Secret(env.get("OPENAI_API_KEY")),
             api_key_env="OPENAI_API_KEY",
         )
-    name = name or cfg.get("default_profile") or "local"
+    default = cfg.get("default_profile")
+    if default is not None and not isinstance(default, str):
+        raise ConfigError(f"{paths.config_file} default_profile: expected a profile name in quotes, not {default!r}.")
+    name = name or default or "local"
     if name == "local" and "local" not in profiles:
         return Profile(name="local", base_url=None, api_key=Secret(LOCAL_KEY), engine_speed=engine_speed)
     if name == "openai" and "openai" not in profiles:
@@ -177,17 +180,39 @@ def load_profile(
         raise ConfigError(
             f"{paths.config_file} holds an API key but is readable by other users: run `chmod 600 {paths.config_file}`."
         )
+    where = f"{paths.config_file} [profiles.{name}]"
+    speed = _text(section, "engine_speed", where, engine_speed)
+    if speed not in ("instant", "fast", "realistic"):
+        raise ConfigError(f"{where} engine_speed: expected instant, fast or realistic, not {speed!r}.")
+    download_dir = _text(section, "download_dir", where, "")
     return Profile(
         name=name,
         base_url=str(url).rstrip("/") if url else None,
         api_key=Secret(str(key) if key else (LOCAL_KEY if not url else None)),
         api_key_env=str(key_env) if key_env else None,
-        default_model=str(section.get("default_model", "sora-2")),
-        timeout=float(section.get("timeout", 60.0)),
-        max_concurrency=int(section.get("concurrency", 4)),
-        download_dir=Path(section["download_dir"]).expanduser() if section.get("download_dir") else None,
-        engine_speed=str(section.get("engine_speed", engine_speed)),
+        default_model=_text(section, "default_model", where, "sora-2"),
+        timeout=_number(section, "timeout", where, 60.0, 1.0, 3600.0),
+        max_concurrency=int(_number(section, "concurrency", where, 4, 1, 64, whole=True)),
+        download_dir=Path(download_dir).expanduser() if download_dir else None,
+        engine_speed=speed,
     )
+
+
+def _text(section: dict, key: str, where: str, default: str) -> str:
+    value = section.get(key, default)
+    if not isinstance(value, str):
+        raise ConfigError(f"{where} {key}: expected a string in quotes, not {value!r}.")
+    return value
+
+
+def _number(section: dict, key: str, where: str, default: float, low: float, high: float, whole: bool = False) -> float:
+    value = section.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or (whole and not float(value).is_integer()):
+        kind = "a whole number" if whole else "a number"
+        raise ConfigError(f"{where} {key}: expected {kind}, not {value!r}.")
+    if not low <= value <= high:
+        raise ConfigError(f"{where} {key}: {value} is outside {low:g} to {high:g}.")
+    return float(value)
 
 
 def _check_url(url: str, where: str) -> None:

@@ -64,8 +64,16 @@ class Session:
 def open_store(paths: Paths) -> Any:  # -> HistoryStore
     from .store import HistoryStore
 
-    paths.ensure()
-    return HistoryStore(paths.history)
+    try:
+        paths.ensure()
+        return HistoryStore(paths.history)
+    except OSError as exc:
+        raise _data_dir_error(paths, exc) from None
+
+
+def _data_dir_error(paths: Paths, exc: OSError) -> SessionError:
+    return SessionError(f"cannot use the data directory {paths.home}: {exc.strerror or exc}. "
+                        "Set SORA_TUI_HOME to a writable directory.", 2)
 
 
 def prepare(profile_name: str | None = None, base_url: str | None = None, paths: Paths | None = None) -> Session:
@@ -73,13 +81,12 @@ def prepare(profile_name: str | None = None, base_url: str | None = None, paths:
 
     paths = paths or Paths.from_env()
     profile = load_profile(paths, profile_name, base_url)
+    store = open_store(paths)
     try:
-        store = open_store(paths)
         setup_logging(paths.logs, [profile.api_key.reveal()])
     except OSError as exc:
-        raise SessionError(
-            f"cannot use the data directory {paths.home}: {exc.strerror or exc}. "
-            "Set SORA_TUI_HOME to a writable directory.", 2) from None
+        store.close()
+        raise _data_dir_error(paths, exc) from None
     return Session(paths, profile, store)
 
 

@@ -34,15 +34,19 @@ def cli_env(home: Path) -> dict[str, str]:
     return env
 
 
-def spawn_cli(home: Path, base_url: str, *args: str) -> subprocess.Popen[str]:
+def spawn_cli(home: Path, base_url: str | None, *args: str, env_extra: dict[str, str] | None = None) -> subprocess.Popen[str]:
+    """A real `sora-tui` process on `home`, pointed at `base_url` (None: whatever its config says)."""
+    target = ["--base-url", base_url] if base_url else []
     return subprocess.Popen(
-        [sys.executable, "-m", "sora_tui", "--base-url", base_url, *args],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True, env=cli_env(home),
+        [sys.executable, "-m", "sora_tui", *target, *args],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True,
+        env={**cli_env(home), **(env_extra or {})},
     )
 
 
-def run_cli(home: Path, base_url: str, *args: str, timeout: float = 180) -> subprocess.CompletedProcess[str]:
-    proc = spawn_cli(home, base_url, *args)
+def run_cli(home: Path, base_url: str | None, *args: str, timeout: float = 180,
+            env_extra: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    proc = spawn_cli(home, base_url, *args, env_extra=env_extra)
     out, err = proc.communicate(timeout=timeout)
     return subprocess.CompletedProcess(proc.args, proc.returncode, out, err)
 

@@ -102,22 +102,28 @@ async def test_empty_prompt_is_refused_with_a_message_and_nothing_written(home: 
 
 
 async def test_markup_and_control_characters_in_a_prompt_are_shown_literally(home: Path, engine_daemon: Path) -> None:
-    nasty = "[/bold] oops [@click=app.quit]x[/] [$accent]hi \x1b]0;pwned\x07 end"
+    nasty = "[/bold] oops [@click=app.quit]x[/] [$accent]hi :rocket: end"
     app = SoraApp()
     async with app.run_test(size=SIZE) as pilot:
         await wait_until(pilot, lambda: connected(app), what="the local engine")
+        # a terminal escape sequence pasted into a prompt is refused, with where it is
+        await type_prompt(pilot, "a kite \x1b]0;pwned\x07 over the sea")
+        await pilot.press("ctrl+g")
+        await wait_until(pilot, lambda: any("control character" in n.message for n in app._notifications), what="refusal")
+        assert "U+001B at position 8" in next(n.message for n in app._notifications if "control character" in n.message)
+        assert history(home) == []
         await type_prompt(pilot, nasty)
         await pilot.press("ctrl+g")
         await wait_until(pilot, lambda: len(history(home)) == 1, what="the job")
         job = history(home)[0]
         await wait_until(pilot, lambda: job.local_id in app.main.query_one(DataTable).rows, what="the row")
         cell = table_cell(app, job.local_id, "prompt")
-        assert "[/bold] oops [@click=app.quit]x[/]" in cell and "\x1b" not in cell
+        assert cell.startswith("[/bold] oops [@click=app.quit]x[/] [$ac")
         app.main.query_one(DataTable).focus()
         await pilot.press("enter")
         await wait_until(pilot, lambda: isinstance(app.screen, JobDetailScreen), what="the detail screen")
         detail = str(app.screen.query_one("#detail-text", Static).render())
-        assert "[@click=app.quit]x[/]" in detail and "\x1b" not in detail and "\x07" not in detail
+        assert "[@click=app.quit]x[/] [$accent]hi :rocket: end" in detail
         await pilot.press("escape")
         assert app.is_running  # the [@click=app.quit] text was never an action
 

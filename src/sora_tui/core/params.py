@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, asdict
+import re
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 MAX_PROMPT_CHARS = 32_000
@@ -102,6 +103,11 @@ def parse_size(size: str) -> tuple[int, int]:
     return int(parts[0]), int(parts[1])
 
 
+# Terminal controls (ESC, BEL, ...), DEL, C1 and bidi overrides: never meaningful in a prompt, and
+# a pasted escape sequence would travel to the server and back into every terminal that shows it.
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f\x80-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
 def clean_prompt(prompt: str) -> str:
     """The prompt as it will be sent: surrounding whitespace removed, nothing else changed."""
     return prompt.strip()
@@ -111,6 +117,11 @@ def validate_prompt(prompt: str | None) -> str:
     if prompt is None or not prompt.strip():
         raise InvalidParams("The prompt is empty: describe the video you want.", "prompt")
     prompt = clean_prompt(prompt)
+    bad = _CONTROL.search(prompt)
+    if bad:
+        raise InvalidParams(
+            f"The prompt contains a control character (U+{ord(bad.group()):04X} at position {bad.start() + 1}); "
+            "remove it (line breaks and tabs are fine).", "prompt")
     if len(prompt) > MAX_PROMPT_CHARS:
         raise InvalidParams(
             f"The prompt has {len(prompt):,} characters; the limit is {MAX_PROMPT_CHARS:,}. Shorten it.",

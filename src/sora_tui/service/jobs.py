@@ -17,7 +17,15 @@ from typing import Any, AsyncIterator, Awaitable, Callable, Iterable
 from ..backend.errors import BackendError
 from ..backend.videos import VideoInfo, VideosBackend
 from ..core.job import FileRecord, Job, JobError
-from ..core.params import SECONDS_ALL, GenerationParams, InvalidParams, ModelSpec, estimate_cost, validate_params, validate_prompt
+from ..core.params import (
+    SECONDS_ALL,
+    GenerationParams,
+    InvalidParams,
+    ModelSpec,
+    estimate_cost,
+    validate_params,
+    validate_prompt,
+)
 from ..core.status import ACTIVE, JobStatus
 from .events import (
     DownloadFailed,
@@ -32,6 +40,7 @@ from .events import (
     JobUncertain,
 )
 from .files import DownloadNamer, write_sidecar
+from .reference import check_reference_image
 from .tracker import Tracker, submitter_tag
 
 log = logging.getLogger(__name__)
@@ -124,6 +133,8 @@ class JobService:
     ) -> list[Job]:
         """Create one job, or N variations of the same params as one group. Validates before anything is written."""
         params = validate_params(params, self.models)
+        if params.image:
+            await asyncio.to_thread(check_reference_image, params.image, params.size)
         if not 1 <= variations <= MAX_VARIATIONS:
             raise InvalidParams(f"Variations must be between 1 and {MAX_VARIATIONS}.", "variations")
         self._check_variants(auto_download)
@@ -137,6 +148,8 @@ class JobService:
     async def retry(self, job: Job, *, auto_download: Iterable[str] = ()) -> Job:
         """The same params again, as a new job linked to the old one (the old one stays in history)."""
         params = validate_params(job.params, self.models)
+        if params.image:
+            await asyncio.to_thread(check_reference_image, params.image, params.size)
         if job.kind in ("remix", "edit", "extend"):
             source = self._source(job)
             return await self._derived(source, job.kind, job.params.prompt, auto_download, job.extra.get("extension_seconds"), parent=job)
@@ -173,12 +186,13 @@ class JobService:
     ) -> Job:
         prompt = validate_prompt(prompt)
         self._check_variants(auto_download)
+        use = {"remix": "a remix", "edit": "an edit", "extend": "an extension"}.get(kind, kind)
         if not source.video_id:
-            raise ServiceError(f"Job {source.short_id} never reached the server, so it cannot be used for a {kind}; retry it instead.")
+            raise ServiceError(f"Job {source.short_id} never reached the server, so it cannot be used for {use}; retry it instead.")
         if source.status not in (JobStatus.COMPLETED, JobStatus.DOWNLOADED, JobStatus.EXPIRED):
             what = "failed" if source.status == JobStatus.FAILED else f"is {source.status.value.replace('_', ' ')}"
             raise ServiceError(
-                f"Job {source.short_id} {what}; only a completed video can be used for a {kind}."
+                f"Job {source.short_id} {what}; only a completed video can be used for {use}."
                 + (" Retry it first." if source.status == JobStatus.FAILED else " Wait for it to complete.")
             )
         params = replace(source.params, prompt=prompt, image=None)

@@ -1,0 +1,73 @@
+"""Checking a reference image (the video's first frame) before anything is sent or written.
+
+The server refuses an image that is not JPEG/PNG/WEBP or does not match the video size; finding out
+here costs nothing and says exactly what to change. http(s) URLs are left to the server to fetch.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import io
+from pathlib import Path
+
+from ..core.params import InvalidParams, parse_size
+
+MAX_IMAGE_BYTES = 20 * 1024 * 1024  # sora-tui's own limit: larger files are almost always a mistake
+MAX_IMAGE_PIXELS = 40_000_000  # decompression bombs: a tiny file that would decode to gigabytes
+FORMATS = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp"}
+
+
+def check_reference_image(image: str, size: str) -> None:
+    """Raise InvalidParams (field 'image') unless `image` can serve as the first frame of a `size` video."""
+    if image.startswith(("http://", "https://")):
+        return
+    if image.startswith("data:"):
+        label, data = "The reference image data URL", _decode_data_url(image)
+    else:
+        path = Path(image).expanduser()
+        label = f"Reference image {path}"
+        try:
+            if path.stat().st_size > MAX_IMAGE_BYTES:
+                raise InvalidParams(f"{label} is {path.stat().st_size / 1e6:.1f} MB; the limit is "
+                                    f"{MAX_IMAGE_BYTES // (1024 * 1024)} MB. Save it smaller (it only needs {size}).", "image")
+            data = path.read_bytes()
+        except FileNotFoundError:
+            raise InvalidParams(f"{label} does not exist.", "image") from None
+        except OSError as exc:
+            raise InvalidParams(f"{label} cannot be read: {exc.strerror}.", "image") from None
+    if len(data) > MAX_IMAGE_BYTES:
+        raise InvalidParams(f"{label} is {len(data) / 1e6:.1f} MB; the limit is {MAX_IMAGE_BYTES // (1024 * 1024)} MB.", "image")
+    width, height = _dimensions(label, data)
+    want_w, want_h = parse_size(size)
+    if (width, height) != (want_w, want_h):
+        raise InvalidParams(
+            f"{label} is {width}x{height} but the video is {size}; the first frame must match the video size. "
+            f"Resize or crop it to {size}, or choose the size that matches the image.", "image")
+
+
+def _decode_data_url(url: str) -> bytes:
+    head, _, payload = url.partition(",")
+    if not head.endswith(";base64") or not payload:
+        raise InvalidParams("The reference image data URL is not base64 image data (data:image/png;base64,...).", "image")
+    try:
+        return base64.b64decode(payload, validate=True)
+    except (binascii.Error, ValueError):
+        raise InvalidParams("The reference image data URL is not valid base64.", "image") from None
+
+
+def _dimensions(label: str, data: bytes) -> tuple[int, int]:
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(io.BytesIO(data)) as img:
+            fmt, (width, height) = img.format, img.size
+    except UnidentifiedImageError:
+        raise InvalidParams(f"{label} is not an image sora-tui can read; use a JPEG, PNG or WEBP file.", "image") from None
+    except (OSError, ValueError, Image.DecompressionBombError):
+        raise InvalidParams(f"{label} is damaged or too large to decode; use a JPEG, PNG or WEBP file.", "image") from None
+    if fmt not in FORMATS:
+        raise InvalidParams(f"{label} is a {fmt} image; the server takes JPEG, PNG or WEBP. Convert it first.", "image")
+    if width * height > MAX_IMAGE_PIXELS:
+        raise InvalidParams(f"{label} has {width}x{height} pixels, far more than any video size; resize it.", "image")
+    return width, height
