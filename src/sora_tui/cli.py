@@ -6,11 +6,13 @@ import argparse
 import asyncio
 import json
 import os
+import re
 import sys
 from pathlib import Path
 from typing import Any, Sequence
 
 from . import __version__
+from .core.text import strip_control
 
 # Exit codes (the contract): 0 ok, 1 a job failed, 2 bad usage or bad input, 3 server unreachable or auth failure.
 EXIT_OK, EXIT_JOB_FAILED, EXIT_USAGE, EXIT_SERVER = 0, 1, 2, 3
@@ -223,12 +225,21 @@ def job_json(job: Any) -> dict[str, Any]:
 
 
 def _print_json(obj: Any) -> None:
-    sys.stdout.write(json.dumps(obj, ensure_ascii=False) + "\n")
+    # JSON already escapes C0 controls; C1 controls and bidi overrides are escaped too, so the output is
+    # safe on a terminal and the same data for a parser.
+    sys.stdout.write(_UNSAFE_IN_JSON.sub(lambda m: f"\\u{ord(m.group()):04x}", json.dumps(obj, ensure_ascii=False)) + "\n")
+
+
+_UNSAFE_IN_JSON = re.compile("[\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
 
 def _print_jobs(jobs: list[Any], as_json: bool) -> None:
     from .cli_format import job_line
+    from .core.status import JobStatus
 
+    for job in jobs:  # why a job failed goes to stderr, whatever stdout carries
+        if job.status in (JobStatus.FAILED, JobStatus.CANCELED, JobStatus.EXPIRED, JobStatus.UNCERTAIN) and job.error:
+            _err(f"{job.video_id or job.local_id} {job.status.value}: {job.error.message}")
     if as_json:
         if len(jobs) == 1:
             _print_json(job_json(jobs[0]))
@@ -368,7 +379,7 @@ async def _delete(session: Any, args: argparse.Namespace) -> int:
     if not args.yes:
         if not sys.stdin.isatty():
             raise CliError("delete needs --yes when not run from a terminal (it cannot be undone).")
-        answer = input(f"Delete {job.video_id} on the server? This cannot be undone. [y/N] ")
+        answer = input(f"Delete {strip_control(job.video_id)} on the server? This cannot be undone. [y/N] ")
         if answer.strip().lower() not in ("y", "yes"):
             _err("not deleted.")
             return EXIT_OK
@@ -377,7 +388,7 @@ async def _delete(session: Any, args: argparse.Namespace) -> int:
     if args.json:
         _print_json({"id": updated.video_id, "deleted": True})
     else:
-        print(f"deleted {updated.video_id} on the server (still in your history)")
+        print(f"deleted {strip_control(updated.video_id)} on the server (still in your history)")
     return EXIT_OK
 
 

@@ -27,7 +27,7 @@ def _when(ts: float | None) -> str:
 
 
 def job_line(job: Job) -> str:
-    ident = job.video_id or job.local_id
+    ident = strip_control(job.video_id or job.local_id)  # a server's id is untrusted text
     cost = f"${job.cost_estimate:.2f}" if job.cost_estimate is not None else "-"
     status = job.status.value
     if job.is_active and job.progress:
@@ -90,7 +90,7 @@ class ProgressPrinter:
         if self._last.get(job.local_id) == text:
             return
         self._last[job.local_id] = text
-        ident = (job.video_id or job.local_id)[-14:]
+        ident = strip_control(job.video_id or job.local_id)[-14:]
         self.stream.write(f"  {ident}  {strip_control(text)}\n")
         self.stream.flush()
 

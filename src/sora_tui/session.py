@@ -56,6 +56,8 @@ class Session:
         return self
 
     async def aclose(self) -> None:
+        if self.service is not None:
+            await self.service.aclose()
         if self.backend is not None:
             await self.backend.aclose()
         self.store.close()

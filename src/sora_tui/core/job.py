@@ -9,6 +9,7 @@ from typing import Any
 
 from .params import GenerationParams, estimate_cost
 from .status import ACTIVE, JobStatus
+from .text import strip_control
 
 SCHEMA_VERSION = 1
 
@@ -90,7 +91,8 @@ class Job:
 
     @property
     def short_id(self) -> str:
-        return (self.video_id or self.local_id)[-12:]
+        """The last 12 characters of the id, safe to show (a server's id is untrusted text)."""
+        return strip_control(self.video_id or self.local_id)[-12:]
 
     def file(self, variant: str = "video") -> FileRecord | None:
         for record in self.files:

@@ -38,6 +38,7 @@ from .events import (
     JobProgressed,
     JobSubmitted,
     JobUncertain,
+    ServiceNotice,
 )
 from .files import DownloadNamer, write_sidecar
 from .reference import check_reference_image
@@ -379,6 +380,13 @@ class JobService:
             self.emit(DownloadFailed(job, variant, message))
             return None
 
+    async def aclose(self) -> None:
+        """Stop background downloads (their .part files stay, and resume next time)."""
+        tasks = self.pending_downloads()
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
     def pending_downloads(self) -> list[asyncio.Task[FileRecord | None]]:
         return [t for t in self._downloads.values() if not t.done()]
 
@@ -429,7 +437,11 @@ class JobService:
 
         log.info("%s %s downloaded: %s (%d bytes)", fresh.local_id, variant, record.path, record.bytes)
         updated = await self._mutate(fresh.local_id, add_file)
-        await asyncio.to_thread(write_sidecar, updated, self.local_engine)
+        try:
+            await asyncio.to_thread(write_sidecar, updated, self.local_engine)
+        except OSError as exc:  # the video is safe and recorded; only its description could not be written
+            log.warning("sidecar for %s not written: %s", fresh.local_id, exc)
+            self.emit(ServiceNotice(f"Saved {record.path}, but its description file could not be written: {exc.strerror}."))
         self.emit(JobDownloaded(updated, record))
         return record
 
