@@ -22,9 +22,16 @@ KEY = "sk-harness-key-0123456789"
 
 HEADER = """# Reliability figures
 
-Written by the harnesses in `tests/reliability/` each time they run (`python -m pytest
-tests/reliability`, part of the CI suite): real `sora-tui` processes against the built-in engine on
-loopback, a real history file, and the server's own list and files as the truth to check against.
+Written by the harnesses in `tests/reliability/` each time they run (they are part of the CI suite,
+`python -m pytest`): real `sora-tui` processes against the built-in engine on loopback, a real
+history file, and the server's own list and files as the truth to check against. Nothing here is
+typed by hand; each section says when it was last measured.
+
+Beside these figures, the same folder holds tests with no numbers to report: the bad-input
+catalogue (`test_bad_input.py`, 39 commands with their exact answer and proof that nothing
+changed), damaged state (`test_damaged_state.py`: a truncated or garbage history, a data dir that
+cannot be made, a read-only and a full download disk) and security (`test_security.py`: the key in
+no file, output or screen; no Authorization across origins; hostile ids and server text).
 """
 
 

@@ -3,11 +3,8 @@ and proof that it changed nothing (the history file byte for byte, the server's 
 
 from __future__ import annotations
 
-import base64
-import io
 import os
 import shutil
-import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterator

@@ -11,18 +11,13 @@ from typing import Iterator
 import pytest
 from harness import run_cli
 
-from sora_tui.engine import EngineConfig, start_engine_thread
 
 PROMPT = "a paper boat on a rainy street, slow pan left, rain hiss"
 
 
 @pytest.fixture
-def engine(tmp_path: Path) -> Iterator[object]:
-    handle = start_engine_thread(EngineConfig(speed="instant", state_dir=tmp_path / "engine"))
-    try:
-        yield handle
-    finally:
-        handle.stop()
+def engine(local_engine):  # the shared in-process engine (tests/conftest.py)
+    return local_engine
 
 
 def _generate(home: Path, engine, *extra: str) -> subprocess.CompletedProcess[str]:
@@ -89,30 +84,20 @@ def mounts(tmp_path: Path) -> Iterator[list[Path]]:
         subprocess.run(["umount", "-l", str(where)], capture_output=True)
 
 
-def test_an_unwritable_download_directory(tmp_path: Path, engine, mounts: list[Path]) -> None:
-    home, out = tmp_path / "home", tmp_path / "readonly"
-    _mount_tmpfs(out, "ro,size=1m")
+@pytest.mark.parametrize("options, says", [
+    ("ro,size=1m", "Read-only file system"),
+    ("size=64k", "The disk is full ({out})"),
+], ids=["read-only download dir", "full disk during download"])
+def test_a_download_dir_that_cannot_take_the_file(options: str, says: str, tmp_path: Path, engine, mounts: list[Path]) -> None:
+    home, out = tmp_path / "home", tmp_path / "downloads-here"
+    _mount_tmpfs(out, options)
     mounts.append(out)
     r = _generate(home, engine, "--wait", "--download", "--out", str(out), "--json")
     _no_traceback(r)
     assert r.returncode == 1
     job = json.loads(r.stdout)
-    assert job["status"] == "completed"  # made and paid for: kept, ready to download elsewhere
-    assert "Read-only file system" in r.stderr and f"sora-tui download {job['id']}" in r.stderr
+    assert job["status"] == "completed" and not job["files"]  # made and paid for: kept, ready to fetch elsewhere
+    assert says.format(out=out) in r.stderr and f"sora-tui download {job['id']}" in r.stderr
+    assert not [p for p in out.iterdir() if p.suffix == ".mp4"]  # nothing short is passed off as the video
     again = run_cli(home, engine.base_url, "download", job["id"], "--out", str(tmp_path / "elsewhere"))
     assert again.returncode == 0 and Path(again.stdout.strip()).is_file()
-
-
-def test_a_full_disk_during_download(tmp_path: Path, engine, mounts: list[Path]) -> None:
-    home, out = tmp_path / "home", tmp_path / "tiny"
-    _mount_tmpfs(out, "size=64k")
-    mounts.append(out)
-    r = _generate(home, engine, "--wait", "--download", "--out", str(out), "--json")
-    _no_traceback(r)
-    assert r.returncode == 1
-    job = json.loads(r.stdout)
-    assert job["status"] == "completed" and not job["files"]
-    assert f"The disk is full ({out})" in r.stderr and f"sora-tui download {job['id']}" in r.stderr
-    assert not [p for p in out.iterdir() if p.suffix == ".mp4"]  # nothing short is passed off as the video
-    again = run_cli(home, engine.base_url, "download", job["id"], "--out", str(tmp_path / "roomy"))
-    assert again.returncode == 0
