@@ -151,3 +151,87 @@ def test_private_permissions(tmp_path: Path) -> None:
     store = HistoryStore(tmp_path / "deep" / "h.json")
     store.add(make())
     assert (store.path.stat().st_mode & 0o077) == 0
+
+
+# --- the journal ----------------------------------------------------------------------------------
+def _job(prompt: str) -> Job:
+    return Job.new(GenerationParams(prompt))
+
+
+def test_a_torn_journal_line_is_ignored_then_cut_off(tmp_path: Path) -> None:
+    path = tmp_path / "history.json"
+    store = HistoryStore(path)
+    kept = _job("kept")
+    store.add(kept)
+    store.close()
+    journal = path.with_name("history.json.journal")
+    whole = journal.read_bytes()
+    journal.write_bytes(whole + b'{"t":"jobs","id":"9","doc":{"local_id":"job_half')  # a writer killed mid-line
+    again = HistoryStore(path)
+    assert again.recovery_note is None and [j.local_id for j in again.all()] == [kept.local_id]
+    more = _job("after the tear")
+    again.add(more)
+    assert journal.read_bytes().startswith(whole) and b"job_half" not in journal.read_bytes()
+    assert {j.local_id for j in HistoryStore(path).all()} == {kept.local_id, more.local_id}
+
+
+def test_compaction_writes_a_file_plain_tinydb_reads(tmp_path: Path) -> None:
+    from tinydb import TinyDB
+
+    path = tmp_path / "history.json"
+    store = HistoryStore(path)
+    jobs = [_job(f"prompt {i}") for i in range(30)]
+    for job in jobs:
+        store.add(job)
+    store.update(jobs[3].local_id, status=JobStatus.FAILED)
+    store.delete(jobs[4].local_id)
+    store.compact()
+    assert path.with_name("history.json.journal").stat().st_size == 0
+    plain = TinyDB(path).table("jobs").all()
+    assert len(plain) == 29 and {d["local_id"] for d in plain} == {j.local_id for j in jobs} - {jobs[4].local_id}
+    assert next(d for d in plain if d["local_id"] == jobs[3].local_id)["status"] == "failed"
+    assert len(HistoryStore(path).all()) == 29
+
+
+def test_a_history_written_by_plain_tinydb_opens(tmp_path: Path) -> None:
+    from tinydb import TinyDB
+
+    path = tmp_path / "history.json"
+    db = TinyDB(path)
+    old = _job("from an older sora-tui")
+    db.table("jobs").insert(old.to_doc())
+    db.table("meta").insert({"schema": 1})
+    db.close()
+    store = HistoryStore(path)
+    assert [j.local_id for j in store.all()] == [old.local_id]
+    store.update(old.local_id, starred=True)
+    assert HistoryStore(path).get(old.local_id).starred is True
+
+
+def test_a_damaged_journal_is_kept_aside_and_the_snapshot_kept(tmp_path: Path) -> None:
+    path = tmp_path / "history.json"
+    store = HistoryStore(path)
+    first = _job("in the snapshot")
+    store.add(first)
+    store.compact()
+    store.add(_job("in the journal"))
+    store.close()
+    journal = path.with_name("history.json.journal")
+    journal.write_bytes(b"garbage that is not json\n" + journal.read_bytes())
+    again = HistoryStore(path)
+    assert again.recovery_note and "journal was damaged" in again.recovery_note
+    assert [j.local_id for j in again.all()] == [first.local_id]
+    assert list(tmp_path.glob("history.json.journal.corrupt-*"))
+
+
+def test_another_process_compacting_is_followed(tmp_path: Path) -> None:
+    path = tmp_path / "history.json"
+    a, b = HistoryStore(path), HistoryStore(path)
+    for i in range(5):
+        a.add(_job(f"a{i}"))
+    assert len(b.all()) == 5
+    a.compact()
+    b.add(_job("b after a's compaction"))
+    a.update(a.all()[0].local_id, notes="seen")
+    assert len(a.all()) == len(b.all()) == 6
+    assert any(j.notes == "seen" for j in b.all())

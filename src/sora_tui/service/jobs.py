@@ -49,7 +49,8 @@ log = logging.getLogger(__name__)
 VARIANTS = ("video", "thumbnail", "spritesheet")
 CREATE_ATTEMPTS = 6  # a create answered 429 is sent again, honouring Retry-After
 MAX_CREATE_WAIT = 120.0  # a longer Retry-After is reported, not waited out
-MAX_RESUBMITS = 3  # creates proven never to have arrived are sent again this many times
+MAX_RESUBMITS = 3
+CLOCK_SLACK = 5.0  # seconds another process's clock may lag ours when watching the shared history  # creates proven never to have arrived are sent again this many times
 MAX_VARIATIONS = 8
 DOWNLOAD_ATTEMPTS = 6
 
@@ -466,17 +467,19 @@ class JobService:
     async def watch_history(self, interval: float = 1.0) -> None:
         """Emit JobChangedElsewhere for jobs another process (a CLI, a second TUI) added or changed."""
         token = await asyncio.to_thread(self.store.token)
-        seen = {j.local_id: j.updated_at for j in await asyncio.to_thread(self.store.all)}
+        since = time.time() - CLOCK_SLACK
+        seen: dict[str, float] = {}
         while True:
             await asyncio.sleep(interval)
             if not await asyncio.to_thread(self.store.changed_since, token):
                 continue
             token = await asyncio.to_thread(self.store.token)  # before reading, so no later write is missed
-            jobs = await asyncio.to_thread(self.store.all)
-            for job in sorted(jobs, key=lambda j: j.created_at):
+            # Only what was written lately (never the whole history): other processes' clocks may lag a little.
+            for job in await asyncio.to_thread(self.store.updated_after, since):
                 if seen.get(job.local_id) != job.updated_at and self._own_writes.get(job.local_id) != job.updated_at:
                     self.emit(JobChangedElsewhere(job))
-            seen = {j.local_id: j.updated_at for j in jobs}
+                seen[job.local_id] = job.updated_at
+                since = max(since, job.updated_at - CLOCK_SLACK)
 
     # --- other operations ---------------------------------------------------------------------------
     async def delete_remote(self, job: Job) -> Job:
@@ -510,7 +513,7 @@ class JobService:
 
     def pending_auto_downloads(self) -> list[tuple[Job, str]]:
         """Completed jobs whose requested automatic downloads are not on disk yet (e.g. after a restart)."""
-        return [(j, v) for j in self.store.all() if j.status == JobStatus.COMPLETED
+        return [(j, v) for j in self.store.query(status=JobStatus.COMPLETED.value)
                 for v in j.auto_download if j.file(v) is None]
 
     async def track_forever(self, auth_pause: float = 60.0) -> None:
@@ -530,8 +533,8 @@ class JobService:
     async def resume(self, max_failures: int | None = None) -> list[Job]:
         """After a restart: reconcile in-flight creates, pick up active jobs, fetch pending auto-downloads."""
         await self.tracker.reconcile()
-        pending = [j for j in self.store.all() if j.is_active or j.status == JobStatus.UNCERTAIN
-                   or (j.status == JobStatus.COMPLETED and any(j.file(v) is None for v in j.auto_download))]
+        pending = self.store.active() + [j for j, _ in self.pending_auto_downloads()]
+        pending = list({j.local_id: j for j in pending}.values())
         if pending:
             return await self.wait(pending, max_failures=max_failures)
         return []

@@ -187,7 +187,7 @@ class Tracker:
                 self.list_supported = False
                 return
             raise
-        taken = {j.video_id for j in service.store.all() if j.video_id}
+        taken: set[str | None] = set(await asyncio.to_thread(service.store.video_ids))
         for job in candidates:
             match = self._match(job, seen, taken)
             if match is not None:

@@ -11,16 +11,16 @@ import time
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
 
+import orjson
 from tinydb import TinyDB
 
 from ..core.job import SCHEMA_VERSION, Job
 from ..core.status import ACTIVE, JobStatus
 from ..core.text import one_line
-from .storage import AtomicJSONStorage, CorruptHistory, HistoryLock, remove_stale_temps, stat_key
+from .storage import CorruptHistory, HistoryLock, JournaledStorage, remove_stale_temps, stat_key
 
 JOBS = "jobs"
 META = "meta"
-BACKUP_EVERY = 50
 _FORBIDDEN_FIELDS = ("api_key", "authorization", "secret")
 
 
@@ -35,26 +35,64 @@ class JobNotFound(LookupError):
 
 
 class AmbiguousJob(LookupError):
-    def __init__(self, ref: str, candidates: list[Job]) -> None:
-        lines = [f"  {j.video_id or j.local_id}  {one_line(j.params.prompt, 50)}" for j in candidates[:5]]
-        more = f"\n  … and {len(candidates) - 5} more" if len(candidates) > 5 else ""
-        super().__init__(f"{one_line(ref, 80)!r} matches {len(candidates)} jobs; give more of the id:\n" + "\n".join(lines) + more)
+    def __init__(self, ref: str, candidates: list[Job], count: int | None = None) -> None:
+        count = len(candidates) if count is None else count
+        lines = [f"  {one_line(j.video_id or j.local_id)}  {one_line(j.params.prompt, 50)}" for j in candidates[:5]]
+        more = f"\n  … and {count - 5} more" if count > 5 else ""
+        super().__init__(f"{one_line(ref, 80)!r} matches {count} jobs; give more of the id:\n" + "\n".join(lines) + more)
         self.ref = ref
         self.candidates = candidates
 
 
+class _Entry:
+    """What queries need from one job, kept in memory; the job itself stays as JSON bytes until asked for."""
+
+    __slots__ = ("doc_id", "local_id", "video_id", "created_at", "updated_at", "status", "model", "profile",
+                 "group_id", "parent_id", "starred", "hay")
+
+    def __init__(self, doc_id: str, doc: dict[str, Any]) -> None:
+        get = doc.get  # built 100,000 times when a large history opens: kept lean
+        params = get("params") or {}
+        self.doc_id = doc_id
+        self.local_id = str(get("local_id") or "")
+        self.video_id = get("video_id") or None
+        self.created_at = float(get("created_at") or 0.0)
+        self.updated_at = float(get("updated_at") or 0.0)
+        self.status = str(get("status") or "")
+        self.model = str(params.get("model") or "")
+        self.profile = str(get("profile") or "")
+        self.group_id = get("group_id") or None
+        self.parent_id = get("parent_id") or None
+        self.starred = bool(get("starred"))
+        hay = str(params.get("prompt") or "")
+        tags, notes = get("tags"), get("notes")
+        if tags:
+            hay += " " + " ".join(map(str, tags))
+        if notes:
+            hay += " " + str(notes)
+        self.hay = hay.casefold()
+
+
 class HistoryStore:
+    """Every job, durable on disk (a TinyDB-format snapshot plus an fsynced journal), safe across threads,
+    processes and crashes, and quick at 100,000 jobs: lookups and searches run on an in-memory index, a
+    status change appends one journal line instead of rewriting the file."""
+
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         self.recovery_note: str | None = None
         self._lock = HistoryLock(self.path.with_name(self.path.name + ".lock"))
-        self._storage = AtomicJSONStorage(self.path)
+        self._storage = JournaledStorage(self.path)
+        self._entries: dict[str, _Entry] = {}  # local_id -> entry
+        self._by_video: dict[str, str] = {}  # video_id -> local_id
+        self._order: list[_Entry] | None = None  # newest first, rebuilt after adds and deletes
+        self._next_id = 1
         with self._lock.held():
             remove_stale_temps(self.path)
+            remove_stale_temps(self._storage.journal)
             self._recover_if_damaged()
             self._db = TinyDB(storage=_Adapter, adapter=self._storage)
-            self._jobs = self._db.table(JOBS, cache_size=0)
             self._meta = self._db.table(META, cache_size=0)
             self._check_schema(write=True)
             self._backup()
@@ -62,21 +100,45 @@ class HistoryStore:
     # --- opening, recovery, schema --------------------------------------------------------------
     def _recover_if_damaged(self) -> None:
         try:
-            self._storage.read()
+            self._sync()
             return
         except CorruptHistory as exc:
             damage = str(exc)
-        kept = self.path.with_name(f"{self.path.name}.corrupt-{time.strftime('%Y%m%d-%H%M%S')}")
+        stamp = time.strftime("%Y%m%d-%H%M%S")
+        snapshot_ok = self._snapshot_readable()
+        if snapshot_ok:
+            # only the journal is damaged: keep it aside, keep the snapshot
+            kept = self._storage.journal.with_name(f"{self._storage.journal.name}.corrupt-{stamp}")
+            os.replace(self._storage.journal, kept)
+            self.recovery_note = (
+                f"The history journal was damaged ({damage}). It was kept as {kept.name}; changes made since "
+                "the last compaction may be missing."
+            )
+            self._storage = JournaledStorage(self.path)
+            self._reset_index()
+            self._sync()
+            return
+        kept = self.path.with_name(f"{self.path.name}.corrupt-{stamp}")
         os.replace(self.path, kept)
         backup = self._backup_path
         restored = False
         if backup.exists():
             try:
-                json.loads(backup.read_text(encoding="utf-8"))
+                orjson.loads(backup.read_bytes()) if not backup.read_bytes().startswith(b'{"jobs": {') else None
                 shutil.copyfile(backup, self.path)
+                self._storage = JournaledStorage(self.path)
+                self._reset_index()
+                self._sync()
                 restored = True
-            except (OSError, ValueError):
+            except (OSError, orjson.JSONDecodeError, CorruptHistory):
                 restored = False
+        if not restored:
+            self.path.unlink(missing_ok=True)
+            if self._storage.journal.exists():
+                os.replace(self._storage.journal, self._storage.journal.with_name(f"{self._storage.journal.name}.corrupt-{stamp}"))
+            self._storage = JournaledStorage(self.path)
+            self._reset_index()
+            self._sync()
         if restored:
             self.recovery_note = (
                 f"The history file was damaged ({damage}). It was kept as {kept.name} and the backup "
@@ -88,13 +150,30 @@ class HistoryStore:
                 f"{kept} and a new, empty history was started."
             )
 
+    def _snapshot_readable(self) -> bool:
+        probe = JournaledStorage(self.path)
+        probe.journal = self.path.with_name(self.path.name + ".no-journal")  # the snapshot alone
+        try:
+            probe.refresh()
+            for raw in probe.tables.get(JOBS, {}).values():
+                orjson.loads(raw)
+            return True
+        except (CorruptHistory, orjson.JSONDecodeError, OSError):
+            return False
+
     @property
     def _backup_path(self) -> Path:
         return self.path.with_name(self.path.name + ".bak")
 
     def _backup(self) -> None:
-        if not self.path.exists():
-            return
+        """A copy of the snapshot as it is now (the journal replays on top of either); skipped when current."""
+        try:
+            snap, bak = self.path.stat(), self._backup_path.stat()
+            if bak.st_size == snap.st_size and bak.st_mtime_ns >= snap.st_mtime_ns:
+                return  # copying 100 MB at every start for nothing would double the time to open
+        except FileNotFoundError:
+            if not self.path.exists():
+                return
         tmp = self._backup_path.with_name(self._backup_path.name + ".tmp")
         try:
             shutil.copyfile(self.path, tmp)
@@ -120,19 +199,66 @@ class HistoryStore:
             self._meta.truncate()
             self._meta.insert({"schema": SCHEMA_VERSION, "created": time.time()})
 
-    # --- internals --------------------------------------------------------------------------------
-    def _docs(self) -> list[dict[str, Any]]:
-        return list(self._jobs.all())
+    # --- the index ----------------------------------------------------------------------------------
+    def _reset_index(self) -> None:
+        self._entries, self._by_video, self._order, self._next_id = {}, {}, None, 1
 
-    def _find_doc_id(self, local_id: str) -> int | None:
-        for doc in self._jobs.all():
-            if doc.get("local_id") == local_id:
-                return doc.doc_id
-        return None
+    def _sync(self) -> None:
+        """Catch up with the files (ours and other processes' writes). Must hold the lock."""
+        self._storage.refresh()
+        changes = self._storage.take_changes()
+        if changes is None:
+            self._reset_index()
+            for doc_id, raw in self._storage.tables.get(JOBS, {}).items():
+                self._index(doc_id, raw)
+            return
+        for table, doc_id, raw in changes:
+            if table == JOBS:
+                self._index(doc_id, raw)
 
-    def _write_guard(self) -> None:
-        self._check_schema(write=False)
-        self._jobs._next_id = None  # another process may have inserted since: never trust the cached id
+    def _index(self, doc_id: str, raw: bytes | None) -> None:
+        if raw is None:
+            gone = next((e for e in self._entries.values() if e.doc_id == doc_id), None)
+            if gone is not None:
+                self._forget(gone)
+            return
+        try:
+            doc = orjson.loads(raw)
+        except orjson.JSONDecodeError as exc:
+            raise CorruptHistory(f"{self.path}: job document {doc_id} is damaged ({exc})") from None
+        if not isinstance(doc, dict):
+            raise CorruptHistory(f"{self.path}: job document {doc_id} is not an object")
+        entry = _Entry(doc_id, doc)
+        old = self._entries.get(entry.local_id)
+        if old is not None and old.created_at == entry.created_at:
+            if old.video_id and old.video_id != entry.video_id:
+                self._by_video.pop(old.video_id, None)
+            for name in _Entry.__slots__:  # in place: the newest-first order stays valid
+                setattr(old, name, getattr(entry, name))
+            entry = old
+        else:
+            if old is not None:
+                self._forget(old)
+            self._entries[entry.local_id] = entry
+            self._order = None
+        if entry.video_id:
+            self._by_video[str(entry.video_id)] = entry.local_id
+        if doc_id.isdigit():
+            self._next_id = max(self._next_id, int(doc_id) + 1)
+
+    def _forget(self, entry: _Entry) -> None:
+        self._entries.pop(entry.local_id, None)
+        if entry.video_id and self._by_video.get(entry.video_id) == entry.local_id:
+            self._by_video.pop(entry.video_id, None)
+        self._order = None
+
+    def _newest_first(self) -> list[_Entry]:
+        if self._order is None:
+            self._order = sorted(self._entries.values(), key=lambda e: e.created_at, reverse=True)
+        return self._order
+
+    def _job(self, entry: _Entry) -> Job:
+        return Job.from_doc(orjson.loads(self._storage.tables[JOBS][entry.doc_id]))
 
     @staticmethod
     def _check_secret_free(doc: dict[str, Any]) -> None:
@@ -141,34 +267,45 @@ class HistoryStore:
             if f'"{word}' in text:
                 raise HistoryError(f"Refusing to store a field named like {word!r} in the history.")
 
-    def _after_write(self) -> None:
-        if self._storage.writes % BACKUP_EVERY == 0:
+    def _write(self, doc_id: str, doc: dict[str, Any] | None) -> None:
+        self._check_schema_unchanged()
+        self._storage.append(JOBS, doc_id, doc)
+        self._sync()
+        if self._storage.needs_compaction():
+            self._storage.compact()
             self._backup()
+            self._sync()
+
+    def _check_schema_unchanged(self) -> None:
+        meta = self._storage.tables.get(META, {})
+        for raw in meta.values():
+            stored = int(orjson.loads(raw).get("schema", 0))
+            if stored > SCHEMA_VERSION:
+                raise HistoryError(f"{self.path} was written by a newer sora-tui (history schema {stored}); "
+                                   "this one will not change it.")
 
     # --- writing ----------------------------------------------------------------------------------
     def add(self, job: Job) -> None:
         doc = job.to_doc()
         self._check_secret_free(doc)
         with self._lock.held():
-            self._write_guard()
-            if self._find_doc_id(job.local_id) is not None:
+            self._sync()
+            if job.local_id in self._entries:
                 raise HistoryError(f"Job {job.local_id} is already in the history.")
-            self._jobs.insert(doc)
-            self._after_write()
+            self._write(str(self._next_id), doc)
 
     def mutate(self, local_id: str, fn: Callable[[Job], None]) -> Job:
         with self._lock.held():
-            self._write_guard()
-            doc_id = self._find_doc_id(local_id)
-            if doc_id is None:
+            self._sync()
+            entry = self._entries.get(local_id)
+            if entry is None:
                 raise KeyError(local_id)
-            job = Job.from_doc(dict(self._jobs.get(doc_id=doc_id)))  # type: ignore[arg-type]
+            job = self._job(entry)
             fn(job)
             job.updated_at = time.time()
             doc = job.to_doc()
             self._check_secret_free(doc)
-            self._jobs.update(doc, doc_ids=[doc_id])
-            self._after_write()
+            self._write(entry.doc_id, doc)
             return job
 
     def update(self, local_id: str, **fields: Any) -> Job:
@@ -184,55 +321,77 @@ class HistoryStore:
 
     def delete(self, local_id: str) -> None:
         with self._lock.held():
-            self._write_guard()
-            doc_id = self._find_doc_id(local_id)
-            if doc_id is None:
+            self._sync()
+            entry = self._entries.get(local_id)
+            if entry is None:
                 raise KeyError(local_id)
-            self._jobs.remove(doc_ids=[doc_id])
-            self._after_write()
+            self._write(entry.doc_id, None)
 
     # --- reading ----------------------------------------------------------------------------------
     def all(self) -> list[Job]:
+        """Every job, newest first. O(n) decoding: at large sizes prefer query(limit=...) or the lookups."""
         with self._lock.held():
-            jobs = [Job.from_doc(dict(d)) for d in self._docs()]
-        jobs.sort(key=lambda j: j.created_at, reverse=True)
-        return jobs
+            self._sync()
+            return [self._job(e) for e in self._newest_first()]
+
+    def __len__(self) -> int:
+        with self._lock.held():
+            self._sync()
+            return len(self._entries)
 
     def get(self, local_id: str) -> Job | None:
         with self._lock.held():
-            for doc in self._docs():
-                if doc.get("local_id") == local_id:
-                    return Job.from_doc(dict(doc))
-        return None
+            self._sync()
+            entry = self._entries.get(local_id)
+            return self._job(entry) if entry is not None else None
 
     def by_video_id(self, video_id: str) -> Job | None:
         with self._lock.held():
-            for doc in self._docs():
-                if doc.get("video_id") == video_id:
-                    return Job.from_doc(dict(doc))
-        return None
+            self._sync()
+            local_id = self._by_video.get(video_id)
+            return self._job(self._entries[local_id]) if local_id in self._entries else None
+
+    def updated_after(self, when: float) -> list[Job]:
+        """Jobs written (by any process) after `when`, oldest change first."""
+        with self._lock.held():
+            self._sync()
+            hits = [e for e in self._entries.values() if e.updated_at > when]
+            hits.sort(key=lambda e: e.updated_at)
+            return [self._job(e) for e in hits]
+
+    def video_ids(self) -> set[str]:
+        with self._lock.held():
+            self._sync()
+            return set(self._by_video)
 
     def resolve(self, ref: str) -> Job:
         """A job by server id or local id, whole or an unambiguous prefix (exact matches win)."""
         ref = (ref or "").strip()
         if not ref:
             raise JobNotFound(ref)
-        jobs = self.all()
-        exact = [j for j in jobs if ref in (j.video_id, j.local_id)]
-        if len(exact) == 1:
-            return exact[0]
-        found = exact or [j for j in jobs if (j.video_id or "").startswith(ref) or j.local_id.startswith(ref)]
-        if not found:
+        with self._lock.held():
+            self._sync()
+            exact = [e for e in self._newest_first() if ref in (e.video_id, e.local_id)]
+            found = exact if len(exact) == 1 else (exact or [
+                e for e in self._newest_first() if (e.video_id or "").startswith(ref) or e.local_id.startswith(ref)])
+            jobs = [self._job(e) for e in found[:6]]
+            count = len(found)
+        if not jobs:
             raise JobNotFound(ref)
-        if len(found) > 1:
-            raise AmbiguousJob(ref, found)
-        return found[0]
+        if count > 1:
+            raise AmbiguousJob(ref, jobs, count)
+        return jobs[0]
 
     def active(self) -> list[Job]:
-        return [j for j in self.all() if j.status in ACTIVE or j.status == JobStatus.UNCERTAIN]
+        wanted = {s.value for s in ACTIVE} | {JobStatus.UNCERTAIN.value}
+        with self._lock.held():
+            self._sync()
+            return [self._job(e) for e in self._newest_first() if e.status in wanted]
 
     def children(self, local_id: str) -> list[Job]:
-        return [j for j in self.all() if j.parent_id == local_id]
+        with self._lock.held():
+            self._sync()
+            return [self._job(e) for e in self._newest_first() if e.parent_id == local_id]
 
     def query(
         self,
@@ -251,31 +410,43 @@ class HistoryStore:
     ) -> list[Job]:
         statuses = {status} if isinstance(status, str) else (set(status) if status is not None else None)
         needle = text.casefold() if text else None
-        out = []
-        for job in self.all():
-            if statuses is not None and job.status.value not in statuses:
-                continue
-            if model is not None and job.params.model != model:
-                continue
-            if starred is not None and job.starred != starred:
-                continue
-            if profile is not None and job.profile != profile:
-                continue
-            if group_id is not None and job.group_id != group_id:
-                continue
-            if since is not None and job.created_at < since:
-                continue
-            if until is not None and job.created_at > until:
-                continue
-            if needle is not None:
-                hay = " ".join([job.params.prompt, " ".join(job.tags), job.notes]).casefold()
-                if needle not in hay:
+        by_date = sort == "created_at"
+        if not by_date:
+            _sort_key(sort)  # refuse an unknown field before doing any work
+        with self._lock.held():
+            self._sync()
+            order = self._newest_first()
+            if by_date and not descending:
+                order = order[::-1]
+            picked: list[_Entry] = []
+            for e in order:
+                if statuses is not None and e.status not in statuses:
                     continue
-            out.append(job)
-        out.sort(key=_sort_key(sort), reverse=descending)
-        return out[:limit] if limit is not None else out
+                if model is not None and e.model != model:
+                    continue
+                if starred is not None and e.starred != starred:
+                    continue
+                if profile is not None and e.profile != profile:
+                    continue
+                if group_id is not None and e.group_id != group_id:
+                    continue
+                if since is not None and e.created_at < since:
+                    continue
+                if until is not None and e.created_at > until:
+                    continue
+                if needle is not None and needle not in e.hay:
+                    continue
+                picked.append(e)
+                if by_date and limit is not None and len(picked) >= limit:
+                    break  # already in order: stop at the limit
+            jobs = [self._job(e) for e in picked]
+        if not by_date:
+            jobs.sort(key=_sort_key(sort), reverse=descending)
+        return jobs[:limit] if limit is not None else jobs
 
     def export(self, fmt: str = "jsonl") -> Iterator[str]:
+        if fmt not in ("jsonl", "csv"):
+            raise HistoryError(f"Unknown export format {fmt!r}; use jsonl or csv.")
         jobs = self.all()
         if fmt == "jsonl":
             for job in jobs:
@@ -283,8 +454,6 @@ class HistoryStore:
                 doc["id"] = job.video_id
                 yield json.dumps(doc, ensure_ascii=False)
             return
-        if fmt != "csv":
-            raise HistoryError(f"Unknown export format {fmt!r}; use jsonl or csv.")
         header = ["local_id", "video_id", "status", "model", "size", "seconds", "prompt", "created_at",
                   "cost_estimate", "video_path", "sha256"]
         yield _csv_line(header)
@@ -298,14 +467,27 @@ class HistoryStore:
             ])
 
     # --- change detection (another process wrote) ---------------------------------------------------
-    def token(self) -> tuple[int, int, int] | None:
-        return stat_key(self.path)
+    def token(self) -> tuple[Any, ...]:
+        """Changes whenever any process writes (the snapshot is replaced or the journal grows)."""
+        return (stat_key(self.path), stat_key(self._storage.journal))
 
-    def changed_since(self, token: tuple[int, int, int] | None) -> bool:
+    def changed_since(self, token: tuple[Any, ...] | None) -> bool:
         return self.token() != token
 
     def reload(self) -> None:
-        self._storage._cache = None
+        with self._lock.held():
+            self._storage = JournaledStorage(self.path)
+            self._db = TinyDB(storage=_Adapter, adapter=self._storage)
+            self._meta = self._db.table(META, cache_size=0)
+            self._reset_index()
+            self._sync()
+
+    def compact(self) -> None:
+        """Fold the journal into the snapshot now (it also happens by itself as the journal grows)."""
+        with self._lock.held():
+            self._sync()
+            self._storage.compact()
+            self._backup()
 
     def close(self) -> None:
         self._db.close()
@@ -330,5 +512,5 @@ def _csv_line(values: list[Any]) -> str:
 class _Adapter:
     """Lets TinyDB use an already-built storage instance (TinyDB wants a class and its arguments)."""
 
-    def __new__(cls, adapter: AtomicJSONStorage) -> AtomicJSONStorage:  # type: ignore[misc]
+    def __new__(cls, adapter: JournaledStorage) -> JournaledStorage:  # type: ignore[misc]
         return adapter

@@ -1,17 +1,17 @@
-"""Crash-safe TinyDB storage: temp file + fsync + os.replace + directory fsync, under a cross-process lock."""
+"""Crash-safe TinyDB storage for large histories: a snapshot plus an fsynced journal, under a cross-process lock."""
 
 from __future__ import annotations
 
 import contextlib
 import errno
 import fcntl
-import json
 import os
 import threading
 import uuid
 from pathlib import Path
 from typing import Any, Iterator
 
+import orjson
 from tinydb.storages import Storage
 
 from ..durable import fsync_dir
@@ -57,50 +57,146 @@ def stat_key(path: Path) -> tuple[int, int, int] | None:
     return (st.st_ino, st.st_mtime_ns, st.st_size)
 
 
-class AtomicJSONStorage(Storage):
-    """Every write replaces the whole file atomically; a reader never sees half a file.
+class JournaledStorage(Storage):
+    """A TinyDB storage that stays fast and crash-safe at 100,000 jobs: a snapshot plus an append-only journal.
 
-    Reads re-open the path (another process may have replaced it) but skip parsing when the file's
-    (inode, mtime, size) is what we last read or wrote — every write makes a new inode.
+    - `history.json` is a TinyDB-format snapshot ({"jobs": {"1": {...}}, "meta": {...}}), written one
+      document per line so it can be loaded without building one giant object, and replaced atomically
+      (temp file + fsync + rename + directory fsync) when compacted.
+    - `history.json.journal` holds one JSON line per change since the snapshot; a change is durable once
+      its line is fsynced (well under a millisecond here), whatever the size of the history.
+    - Documents are kept as their JSON bytes; callers decode what they need (memory stays near the file
+      size). `changes` lists (table, doc_id, bytes or None) applied since the caller last asked.
+    - A torn last line (a writer killed mid-append) is ignored by readers and cut off by the next
+      writer; the snapshot is always whole.
+
+    TinyDB's own read()/write() work too (used for the small `meta` table): read() returns the tables
+    with `jobs` as a lazily decoded mapping; write() compacts. Every call must hold the HistoryLock.
     """
 
     def __init__(self, path: Path) -> None:
         super().__init__()
         self.path = path
-        self._cache: tuple[tuple[int, int, int], dict[str, Any]] | None = None
+        self.journal = path.with_name(path.name + ".journal")
+        self.tables: dict[str, dict[str, bytes]] = {}
         self.writes = 0
+        self.changes: list[tuple[str, str, bytes | None]] | None = None  # None: reloaded whole since last asked
+        self._snap_key: tuple[int, int, int] | None = ("unread",)  # type: ignore[assignment]
+        self._journal_ino: int | None = None
+        self._journal_pos = 0
+        self._journal_lines = 0
+        self._snap_size = 0
 
-    def read(self) -> dict[str, Any] | None:
+    # --- reading ------------------------------------------------------------------------------------
+    def refresh(self) -> None:
+        """Bring the in-memory tables up to date with the files (another process may have written)."""
         key = stat_key(self.path)
+        if key != self._snap_key:
+            self._load_snapshot(key)
+        self._read_journal()
+
+    def _load_snapshot(self, key: tuple[int, int, int] | None) -> None:
+        self.tables, self._journal_ino, self._journal_pos, self._journal_lines = {}, None, 0, 0
+        self.changes = None
+        self._snap_key, self._snap_size = key, key[2] if key else 0
         if key is None:
-            return None
-        if self._cache is not None and self._cache[0] == key:
-            return self._cache[1]
+            return
         try:
             with open(self.path, "rb") as fh:
                 raw = fh.read()
         except FileNotFoundError:
-            return None
+            self._snap_key = None
+            return
         if not raw.strip():
-            return None
-        try:
-            data = json.loads(raw)
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            raise CorruptHistory(f"{self.path} is damaged ({exc})") from None
-        if not isinstance(data, dict):
-            raise CorruptHistory(f"{self.path} does not hold a history (top level is not an object)")
-        self._cache = (key, data)
-        return data
+            return
+        self.tables = _parse_snapshot(raw, self.path)
 
-    def write(self, data: dict[str, Any]) -> None:
-        self._cache = None
-        payload = json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    def _read_journal(self) -> None:
+        try:
+            fd = os.open(self.journal, os.O_RDONLY)
+        except FileNotFoundError:
+            self._journal_ino, self._journal_pos = None, 0
+            return
+        try:
+            st = os.fstat(fd)
+            if st.st_ino != self._journal_ino or st.st_size < self._journal_pos:
+                if self._journal_ino is not None and self._journal_pos:
+                    self._load_snapshot(self._snap_key)  # replaced under us: replay it whole
+                self._journal_ino, self._journal_pos, self._journal_lines = st.st_ino, 0, 0
+            if st.st_size == self._journal_pos:
+                return
+            os.lseek(fd, self._journal_pos, os.SEEK_SET)
+            chunk = _read_all(fd, st.st_size - self._journal_pos)
+        finally:
+            os.close(fd)
+        end = chunk.rfind(b"\n") + 1  # a torn last line stays unread until it is whole (or cut off)
+        for line in chunk[:end].splitlines():
+            if line:
+                self._apply_line(line)
+        self._journal_pos += end
+
+    def _apply_line(self, line: bytes) -> None:
+        try:
+            entry = orjson.loads(line)
+            table, doc_id = str(entry["t"]), str(entry["id"])
+            doc = None if entry.get("del") else orjson.dumps(entry["doc"])
+        except (orjson.JSONDecodeError, KeyError, TypeError) as exc:
+            raise CorruptHistory(f"{self.journal} is damaged at byte {self._journal_pos} ({exc})") from None
+        self._set(table, doc_id, doc)
+        self._journal_lines += 1
+
+    def _set(self, table: str, doc_id: str, doc: bytes | None) -> None:
+        docs = self.tables.setdefault(table, {})
+        if doc is None:
+            docs.pop(doc_id, None)
+        else:
+            docs[doc_id] = doc
+        if self.changes is not None:
+            self.changes.append((table, doc_id, doc))
+
+    def take_changes(self) -> list[tuple[str, str, bytes | None]] | None:
+        """What changed since the last call, or None when the tables were reloaded whole."""
+        changes, self.changes = self.changes, []
+        return changes
+
+    # --- writing ------------------------------------------------------------------------------------
+    def append(self, table: str, doc_id: str, doc: dict[str, Any] | None) -> None:
+        """Make one document change durable: one fsynced journal line, O(1) in the size of the history."""
+        raw = None if doc is None else orjson.dumps(doc)
+        head = orjson.dumps({"t": table, "id": doc_id})[:-1]
+        line = head + (b',"del":1}\n' if raw is None else b',"doc":' + raw + b"}\n")
+        fd = os.open(self.journal, os.O_WRONLY | os.O_CREAT | os.O_NOFOLLOW, 0o600)
+        try:
+            st = os.fstat(fd)
+            if st.st_ino != self._journal_ino:
+                self.refresh()  # the journal was replaced (compacted) since we last read: catch up first
+                st = os.fstat(fd)
+            if st.st_size > self._journal_pos:
+                os.ftruncate(fd, self._journal_pos)  # a torn line from a writer that was killed
+            os.lseek(fd, self._journal_pos, os.SEEK_SET)
+            _write_all(fd, line)
+            os.fdatasync(fd)
+            new_journal = self._journal_ino is None
+            self._journal_ino = st.st_ino
+        finally:
+            os.close(fd)
+        if new_journal:
+            fsync_dir(self.path.parent)
+        self._journal_pos += len(line)
+        self._journal_lines += 1
+        self._set(table, doc_id, raw)
+        self.writes += 1
+
+    def needs_compaction(self) -> bool:
+        return self._journal_pos > max(1 << 20, self._snap_size // 2)
+
+    def compact(self) -> None:
+        """Write everything as a new snapshot (atomically), then start an empty journal."""
+        payload = _snapshot_bytes(self.tables)
         tmp = self.path.with_name(f"{self.path.name}{TMP_MARK}{os.getpid()}-{uuid.uuid4().hex[:8]}")
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
         try:
-            view = memoryview(payload)
-            while view:
-                view = view[os.write(fd, view):]
+            _write_all(fd, payload)
             os.fsync(fd)
         except BaseException:
             os.close(fd)
@@ -110,13 +206,144 @@ class AtomicJSONStorage(Storage):
         os.close(fd)
         os.replace(tmp, self.path)
         fsync_dir(self.path.parent)
+        # A kill here leaves the old journal beside the new snapshot: replaying it is harmless (same docs).
+        empty = self.journal.with_name(f"{self.journal.name}{TMP_MARK}{os.getpid()}-{uuid.uuid4().hex[:8]}")
+        os.close(os.open(empty, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+        os.replace(empty, self.journal)
+        fsync_dir(self.path.parent)
+        self._snap_key, self._snap_size = stat_key(self.path), len(payload)
+        self._journal_ino, self._journal_pos, self._journal_lines = os.stat(self.journal).st_ino, 0, 0
         self.writes += 1
-        key = stat_key(self.path)
-        if key is not None:
-            self._cache = (key, data)
+
+    # --- TinyDB's Storage interface (the meta table) ----------------------------------------------------
+    def read(self) -> dict[str, Any] | None:
+        self.refresh()
+        if not self.tables:
+            return None
+        return {name: _LazyTable(docs) for name, docs in self.tables.items()}
+
+    def write(self, data: dict[str, Any]) -> None:
+        tables: dict[str, dict[str, bytes]] = {}
+        for name, docs in data.items():
+            if isinstance(docs, _LazyTable):
+                tables[name] = dict(docs.raw)
+            else:
+                tables[name] = {str(k): orjson.dumps(v) for k, v in docs.items()}
+        self.tables = tables
+        self.changes = None
+        self.compact()
 
     def close(self) -> None:
-        self._cache = None
+        pass
+
+
+class _LazyTable(dict):  # type: ignore[type-arg]
+    """A table as TinyDB sees it, decoding a document only when TinyDB asks for it."""
+
+    def __init__(self, raw: dict[str, bytes]) -> None:
+        super().__init__()
+        self.raw = raw
+
+    def __getitem__(self, key: str) -> Any:
+        return orjson.loads(self.raw[key])
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.raw)
+
+    def __len__(self) -> int:
+        return len(self.raw)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self.raw
+
+    def keys(self) -> Any:
+        return self.raw.keys()
+
+    def items(self) -> Any:
+        return ((k, orjson.loads(v)) for k, v in self.raw.items())
+
+    def values(self) -> Any:
+        return (orjson.loads(v) for v in self.raw.values())
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return orjson.loads(self.raw[key]) if key in self.raw else default
+
+
+_SNAPSHOT_HEAD = b'{"jobs": {'
+
+
+def _snapshot_bytes(tables: dict[str, dict[str, bytes]]) -> bytes:
+    """TinyDB's JSON layout, one document per line (so loading can go line by line)."""
+    names = ["jobs", *sorted(n for n in tables if n != "jobs")]
+    parts: list[bytes] = [b"{"]
+    for t, name in enumerate(names):
+        docs = tables.get(name, {})
+        lines = [orjson.dumps(doc_id) + b": " + raw for doc_id, raw in docs.items()]
+        parts.append(orjson.dumps(name) + b": {\n" + b",\n".join(lines) + b"\n}" + (b",\n" if t < len(names) - 1 else b""))
+    parts.append(b"}\n")
+    return b"".join(parts)
+
+
+def _parse_snapshot(raw: bytes, path: Path) -> dict[str, dict[str, bytes]]:
+    if raw.startswith(_SNAPSHOT_HEAD):
+        fast = _parse_lines(raw)
+        if fast is not None:
+            return fast
+    try:  # a file written by plain TinyDB (or an older sora-tui): one JSON document
+        data = orjson.loads(raw)
+    except orjson.JSONDecodeError as exc:
+        raise CorruptHistory(f"{path} is damaged ({exc})") from None
+    if not isinstance(data, dict) or not all(isinstance(v, dict) for v in data.values()):
+        raise CorruptHistory(f"{path} does not hold a history (top level is not an object of tables)")
+    return {str(name): {str(k): orjson.dumps(v) for k, v in docs.items()} for name, docs in data.items()}
+
+
+def _parse_lines(raw: bytes) -> dict[str, dict[str, bytes]] | None:
+    """The one-document-per-line layout that compact() writes; None if the file is laid out otherwise."""
+    tables: dict[str, dict[str, bytes]] = {}
+    current: dict[str, bytes] | None = None
+    for line in raw.split(b"\n"):
+        if not line:
+            continue
+        if current is None:
+            head = line.lstrip(b"{")
+            if not head.endswith(b": {") or not head.startswith(b'"'):
+                return None
+            try:
+                current = tables.setdefault(orjson.loads(head[:-3]), {})
+            except orjson.JSONDecodeError:
+                return None
+            continue
+        if line in (b"}", b"},", b"}}"):
+            current = None
+            continue
+        key_end = line.find(b'": ')
+        if not line.startswith(b'"') or key_end < 0:
+            return None
+        body = line[key_end + 3:]
+        if body.endswith(b","):
+            body = body[:-1]
+        # Documents are decoded (and so checked) by whoever indexes them; a cut file never gets here
+        # because it lacks its closing lines.
+        current[line[1:key_end].decode("utf-8", "replace")] = body
+    return tables if current is None else None
+
+
+def _read_all(fd: int, size: int) -> bytes:
+    chunks, left = [], size
+    while left > 0:
+        block = os.read(fd, min(left, 1 << 24))
+        if not block:
+            break
+        chunks.append(block)
+        left -= len(block)
+    return b"".join(chunks)
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view):]
 
 
 def remove_stale_temps(path: Path) -> int:

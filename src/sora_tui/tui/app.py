@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -23,6 +24,9 @@ def styles_dir() -> Path:
     if packaged.is_dir():
         return packaged
     return Path(__file__).resolve().parents[3] / "styles"
+
+
+RECENT_JOBS = 500
 
 
 class SoraApp(App[int]):
@@ -56,8 +60,9 @@ class SoraApp(App[int]):
         from ..session import SessionError, prepare
 
         try:
-            session = prepare(self.profile_name, self.base_url)
-            self.main.load_jobs(session.store.all())
+            session = await asyncio.to_thread(prepare, self.profile_name, self.base_url)  # opening a big history reads the disk
+            # the live table holds recent work; the whole history is for the history browser
+            self.main.load_jobs(await asyncio.to_thread(session.store.query, limit=RECENT_JOBS))
             if session.store.recovery_note:
                 self.notify(session.store.recovery_note, severity="warning", markup=False, timeout=20)
             where = "starting the local engine…" if session.profile.is_local else f"connecting to {session.profile.base_url}…"

@@ -1,0 +1,137 @@
+"""History at scale: durable status writes, opening, incremental search, at 10,000 and 100,000 jobs.
+
+Baseline in the same run: stock TinyDB (JSONStorage, the default) on the same documents. Ours: the
+HistoryStore (TinyDB-format snapshot + fsynced journal + in-memory index).
+"""
+
+from __future__ import annotations
+
+import gc
+import json
+import random
+import statistics
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from sora_tui.core.job import Job
+from sora_tui.core.params import GenerationParams
+from sora_tui.core.status import JobStatus
+
+WORDS = ("neon city street at night rain reflections slow dolly left cinematic 35mm anamorphic warm tungsten "
+         "lighthouse dusk waves gulls paper boat puddle kite beach wind orbit drone aerial forest fog sunrise "
+         "snow petals market crowd chatter ambience footsteps dialogue close-up wide shot handheld").split()
+TYPED = "lighthouse at dusk"
+
+
+def synthetic_doc(i: int, rng: random.Random) -> dict[str, Any]:
+    """A realistic job document: a 20-40 word prompt, lineage, a downloaded file with its sha256, timestamps."""
+    prompt = " ".join(rng.choice(WORDS) for _ in range(rng.randint(20, 40)))
+    job = Job.new(GenerationParams(prompt, size=rng.choice(["1280x720", "720x1280"]), seconds=rng.choice(["4", "8", "12"])),
+                  status=rng.choice([JobStatus.DOWNLOADED, JobStatus.DOWNLOADED, JobStatus.FAILED, JobStatus.COMPLETED]),
+                  video_id=f"video_{rng.getrandbits(128):032x}", server="http://127.0.0.1:8089/v1",
+                  group_id=f"grp_{i // 3:012x}" if i % 4 == 0 else None)
+    job.created_at = 1.7e9 + i * 60
+    job.updated_at = job.created_at + 90
+    job.progress = 100
+    job.tags = ["keep"] if i % 10 == 0 else []
+    job.extra = {"submitter": {"host": "box", "pid": 4242}, "sent_at": job.created_at}
+    doc = job.to_doc()
+    doc["files"] = [{"variant": "video", "path": f"/home/u/.local/share/sora-tui/downloads/20260101_{prompt[:40].replace(' ', '-')}_{i}.mp4",
+                     "bytes": 2_400_000 + i, "sha256": f"{rng.getrandbits(256):064x}", "downloaded_at": job.created_at + 95}]
+    return doc
+
+
+def write_tinydb_file(path: Path, docs: list[dict[str, Any]]) -> None:
+    """Exactly what stock TinyDB's JSONStorage writes."""
+    data = {"jobs": {str(i + 1): d for i, d in enumerate(docs)}, "meta": {"1": {"schema": 1, "created": 1.7e9}}}
+    path.write_text(json.dumps(data), encoding="utf-8")
+
+
+def _ms(seconds: float) -> float:
+    return seconds * 1000
+
+
+def measure_ours(path: Path, docs: list[dict[str, Any]], writes: int, rng: random.Random) -> dict[str, float]:
+    from sora_tui.store import HistoryStore
+
+    HistoryStore(path).compact()  # our own layout, as a history that has lived a while has
+    opens = []
+    for _ in range(3):
+        gc.collect()
+        t = time.perf_counter()
+        store = HistoryStore(path)
+        opens.append(time.perf_counter() - t)
+        if _ < 2:
+            store.close()
+    ids = [d["local_id"] for d in docs]
+    lat = []
+    for _ in range(writes):
+        local_id = rng.choice(ids)
+        t = time.perf_counter()
+        store.update(local_id, status=JobStatus.COMPLETED, progress=100)
+        lat.append(time.perf_counter() - t)
+    search = []
+    for n in range(1, len(TYPED) + 1):
+        t = time.perf_counter()
+        store.query(text=TYPED[:n], limit=200)
+        search.append(time.perf_counter() - t)
+    store.close()
+    return {"open": _ms(statistics.median(opens)), "write_p50": _ms(statistics.median(lat)),
+            "write_p95": _ms(sorted(lat)[int(0.95 * (len(lat) - 1))]),
+            "search_p50": _ms(statistics.median(search)), "search_max": _ms(max(search))}
+
+
+def measure_stock(path: Path, docs: list[dict[str, Any]], writes: int, searches: int, rng: random.Random) -> dict[str, float]:
+    from tinydb import Query, TinyDB
+
+    gc.collect()
+    t = time.perf_counter()
+    db = TinyDB(path)
+    jobs = db.table("jobs")
+    len(jobs)  # TinyDB reads lazily: the first access parses the file
+    opened = time.perf_counter() - t
+    ids = list(range(1, len(docs) + 1))
+    lat = []
+    for _ in range(writes):
+        doc_id = rng.choice(ids)
+        t = time.perf_counter()
+        jobs.update({"status": "completed", "progress": 100}, doc_ids=[doc_id])
+        lat.append(time.perf_counter() - t)
+    search = []
+    q = Query()
+    for n in range(1, searches + 1):
+        needle = TYPED[:n]
+        t = time.perf_counter()
+        jobs.search(q.params.prompt.test(lambda p, s=needle: s in p.casefold()))
+        search.append(time.perf_counter() - t)
+    db.close()
+    return {"open": _ms(opened), "write_p50": _ms(statistics.median(lat)), "search_p50": _ms(statistics.median(search))}
+
+
+def run(sizes: tuple[int, ...] = (10_000, 100_000)) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = []
+    for n in sizes:
+        rng = random.Random(n)
+        docs = [synthetic_doc(i, rng) for i in range(n)]
+        with tempfile.TemporaryDirectory(dir=Path.cwd()) as tmp:  # the working disk, not a RAM disk
+            ours_path, stock_path = Path(tmp) / "ours" / "history.json", Path(tmp) / "stock.json"
+            ours_path.parent.mkdir()
+            write_tinydb_file(ours_path, docs)
+            write_tinydb_file(stock_path, docs)
+            size_mb = stock_path.stat().st_size / 1e6
+            ours = measure_ours(ours_path, docs, writes=300, rng=rng)
+            stock = measure_stock(stock_path, docs, writes=20 if n <= 10_000 else 5, searches=4, rng=rng)
+        label = f"{n:,} jobs ({size_mb:.0f} MB)"
+        rows += [
+            {"area": "history", "what": f"durable status write p50, {label}", "ours": ours["write_p50"], "base": stock["write_p50"],
+             "unit": "ms", "target": 10.0 if n == 100_000 else None,
+             "note": f"p95 {ours['write_p95']:.1f} ms; stock TinyDB rewrites the whole file (and is not crash-safe)"},
+            {"area": "history", "what": f"open the history, {label}", "ours": ours["open"], "base": stock["open"], "unit": "ms",
+             "target": 1000.0 if n == 100_000 else None, "note": "stock: TinyDB(path) + first read"},
+            {"area": "history", "what": f"incremental prompt search per keystroke p50, {label}", "ours": ours["search_p50"],
+             "base": stock["search_p50"], "unit": "ms", "target": 20.0 if n == 100_000 else None,
+             "note": f"typing '{TYPED}' (worst keystroke {ours['search_max']:.1f} ms); stock: Query.test over the table"},
+        ]
+    return rows
