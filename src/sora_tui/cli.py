@@ -275,7 +275,7 @@ def _assets(text: str) -> list[str]:
     return items
 
 
-async def _follow(session: Any, jobs: list[Any], as_json: bool) -> list[Any]:
+async def _follow(session: Any, jobs: list[Any] | None, as_json: bool) -> list[Any]:
     """Wait for jobs, showing progress on a terminal's stderr (never on stdout, which may be JSON)."""
     from .cli_format import ProgressPrinter
 
@@ -291,8 +291,8 @@ async def _follow(session: Any, jobs: list[Any], as_json: bool) -> list[Any]:
 
     unsubscribe = session.service.subscribe(on_event)
     try:
-        printer.start(jobs)
-        done = await session.service.wait(jobs, max_failures=8)
+        printer.start(jobs or [])
+        done = await (session.service.wait(jobs, max_failures=8) if jobs is not None else session.service.resume(max_failures=8))
     finally:
         unsubscribe()
         printer.finish()
@@ -394,7 +394,7 @@ async def _delete(session: Any, args: argparse.Namespace) -> int:
 
 async def _resume(session: Any, args: argparse.Namespace) -> int:
     await session.connect()
-    jobs = await session.service.resume(max_failures=8)
+    jobs = await _follow(session, None, args.json)  # None: whatever an earlier session left
     _print_jobs(jobs, args.json) if jobs else (None if args.json else print("nothing to resume"))
     return _exit_for(jobs)
 

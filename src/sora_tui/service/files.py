@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import time
+import uuid
 from pathlib import Path
 
 from ..core.files import DEFAULT_TEMPLATE, check_template, download_path, name_fields
@@ -74,7 +75,9 @@ def write_sidecar(job: Job, local_engine: bool) -> Path | None:
         ],
         "generator": "sora-tui",
     }
-    tmp = path.with_name(path.name + ".tmp")
+    # A unique temp name: the video's and the thumbnail's downloads finish at the same moment and both
+    # rewrite the sidecar; with one shared temp file their bytes interleaved.
+    tmp = path.with_name(f"{path.name}.{os.getpid()}-{uuid.uuid4().hex[:8]}.tmp")
     tmp.write_text(json.dumps(doc, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     os.replace(tmp, path)
     return path

@@ -53,6 +53,7 @@ MAX_RESUBMITS = 3
 CLOCK_SLACK = 5.0  # seconds another process's clock may lag ours when watching the shared history  # creates proven never to have arrived are sent again this many times
 MAX_VARIATIONS = 8
 DOWNLOAD_ATTEMPTS = 6
+DOWNLOAD_ROUNDS = 2  # wait() starts a download that gave up this many more times before reporting it
 
 # Errors on create that prove the server did not start a job.
 _NOT_CREATED = {"bad_request", "auth", "unsupported", "rate_limited", "unreachable", "not_found", "disk", "expired"}
@@ -504,9 +505,15 @@ class JobService:
                 assert j is not None
                 if j.status == JobStatus.COMPLETED and j.auto_download:
                     for v in j.auto_download:
-                        if j.file(v) is None and (j.local_id, v) not in self._downloads:
+                        key = (j.local_id, v)
+                        task = self._downloads.get(key)
+                        if j.file(v) is None and (task is None or (task.done() and retries[key] < DOWNLOAD_ROUNDS)):
+                            if task is not None:  # it gave up (its own retries spent): one more round, later
+                                retries[key] += 1
                             self.start_download(j, v)
             return not any(k[0] in ids for k, t in self._downloads.items() if not t.done())
+
+        retries: Counter[tuple[str, str]] = Counter()
 
         await asyncio.wait_for(self.tracker.run(until=done, max_failures=max_failures), timeout)
         return [self.store.get(i) or j for i, j in zip(ids, jobs)]

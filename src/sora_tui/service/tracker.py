@@ -54,6 +54,7 @@ class Tracker:
         self._wake = asyncio.Event()
         self.list_supported: bool | None = None
         self.requests = 0  # server requests made by polling (the benchmark reads this)
+        self.rounds = 0  # polling rounds with something to track
         self.last_poll_ms = 1000
         # How long a server's list may lag behind a create before "not listed" means "never created".
         self.reconcile_grace = RECONCILE_GRACE_SECONDS
@@ -104,6 +105,7 @@ class Tracker:
         store = self.service.store
         await self.reconcile()
         active = [j for j in await asyncio.to_thread(store.active) if j.video_id and j.status in ACTIVE]
+        self.rounds += 1 if active else 0
         if not active:
             return IDLE_SECONDS if not any(j.status == JobStatus.UNCERTAIN for j in store.active()) else 2.0
         infos: dict[str, VideoInfo] = {}
