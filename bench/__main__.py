@@ -20,23 +20,33 @@ def fmt(value: float | None, unit: str) -> str:
 def table(rows: list[dict[str, Any]]) -> str:
     lines = ["| area | measurement | sora-tui | baseline (same run) | ratio | target | met |", "|---|---|---|---|---|---|---|"]
     for r in rows:
-        if r.get("base") and r["ours"]:
-            x = r["base"] / r["ours"]
-            ratio = f"{x:,.0f}x faster" if x >= 10 else f"{x:.1f}x"
+        ours, base, unit = r.get("ours"), r.get("base"), r["unit"]
+        label = f" ({r['baseline_label']})" if r.get("baseline_label") else ""
+        higher = r.get("higher_is_better", False)
+        if ours and base:
+            x = ours / base if higher else base / ours
+            ratio = f"{x:,.0f}x" if x >= 10 else f"{x:.2f}x"
         else:
             ratio = "—"
-        target = r.get("target")
-        met = "—" if target is None else ("yes" if r["ours"] <= target else "**no**")
-        lines.append(f"| {r['area']} | {r['what']} | {fmt(r['ours'], r['unit'])} | {fmt(r.get('base'), r['unit'])} | {ratio} "
-                     f"| {fmt(target, r['unit']) if target is not None else '—'} | {met} |")
+        if r.get("min_ratio") is not None and ours and base:
+            target_text, met = f"≥ {r['min_ratio']}x the baseline", ours / base >= r["min_ratio"]
+        elif r.get("target") is not None and ours is not None:
+            target_text, met = fmt(r["target"], unit), ours <= r["target"]
+        else:
+            target_text, met = "—", None
+        met_text = "—" if met is None else ("yes" if met else "**no**")
+        lines.append(f"| {r['area']} | {r['what']} | {fmt(ours, unit)} | {fmt(base, unit)}{label} | {ratio} | {target_text} | {met_text} |")
     return "\n".join(lines)
 
 
 def main() -> int:
-    from . import history
+    from . import downloads, engine, history, tracking
 
     started = time.time()
-    rows = history.run()
+    rows: list[dict[str, Any]] = []
+    for module in (tracking, history, downloads, engine):
+        print(f"running {module.__name__} …", file=sys.stderr, flush=True)
+        rows += module.run()
     text = table(rows)
     print(text)
     notes = "\n".join(f"- {r['what']}: {r['note']}" for r in rows if r.get("note"))
@@ -51,6 +61,17 @@ Every figure has its baseline measured in the same run; the ratio is baseline / 
 Notes:
 {notes}
 
+## What makes each one fast
+
+- **Tracking**: one `GET /v1/videos` page covers every job in flight, at the cadence the server asks
+  for in `openai-poll-after-ms` counted from the start of each round; a burst of submissions wakes the
+  tracker but never makes it poll faster than that.
+- **Downloads** run whole in a worker thread on the SDK's sync client (same SDK, same httpx2), reading
+  128 KB pieces, hashing and writing as they arrive; the event loop the TUI draws on only receives
+  throttled progress. Memory stays flat whatever the file size.
+- **Engine**: PyAV encodes H.264 + AAC from numpy frames; two render threads.
+- **History**: below.
+
 ## What makes the history fast
 
 The history is a TinyDB-format snapshot (`history.json`, one document per line) plus an append-only
@@ -63,8 +84,9 @@ newest-first order and decodes only the jobs it returns.
 
 ## Not measured yet
 
-Issue 6's other targets — tracking 100 jobs in flight, 1 GB downloads against curl, UI cold start and
-key-press latency, engine render speed, TUI memory at 100,000 jobs — have no benchmark in this run yet.
+The UI targets (cold start against a minimal Textual app, key press to updated screen with 1,000 live
+jobs and a 100,000-job history, event-loop blocking) and the TUI's memory with 100,000 jobs in history
+have no benchmark yet.
 """
     out = ROOT / "docs" / "PERFORMANCE.md"
     out.parent.mkdir(exist_ok=True)

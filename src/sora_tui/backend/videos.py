@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import mimetypes
+import threading
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -175,9 +176,16 @@ class VideosBackend:
         # Create must never be retried blindly: the SDK sends no idempotency key, a retried POST can start a
         # second billed job. The service reconciles with the server's list instead.
         self._no_retry = self._client.with_options(max_retries=0)
+        # Downloads run whole in a worker thread on a sync client (see downloads.stream_to_file).
+        self._sync_client: Any = None
+        self._sync_lock = threading.Lock()
+        self._api_key = api_key or "missing-key"
+        self._max_retries = max_retries
 
     async def aclose(self) -> None:
         await self._client.close()
+        if self._sync_client is not None:
+            self._sync_client.close()
 
     async def _call(self, coro: Awaitable[Any]) -> Any:
         try:
@@ -266,7 +274,14 @@ class VideosBackend:
 
         return await stream_to_file(self, video_id, dest, variant, progress)
 
-    def _stream_content(self, video_id: str, variant: str, headers: dict[str, str]) -> Any:
-        return self._client.videos.with_streaming_response.download_content(
+    def _stream_content_sync(self, video_id: str, variant: str, headers: dict[str, str]) -> Any:
+        """The content stream on the SDK's sync client (same SDK, same httpx2), for a worker thread."""
+        with self._sync_lock:
+            if self._sync_client is None:
+                import openai
+
+                self._sync_client = openai.OpenAI(base_url=self.base_url, api_key=self._api_key,
+                                                  timeout=self._timeout, max_retries=self._max_retries)
+        return self._sync_client.videos.with_streaming_response.download_content(
             video_id, variant=variant, extra_headers=headers  # type: ignore[arg-type]
         )

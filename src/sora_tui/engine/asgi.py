@@ -120,21 +120,24 @@ def _stalling(send: Send) -> Send:
 
 
 def _truncating(send: Send) -> Send:
-    state = {"status": 200, "sent": 0}
+    """Announce the full Content-Length, send half of the body, then drop the connection."""
+    state = {"status": 200, "sent": 0, "cut": 1}
 
     async def wrapped(message: dict[str, Any]) -> None:
         if message["type"] == "http.response.start":
             state["status"] = message["status"]
+            length = dict((k.lower(), v) for k, v in message.get("headers", [])).get(b"content-length", b"2")
+            state["cut"] = max(1, int(length) // 2)
             await send(message)
             return
         if state["status"] >= 300:
             await send(message)
             return
         body = message.get("body", b"")
-        if state["sent"] == 0 and body:
-            await send({"type": "http.response.body", "body": body[: max(1, len(body) // 2)], "more_body": True})
-            state["sent"] += 1
+        if state["sent"] + len(body) >= state["cut"]:
+            await send({"type": "http.response.body", "body": body[: state["cut"] - state["sent"]], "more_body": True})
             raise FaultInjected("body truncated on purpose")
+        state["sent"] += len(body)
         await send(message)
 
     return wrapped

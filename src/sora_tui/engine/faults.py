@@ -5,7 +5,7 @@ Each /v1 request draws once from a seeded RNG (reproducible with --seed). Semant
   500/502/503  an OpenAI-shaped server error before handling (nothing created)
   reset        the connection drops before any response (nothing created)
   slow         handled at once, answered after a 2 s stall (content: the stall is mid-body)
-  truncate     content downloads: full Content-Length announced, part of the body sent, connection closed;
+  truncate     content downloads: full Content-Length announced, half the body sent, connection closed;
                other requests: treated as reset
   lost         the request IS handled (a create creates the job) but the response is lost: the connection
                drops — what a client sees when a network dies after the server acted

@@ -73,8 +73,11 @@ class Tracker:
         while True:
             if until is not None and await until():
                 return
+            round_started = time.monotonic()
             try:
-                delay = await self.poll_once()
+                # The server's interval counts from the start of a round, so a round's own time does not
+                # stretch the cadence (a completion is seen within one interval).
+                delay = await self.poll_once() - (time.monotonic() - round_started)
                 self._failures = 0
             except BackendError as exc:
                 self._failures += 1
@@ -87,12 +90,17 @@ class Tracker:
             await self.sleep(delay)
 
     async def sleep(self, seconds: float) -> None:
-        """Wait `seconds`, or less when a new submission wakes the tracker."""
+        """Wait `seconds`, or less when a new submission wakes the tracker — but never less than the
+        server's poll interval (a burst of 100 submissions must not become 100 list requests)."""
+        started = time.monotonic()
         self._wake.clear()
         try:
             await asyncio.wait_for(self._wake.wait(), max(MIN_INTERVAL, seconds))
         except asyncio.TimeoutError:
-            pass
+            return
+        rest = min(seconds, self.last_poll_ms / 1000) - (time.monotonic() - started)
+        if rest > 0:
+            await asyncio.sleep(rest)
 
     def _notice(self, exc: BackendError) -> None:
         message = exc.user_message()
