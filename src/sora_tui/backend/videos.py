@@ -167,11 +167,15 @@ class VideosBackend:
 
         self.base_url = base_url.rstrip("/")
         self._timeout = httpx2.Timeout(timeout, connect=5.0)
+        # One TLS context (httpx2's own defaults) for the async client and the download thread's sync client:
+        # building one loads the CA bundle in C while holding the GIL (~20 ms), so it is done once.
+        self._tls = httpx2.create_ssl_context()
         self._client = openai.AsyncOpenAI(
             base_url=self.base_url,
             api_key=api_key or "missing-key",
             timeout=self._timeout,
             max_retries=max_retries,
+            http_client=openai.DefaultAsyncHttpxClient(verify=self._tls),
         )
         # Create must never be retried blindly: the SDK sends no idempotency key, a retried POST can start a
         # second billed job. The service reconciles with the server's list instead.
@@ -281,7 +285,8 @@ class VideosBackend:
                 import openai
 
                 self._sync_client = openai.OpenAI(base_url=self.base_url, api_key=self._api_key,
-                                                  timeout=self._timeout, max_retries=self._max_retries)
+                                                  timeout=self._timeout, max_retries=self._max_retries,
+                                                  http_client=openai.DefaultHttpxClient(verify=self._tls))
         return self._sync_client.videos.with_streaming_response.download_content(
             video_id, variant=variant, extra_headers=headers  # type: ignore[arg-type]
         )
