@@ -9,7 +9,7 @@ import os
 import threading
 import uuid
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Iterable, Iterator
 
 import orjson
 from tinydb.storages import Storage
@@ -103,6 +103,15 @@ class JournaledStorage(Storage):
             return
         try:
             with open(self.path, "rb") as fh:
+                head = fh.read(len(_SNAPSHOT_HEAD))
+                fh.seek(0)
+                if head == _SNAPSHOT_HEAD:
+                    # Line by line straight from the file: the whole file is never in memory twice.
+                    fast = _parse_lines(fh)
+                    if fast is not None:
+                        self.tables = fast
+                        return
+                    fh.seek(0)
                 raw = fh.read()
         except FileNotFoundError:
             self._snap_key = None
@@ -285,10 +294,6 @@ def _snapshot_bytes(tables: dict[str, dict[str, bytes]]) -> bytes:
 
 
 def _parse_snapshot(raw: bytes, path: Path) -> dict[str, dict[str, bytes]]:
-    if raw.startswith(_SNAPSHOT_HEAD):
-        fast = _parse_lines(raw)
-        if fast is not None:
-            return fast
     try:  # a file written by plain TinyDB (or an older sora-tui): one JSON document
         data = orjson.loads(raw)
     except orjson.JSONDecodeError as exc:
@@ -298,11 +303,12 @@ def _parse_snapshot(raw: bytes, path: Path) -> dict[str, dict[str, bytes]]:
     return {str(name): {str(k): orjson.dumps(v) for k, v in docs.items()} for name, docs in data.items()}
 
 
-def _parse_lines(raw: bytes) -> dict[str, dict[str, bytes]] | None:
+def _parse_lines(lines: Iterable[bytes]) -> dict[str, dict[str, bytes]] | None:
     """The one-document-per-line layout that compact() writes; None if the file is laid out otherwise."""
     tables: dict[str, dict[str, bytes]] = {}
     current: dict[str, bytes] | None = None
-    for line in raw.split(b"\n"):
+    for line in lines:
+        line = line.rstrip(b"\n")
         if not line:
             continue
         if current is None:
