@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import importlib
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -49,7 +50,7 @@ class SoraApp(App[int]):
         self.sub_title = "connecting…"
 
     def on_main_screen_ready(self, event: MainScreen.Ready) -> None:
-        self.open_session()
+        self.call_after_refresh(self.open_session)  # draw the screen first, then open the history and connect
 
     @property
     def main(self) -> MainScreen:
@@ -71,6 +72,8 @@ class SoraApp(App[int]):
                 self.notify(session.store.recovery_note, severity="warning", markup=False, timeout=20)
             where = "starting the local engine…" if session.profile.is_local else f"connecting to {session.profile.base_url}…"
             self.main.set_status(Text(where, style="dim"))
+            # The openai SDK takes ~0.5 s to import: in a thread, so the screen keeps answering keys meanwhile.
+            await asyncio.to_thread(importlib.import_module, "sora_tui.backend")
             await session.connect()
         except (SessionError, ConfigError) as exc:
             self.post_message(SessionFailed(getattr(exc, "message", str(exc))))

@@ -1,0 +1,92 @@
+"""UI cold start: process start to the first interactive frame, sora-tui against a minimal Textual app
+(one Input and a Footer) started the same way, in the same run."""
+
+from __future__ import annotations
+
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+MINIMAL = """
+import sys
+from textual.app import App
+from textual.widgets import Footer, Input
+
+class Minimal(App):
+    def compose(self):
+        yield Input(placeholder="prompt")
+        yield Footer()
+
+    def on_mount(self):
+        self.call_after_refresh(self.ready)
+
+    def ready(self):
+        print("READY", flush=True)
+        self.exit()
+
+Minimal().run(headless=True, size=(160, 45))
+"""
+
+OURS = """
+from sora_tui.tui.app import SoraApp
+from sora_tui.tui.screens.main import MainScreen
+
+class Timed(SoraApp):
+    def on_main_screen_ready(self, event: MainScreen.Ready) -> None:
+        super().on_main_screen_ready(event)
+        self.call_after_refresh(self.ready)
+
+    def ready(self):
+        print("READY", flush=True)
+        self.exit()
+
+Timed().run(headless=True, size=(160, 45))
+"""
+
+
+def _start(code: str, env: dict[str, str]) -> float:
+    t = time.perf_counter()
+    proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                            stdin=subprocess.DEVNULL, text=True, env=env)
+    assert proc.stdout is not None
+    for line in proc.stdout:
+        if line.startswith("READY"):
+            took = time.perf_counter() - t
+            break
+    else:
+        raise RuntimeError("the app never drew its first frame")
+    proc.wait(30)
+    return took
+
+
+def run(rounds: int = 5) -> list[dict[str, Any]]:
+    with tempfile.TemporaryDirectory() as home:
+        env = {**os.environ, "SORA_TUI_HOME": home, "SORA_TUI_ENGINE_SPEED": "instant"}
+        env.pop("SORA_TUI_CONFIG", None)
+        _start(MINIMAL, env), _start(OURS, env)  # warm the OS file cache for both
+        ours, minimal = [], []
+        for _ in range(rounds):  # alternating, so neither gets a systematically warmer machine
+            minimal.append(_start(MINIMAL, env))
+            ours.append(_start(OURS, env))
+        _stop_engine(Path(home))
+    o, m = statistics.median(ours), statistics.median(minimal)
+    return [{"area": "ui", "what": "cold start to the first interactive frame", "ours": o * 1000, "base": m * 1000,
+             "unit": "ms", "target": m * 1000 * 1.3, "baseline_label": "a minimal Textual app: Input + Footer",
+             "note": f"target = 1.3x the minimal app; median of {rounds}, headless at 160x45, fresh processes"}]
+
+
+def _stop_engine(home: Path) -> None:
+    import json
+    import signal
+
+    announce = home / "engine" / "engine.json"
+    if announce.exists():
+        try:
+            os.kill(int(json.loads(announce.read_text())["pid"]), signal.SIGTERM)
+        except (OSError, ValueError, KeyError):
+            pass
