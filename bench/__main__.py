@@ -67,7 +67,7 @@ Notes:
   for in `openai-poll-after-ms` counted from the start of each round; a burst of submissions wakes the
   tracker but never makes it poll faster than that.
 - **Downloads** run whole in a worker thread on the SDK's sync client (same SDK, same httpx2), reading
-  128 KB pieces, hashing and writing as they arrive; the event loop the TUI draws on only receives
+  64 KB pieces, hashing and writing as they arrive; the event loop the TUI draws on only receives
   throttled progress. Memory stays flat whatever the file size.
 - **Cold start**: the history is opened and the server reached only after the first frame, and the
   openai SDK (~0.5 s to import) loads in a thread so the screen answers keys meanwhile.
