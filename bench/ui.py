@@ -12,6 +12,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from sora_tui.engine import stop_engine
+
 MINIMAL = """
 import sys
 from textual.app import App
@@ -73,20 +75,8 @@ def run(rounds: int = 5) -> list[dict[str, Any]]:
         for _ in range(rounds):  # alternating, so neither gets a systematically warmer machine
             minimal.append(_start(MINIMAL, env))
             ours.append(_start(OURS, env))
-        _stop_engine(Path(home))
+        stop_engine(Path(home) / "engine")  # the engine the app started on demand
     o, m = statistics.median(ours), statistics.median(minimal)
     return [{"area": "ui", "what": "cold start to the first interactive frame", "ours": o * 1000, "base": m * 1000,
              "unit": "ms", "target": m * 1000 * 1.3, "baseline_label": "a minimal Textual app: Input + Footer",
              "note": f"target = 1.3x the minimal app; median of {rounds}, headless at 160x45, fresh processes"}]
-
-
-def _stop_engine(home: Path) -> None:
-    import json
-    import signal
-
-    announce = home / "engine" / "engine.json"
-    if announce.exists():
-        try:
-            os.kill(int(json.loads(announce.read_text())["pid"]), signal.SIGTERM)
-        except (OSError, ValueError, KeyError):
-            pass

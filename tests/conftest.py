@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import json
 import os
-import signal
 from pathlib import Path
 from typing import Iterator
 
@@ -54,9 +52,6 @@ def fast_engine(tmp_path: Path) -> Iterator[object]:
 def engine_daemon(home: Path) -> Iterator[Path]:
     """Stops the background local engine that the app or CLI started for `home` (the real on-demand path)."""
     yield home
-    announce = home / "engine" / "engine.json"
-    if announce.exists():
-        try:
-            os.kill(int(json.loads(announce.read_text())["pid"]), signal.SIGTERM)
-        except (OSError, ValueError, KeyError):
-            pass
+    from sora_tui.engine import stop_engine
+
+    stop_engine(home / "engine")

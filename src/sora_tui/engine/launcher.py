@@ -160,6 +160,16 @@ def _healthy(base_url: str, timeout: float = 1.0) -> bool:
         return False
 
 
+def stop_engine(state_dir: Path) -> bool:
+    """Ask the background engine announced in `state_dir` to exit (SIGTERM); False if none was running."""
+    announce = state_dir / "engine.json"
+    try:
+        os.kill(int(json.loads(announce.read_text())["pid"]), signal.SIGTERM)
+    except (OSError, ValueError, KeyError, TypeError):
+        return False
+    return True
+
+
 def ensure_engine(state_dir: Path, speed: str = "fast") -> str:
     """The app's default server: reuse the running local engine for this data dir, or start one in the background."""
     state_dir = Path(state_dir)

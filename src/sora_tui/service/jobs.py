@@ -395,7 +395,7 @@ class JobService:
     async def download(self, job: Job, variant: str = "video", out_dir: Path | None = None) -> FileRecord:
         """Download one asset with resume and retries; records it (path, bytes, sha256) exactly once."""
         self._check_variants([variant])
-        fresh = self.store.get(job.local_id) or job
+        fresh = await asyncio.to_thread(self.store.get, job.local_id) or job
         if not fresh.video_id or fresh.status not in (JobStatus.COMPLETED, JobStatus.DOWNLOADED, JobStatus.EXPIRED):
             raise ServiceError(f"Job {fresh.short_id} is {fresh.status.value.replace('_', ' ')}; only completed videos can be downloaded.")
         existing = _on_disk(fresh, variant)
@@ -403,7 +403,7 @@ class JobService:
             return existing
         async with self._download_slots, self._download_lock(fresh.local_id, variant):
             # Another process (a CLI beside the TUI) may have fetched it while we waited for the lock.
-            fresh = self.store.get(job.local_id) or fresh
+            fresh = await asyncio.to_thread(self.store.get, job.local_id) or fresh
             existing = _on_disk(fresh, variant)
             if existing is not None:
                 return existing
@@ -529,7 +529,7 @@ class JobService:
         An auth failure has already been reported once (a ServiceNotice); tracking pauses until a new
         submission wakes it or `auth_pause` passes, instead of hammering a server that refuses the key.
         """
-        for job, variant in self.pending_auto_downloads():
+        for job, variant in await asyncio.to_thread(self.pending_auto_downloads):
             self.start_download(job, variant)
         while True:
             try:
@@ -540,7 +540,7 @@ class JobService:
     async def resume(self, max_failures: int | None = None) -> list[Job]:
         """After a restart: reconcile in-flight creates, pick up active jobs, fetch pending auto-downloads."""
         await self.tracker.reconcile()
-        pending = self.store.active() + [j for j, _ in self.pending_auto_downloads()]
+        pending = await asyncio.to_thread(self.store.active) + [j for j, _ in await asyncio.to_thread(self.pending_auto_downloads)]
         pending = list({j.local_id: j for j in pending}.values())
         if pending:
             return await self.wait(pending, max_failures=max_failures)

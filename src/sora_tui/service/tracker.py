@@ -112,10 +112,11 @@ class Tracker:
         """One tracking round over every active job; returns the seconds to wait before the next one."""
         store = self.service.store
         await self.reconcile()
-        active = [j for j in await asyncio.to_thread(store.active) if j.video_id and j.status in ACTIVE]
+        tracked = await asyncio.to_thread(store.active)
+        active = [j for j in tracked if j.video_id and j.status in ACTIVE]
         self.rounds += 1 if active else 0
         if not active:
-            return IDLE_SECONDS if not any(j.status == JobStatus.UNCERTAIN for j in store.active()) else 2.0
+            return IDLE_SECONDS if not any(j.status == JobStatus.UNCERTAIN for j in tracked) else 2.0
         infos: dict[str, VideoInfo] = {}
         poll_ms = self.last_poll_ms
         if self.list_supported is not False:
