@@ -234,3 +234,30 @@ async def test_two_services_never_download_the_same_asset_twice(service: JobServ
     assert a.path == b.path and a.sha256 == b.sha256
     assert service.stats["download_attempts"] + other.stats["download_attempts"] == 1
     assert len(list(service.download_dir.glob("*.mp4"))) == 1
+
+
+async def test_more_takes_join_the_group_and_annotations_persist(service: JobService) -> None:
+    [job] = await service.generate(GenerationParams("a heron lands on a pier, wind ambience"))
+    assert job.group_id is None
+    takes = await service.more_takes(job, 2)
+    source = service.store.get(job.local_id)
+    assert source.group_id and [t.group_id for t in takes] == [source.group_id] * 2
+    assert all(t.kind == "variation" and t.parent_id == job.local_id and t.video_id for t in takes)
+    again = await service.more_takes(source, 1)  # an existing group is reused, not replaced
+    assert again[0].group_id == source.group_id
+    with pytest.raises(InvalidParams, match="between 1 and"):
+        await service.more_takes(source, 0)
+
+    marked = await service.annotate(source, starred=True, tags=["keeper", "\x1b]0;x\x07ok", " "], notes="fine\x1b[2J")
+    assert marked.starred and marked.tags == ["keeper", "]0;xok"] and marked.notes == "fine[2J"
+    assert service.store.get(job.local_id).starred
+    unmarked = await service.annotate(marked, starred=False)
+    assert not unmarked.starred and unmarked.tags == ["keeper", "]0;xok"]  # untouched fields stay
+
+
+async def test_more_takes_of_a_remix_is_refused_with_what_to_do(service: JobService) -> None:
+    [job] = await service.generate(GenerationParams("a heron lands on a pier"))
+    await service.wait([job])
+    remix = await service.remix(service.store.get(job.local_id), "the same at night")
+    with pytest.raises(ServiceError, match="retry it"):
+        await service.more_takes(remix, 2)

@@ -235,3 +235,29 @@ def test_another_process_compacting_is_followed(tmp_path: Path) -> None:
     a.update(a.all()[0].local_id, notes="seen")
     assert len(a.all()) == len(b.all()) == 6
     assert any(j.notes == "seen" for j in b.all())
+
+
+def test_lineage_walks_ancestors_and_descendants_and_survives_cycles(store: HistoryStore) -> None:
+    root = make("root", created_at=1.0)
+    remix = make("remix", kind="remix", parent_id=root.local_id, created_at=2.0)
+    ext = make("extend", kind="extend", parent_id=remix.local_id, created_at=3.0)
+    retry = make("retry", kind="retry", parent_id=root.local_id, created_at=4.0)
+    other = make("unrelated", created_at=5.0)
+    for j in (root, remix, ext, retry, other):
+        store.add(j)
+    ancestors, below = store.lineage(ext.local_id)
+    assert [a.local_id for a in ancestors] == [root.local_id, remix.local_id] and below == []
+    ancestors, below = store.lineage(root.local_id)
+    assert ancestors == []
+    assert [(d, j.local_id) for d, j in below] == [(1, remix.local_id), (2, ext.local_id), (1, retry.local_id)]
+    # a damaged history where two jobs name each other as parent must not loop
+    store.update(root.local_id, parent_id=ext.local_id)
+    ancestors, below = store.lineage(remix.local_id)
+    assert {a.local_id for a in ancestors} == {root.local_id, ext.local_id}
+    assert store.lineage("job_missing") == ([], [])
+
+
+def test_facets_list_models_and_profiles_present(store: HistoryStore) -> None:
+    store.add(Job.new(GenerationParams("a", model="sora-2-pro"), profile="openai"))
+    store.add(Job.new(GenerationParams("b"), profile="local"))
+    assert store.facets() == {"model": ["sora-2", "sora-2-pro"], "profile": ["local", "openai"]}

@@ -10,9 +10,10 @@ import os
 import time
 import uuid
 from collections import Counter
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from dataclasses import replace
 from pathlib import Path
-from typing import Any, AsyncIterator, Awaitable, Callable, Iterable
+from typing import Any
 
 from ..backend.errors import BackendError
 from ..backend.videos import VideoInfo, VideosBackend
@@ -27,6 +28,7 @@ from ..core.params import (
     validate_prompt,
 )
 from ..core.status import ACTIVE, JobStatus
+from ..core.text import strip_control
 from .events import (
     DownloadFailed,
     DownloadProgressed,
@@ -158,6 +160,38 @@ class JobService:
             return await self._derived(source, job.kind, job.params.prompt, auto_download, job.extra.get("extension_seconds"), parent=job)
         new = self._new_job(params, kind="retry", parent_id=job.local_id, group_id=job.group_id, auto_download=auto_download)
         return await self._submit(new)
+
+    async def more_takes(self, job: Job, count: int = 2, *, auto_download: Iterable[str] = ()) -> list[Job]:
+        """More takes of a job's prompt and settings, in its variation group (a group is made if it had none)."""
+        if job.kind in ("remix", "edit", "extend"):
+            raise ServiceError(f"Job {job.short_id} is {'an' if job.kind[0] in 'ae' else 'a'} {job.kind}; retry it for another take.")
+        params = validate_params(job.params, self.models)
+        if params.image:
+            await asyncio.to_thread(check_reference_image, params.image, params.size)
+        if not 1 <= count <= MAX_VARIATIONS:
+            raise InvalidParams(f"Variations must be between 1 and {MAX_VARIATIONS}.", "variations")
+        self._check_variants(auto_download)
+        group = job.group_id
+        if group is None:
+            group = "grp_" + uuid.uuid4().hex[:12]
+            await self._update(job.local_id, group_id=group)
+        takes = []
+        for _ in range(count):
+            take = self._new_job(params, kind="variation", parent_id=job.local_id, group_id=group, auto_download=auto_download)
+            takes.append(await self._submit(take))
+        return takes
+
+    async def annotate(self, job: Job, *, starred: bool | None = None, tags: list[str] | None = None,
+                       notes: str | None = None) -> Job:
+        """Star, tags and note: the user's own marks, kept in the history."""
+        fields: dict[str, Any] = {}
+        if starred is not None:
+            fields["starred"] = starred
+        if tags is not None:
+            fields["tags"] = [strip_control(t).strip()[:40] for t in tags if strip_control(t).strip()]
+        if notes is not None:
+            fields["notes"] = strip_control(notes)[:4000]
+        return await self._update(job.local_id, **fields)
 
     async def remix(self, job: Job, prompt: str, *, auto_download: Iterable[str] = ()) -> Job:
         return await self._derived(job, "remix", prompt, auto_download)

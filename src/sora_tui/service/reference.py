@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import binascii
 import io
+import os
 from pathlib import Path
 
 from ..core.params import InvalidParams, parse_size
@@ -71,3 +72,66 @@ def _dimensions(label: str, data: bytes) -> tuple[int, int]:
     if width * height > MAX_IMAGE_PIXELS:
         raise InvalidParams(f"{label} has {width}x{height} pixels, far more than any video size; resize it.", "image")
     return width, height
+
+
+FIT_MODES = ("crop", "pad", "scale")
+
+
+def image_dimensions(image: str) -> tuple[int, int] | None:
+    """Pixel size of a local reference image, or None when it is a URL (the server fetches those)."""
+    if image.startswith(("http://", "https://")):
+        return None
+    if image.startswith("data:"):
+        return _dimensions("The reference image data URL", _decode_data_url(image))
+    path = Path(image).expanduser()
+    try:
+        data = path.read_bytes() if path.stat().st_size <= MAX_IMAGE_BYTES else b""
+    except FileNotFoundError:
+        raise InvalidParams(f"Reference image {path} does not exist.", "image") from None
+    except OSError as exc:
+        raise InvalidParams(f"Reference image {path} cannot be read: {exc.strerror}.", "image") from None
+    if not data:
+        raise InvalidParams(f"Reference image {path} is larger than {MAX_IMAGE_BYTES // (1024 * 1024)} MB.", "image")
+    return _dimensions(f"Reference image {path}", data)
+
+
+def fit_reference_image(image: str, size: str, mode: str, out_dir: Path) -> Path:
+    """A copy of `image` at exactly `size`: crop (fill, cut the overflow), pad (fit inside, letterbox in black)
+    or scale (stretch). Written as PNG under `out_dir`, named by content, so the same fit is made once."""
+    import hashlib
+
+    from PIL import Image, ImageOps
+
+    if mode not in FIT_MODES:
+        raise InvalidParams(f"Unknown fit {mode!r}; use crop, pad or scale.", "image")
+    if image.startswith("data:"):
+        data = _decode_data_url(image)
+    else:
+        try:
+            data = Path(image).expanduser().read_bytes()
+        except OSError as exc:
+            raise InvalidParams(f"Reference image {image} cannot be read: {exc.strerror}.", "image") from None
+    _dimensions("The reference image", data)  # format and pixel limits first
+    want = parse_size(size)
+    with Image.open(io.BytesIO(data)) as img:
+        img = ImageOps.exif_transpose(img).convert("RGB")
+        if mode == "crop":
+            fitted = ImageOps.fit(img, want, Image.Resampling.LANCZOS)
+        elif mode == "pad":
+            fitted = ImageOps.pad(img, want, Image.Resampling.LANCZOS, color=(0, 0, 0))
+        else:
+            fitted = img.resize(want, Image.Resampling.LANCZOS)
+    buf = io.BytesIO()
+    fitted.save(buf, format="PNG")
+    out = buf.getvalue()
+    out_dir.mkdir(parents=True, exist_ok=True)
+    target = out_dir / f"ref-{hashlib.sha256(out).hexdigest()[:16]}-{size}-{mode}.png"
+    if not target.exists():
+        tmp = target.with_suffix(f".{os.getpid()}.tmp")
+        try:
+            tmp.write_bytes(out)
+            os.replace(tmp, target)
+        except OSError as exc:
+            tmp.unlink(missing_ok=True)
+            raise InvalidParams(f"The fitted image cannot be written to {out_dir}: {exc.strerror}.", "image") from None
+    return target

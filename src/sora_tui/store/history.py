@@ -8,8 +8,9 @@ import json
 import os
 import shutil
 import time
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator
+from typing import Any
 
 import orjson
 from tinydb import TinyDB
@@ -47,8 +48,20 @@ class AmbiguousJob(LookupError):
 class _Entry:
     """What queries need from one job, kept in memory; the job itself stays as JSON bytes until asked for."""
 
-    __slots__ = ("doc_id", "local_id", "video_id", "created_at", "updated_at", "status", "model", "profile",
-                 "group_id", "parent_id", "starred", "hay")
+    __slots__ = (
+        "created_at",
+        "doc_id",
+        "group_id",
+        "hay",
+        "local_id",
+        "model",
+        "parent_id",
+        "profile",
+        "starred",
+        "status",
+        "updated_at",
+        "video_id",
+    )
 
     def __init__(self, doc_id: str, doc: dict[str, Any]) -> None:
         get = doc.get  # built 100,000 times when a large history opens: kept lean
@@ -357,6 +370,45 @@ class HistoryStore:
             hits = [e for e in self._entries.values() if e.updated_at > when]
             hits.sort(key=lambda e: e.updated_at)
             return [self._job(e) for e in hits]
+
+    def facets(self) -> dict[str, list[str]]:
+        """The models and profiles that occur in the history (for the history browser's filters)."""
+        with self._lock.held():
+            self._sync()
+            models = {e.model for e in self._entries.values() if e.model}
+            profiles = {e.profile for e in self._entries.values() if e.profile}
+        return {"model": sorted(models), "profile": sorted(profiles)}
+
+    def lineage(self, local_id: str) -> tuple[list[Job], list[tuple[int, Job]]]:
+        """Where a job came from (oldest ancestor first) and what was made from it (depth, job), depth first."""
+        with self._lock.held():
+            self._sync()
+            entry = self._entries.get(local_id)
+            if entry is None:
+                return [], []
+            ancestors: list[_Entry] = []
+            seen = {local_id}
+            parent = self._entries.get(entry.parent_id) if entry.parent_id else None
+            while parent is not None and parent.local_id not in seen:
+                seen.add(parent.local_id)
+                ancestors.append(parent)
+                parent = self._entries.get(parent.parent_id) if parent.parent_id else None
+            kids: dict[str, list[_Entry]] = {}
+            for e in self._entries.values():
+                if e.parent_id:
+                    kids.setdefault(e.parent_id, []).append(e)
+            below: list[tuple[int, _Entry]] = []
+
+            def walk(node: str, depth: int) -> None:
+                for child in sorted(kids.get(node, ()), key=lambda e: e.created_at):
+                    if child.local_id in seen or len(below) >= 200:
+                        continue
+                    seen.add(child.local_id)
+                    below.append((depth, child))
+                    walk(child.local_id, depth + 1)
+
+            walk(local_id, 1)
+            return [self._job(e) for e in reversed(ancestors)], [(d, self._job(e)) for d, e in below]
 
     def video_ids(self) -> set[str]:
         with self._lock.held():

@@ -15,7 +15,9 @@ from textual.app import App
 from textual.binding import Binding
 from textual.worker import Worker, WorkerState
 
+from ..core.job import Job
 from ..core.text import one_line
+from .actions import JobActions
 from .messages import JobChanged, SessionFailed, SessionReady
 from .screens.main import MainScreen
 
@@ -31,10 +33,20 @@ def styles_dir() -> Path:
 RECENT_JOBS = 500
 
 
-class SoraApp(App[int]):
+THEMES = ("textual-dark", "textual-light")
+
+
+class SoraApp(JobActions, App[int]):
     TITLE = "sora-tui"
     CSS_PATH = [str(styles_dir() / "app.tcss")]
-    BINDINGS = [Binding("ctrl+q", "quit", "Quit", id="app.quit", priority=True)]
+    BINDINGS = [
+        Binding("ctrl+q", "quit", "Quit", tooltip="Quit; jobs keep running on the server and are picked up next time",
+                id="app.quit", priority=True),
+        Binding("f1", "help", "Help", tooltip="Every key, grouped by where it works", id="app.help"),
+        Binding("ctrl+o", "history", "History", tooltip="Search, filter and browse every job ever made", id="app.history"),
+        Binding("ctrl+t", "toggle_theme", "Theme", tooltip="Switch between the dark and the light theme",
+                id="app.theme", show=False),
+    ]
 
     def __init__(self, profile: str | None = None, base_url: str | None = None) -> None:
         super().__init__()
@@ -46,8 +58,66 @@ class SoraApp(App[int]):
         self._unsubscribe: Any = None
 
     def on_mount(self) -> None:
+        from . import preferences
+
+        theme = preferences.load().get("theme")
+        self.theme = theme if theme in THEMES else THEMES[0]
         self.push_screen(MainScreen())
         self.sub_title = "connecting…"
+        self.set_interval(1.0, self._tick, name="clock columns")
+
+    def _tick(self) -> None:
+        self.main.tick()
+
+    # --- views ---------------------------------------------------------------------------------------------
+    def action_help(self) -> None:
+        from .screens.help import HelpScreen
+
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen())
+
+    def action_history(self) -> None:
+        from .screens.history import HistoryScreen
+
+        if any(isinstance(s, HistoryScreen) for s in self.screen_stack):
+            return
+        self.push_screen(HistoryScreen())
+
+    def action_toggle_theme(self) -> None:
+        from . import preferences
+
+        self.theme = THEMES[1] if self.theme == THEMES[0] else THEMES[0]
+        self.run_worker(lambda: preferences.save(theme=self.theme), thread=True, exit_on_error=False,
+                        group="preferences", description="save the theme")
+
+    def reuse_in_composer(self, job: Job) -> None:
+        """A past prompt and its settings, back in the composer (from the table or the history)."""
+        main = self.main
+        while self.screen is not main:
+            self.pop_screen()
+        main.reuse(job)
+        self.notify(f"The prompt and settings of {job.short_id} are in the composer.", markup=False)
+
+    def get_system_commands(self, screen: Any) -> Any:
+        """The palette: views, theme, and the job actions for the selected job (titled "category: verb")."""
+        from textual.app import SystemCommand
+
+        yield SystemCommand("view: History", "Search, filter and browse every job", self.action_history)
+        yield SystemCommand("view: Help", "Every key, grouped by where it works", self.action_help)
+        yield SystemCommand("view: Jobs", "The live job table", lambda: self.main.action_focus_jobs())
+        yield SystemCommand("view: Composer", "Write a prompt", lambda: self.main.action_focus_composer())
+        other = "light" if self.theme == THEMES[0] else "dark"
+        yield SystemCommand(f"theme: Switch to {other}", "Light or dark; remembered next time", self.action_toggle_theme)
+        from .widgets.job_list import JobList
+
+        tables = [w for w in screen.query(JobList)] if screen is not None else []
+        local_id = next((t.selected_local_id for t in tables if t.selected_local_id), None)
+        if local_id:
+            for binding in JobList.BINDINGS:
+                action = binding.action.split("'")[1]
+                yield SystemCommand(f"job: {binding.description.rstrip('…')}", binding.tooltip,
+                                    lambda a=action: self.run_job_action(a, local_id))
+        yield SystemCommand("app: Quit", "Jobs keep running on the server", self.action_quit)
 
     def on_main_screen_ready(self, event: MainScreen.Ready) -> None:
         self.call_after_refresh(self.open_session)  # draw the screen first, then open the history and connect
@@ -134,25 +204,43 @@ class SoraApp(App[int]):
 
     def _on_service_event(self, event: Any) -> None:
         """Runs on the app's event loop (the service is asyncio on the same loop): forward, never block."""
-        from ..service.events import DownloadFailed, DownloadProgressed, JobDownloaded, JobFailed, ServiceNotice
+        from ..service.events import (
+            DownloadFailed,
+            DownloadProgressed,
+            JobDownloaded,
+            JobFailed,
+            ServiceNotice,
+        )
 
         if isinstance(event, ServiceNotice):
             self.notify(event.message, severity="error" if event.level == "error" else "warning", markup=False)
             return
         if isinstance(event, DownloadProgressed):
             if event.total:
-                pct = int(100 * event.received / event.total)
-                self.main.set_status(Text(f"downloading {event.job.short_id} {event.variant}: {pct}%", style="dim"))
+                self.main.download_progress(event.job, event.variant, event.received / event.total)
             return
         note, severity = None, "information"
         if isinstance(event, JobDownloaded):
-            note = f"Downloaded {event.file.variant}: {event.file.path}"
-            self.main.set_status(self._connected_line())
+            # One line, not a toast per file: a group of variations would bury the screen in notifications.
+            line = Text("✓ ", style="green")
+            line.append(f"{event.job.short_id} {event.file.variant} saved: {one_line(event.file.path)}", style="dim")
+            self.main.set_status(line)
+            self.main.download_progress(event.job, event.file.variant, None)
         elif isinstance(event, DownloadFailed):
             note, severity = f"Download failed: {event.message}", "error"
+            self.main.download_progress(event.job, event.variant, None)
         elif isinstance(event, JobFailed) and event.job.error:
             note, severity = f"{event.job.short_id} {event.job.status.value}: {event.job.error.message}", "error"
-        self.main.post_message(JobChanged(event.job, note, severity))
+        self.post_message(JobChanged(event.job, note, severity))
+
+    def on_job_changed(self, event: JobChanged) -> None:
+        self.main.show_job(event.job)
+        for screen in self.screen_stack:
+            show = getattr(screen, "show_job", None)
+            if show is not None and screen is not self.main:
+                show(event.job)
+        if event.note:
+            self.notify(event.note, severity=event.severity, markup=False)  # type: ignore[arg-type]
 
     def _handle_exception(self, error: Exception) -> None:
         """Textual would print a traceback with local variables on exit (a key in a local reaches the

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from rich.text import Text
+from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import VerticalScroll
+from textual.containers import Horizontal, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from ...core.job import Job
+from ...core.status import JobStatus
 from ...core.text import strip_control
+from ..widgets.preview import PicturePreview, PreviewError, load_frames, load_thumbnail
 
 ERROR_ADVICE = {
     "moderation_blocked": "The server's guardrail refused it. Describe original characters and no real people, then retry.",
@@ -18,7 +23,17 @@ ERROR_ADVICE = {
     "uncertain": "sora-tui is checking the server's list to see whether the job was created.",
     "not_found": "The server no longer knows this job. Retry to generate it again.",
     "expired": "The server's copy expired before it was downloaded. Remix or retry it.",
+    "rate_limit_exceeded": "The server is rate-limiting this key. Wait a minute, then retry (r); fewer variations at once help.",
+    "invalid_request": "The server refused the request as sent. Check the size and seconds for this model, then retry (r).",
+    "invalid_api_key": "The server refused the API key. Check the key for this profile, then retry (r).",
 }
+GENERIC_ADVICE = "Read the server's message above; change what it names and retry (r), or remix (m) from a finished video."
+
+
+def _when(ts: float | None) -> str:
+    import time
+
+    return time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(ts)) if ts else "-"
 
 
 def detail_text(job: Job) -> Text:
@@ -29,6 +44,9 @@ def detail_text(job: Job) -> Text:
         ("Profile", job.profile), ("Server", job.server or "-"), ("Parent", job.parent_id or "-"),
         ("Group", job.group_id or "-"),
         ("Cost estimate", f"${job.cost_estimate:.2f}" if job.cost_estimate is not None else "unknown"),
+        ("Created", _when(job.created_at)), ("Completed", _when(job.completed_at)),
+        ("Assets expire", _when(job.expires_at) + ("  (deleted on the server)" if job.extra.get("deleted_on_server") else "")),
+        ("Starred", "★ yes" if job.starred else "no"), ("Tags", ", ".join(job.tags) or "-"),
     ]
     text = Text()
     for label, value in rows:
@@ -39,10 +57,11 @@ def detail_text(job: Job) -> Text:
     if job.error:
         text.append("\nError ", style="bold red")
         text.append(f"{strip_control(job.error.code)}: {strip_control(job.error.message)}\n", style="red")
-        advice = ERROR_ADVICE.get(job.error.code)
-        if advice:
-            text.append("What to do: ", style="bold")
-            text.append(advice + "\n")
+        text.append("What to do: ", style="bold")
+        text.append(ERROR_ADVICE.get(job.error.code, GENERIC_ADVICE) + "\n")
+    if job.notes:
+        text.append("\nNote\n", style="bold")
+        text.append(strip_control(job.notes) + "\n")
     if job.files:
         text.append("\nFiles\n", style="bold")
         for f in job.files:
@@ -51,15 +70,78 @@ def detail_text(job: Job) -> Text:
 
 
 class JobDetailScreen(ModalScreen[None]):
-    BINDINGS = [Binding("escape,q,enter", "dismiss", "Close", id="detail.close")]
+    """One job: its text on the left, its picture on the right (fetched for the preview when it is missing)."""
+
+    BINDINGS = [
+        Binding("escape,q", "dismiss", "Close", id="detail.close"),
+        Binding("o", "job('open')", "Open", tooltip="Open the downloaded MP4 in the system player", id="detail.open"),
+        Binding("m", "job('remix')", "Remix", tooltip="A new prompt applied to this video", id="detail.remix"),
+        Binding("s", "job('star')", "Star", tooltip="Star or unstar this job", id="detail.star"),
+        Binding("c", "job('copy')", "Copy…", tooltip="Copy the prompt, the id or the file path", id="detail.copy"),
+        Binding("d", "job('download_variant')", "Download…", tooltip="Video, thumbnail or spritesheet", id="detail.download"),
+        Binding("space", "play", "Play/Pause", tooltip="Play or pause the flipbook", id="detail.play"),
+        Binding("comma", "step(-1)", "Frame back", tooltip="Pause and show the previous frame", id="detail.back", show=False),
+        Binding("full_stop", "step(1)", "Frame on", tooltip="Pause and show the next frame", id="detail.next", show=False),
+    ]
 
     def __init__(self, job: Job) -> None:
         super().__init__()
         self.job = job
 
     def compose(self) -> ComposeResult:
-        with VerticalScroll(id="detail-box"):
-            yield Static(detail_text(self.job), id="detail-text")
+        with Horizontal(id="detail-box") as box:
+            box.border_title = f"Job {self.job.short_id}"
+            with VerticalScroll(id="detail-scroll"):
+                yield Static(detail_text(self.job), id="detail-text")
+            yield PicturePreview(id="detail-picture")
+
+    def on_mount(self) -> None:
+        self.load_picture()
+
+    def on_resize(self) -> None:
+        self.set_class(self.size.width < 110, "-narrow")
+
+    def show_job(self, job: Job) -> None:
+        if job.local_id == self.job.local_id:
+            self.job = job
+            self.query_one("#detail-text", Static).update(detail_text(job))
+
+    @work(exclusive=True, exit_on_error=False, group="preview", description="load the picture")
+    async def load_picture(self) -> None:
+        preview = self.query_one(PicturePreview)
+        job = self.job
+        if job.status not in (JobStatus.COMPLETED, JobStatus.DOWNLOADED) and not job.files:
+            preview.show_message("No picture: the job is " + job.status.value.replace("_", " ") + ".")
+            return
+        session = getattr(self.app, "session", None)
+        for variant in ("spritesheet", "thumbnail"):
+            if job.file(variant) is None and session is not None and session.service is not None \
+                    and job.status in (JobStatus.COMPLETED, JobStatus.DOWNLOADED) and not job.extra.get("deleted_on_server"):
+                preview.show_message(f"Fetching the {variant}…")
+                try:
+                    await session.service.download(job, variant)
+                except Exception as exc:  # the picture is optional: say why and show what there is
+                    preview.show_message(f"No {variant}: {getattr(exc, 'message', None) or type(exc).__name__}")
+                job = await asyncio.to_thread(session.store.get, job.local_id) or job
+        try:
+            sheet, thumb = job.file("spritesheet"), job.file("thumbnail")
+            if sheet is not None:
+                preview.show_frames(await asyncio.to_thread(load_frames, sheet.path, job.params.size))
+            elif thumb is not None:
+                preview.show_still(await asyncio.to_thread(load_thumbnail, thumb.path))
+            else:
+                preview.show_message("No picture on disk; press d to download the thumbnail or spritesheet.")
+        except PreviewError as exc:
+            preview.show_message(exc.message)
+
+    def action_play(self) -> None:
+        self.query_one(PicturePreview).action_toggle_play()
+
+    def action_step(self, delta: int) -> None:
+        self.query_one(PicturePreview).action_step(delta)
+
+    def action_job(self, action: str) -> None:
+        self.app.run_job_action(action, self.job.local_id)  # type: ignore[attr-defined]
 
     def action_dismiss(self) -> None:  # type: ignore[override]
         self.dismiss(None)

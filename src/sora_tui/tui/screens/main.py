@@ -1,33 +1,43 @@
-"""MainScreen: the composer above, the live job table below; turns user intents into service calls in workers."""
+"""MainScreen: the composer and its tips above, the live job table below; generating runs in a worker."""
 
 from __future__ import annotations
 
+import asyncio
+from dataclasses import replace
 from typing import Any
 
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.containers import Horizontal
 from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
 
+from ...core.job import Job
 from ...core.params import InvalidParams
 from ..messages import JobChanged
 from ..widgets.composer import PromptComposer
 from ..widgets.job_table import JobTable
-from .detail import JobDetailScreen
+from ..widgets.tips import TipsPanel, report_text
+from .modals import SnippetScreen, TextScreen
 
 
 class MainScreen(Screen[None]):
     BINDINGS = [
         Binding("ctrl+g", "generate", "Generate", tooltip="Submit the prompt (with N variations)", id="app.generate", priority=True),
-        Binding("ctrl+j", "focus_jobs", "Jobs", tooltip="Move to the job table", id="app.jobs", show=False),
-        Binding("ctrl+p", "command_palette", "Commands", show=False),
+        Binding("ctrl+j", "focus_jobs", "Jobs", tooltip="Move to the job table", id="app.jobs"),
+        Binding("ctrl+l", "focus_composer", "Composer", tooltip="Back to the prompt", id="app.composer", show=False),
+        Binding("ctrl+n", "snippet", "Snippet", tooltip="Insert a camera move, style, lighting or sound phrase into the prompt",
+                id="app.snippet"),
+        Binding("f2", "tips", "Tips", tooltip="The whole prompt checklist, with what to add", id="app.tips", show=False),
     ]
 
     def compose(self) -> ComposeResult:
         yield Header(show_clock=False)
-        yield PromptComposer(id="composer")
+        with Horizontal(id="top"):
+            yield PromptComposer(id="composer")
+            yield TipsPanel(id="tips")
         yield Static("connecting…", id="status-line")
         yield JobTable(id="jobs")
         yield Footer()
@@ -49,10 +59,52 @@ class MainScreen(Screen[None]):
         self.query_one("#prompt").focus()
         self.post_message(self.Ready())
 
+    def on_resize(self) -> None:
+        narrow = self.size.width < 110
+        self.set_class(narrow, "-narrow")
+        self.set_class(self.size.height < 30, "-short")
+        self.query_one(JobTable).set_compact(narrow)
+        self.query_one(TipsPanel).set_compact(narrow)
+
     def action_focus_jobs(self) -> None:
         self.query_one(JobTable).focus()
 
-    # --- generate -------------------------------------------------------------------------------------
+    def action_focus_composer(self) -> None:
+        self.query_one("#prompt").focus()
+
+    # --- the live table ----------------------------------------------------------------------------------
+    def show_job(self, job: Job) -> None:
+        self.query_one(JobTable).upsert(job)
+
+    def download_progress(self, job: Job, variant: str, fraction: float | None) -> None:
+        self.query_one(JobTable).download_progress(job, variant, fraction)
+
+    def tick(self) -> None:
+        self.query_one(JobTable).tick()
+
+    def reuse(self, job: Job) -> None:
+        self.query_one(PromptComposer).load_params(job.params)
+        self.action_focus_composer()
+
+    # --- composing and generating ---------------------------------------------------------------------
+    @on(PromptComposer.Changed)
+    def _composer_changed(self, event: PromptComposer.Changed) -> None:
+        self.query_one(TipsPanel).show(event.params, event.variations)
+
+    def action_snippet(self) -> None:
+        from ...core.tips import SNIPPETS
+
+        def insert(text: str | None) -> None:
+            if text:
+                self.query_one(PromptComposer).insert_snippet(text)
+
+        self.app.push_screen(SnippetScreen(SNIPPETS), insert)
+
+    def action_tips(self) -> None:
+        report = self.query_one(TipsPanel).report
+        if report is not None:
+            self.app.push_screen(TextScreen("Prompt tips", report_text(report)))
+
     def action_generate(self) -> None:
         self.query_one(PromptComposer).request_generate()
 
@@ -61,13 +113,19 @@ class MainScreen(Screen[None]):
         if self.session is None or self.session.service is None:
             self.notify("Not connected to a server yet; wait a moment.", severity="warning", markup=False)
             return
-        self.submit(event.params, event.variations)
+        self.submit(event.params, event.variations, event.fit)
 
     @work(exclusive=False, exit_on_error=False, group="submit", description="submit")
-    async def submit(self, params: Any, variations: int) -> None:
+    async def submit(self, params: Any, variations: int, fit: str = "") -> None:
         from ...backend.errors import BackendError
+        from ...service.reference import fit_reference_image
 
         try:
+            if fit and params.image:
+                # the fitted copy is kept beside the history, so a retry later sends the same first frame
+                fitted = await asyncio.to_thread(fit_reference_image, params.image, params.size, fit,
+                                                 self.session.paths.home / "references")
+                params = replace(params, image=str(fitted))
             jobs = await self.session.service.generate(params, variations=variations, auto_download=["video"])
         except InvalidParams as exc:
             self.notify(exc.message, title="Check the prompt", severity="warning", markup=False)
@@ -78,54 +136,3 @@ class MainScreen(Screen[None]):
         for job in jobs:
             self.post_message(JobChanged(job))
         self.notify(f"Submitted {len(jobs)} job{'s' if len(jobs) > 1 else ''}.", markup=False)
-
-    # --- job actions ------------------------------------------------------------------------------------
-    @on(JobTable.Action)
-    def _job_action(self, event: JobTable.Action) -> None:
-        if self.session is None or self.session.service is None:
-            return
-        job = self.session.store.get(event.local_id)
-        if job is None:
-            return
-        if event.action == "details":
-            self.app.push_screen(JobDetailScreen(job))
-        elif event.action == "retry":
-            self.retry(job)
-        elif event.action == "download":
-            self.download(job)
-
-    @work(exclusive=False, exit_on_error=False, group="actions")
-    async def retry(self, job: Any) -> None:
-        from ...backend.errors import BackendError
-        from ...service.jobs import ServiceError
-
-        try:
-            new = await self.session.service.retry(job, auto_download=["video"])
-        except (InvalidParams, ServiceError) as exc:
-            self.notify(exc.message, severity="warning", markup=False)
-            return
-        except BackendError as exc:
-            self.notify(exc.user_message(), severity="error", markup=False)
-            return
-        self.post_message(JobChanged(new, "Retry submitted."))
-
-    @work(exclusive=False, exit_on_error=False, group="actions")
-    async def download(self, job: Any) -> None:
-        from ...backend.errors import BackendError
-        from ...service.jobs import ServiceError
-
-        try:
-            record = await self.session.service.download(job, "video")
-        except ServiceError as exc:
-            self.notify(exc.message, severity="warning", markup=False)
-            return
-        except BackendError as exc:
-            self.notify(exc.user_message(), severity="error", markup=False)
-            return
-        self.notify(f"Saved {record.path}", markup=False)
-
-    @on(JobChanged)
-    def _job_changed(self, event: JobChanged) -> None:
-        self.query_one(JobTable).upsert(event.job)
-        if event.note:
-            self.notify(event.note, severity=event.severity, markup=False)  # type: ignore[arg-type]

@@ -1,17 +1,33 @@
-"""PromptComposer: the prompt, model, size (named by use), seconds and variations, with a live cost line."""
+"""PromptComposer: the prompt, model, size (named by use), seconds, variations and a reference image, with a
+live cost line. It edits a GenerationParams and says when it changed; the screen decides what happens."""
 
 from __future__ import annotations
 
+import asyncio
+import os
 from dataclasses import dataclass
+from pathlib import Path
 
 from rich.text import Text
-from textual import on
+from textual import on, work
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
-from textual.widgets import Input, Label, Select, Static, TextArea
+from textual.suggester import Suggester
+from textual.widgets import Input, Select, Static, TextArea
 
-from ...core.params import MAX_PROMPT_CHARS, MODELS, SECONDS_ALL, SIZE_USES, GenerationParams, estimate_cost
+from ...core.params import (
+    MAX_PROMPT_CHARS,
+    MODELS,
+    SECONDS_ALL,
+    SIZE_USES,
+    GenerationParams,
+    InvalidParams,
+    estimate_cost,
+    parse_size,
+)
+from ...core.text import one_line
 
 SHORT_USE = {
     "720x1280": "vertical · Reels/TikTok/Shorts",
@@ -22,24 +38,72 @@ SHORT_USE = {
     "1920x1080": "landscape 1080p (pro)",
 }
 MODEL_CHOICES = ("sora-2", "sora-2-pro")
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp")
+FIT_CHOICES = [("send as is", ""), ("fit: crop to fill", "crop"), ("fit: pad (letterbox)", "pad"), ("fit: stretch", "scale")]
+
+
+class PathSuggester(Suggester):
+    """Completes a file path as it is typed (→ accepts): directories and image files only."""
+
+    def __init__(self) -> None:
+        super().__init__(use_cache=False, case_sensitive=True)
+
+    async def get_suggestion(self, value: str) -> str | None:
+        if not value or value.startswith(("http://", "https://", "data:")):
+            return None
+        return await asyncio.to_thread(self._complete, value)
+
+    @staticmethod
+    def _complete(value: str) -> str | None:
+        expanded = os.path.expanduser(value)
+        folder, stem = os.path.split(expanded)
+        try:
+            names = sorted(os.listdir(folder or "."))
+        except OSError:
+            return None
+        for name in names:
+            if not name.startswith(stem) or name == stem or (name.startswith(".") and not stem.startswith(".")):
+                continue
+            full = os.path.join(folder, name)
+            if os.path.isdir(full):
+                return value + name[len(stem):] + "/"
+            if name.lower().endswith(IMAGE_SUFFIXES):
+                return value + name[len(stem):]
+        return None
 
 
 class PromptComposer(Vertical):
-    """Edits a GenerationParams; posts Generate when the user asks. Knows nothing of servers."""
+    """Edits a GenerationParams; posts Changed as it is edited and Generate when the user asks."""
+
+    BINDINGS = [
+        Binding("ctrl+r", "focus_image", "Image", tooltip="Reference image: a path (→ completes), URL or data URL", id="composer.image", show=False),
+    ]
 
     @dataclass
     class Generate(Message):
         params: GenerationParams
         variations: int
+        fit: str  # "" or crop | pad | scale: make the reference image match the size first
+
+    @dataclass
+    class Changed(Message):
+        params: GenerationParams
+        variations: int
 
     def compose(self) -> ComposeResult:
-        yield Label("Prompt", id="prompt-label")
-        yield TextArea(id="prompt", soft_wrap=True, show_line_numbers=False, tab_behavior="focus")
+        yield TextArea(id="prompt", soft_wrap=True, show_line_numbers=False, tab_behavior="focus",
+                       placeholder="Describe the shot: subject and action, setting, camera move, lighting, style, sound…")
         with Horizontal(id="settings"):
             yield Select([(m, m) for m in MODEL_CHOICES], value="sora-2", allow_blank=False, id="model", compact=True)
             yield Select(self._size_options("sora-2"), value="720x1280", allow_blank=False, id="size", compact=True)
             yield Select([(f"{s} s", s) for s in SECONDS_ALL], value="4", allow_blank=False, id="seconds", compact=True)
-            yield Input("1", id="variations", type="integer", max_length=1, compact=True, tooltip="Variations (1-8)")
+            yield Input("1", id="variations", type="integer", max_length=1, compact=True,
+                        tooltip="Number of variations (1-8), made as one group")
+        with Horizontal(id="image-row"):
+            yield Input(placeholder="reference image (optional): path, URL or data URL", id="image", compact=True,
+                        suggester=PathSuggester())
+            yield Select(FIT_CHOICES, value="", allow_blank=False, id="image-fit", compact=True)
+        yield Static(id="image-note")
         yield Static(id="estimate")
 
     @staticmethod
@@ -49,10 +113,12 @@ class PromptComposer(Vertical):
         return [(f"{s} {SHORT_USE.get(s, '')}".strip(), s) for s in sizes]
 
     def on_mount(self) -> None:
-        self.query_one("#variations", Input).tooltip = "Number of variations (1-8), made as one group"
-        self._refresh_estimate()
+        self.border_title = "Prompt"
+        self.query_one("#image-fit").display = False
+        self.query_one("#image-note").display = False
+        self._refresh()
 
-    # --- reading the form -------------------------------------------------------------------------
+    # --- reading and writing the form -------------------------------------------------------------
     @property
     def prompt_text(self) -> str:
         return self.query_one("#prompt", TextArea).text
@@ -61,34 +127,72 @@ class PromptComposer(Vertical):
         self.query_one("#prompt", TextArea).text = text
 
     def params(self) -> GenerationParams:
+        image = self.query_one("#image", Input).value.strip() or None
         return GenerationParams(
             prompt=self.prompt_text,
             model=str(self.query_one("#model", Select).value),
             size=str(self.query_one("#size", Select).value),
             seconds=str(self.query_one("#seconds", Select).value),
+            image=image,
         )
+
+    def load_params(self, params: GenerationParams) -> None:
+        """A past job's prompt and settings (values this composer cannot offer are kept as they are)."""
+        model = self.query_one("#model", Select)
+        if params.model in MODEL_CHOICES:
+            model.value = params.model
+            self._sizes_for(params.model)
+        size = self.query_one("#size", Select)
+        if params.size in [v for _, v in self._size_options(str(model.value))]:
+            size.value = params.size
+        if params.seconds in SECONDS_ALL:
+            self.query_one("#seconds", Select).value = params.seconds
+        self.query_one("#image", Input).value = params.image or ""
+        self.set_prompt(params.prompt)
+
+    def insert_snippet(self, text: str) -> None:
+        """Append a snippet to the prompt, joined with ", " unless the prompt ends a sentence or is empty."""
+        area = self.query_one("#prompt", TextArea)
+        before = area.text.rstrip()
+        glue = "" if not before else (" " if before.endswith((".", "!", "?", ":", ";", ",")) else ", ")
+        area.text = before + glue + text
+        area.move_cursor(area.document.end)
+        area.focus()
 
     def variations(self) -> int:
         raw = self.query_one("#variations", Input).value.strip()
         return int(raw) if raw.isdigit() else 0
 
+    def action_generate(self) -> None:
+        self.request_generate()
+
     def request_generate(self) -> None:
-        self.post_message(self.Generate(self.params(), self.variations()))
+        fit = str(self.query_one("#image-fit", Select).value or "") if self.query_one("#image-fit").display else ""
+        self.post_message(self.Generate(self.params(), self.variations(), fit))
+
+    def action_focus_image(self) -> None:
+        self.query_one("#image", Input).focus()
 
     # --- live feedback ------------------------------------------------------------------------------
+    def _sizes_for(self, model: str) -> None:
+        size = self.query_one("#size", Select)
+        current = size.value
+        options = self._size_options(model)
+        size.set_options(options)
+        size.value = current if current in [v for _, v in options] else options[0][1]
+
     @on(TextArea.Changed)
     @on(Select.Changed)
     @on(Input.Changed)
     def _changed(self, event: Message) -> None:
         if isinstance(event, Select.Changed) and event.select.id == "model":
-            size = self.query_one("#size", Select)
-            current = size.value
-            options = self._size_options(str(event.value))
-            size.set_options(options)
-            size.value = current if current in [v for _, v in options] else options[0][1]
-        self._refresh_estimate()
+            self._sizes_for(str(event.value))
+        if (isinstance(event, Input.Changed) and event.input.id == "image") or (
+                isinstance(event, Select.Changed) and event.select.id == "size"):
+            self.check_image()
+        self._refresh()
 
-    def _refresh_estimate(self) -> None:
+    def _refresh(self) -> None:
         p = self.params()
         n = max(1, self.variations())
         cost = estimate_cost(p.model, p.size, p.seconds)
@@ -101,5 +205,41 @@ class PromptComposer(Vertical):
         else:
             line.append(f"≈ ${cost * n:.2f}", style="bold")
             line.append(f" ({n} × {p.seconds} s × {p.model} @ {p.size})", style="dim")
-        line.append("  ·  ctrl+g generate", style="dim")
         self.query_one("#estimate", Static).update(line)
+        self.post_message(self.Changed(p, n))
+
+    @work(exclusive=True, exit_on_error=False, group="image-check", description="check the reference image")
+    async def check_image(self) -> None:
+        from ...service.reference import check_reference_image, image_dimensions
+
+        await asyncio.sleep(0.15)  # typing a path: check once it settles
+        p = self.params()
+        note = self.query_one("#image-note", Static)
+        fit = self.query_one("#image-fit", Select)
+        note.display = bool(p.image)
+        if not p.image:
+            note.update("")
+            fit.display = False
+            return
+        dims: tuple[int, int] | None = None
+        try:
+            dims = await asyncio.to_thread(image_dimensions, p.image)
+            if dims is None:
+                note.update(Text(f"The server fetches this URL itself; it must be the first frame at {p.size}.", style="dim"))
+                fit.display = False
+                return
+            await asyncio.to_thread(check_reference_image, p.image, p.size)
+        except InvalidParams as exc:
+            mismatch = dims is not None and dims != parse_size(p.size)
+            fit.display = mismatch
+            text = Text("⚠ ", style="bold yellow")
+            if mismatch and dims is not None:
+                text.append(f"The image is {dims[0]}x{dims[1]} but the video is {p.size}: pick a fit (crop, pad or stretch) "
+                            "beside the path, or a size that matches. It must be the first frame.")
+            else:
+                text.append(one_line(exc.message, 200))
+            note.update(text)
+            return
+        fit.display = False
+        name = "image" if p.image.startswith("data:") else Path(p.image).name
+        note.update(Text(f"✓ {name} {dims[0]}x{dims[1]} matches {p.size}; it will be the first frame.", style="green"))

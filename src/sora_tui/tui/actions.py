@@ -1,0 +1,177 @@
+"""What the keys on a job do. Tables post `JobList.Action`; this mixin (part of SoraApp) runs it in a worker.
+
+One place for every job action, whichever table (live jobs or history) the user pressed the key in.
+Expected failures (bad input, a server refusal) become one notification that says what to do.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+from textual import work
+
+from ..core.job import Job
+from ..core.params import InvalidParams
+from ..core.status import JobStatus
+from ..core.text import one_line
+from .desktop import copy_with_pyperclip, open_in_player
+from .messages import JobChanged
+from .screens.modals import ChoiceScreen, ConfirmScreen, NoteScreen, PromptScreen
+from .widgets.job_list import JobList
+
+AUTO = ["video"]  # what a job made from the TUI downloads by itself when it completes
+DOWNLOAD_CHOICES = [("v", "video", "video (MP4)"), ("t", "thumbnail", "thumbnail (WEBP)"),
+                    ("s", "spritesheet", "spritesheet (JPEG)")]
+COPY_CHOICES = [("p", "prompt", "prompt"), ("i", "id", "server id"), ("f", "path", "file path of the video")]
+
+
+class JobActions:
+    """Mixed into SoraApp: needs `session`, `notify`, `push_screen_wait`, `copy_to_clipboard`."""
+
+    session: Any
+
+    def on_job_list_action(self, event: JobList.Action) -> None:  # by name: @on is not collected from a mixin
+        event.stop()
+        self.run_job_action(event.action, event.local_id)
+
+    @work(exclusive=False, exit_on_error=False, group="job-actions", description="job action")
+    async def run_job_action(self, action: str, local_id: str) -> None:
+        if self.session is None or self.session.service is None:
+            self.notify("Not connected to a server yet; wait a moment.", severity="warning", markup=False)  # type: ignore[attr-defined]
+            return
+        job = await asyncio.to_thread(self.session.store.get, local_id)
+        if job is None:
+            self.notify("That job is no longer in the history.", severity="warning", markup=False)  # type: ignore[attr-defined]
+            return
+        handler: Callable[[Job], Awaitable[None]] = getattr(self, f"_job_{action}")
+        await self._guarded(handler(job))
+
+    async def _guarded(self, work: Awaitable[None]) -> None:
+        from ..backend.errors import BackendError
+        from ..service.jobs import ServiceError
+
+        try:
+            await work
+        except (InvalidParams, ServiceError) as exc:
+            self.notify(exc.message, severity="warning", markup=False, timeout=8)  # type: ignore[attr-defined]
+        except BackendError as exc:
+            self.notify(exc.user_message(), title="Server", severity="error", markup=False, timeout=10)  # type: ignore[attr-defined]
+
+    def _changed(self, job: Job, note: str | None = None, severity: str = "information") -> None:
+        self.post_message(JobChanged(job, note, severity))  # type: ignore[attr-defined]
+
+    @property
+    def service(self) -> Any:
+        return self.session.service
+
+    # --- one method per action: _job_<action>(job) ----------------------------------------------------
+    async def _job_details(self, job: Job) -> None:
+        from .screens.detail import JobDetailScreen
+
+        self.push_screen(JobDetailScreen(job))  # type: ignore[attr-defined]
+
+    async def _job_retry(self, job: Job) -> None:
+        new = await self.service.retry(job, auto_download=AUTO)
+        self._changed(new, f"Retry of {job.short_id} submitted as {new.short_id}.")
+
+    async def _job_variations(self, job: Job) -> None:
+        takes = await self.service.more_takes(job, 2, auto_download=AUTO)
+        for take in takes:
+            self._changed(take)
+        self._changed(await asyncio.to_thread(self.session.store.get, job.local_id) or job,
+                      f"{len(takes)} more takes of {job.short_id} submitted.")
+
+    async def _derived(self, job: Job, kind: str) -> None:
+        from .screens.modals import PromptRequest
+
+        request: PromptRequest | None = await self.push_screen_wait(  # type: ignore[attr-defined]
+            PromptScreen(kind, job.short_id, job.params.prompt))
+        if request is None:
+            return
+        if kind == "remix":
+            new = await self.service.remix(job, request.prompt, auto_download=AUTO)
+        elif kind == "edit":
+            new = await self.service.edit(job, request.prompt, auto_download=AUTO)
+        else:
+            new = await self.service.extend(job, request.prompt, request.seconds or "4", auto_download=AUTO)
+        self._changed(new, f"{kind.capitalize()} of {job.short_id} submitted as {new.short_id}.")
+
+    async def _job_remix(self, job: Job) -> None:
+        await self._derived(job, "remix")
+
+    async def _job_edit(self, job: Job) -> None:
+        await self._derived(job, "edit")
+
+    async def _job_extend(self, job: Job) -> None:
+        await self._derived(job, "extend")
+
+    async def _job_download(self, job: Job, variant: str = "video") -> None:
+        record = await self.service.download(job, variant)
+        self.notify(f"Saved {record.path}", markup=False)  # type: ignore[attr-defined]
+
+    async def _job_download_variant(self, job: Job) -> None:
+        variant = await self.push_screen_wait(ChoiceScreen(f"Download from {job.short_id}", DOWNLOAD_CHOICES))  # type: ignore[attr-defined]
+        if variant:
+            await self._job_download(job, variant)
+
+    async def _job_open(self, job: Job) -> None:
+        video = job.file("video")
+        if video is None:
+            self.notify(f"{job.short_id} has no downloaded video yet; press d to download it.",  # type: ignore[attr-defined]
+                        severity="warning", markup=False)
+            return
+        self.notify(await asyncio.to_thread(open_in_player, Path(video.path)), markup=False, timeout=8)  # type: ignore[attr-defined]
+
+    async def _job_copy(self, job: Job) -> None:
+        what = await self.push_screen_wait(ChoiceScreen(f"Copy from {job.short_id}", COPY_CHOICES))  # type: ignore[attr-defined]
+        if what is None:
+            return
+        if what == "prompt":
+            text, label = job.params.prompt, "prompt"
+        elif what == "id":
+            if not job.video_id:
+                self.notify(f"{job.short_id} has no server id (it never reached the server).", severity="warning", markup=False)  # type: ignore[attr-defined]
+                return
+            text, label = job.video_id, "id"
+        else:
+            video = job.file("video")
+            if video is None:
+                self.notify(f"{job.short_id} has no downloaded video yet; press d first.", severity="warning", markup=False)  # type: ignore[attr-defined]
+                return
+            text, label = video.path, "file path"
+        if await asyncio.to_thread(copy_with_pyperclip, text):
+            message = f"Copied the {label} to the clipboard."
+        else:
+            self.copy_to_clipboard(text)  # type: ignore[attr-defined]
+            # The terminal may ignore OSC 52 (tmux needs `set-clipboard on`) and nothing tells us: say so.
+            message = f"Sent the {label} to the terminal clipboard (OSC 52). If pasting gives nothing: {one_line(text, 120)}"
+        self.notify(message, markup=False, timeout=8)  # type: ignore[attr-defined]
+
+    async def _job_reuse(self, job: Job) -> None:
+        self.reuse_in_composer(job)  # type: ignore[attr-defined]
+
+    async def _job_star(self, job: Job) -> None:
+        updated = await self.service.annotate(job, starred=not job.starred)
+        self._changed(updated, f"{'Starred' if updated.starred else 'Unstarred'} {job.short_id}.")
+
+    async def _job_note(self, job: Job) -> None:
+        result = await self.push_screen_wait(NoteScreen(job.short_id, job.tags, job.notes))  # type: ignore[attr-defined]
+        if result is None:
+            return
+        self._changed(await self.service.annotate(job, tags=result.tags, notes=result.notes), f"Saved the note on {job.short_id}.")
+
+    async def _job_delete(self, job: Job) -> None:
+        if not job.video_id:
+            self.notify(f"{job.short_id} never reached the server; there is nothing to delete there.",  # type: ignore[attr-defined]
+                        severity="warning", markup=False)
+            return
+        if job.status in (JobStatus.QUEUED, JobStatus.IN_PROGRESS):
+            question = f"Delete {job.short_id} on the server while it is still running? It may still be billed."
+        else:
+            question = f"Delete video {job.short_id} on the server? Files you downloaded stay on disk; the history keeps the record."
+        if not await self.push_screen_wait(ConfirmScreen("Delete on the server", question)):  # type: ignore[attr-defined]
+            return
+        self._changed(await self.service.delete_remote(job), f"Deleted {job.short_id} on the server.")

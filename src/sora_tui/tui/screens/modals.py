@@ -1,0 +1,255 @@
+"""Small typed dialogs: confirm, choose one of a few, write a prompt (remix/edit/extend), tags and note.
+
+Each is a `ModalScreen[T]` that returns through `dismiss`; escape always cancels and returns None.
+User text is shown through `Content`/`Text`, never parsed as markup.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Input, Label, OptionList, Select, Static, TextArea
+from textual.widgets.option_list import Option
+
+from ...core.params import SECONDS_ALL
+
+
+class ConfirmScreen(ModalScreen[bool]):
+    """Yes or no; the safe answer (no) is the default."""
+
+    BINDINGS = [
+        Binding("y", "answer(True)", "Yes", id="confirm.yes"),
+        Binding("n,escape", "answer(False)", "No", id="confirm.no"),
+    ]
+
+    def __init__(self, title: str, question: str) -> None:
+        super().__init__()
+        self.title_text = title
+        self.question = question
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog") as box:
+            box.border_title = self.title_text
+            yield Static(Text(self.question))
+            yield Static(Text.assemble(("y", "bold"), " yes   ", ("n", "bold"), " / ", ("esc", "bold"), " no"),
+                         classes="dialog-keys")
+
+    def action_answer(self, yes: bool) -> None:
+        self.dismiss(yes)
+
+
+class ChoiceScreen(ModalScreen[str | None]):
+    """One of a few options, picked by its key letter or with the arrows and enter."""
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel", id="choice.cancel")]
+
+    def __init__(self, title: str, options: list[tuple[str, str, str]]) -> None:
+        """options: (key letter, value returned, label)."""
+        super().__init__()
+        self.title_text = title
+        self.options = options
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog") as box:
+            box.border_title = self.title_text
+            yield OptionList(*[Option(Text.assemble((f"{key} ", "bold"), label), id=value)
+                               for key, value, label in self.options], id="choices")
+
+    def on_key(self, event) -> None:  # a letter picks its option at once
+        for key, value, _ in self.options:
+            if event.key == key:
+                event.stop()
+                self.dismiss(value)
+                return
+
+    @on(OptionList.OptionSelected)
+    def _picked(self, event: OptionList.OptionSelected) -> None:
+        self.dismiss(event.option.id)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+@dataclass
+class PromptRequest:
+    prompt: str
+    seconds: str | None = None
+
+
+class PromptScreen(ModalScreen[PromptRequest | None]):
+    """A new prompt for a remix, an edit or an extension, pre-filled and with advice on what to change."""
+
+    BINDINGS = [
+        Binding("ctrl+g,ctrl+s", "submit", "Submit", id="prompt.submit", priority=True),
+        Binding("escape", "cancel", "Cancel", id="prompt.cancel"),
+    ]
+
+    ADVICE = {
+        "remix": "Change one thing and name it (\"same shot, switch to 85 mm\", \"same scene at dusk\").",
+        "edit": "Say what to change in the finished video; everything else stays as it is.",
+        "extend": "Describe only the next beat, and keep the direction of the motion.",
+    }
+
+    def __init__(self, kind: str, source_label: str, prompt: str) -> None:
+        super().__init__()
+        self.kind = kind
+        self.source_label = source_label
+        self.prompt = prompt
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog wide") as box:
+            box.border_title = f"{self.kind.capitalize()} {self.source_label}"
+            yield Static(Text(self.ADVICE.get(self.kind, "")), classes="dialog-hint")
+            yield TextArea(self.prompt, id="new-prompt", soft_wrap=True, tab_behavior="focus")
+            if self.kind == "extend":
+                with Horizontal(classes="dialog-row"):
+                    yield Label("Add ")
+                    yield Select([(f"{s} s", s) for s in SECONDS_ALL], value="4", allow_blank=False,
+                                 id="extend-seconds", compact=True)
+            yield Static(Text.assemble(("ctrl+g", "bold"), " submit   ", ("esc", "bold"), " cancel"),
+                         classes="dialog-keys")
+
+    def on_mount(self) -> None:
+        area = self.query_one("#new-prompt", TextArea)
+        area.focus()
+        area.move_cursor(area.document.end)
+
+    def action_submit(self) -> None:
+        text = self.query_one("#new-prompt", TextArea).text
+        if not text.strip():
+            self.notify("Write what should change; the prompt is empty.", severity="warning", markup=False)
+            return
+        seconds = str(self.query_one("#extend-seconds", Select).value) if self.kind == "extend" else None
+        self.dismiss(PromptRequest(text, seconds))
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+@dataclass
+class Annotation:
+    tags: list[str]
+    notes: str
+
+
+class NoteScreen(ModalScreen[Annotation | None]):
+    """Tags (comma separated) and a free note on one job."""
+
+    BINDINGS = [
+        Binding("ctrl+s,ctrl+g", "save", "Save", id="note.save", priority=True),
+        Binding("escape", "cancel", "Cancel", id="note.cancel"),
+    ]
+
+    def __init__(self, label: str, tags: list[str], notes: str) -> None:
+        super().__init__()
+        self.label = label
+        self.tags = tags
+        self.notes = notes
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog wide") as box:
+            box.border_title = f"Tags and note · {self.label}"
+            yield Input(", ".join(self.tags), placeholder="tags, comma separated", id="tags")
+            yield TextArea(self.notes, id="notes", soft_wrap=True, tab_behavior="focus")
+            yield Static(Text.assemble(("ctrl+s", "bold"), " save   ", ("esc", "bold"), " cancel"), classes="dialog-keys")
+
+    def on_mount(self) -> None:
+        self.query_one("#tags", Input).focus()
+
+    def action_save(self) -> None:
+        raw = self.query_one("#tags", Input).value
+        tags = []
+        for tag in (t.strip() for t in raw.split(",")):
+            if tag and tag not in tags:
+                tags.append(tag[:40])
+        self.dismiss(Annotation(tags, self.query_one("#notes", TextArea).text.strip()))
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class SnippetScreen(ModalScreen[str | None]):
+    """Insertable phrases by kind (camera moves, styles, lighting, sound): arrows and enter, or type to filter."""
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel", id="snippet.cancel")]
+
+    def __init__(self, snippets: dict[str, tuple[str, ...]]) -> None:
+        super().__init__()
+        self.snippets = snippets
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog wide") as box:
+            box.border_title = "Insert a snippet"
+            yield Input(placeholder="type to filter…", id="snippet-filter", compact=True)
+            yield OptionList(id="snippets")
+            yield Static(Text.assemble(("↑↓", "bold"), " choose   ", ("enter", "bold"), " insert   ",
+                                       ("esc", "bold"), " cancel"), classes="dialog-keys")
+
+    def on_mount(self) -> None:
+        self._fill("")
+        self.query_one("#snippet-filter", Input).focus()
+
+    def _fill(self, needle: str) -> None:
+        options = self.query_one("#snippets", OptionList)
+        options.clear_options()
+        needle = needle.casefold().strip()
+        for kind, phrases in self.snippets.items():
+            shown = [p for p in phrases if needle in p.casefold() or needle in kind]
+            if not shown:
+                continue
+            options.add_option(Option(Text(kind.capitalize(), style="bold"), disabled=True))
+            for phrase in shown:
+                options.add_option(Option(Text("  " + phrase), id=f"{kind}\x00{phrase}"))
+        options.highlighted = next((i for i in range(options.option_count) if not options.get_option_at_index(i).disabled), None)
+
+    @on(Input.Changed, "#snippet-filter")
+    def _filter(self, event: Input.Changed) -> None:
+        self._fill(event.value)
+
+    @on(Input.Submitted, "#snippet-filter")
+    def _take_highlighted(self) -> None:
+        options = self.query_one("#snippets", OptionList)
+        if options.highlighted is not None:
+            self._done(options.get_option_at_index(options.highlighted).id)
+
+    def on_key(self, event) -> None:
+        if event.key in ("up", "down") and self.focused is self.query_one("#snippet-filter"):
+            options = self.query_one("#snippets", OptionList)
+            options.action_cursor_up() if event.key == "up" else options.action_cursor_down()
+            event.stop()
+
+    @on(OptionList.OptionSelected)
+    def _picked(self, event: OptionList.OptionSelected) -> None:
+        self._done(event.option.id)
+
+    def _done(self, option_id: str | None) -> None:
+        if option_id:
+            self.dismiss(option_id.split("\x00", 1)[1])
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class TextScreen(ModalScreen[None]):
+    """A read-only page of text (the full tips checklist)."""
+
+    BINDINGS = [Binding("escape,q,f2", "close", "Close", id="text.close")]
+
+    def __init__(self, title: str, body: Text) -> None:
+        super().__init__()
+        self.title_text = title
+        self.body = body
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(classes="dialog wide") as box:
+            box.border_title = self.title_text
+            yield Static(self.body)
+
+    def action_close(self) -> None:
+        self.dismiss(None)

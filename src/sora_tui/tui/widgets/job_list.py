@@ -1,0 +1,209 @@
+"""JobList: a table of jobs whose keys act on the selected job; the live table and the history share it.
+
+The table only reports what the user asked for (an `Action` message with the job's local id); the app's
+job actions decide what happens. Cells are Rich `Text`, never markup: prompts and server text are literal.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from rich.text import Text
+from textual.binding import Binding
+from textual.message import Message
+from textual.widgets import DataTable
+
+from ...core.job import Job
+from ...core.status import ACTIVE, JobStatus
+from ...core.text import one_line
+
+# Tests freeze this to make screenshots repeatable.
+clock: Callable[[], float] = time.time
+
+STATUS_STYLE = {
+    JobStatus.SUBMITTING: "yellow", JobStatus.QUEUED: "yellow", JobStatus.IN_PROGRESS: "cyan",
+    JobStatus.COMPLETED: "green", JobStatus.DOWNLOADED: "bold green", JobStatus.FAILED: "bold red",
+    JobStatus.CANCELED: "red", JobStatus.EXPIRED: "magenta", JobStatus.UNCERTAIN: "bold yellow",
+}
+KIND_MARK = {"remix": "↻", "extend": "⇥", "edit": "✎", "retry": "⟲", "variation": "≈"}
+DONE = (JobStatus.COMPLETED, JobStatus.DOWNLOADED)
+ENDED_BADLY = (JobStatus.FAILED, JobStatus.CANCELED, JobStatus.EXPIRED)
+VARIANT_LETTER = {"video": "v", "thumbnail": "t", "spritesheet": "s"}
+
+
+def span(seconds: float | None) -> str:
+    """A short duration: 42s, 3m05s, 2h10m, 3d."""
+    if seconds is None:
+        return "—"
+    s = max(0, int(seconds))
+    if s < 60:
+        return f"{s}s"
+    if s < 3600:
+        return f"{s // 60}m{s % 60:02d}s"
+    if s < 86400:
+        return f"{s // 3600}h{(s % 3600) // 60:02d}m"
+    return f"{s // 86400}d"
+
+
+def elapsed(job: Job, now: float) -> float | None:
+    """Time on the server so far (or in total, once it ended)."""
+    start = job.submitted_at or job.created_at
+    if job.is_active or job.status == JobStatus.UNCERTAIN:
+        return now - start
+    if job.completed_at:
+        return job.completed_at - start
+    return None
+
+
+def eta(job: Job, now: float) -> float | None:
+    """Remaining time from the progress so far; None until there is progress to go on."""
+    if job.status not in ACTIVE or job.progress <= 0 or job.progress >= 100:
+        return None
+    spent = now - (job.submitted_at or job.created_at)
+    return spent * (100 - job.progress) / job.progress
+
+
+def progress_bar(job: Job, width: int = 10) -> Text:
+    if job.status in ENDED_BADLY:
+        return Text("—", style="dim")
+    pct = 100 if job.status in DONE else max(0, min(100, job.progress))
+    filled = round(width * pct / 100)
+    return Text("█" * filled + "░" * (width - filled) + f" {pct:>3}%", style="cyan" if pct < 100 else "green")
+
+
+def files_cell(job: Job, downloading: dict[str, float] | None = None) -> Text:
+    """What is on disk (v t s), or how far a running download got."""
+    if downloading:
+        variant, fraction = next(iter(downloading.items()))
+        return Text(f"↓{VARIANT_LETTER.get(variant, '?')} {int(fraction * 100):>2}%", style="cyan")
+    have = "".join(VARIANT_LETTER[f.variant] for f in job.files if f.variant in VARIANT_LETTER)
+    if have:
+        return Text("✓ " + have, style="green")
+    if job.auto_download and job.status not in ENDED_BADLY:
+        return Text("pending", style="dim")
+    return Text("—", style="dim")
+
+
+def expires_cell(job: Job, now: float) -> Text:
+    if job.extra.get("deleted_on_server"):
+        return Text("deleted", style="dim")
+    if job.status == JobStatus.EXPIRED:
+        return Text("expired", style="magenta")
+    if job.expires_at is None:
+        return Text("—", style="dim")
+    left = job.expires_at - now
+    if left <= 0:
+        return Text("expired", style="magenta")
+    return Text(span(left), style="yellow" if left < 600 else "")
+
+
+def prompt_cell(job: Job, width: int) -> Text:
+    marks = ("★ " if job.starred else "") + ("▣ " if job.group_id else "")
+    kind = KIND_MARK.get(job.kind)
+    if kind:
+        marks += kind + " "
+    return Text(marks + one_line(job.params.prompt, width))
+
+
+def status_cell(job: Job) -> Text:
+    return Text(job.status.value.replace("_", " "), style=STATUS_STYLE.get(job.status, ""))
+
+
+def cost_cell(job: Job) -> Text:
+    return Text(f"${job.cost_estimate:.2f}" if job.cost_estimate is not None else "?", justify="right")
+
+
+class JobList(DataTable):
+    """Rows keyed by the job's local id. Subclasses say which columns they show."""
+
+    BINDINGS = [
+        Binding("enter", "job('details')", "Details", tooltip="Everything about the selected job, with its picture", id="job.details"),
+        Binding("r", "job('retry')", "Retry", tooltip="Run the selected job again with the same settings", id="job.retry"),
+        Binding("v", "job('variations')", "Takes", tooltip="Two more takes of the same prompt and settings, in its group", id="job.variations"),
+        Binding("m", "job('remix')", "Remix", tooltip="A new prompt applied to the selected video (pre-filled with the old one)", id="job.remix"),
+        Binding("x", "job('extend')", "Extend", tooltip="Add 4-20 seconds to the selected video", id="job.extend", show=False),
+        Binding("e", "job('edit')", "Edit", tooltip="Edit the selected video with a new prompt", id="job.edit", show=False),
+        Binding("d", "job('download')", "Download", tooltip="Download the video (resumable, checksummed)", id="job.download"),
+        Binding("D", "job('download_variant')", "Download…", tooltip="Choose: video, thumbnail or spritesheet", id="job.download_variant", show=False),
+        Binding("o", "job('open')", "Open", tooltip="Open the downloaded MP4 in the system player", id="job.open", show=False),
+        Binding("c", "job('copy')", "Copy…", tooltip="Copy the prompt, the id or the file path", id="job.copy"),
+        Binding("p", "job('reuse')", "To composer", tooltip="Send the prompt and its settings back to the composer", id="job.reuse", show=False),
+        Binding("s", "job('star')", "Star", tooltip="Star or unstar the selected job", id="job.star"),
+        Binding("n", "job('note')", "Note", tooltip="Tags and a note on the selected job", id="job.note", show=False),
+        Binding("delete", "job('delete')", "Delete", tooltip="Delete the video on the server (asks first)", id="job.delete", show=False),
+    ]
+
+    @dataclass
+    class Action(Message):
+        """The user asked for `action` on the job with this local id."""
+
+        action: str
+        local_id: str
+
+    COLUMNS: tuple[tuple[str, str], ...] = ()
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id, cursor_type="row", zebra_stripes=True)
+        self.jobs: dict[str, Job] = {}
+        # Columns exist from construction, so history loaded before the first frame has somewhere to go.
+        for key, label in self.columns_for(compact=False):
+            self.add_column(label, key=key)
+        self.compact = False
+
+    def columns_for(self, compact: bool) -> tuple[tuple[str, str], ...]:
+        return self.COLUMNS
+
+    def cells(self, job: Job, now: float) -> list[Text]:
+        raise NotImplementedError
+
+    def set_compact(self, compact: bool) -> None:
+        """Fewer, narrower columns on a small terminal (rebuilt, keeping the selection)."""
+        if compact == self.compact:
+            return
+        self.compact = compact
+        selected = self.selected_local_id
+        self.clear(columns=True)
+        for key, label in self.columns_for(compact):
+            self.add_column(label, key=key)
+        self._fill(list(self.jobs.values()), selected)
+
+    def _fill(self, jobs: Iterable[Job], selected: str | None) -> None:
+        now = clock()
+        for job in jobs:
+            self.add_row(*self.cells(job, now), key=job.local_id)
+        if selected and selected in self.rows:
+            self.move_cursor(row=self.get_row_index(selected))
+        elif self.row_count:
+            self.move_cursor(row=self.default_row())
+
+    def default_row(self) -> int:
+        return 0
+
+    def load(self, jobs: list[Job]) -> None:
+        selected = self.selected_local_id
+        self.clear()
+        self.jobs = {j.local_id: j for j in jobs}
+        self._fill(jobs, selected)
+
+    def update_job(self, job: Job) -> None:
+        self.jobs[job.local_id] = job
+        for (key, _), value in zip(self.columns_for(self.compact), self.cells(job, clock())):
+            self.update_cell(job.local_id, key, value, update_width=True)
+
+    @property
+    def selected_local_id(self) -> str | None:
+        if self.row_count == 0:
+            return None
+        try:
+            return self.coordinate_to_cell_key(self.cursor_coordinate).row_key.value
+        except Exception:  # an empty or changing table has no valid cursor cell
+            return None
+
+    def action_job(self, action: str) -> None:
+        local_id = self.selected_local_id
+        if local_id is None:
+            self.notify("No job selected.", severity="warning", markup=False)
+            return
+        self.post_message(self.Action(action, local_id))

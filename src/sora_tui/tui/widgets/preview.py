@@ -1,0 +1,292 @@
+"""PicturePreview: a finished job's thumbnail, or its spritesheet as a flipbook, drawn in half blocks ("▀").
+
+Our own renderer, not textual-image 0.12: importing any of its renderers queries the terminal on a TTY
+(writes ESC[c and a Kitty APC query, waits up to 0.2 s, can eat a keystroke, crashes on a 0x0 pty), and
+off a TTY (Pilot, CI) it silently switches to a greyscale renderer, so tests would not see what users see.
+Half blocks work over SSH, in tmux and under Pilot, with identical, deterministic output everywhere.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import textwrap
+from functools import lru_cache
+from typing import TYPE_CHECKING, ClassVar
+
+from rich.cells import cell_len
+from rich.color import Color
+from rich.segment import Segment
+from rich.style import Style
+from textual.binding import Binding, BindingType
+from textual.strip import Strip
+from textual.timer import Timer
+from textual.widget import Widget
+
+if TYPE_CHECKING:
+    from PIL.Image import Image
+
+# The local engine's spritesheet (engine/render.py): up to 10 tiles, 5 per row, left to right then top to
+# bottom, each the video's aspect with a 160 px long side, black padding after the last tile; the layout is
+# not written anywhere (no sidecar). OpenAI documents only "image/jpeg". So the grid is inferred from sizes.
+COMMON_ASPECTS = (16 / 9, 9 / 16, 7 / 4, 4 / 7, 1.0, 4 / 3, 3 / 4)
+ENGINE_GRIDS = ((5, 1), (5, 2))  # engine/render.py: SPRITE_COLS = 5, SPRITE_FRAMES = 10
+ASPECT_TOLERANCE = 0.04  # |log(tile aspect / expected)|: covers the engine's integer tile sizes
+MAX_GRID = 10
+
+
+class PreviewError(Exception):
+    """A picture that cannot be shown; the message is for the user as it is."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+def _parse_size(size: tuple[int, int] | str | None) -> tuple[int, int] | None:
+    if isinstance(size, str):
+        w, _, h = size.lower().partition("x")
+        size = (int(w), int(h)) if w.isdigit() and h.isdigit() else None
+    return size if size and size[0] > 0 and size[1] > 0 else None
+
+
+def sprite_grid(sheet_size: tuple[int, int], video_size: tuple[int, int] | str | None = None) -> tuple[int, int]:
+    """(columns, rows) of a spritesheet: equal tiles of the video's aspect (or a usual one), the engine's
+    5x1 / 5x2 first, then the fewest tiles (a 800x180 sheet is 5x2 of 16:9, not 8x1 of 9:16).
+
+    (1, 1) when no grid fits: the sheet is then shown as one still picture.
+    """
+    width, height = sheet_size
+    vs = _parse_size(video_size)
+    targets = (vs[0] / vs[1],) if vs else COMMON_ASPECTS
+    best: tuple[int, int, int] | None = None
+    for cols in range(1, MAX_GRID + 1):
+        for rows in range(1, MAX_GRID + 1):
+            if width % cols or height % rows:
+                continue
+            aspect = (width / cols) / (height / rows)
+            if min(abs(math.log(aspect / t)) for t in targets) > ASPECT_TOLERANCE:
+                continue
+            key = ((cols, rows) not in ENGINE_GRIDS, cols * rows, cols)
+            if best is None or key < best:
+                best = key
+    return (best[2], best[1] // best[2]) if best else (1, 1)
+
+
+def _open(path: str | os.PathLike[str], what: str) -> Image:
+    from PIL import Image, UnidentifiedImageError
+
+    name = os.path.basename(os.fspath(path))
+    try:
+        if os.path.getsize(path) == 0:
+            raise PreviewError(f"The {what} ({name}) is empty; download it again.")
+        with Image.open(path) as img:
+            img.load()
+            return img.convert("RGB")
+    except FileNotFoundError:
+        raise PreviewError(f"The {what} ({name}) is missing; download it first.") from None
+    except UnidentifiedImageError:
+        raise PreviewError(f"The {what} ({name}) is not a picture.") from None
+    except Image.DecompressionBombError:
+        raise PreviewError(f"The {what} ({name}) is too large to preview.") from None
+    except (OSError, ValueError, SyntaxError, EOFError):
+        raise PreviewError(f"The {what} ({name}) is damaged or incomplete; download it again.") from None
+
+
+def _blank(tile: Image) -> bool:
+    """The engine's padding: plain black (JPEG noise allowed); a plain coloured frame is kept."""
+    from PIL import ImageStat
+
+    stat = ImageStat.Stat(tile.convert("L"))
+    return stat.mean[0] < 16 and stat.stddev[0] < 4
+
+
+def load_thumbnail(path: str | os.PathLike[str]) -> Image:
+    """The decoded thumbnail as an RGB image (call it off the UI thread); PreviewError if unusable."""
+    return _open(path, "thumbnail")
+
+
+def load_frames(
+    path: str | os.PathLike[str],
+    video_size: tuple[int, int] | str | None = None,
+    grid: tuple[int, int] | None = None,
+) -> list[Image]:
+    """A spritesheet's frames in order, blank trailing tiles dropped (call it off the UI thread).
+
+    `video_size` ("1280x720" or (w, h)) pins the tile aspect; `grid` (columns, rows) skips the inference.
+    """
+    sheet = _open(path, "spritesheet")
+    cols, rows = grid or sprite_grid(sheet.size, video_size)
+    tw, th = sheet.width // cols, sheet.height // rows
+    if tw < 1 or th < 1:
+        raise PreviewError(f"The spritesheet ({os.path.basename(os.fspath(path))}) is too small to split.")
+    frames = [sheet.crop((c * tw, r * th, (c + 1) * tw, (r + 1) * th)) for r in range(rows) for c in range(cols)]
+    while len(frames) > 1 and _blank(frames[-1]):
+        frames.pop()
+    return frames
+
+
+@lru_cache(maxsize=4096)
+def _pair(top: bytes, bottom: bytes) -> Style:
+    return Style(color=Color.from_rgb(*top), bgcolor=Color.from_rgb(*bottom))
+
+
+def fit(image_size: tuple[int, int], cells: tuple[int, int]) -> tuple[int, int]:
+    """Pixel size of an image scaled to fit `cells` (columns, rows), aspect kept; a cell is 1 x 2 px."""
+    (iw, ih), (cols, rows) = image_size, cells
+    scale = min(cols / iw, 2 * rows / ih)
+    return max(1, min(cols, round(iw * scale))), max(2, min(2 * rows, 2 * round(ih * scale / 2)))
+
+
+def image_strips(image: Image, width: int, height: int, base: Style) -> list[Strip]:
+    """The picture scaled to fit width x height cells, centred on `base`, as one Strip per line."""
+    from PIL import Image as PILImage
+
+    pw, ph = fit(image.size, (width, height))
+    data = image.resize((pw, ph), PILImage.Resampling.LANCZOS).tobytes()
+    left, top = (width - pw) // 2, (height - ph // 2) // 2
+    blank = Strip.blank(width, base)
+    strips = [blank] * top
+    stride = 3 * pw
+    for y in range(0, ph, 2):
+        upper, lower = data[y * stride:(y + 1) * stride], data[(y + 1) * stride:(y + 2) * stride]
+        segments = [Segment(" " * left, base)] if left else []
+        run, prev = 0, None
+        for x in range(0, stride, 3):
+            key = (upper[x:x + 3], lower[x:x + 3])
+            if key != prev and run:
+                segments.append(Segment("▀" * run, _pair(*prev)))
+                run = 0
+            prev, run = key, run + 1
+        segments.append(Segment("▀" * run, _pair(*prev)))
+        if width - left - pw > 0:
+            segments.append(Segment(" " * (width - left - pw), base))
+        strips.append(Strip(segments, width))
+    return strips + [blank] * (height - len(strips))
+
+
+def message_strips(text: str, width: int, height: int, base: Style) -> list[Strip]:
+    """Plain text (never markup), wrapped and centred."""
+    lines = [ln for para in text.splitlines() for ln in (textwrap.wrap(para, max(1, width)) or [""])]
+    lines = lines[:height]
+    top = (height - len(lines)) // 2
+    blank = Strip.blank(width, base)
+    body = [Strip([Segment(" " * max(0, (width - cell_len(ln)) // 2) + ln, base)]).adjust_cell_length(width, base)
+            for ln in lines]
+    return [blank] * top + body + [blank] * (height - top - len(body))
+
+
+class PicturePreview(Widget, can_focus=True):
+    """A still picture, a flipbook of frames (space plays/pauses) or a short message, fitted to the widget."""
+
+    DEFAULT_CSS = """
+    PicturePreview { width: 1fr; height: 1fr; min-height: 3; }
+    """
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("space", "toggle_play", "Play/Pause", tooltip="Play or pause the spritesheet flipbook",
+                id="preview.play"),
+        Binding("comma", "step(-1)", "Frame back", tooltip="Pause and show the previous frame", id="preview.back", show=False),
+        Binding("full_stop", "step(1)", "Frame on", tooltip="Pause and show the next frame", id="preview.next", show=False),
+    ]
+
+    def __init__(self, *, name: str | None = None, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(name=name, id=id, classes=classes)
+        self._frames: list[Image] = []
+        self._message, self._index, self._paused, self._fps = "", 0, False, 4.0
+        self._timer: Timer | None = None
+        self._cache: dict[tuple[object, ...], list[Strip]] = {}
+
+    @property
+    def frame_index(self) -> int:
+        return self._index
+
+    @property
+    def frame_count(self) -> int:
+        return len(self._frames)
+
+    @property
+    def playing(self) -> bool:
+        return self._timer is not None and not self._paused
+
+    def show_frames(self, frames: list[Image], fps: float = 4.0) -> None:
+        """Play `frames` in a loop at `fps` (UI thread). One frame is a still; none shows a message."""
+        if not frames:
+            self.show_message("No frames to show.")
+            return
+        self._set(frames, "")
+        self._fps = max(0.1, fps)
+        self._start()
+
+    def show_still(self, image: Image) -> None:
+        self._set([image], "")
+
+    def show_message(self, text: str) -> None:
+        self._set([], text)
+
+    def _set(self, frames: list[Image], message: str) -> None:
+        self._stop()
+        self._frames, self._message, self._index, self._paused = list(frames), message, 0, False
+        self._cache.clear()
+        self.refresh()
+        if self.is_mounted:
+            self.refresh_bindings()
+
+    def _start(self, mounting: bool = False) -> None:
+        if (mounting or self.is_mounted) and len(self._frames) > 1 and self._timer is None:
+            self._timer = self.set_interval(1.0 / self._fps, self._advance)
+
+    def _stop(self) -> None:
+        if self._timer is not None:
+            self._timer.stop()
+            self._timer = None
+
+    def _advance(self) -> None:
+        if self._frames:
+            self._index = (self._index + 1) % len(self._frames)
+            self.refresh()
+
+    def on_mount(self) -> None:
+        self._start(mounting=True)  # frames given before mounting
+
+    def on_unmount(self) -> None:
+        self._stop()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        return len(self._frames) > 1 if action in ("toggle_play", "step") else True
+
+    def action_toggle_play(self) -> None:
+        if self._timer is None:
+            return
+        self._paused = not self._paused
+        if self._paused:
+            self._timer.pause()
+        else:
+            self._timer.resume()
+
+    def seek(self, index: int) -> None:
+        """Pause and show frame `index` (wrapping)."""
+        if not self._frames:
+            return
+        if self._timer is not None and not self._paused:
+            self.action_toggle_play()
+        self._index = index % len(self._frames)
+        self.refresh()
+
+    def action_step(self, delta: int) -> None:
+        self.seek(self._index + delta)
+
+    def render_line(self, y: int) -> Strip:
+        width, height = self.size
+        base = self.rich_style
+        if width < 1 or height < 1:
+            return Strip.blank(max(0, width), base)
+        key = (width, height, base, self._index, self._message)
+        if key not in self._cache:
+            if len(self._cache) > 4 * max(1, len(self._frames)):  # sizes we left behind
+                self._cache.clear()
+            if self._frames:
+                self._cache[key] = image_strips(self._frames[self._index], width, height, base)
+            else:
+                self._cache[key] = message_strips(self._message, width, height, base)
+        lines = self._cache[key]
+        return lines[y] if 0 <= y < len(lines) else Strip.blank(width, base)

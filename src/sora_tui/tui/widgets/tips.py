@@ -1,0 +1,109 @@
+"""TipsPanel: the prompt read as it is typed — which ingredients are there, what is missing, what conflicts,
+and the guardrail warnings. Advice only: it never blocks generating."""
+
+from __future__ import annotations
+
+from rich.console import Group
+from rich.text import Text
+from textual.widgets import Static
+
+from ...core.params import GenerationParams
+from ...core.tips import Tip, TipsReport, analyse
+
+MARK = {"present": ("✓", "green"), "missing": ("○", "dim"), "conflict": ("✗", "bold red"),
+        "warning": ("⚠", "bold yellow"), "info": ("·", "dim")}
+
+
+def tip_line(tip: Tip, detail: bool) -> Text:
+    mark, style = MARK.get(tip.state, ("·", ""))
+    line = Text()
+    line.append(f"{mark} ", style=style)
+    line.append(tip.label, style="bold" if tip.state in ("conflict", "warning") else ("" if tip.state == "present" else "dim"))
+    if detail and tip.detail and tip.state != "present":
+        line.append(" — " + tip.detail, style="dim" if tip.state in ("missing", "info") else "")
+    return line
+
+
+def report_lines(report: TipsReport) -> Group:
+    """The checklist as one line per tip, cut with … (the panel beside the composer); F2 shows it whole."""
+    lines: list[Text] = []
+    for heading, tips in (("", report.ingredients), ("Advice", report.advice), ("Before you publish", report.guardrails)):
+        if not tips:
+            continue
+        if heading:
+            lines.append(Text(heading, style="bold"))
+        for tip in tips:
+            line = tip_line(tip, detail=True)
+            line.no_wrap, line.overflow = True, "ellipsis"
+            lines.append(line)
+    lines.append(Text("ctrl+n snippet · f2 all tips", style="dim italic"))
+    return Group(*lines)
+
+
+def report_text(report: TipsReport) -> Text:
+    """The full checklist (F2)."""
+    have, total = report.score
+    text = Text()
+    text.append(f"Ingredients {have}/{total}\n", style="bold")
+    for tip in report.ingredients:
+        text.append_text(tip_line(tip, detail=True))
+        text.append("\n")
+    if report.advice:
+        text.append("\nAdvice\n", style="bold")
+        for tip in report.advice:
+            text.append_text(tip_line(tip, detail=True))
+            text.append("\n")
+    if report.guardrails:
+        text.append("\nBefore you publish\n", style="bold")
+        for tip in report.guardrails:
+            text.append_text(tip_line(tip, detail=True))
+            text.append("\n")
+    text.append("\nctrl+n inserts a snippet (camera, style, lighting, sound)", style="dim italic")
+    return text
+
+
+def summary_text(report: TipsReport) -> Text:
+    """Two lines (narrow layout): the score and what is missing, then the most pressing warning."""
+    have, total = report.score
+    missing = [t.label.lower() for t in report.ingredients if t.state != "present"]
+    text = Text()
+    text.append(f"Tips {have}/{total}", style="bold")
+    text.append("  missing: " + (", ".join(missing) if missing else "nothing"), style="dim")
+    text.append("  · ctrl+n snippets", style="dim")
+    urgent = next((t for t in report.advice + report.guardrails if t.state in ("conflict", "warning")), None)
+    text.append("\n")
+    if urgent is not None:
+        text.append_text(tip_line(urgent, detail=True))
+    else:
+        text.append("f2: all tips", style="dim")
+    return text
+
+
+class TipsPanel(Static):
+    """Shows a TipsReport for the composer's current prompt and settings."""
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.report: TipsReport | None = None
+        self.compact = False
+
+    def on_mount(self) -> None:
+        self.border_title = "Tips"
+        self.show(GenerationParams(prompt=""), 1)
+
+    def show(self, params: GenerationParams, variations: int) -> None:
+        self.report = analyse(params.prompt, model=params.model, size=params.size, seconds=params.seconds,
+                              has_image=bool(params.image), variations=variations)
+        self._draw()
+
+    def set_compact(self, compact: bool) -> None:
+        if compact != self.compact:
+            self.compact = compact
+            self._draw()
+
+    def _draw(self) -> None:
+        if self.report is not None:
+            self.update(summary_text(self.report) if self.compact else report_lines(self.report))
+            have, total = self.report.score
+            self.border_title = f"Tips {have}/{total}"
+

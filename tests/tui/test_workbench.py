@@ -1,0 +1,368 @@
+"""The workbench driven by keyboard with Pilot, against the real local engine and a real history file.
+
+The first test is the issue's walkthrough: compose with the tips' help, 3 variations, watch them, preview one,
+star it, remix it, download it, copy its prompt, restart, find it all in the history. The others cover each
+remaining action and its failure paths.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import stat
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from PIL import Image
+from rich.console import Console
+from textual.widgets import DataTable, Input, Select, Static, TextArea
+
+from sora_tui.core.status import JobStatus
+from sora_tui.core.tips import SNIPPETS
+from sora_tui.store import HistoryStore
+from sora_tui.tui.app import SoraApp
+from sora_tui.tui.screens.detail import JobDetailScreen
+from sora_tui.tui.screens.help import HelpScreen, key_groups
+from sora_tui.tui.screens.history import HistoryScreen, HistoryTable
+from sora_tui.tui.screens.modals import ChoiceScreen, ConfirmScreen, NoteScreen, PromptScreen, SnippetScreen
+from sora_tui.tui.widgets.job_table import JobTable
+from sora_tui.tui.widgets.preview import PicturePreview
+
+WIDE = (160, 45)
+SMALL = (80, 24)
+PROMPT = "a red kite over a windy beach at golden hour, gulls crying"
+
+
+@pytest.fixture(autouse=True)
+def no_desktop(monkeypatch: pytest.MonkeyPatch) -> None:
+    """As over SSH: no display, so copying goes through the terminal (OSC 52) and no player can open."""
+    monkeypatch.delenv("DISPLAY", raising=False)
+    monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
+
+
+async def wait_until(pilot, predicate: Callable[[], bool], timeout: float = 60.0, what: str = "condition") -> None:
+    end = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > end:
+            notes = [n.message for n in pilot.app._notifications]
+            raise AssertionError(f"timed out waiting for {what}; notifications: {notes}")
+        await pilot.pause(0.05)
+
+
+def history(home: Path) -> list:
+    store = HistoryStore(home / "history.json")
+    try:
+        return store.all()
+    finally:
+        store.close()
+
+
+def notified(app: SoraApp, text: str) -> bool:
+    return any(text in n.message for n in app._notifications)
+
+
+def connected(app: SoraApp) -> bool:
+    return app.session is not None and app.session.service is not None
+
+
+async def select_row(pilot, table: DataTable, local_id: str) -> None:
+    table.focus()
+    table.move_cursor(row=table.get_row_index(local_id))
+    await pilot.pause()
+
+
+async def test_walkthrough_by_keyboard(home: Path, engine_daemon: Path) -> None:
+    app = SoraApp()
+    async with app.run_test(size=WIDE) as pilot:
+        await wait_until(pilot, lambda: connected(app), what="the local engine")
+        tips = app.main.query_one("#tips")
+        # compose with the tips' help: typed keys reach the prompt and the checklist follows them
+        await pilot.press(*"a kite")
+        assert "○ Camera move" in str(tips.render_line(0).text + "".join(
+            tips.render_line(y).text for y in range(1, 10)))
+        area = app.main.query_one("#prompt", TextArea)
+        area.text = PROMPT
+        await pilot.pause()
+        assert app.main.query_one("#tips").report.get("camera").state == "missing"
+        await pilot.press("ctrl+n")
+        await wait_until(pilot, lambda: isinstance(app.screen, SnippetScreen), what="the snippet list")
+        snippet = SNIPPETS["camera"][0]
+        await pilot.press(*snippet[:10], "enter")
+        await wait_until(pilot, lambda: snippet in area.text, what="the snippet in the prompt")
+        assert app.main.query_one("#tips").report.get("camera").state == "present"
+        prompt = area.text
+        # 3 variations, by keyboard: tab to the variations field
+        app.main.query_one("#variations", Input).focus()
+        await pilot.press("backspace", "3", "ctrl+g")
+        await wait_until(pilot, lambda: len(history(home)) == 3, what="3 jobs")
+        jobs = history(home)
+        assert len({j.group_id for j in jobs}) == 1 and jobs[0].group_id
+        # watch them progress to the end, in the table
+        table = app.main.query_one(JobTable)
+        await wait_until(pilot, lambda: all(j.status == JobStatus.DOWNLOADED for j in history(home)), what="downloads")
+        await wait_until(pilot, lambda: all(str(table.get_cell(j.local_id, "status")) == "downloaded" for j in jobs),
+                         what="the table")
+        # preview one: details with the flipbook
+        await pilot.press("ctrl+j")
+        assert app.focused is table
+        chosen = table.selected_local_id
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, JobDetailScreen), what="details")
+        preview = app.screen.query_one(PicturePreview)
+        await wait_until(pilot, lambda: preview.frame_count > 1, what="the flipbook")
+        first = preview.frame_index
+        await pilot.pause(0.6)
+        assert preview.frame_index != first  # it plays
+        await pilot.press("space")
+        assert not preview.playing
+        await pilot.press("escape")
+        # star it
+        await pilot.press("s")
+        await wait_until(pilot, lambda: next(j for j in history(home) if j.local_id == chosen).starred, what="the star")
+        # remix it: the new prompt starts as the old one
+        await pilot.press("m")
+        await wait_until(pilot, lambda: isinstance(app.screen, PromptScreen), what="the remix dialog")
+        new_prompt = app.screen.query_one("#new-prompt", TextArea)
+        assert new_prompt.text == prompt
+        await pilot.press(*" at dusk", "ctrl+g")
+        await wait_until(pilot, lambda: len(history(home)) == 4, what="the remix job")
+        remix = next(j for j in history(home) if j.kind == "remix")
+        assert remix.parent_id == chosen and remix.params.prompt == prompt + " at dusk"
+        await wait_until(pilot, lambda: next(j for j in history(home) if j.kind == "remix").status == JobStatus.DOWNLOADED,
+                         what="the remix downloaded")
+        # download its thumbnail too, from the variant menu
+        await select_row(pilot, table, chosen)
+        await pilot.press("D")
+        await wait_until(pilot, lambda: isinstance(app.screen, ChoiceScreen), what="the download menu")
+        await pilot.press("t")
+        await wait_until(pilot, lambda: next(j for j in history(home) if j.local_id == chosen).file("thumbnail") is not None,
+                         what="the thumbnail")
+        # copy its prompt: no clipboard over SSH, so OSC 52 through the terminal
+        await pilot.press("c")
+        await wait_until(pilot, lambda: isinstance(app.screen, ChoiceScreen), what="the copy menu")
+        await pilot.press("p")
+        await wait_until(pilot, lambda: app.clipboard == prompt, what="the prompt copied")
+        assert notified(app, "OSC 52")
+
+    # after a restart, all of it is in the history
+    app2 = SoraApp()
+    async with app2.run_test(size=WIDE) as pilot:
+        await wait_until(pilot, lambda: connected(app2), what="the engine again")
+        await pilot.press("ctrl+o")
+        await wait_until(pilot, lambda: isinstance(app2.screen, HistoryScreen), what="the history")
+        screen = app2.screen
+        results = screen.query_one(HistoryTable)
+        await wait_until(pilot, lambda: results.row_count == 4, what="4 jobs")
+        await pilot.press(*"at dusk")
+        await wait_until(pilot, lambda: results.row_count == 1, what="the search")
+        assert results.selected_local_id == remix.local_id
+        await wait_until(pilot, lambda: chosen[-6:] in str(screen.query_one("#lineage", Static).render())
+                         or any(j.short_id in str(screen.query_one("#lineage", Static).render())
+                                for j in history(home) if j.local_id == chosen), what="the lineage")
+        screen.query_one("#history-search", Input).value = ""
+        screen.query_one("#filter-starred", Select).value = "starred"
+        await wait_until(pilot, lambda: results.row_count == 1 and results.selected_local_id == chosen, what="starred")
+        # send it back to the composer
+        await pilot.press("ctrl+j", "p")
+        await wait_until(pilot, lambda: app2.screen is app2.main, what="back to the composer")
+        assert app2.main.query_one("#prompt", TextArea).text == prompt
+
+
+async def test_retry_takes_extend_edit_note_and_delete(home: Path, engine_daemon: Path) -> None:
+    app = SoraApp()
+    async with app.run_test(size=WIDE) as pilot:
+        await wait_until(pilot, lambda: connected(app), what="the local engine")
+        app.main.query_one("#prompt", TextArea).text = "a paper boat drifts down a gutter, rain ambience"
+        await pilot.press("ctrl+g")
+        await wait_until(pilot, lambda: history(home) and history(home)[0].status == JobStatus.DOWNLOADED, what="the job")
+        source = history(home)[0]
+        table = app.main.query_one(JobTable)
+        await select_row(pilot, table, source.local_id)
+
+        await pilot.press("r")
+        await wait_until(pilot, lambda: any(j.kind == "retry" for j in history(home)), what="the retry")
+        await select_row(pilot, table, source.local_id)
+        await pilot.press("v")
+        await wait_until(pilot, lambda: sum(j.kind == "variation" for j in history(home)) == 2, what="2 more takes")
+        takes = [j for j in history(home) if j.kind == "variation"]
+        grouped = next(j for j in history(home) if j.local_id == source.local_id)
+        assert grouped.group_id and all(t.group_id == grouped.group_id for t in takes)
+
+        await select_row(pilot, table, source.local_id)
+        await pilot.press("x")
+        await wait_until(pilot, lambda: isinstance(app.screen, PromptScreen), what="the extend dialog")
+        app.screen.query_one("#new-prompt", TextArea).text = "the boat reaches a storm drain and tips over"
+        app.screen.query_one("#extend-seconds", Select).value = "8"
+        await pilot.press("ctrl+g")
+        await wait_until(pilot, lambda: any(j.kind == "extend" for j in history(home)), what="the extension")
+        ext = next(j for j in history(home) if j.kind == "extend")
+        assert ext.params.seconds == "12" and ext.extra["extension_seconds"] == "8"
+
+        await select_row(pilot, table, source.local_id)
+        await pilot.press("e")
+        await wait_until(pilot, lambda: isinstance(app.screen, PromptScreen), what="the edit dialog")
+        await pilot.press("escape")  # cancel: nothing is sent
+        assert app.screen is app.main and not any(j.kind == "edit" for j in history(home))
+        await pilot.press("e")
+        await wait_until(pilot, lambda: isinstance(app.screen, PromptScreen), what="the edit dialog")
+        app.screen.query_one("#new-prompt", TextArea).text = "   "
+        await pilot.press("ctrl+g")
+        assert isinstance(app.screen, PromptScreen) and notified(app, "prompt is empty")
+        app.screen.query_one("#new-prompt", TextArea).text = "same shot, the boat is red"
+        await pilot.press("ctrl+g")
+        await wait_until(pilot, lambda: any(j.kind == "edit" for j in history(home)), what="the edit")
+
+        await select_row(pilot, table, source.local_id)
+        await pilot.press("n")
+        await wait_until(pilot, lambda: isinstance(app.screen, NoteScreen), what="the note dialog")
+        app.screen.query_one("#tags", Input).value = "keeper, rain ,keeper"
+        app.screen.query_one("#notes", TextArea).text = "best motion [b]so far[/b]"
+        await pilot.press("ctrl+s")
+        await wait_until(pilot, lambda: next(j for j in history(home) if j.local_id == source.local_id).tags == ["keeper", "rain"],
+                         what="the tags")
+        assert next(j for j in history(home) if j.local_id == source.local_id).notes == "best motion [b]so far[/b]"
+
+        await select_row(pilot, table, source.local_id)
+        await pilot.press("delete")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen), what="the confirmation")
+        await pilot.press("n")
+        await pilot.pause()
+        assert not next(j for j in history(home) if j.local_id == source.local_id).extra.get("deleted_on_server")
+        await pilot.press("delete")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen), what="the confirmation")
+        await pilot.press("y")
+        await wait_until(pilot, lambda: next(j for j in history(home) if j.local_id == source.local_id).extra.get("deleted_on_server"),
+                         what="deleted on the server")
+        await wait_until(pilot, lambda: str(table.get_cell(source.local_id, "expires")) == "deleted", what="the row")
+        # the server no longer has it: a remix is refused with the server's reason, not a traceback
+        await pilot.press("m")
+        await wait_until(pilot, lambda: isinstance(app.screen, PromptScreen), what="the remix dialog")
+        await pilot.press("ctrl+g")
+        await wait_until(pilot, lambda: any(n.severity == "error" for n in app._notifications), what="the refusal")
+        assert app.is_running
+
+
+async def test_actions_on_unfinished_jobs_explain_what_to_do(home: Path, engine_daemon: Path, tmp_path: Path) -> None:
+    app = SoraApp()
+    async with app.run_test(size=WIDE) as pilot:
+        await wait_until(pilot, lambda: connected(app), what="the local engine")
+        table = app.main.query_one(JobTable)
+        await pilot.press("ctrl+j", "r")
+        assert notified(app, "No job selected")
+        # a job the server refused (moderation) cannot be remixed, opened or copied as a file
+        app.main.query_one("#prompt", TextArea).text = "pikachu naps in a box"
+        await pilot.press("ctrl+g")
+        await wait_until(pilot, lambda: history(home) and history(home)[0].status == JobStatus.FAILED, what="the failure")
+        failed = history(home)[0]
+        await select_row(pilot, table, failed.local_id)
+        await pilot.press("m")
+        await wait_until(pilot, lambda: isinstance(app.screen, PromptScreen), what="the remix dialog")
+        await pilot.press("ctrl+g")
+        await wait_until(pilot, lambda: notified(app, "only a completed video can be used"), what="the explanation")
+        await pilot.press("o")
+        await wait_until(pilot, lambda: notified(app, "no downloaded video yet"), what="open refused")
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, JobDetailScreen), what="details")
+        text = str(app.screen.query_one("#detail-text", Static).render())
+        assert "What to do:" in text and "moderation" in text.lower()
+        await pilot.press("escape")
+
+
+async def test_open_uses_the_system_player_when_there_is_a_display(home: Path, engine_daemon: Path, tmp_path: Path,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    # The one stand-in here: a real player cannot run on this machine, so a script plays xdg-open's part.
+    bindir = tmp_path / "bin"
+    bindir.mkdir()
+    opened = tmp_path / "opened.txt"
+    script = bindir / "xdg-open"
+    script.write_text(f"#!/bin/sh\necho \"$1\" > {opened}\n")
+    script.chmod(script.stat().st_mode | stat.S_IXUSR)
+    monkeypatch.setenv("PATH", f"{bindir}{os.pathsep}{os.environ['PATH']}")
+    monkeypatch.setenv("DISPLAY", ":99")
+    app = SoraApp()
+    async with app.run_test(size=WIDE) as pilot:
+        await wait_until(pilot, lambda: connected(app), what="the local engine")
+        app.main.query_one("#prompt", TextArea).text = "a lighthouse at night, waves crashing"
+        await pilot.press("ctrl+g")
+        await wait_until(pilot, lambda: history(home) and history(home)[0].status == JobStatus.DOWNLOADED, what="the job")
+        await pilot.press("ctrl+j", "o")
+        await wait_until(pilot, lambda: opened.exists() and opened.read_text().strip(), what="the player")
+        assert opened.read_text().strip() == history(home)[0].file("video").path
+
+
+async def test_reference_image_mismatch_offers_a_fit_and_sends_the_fitted_image(home: Path, engine_daemon: Path,
+                                                                                tmp_path: Path) -> None:
+    picture = tmp_path / "photo.png"
+    Image.new("RGB", (640, 480), (200, 40, 40)).save(picture)
+    app = SoraApp()
+    async with app.run_test(size=WIDE) as pilot:
+        await wait_until(pilot, lambda: connected(app), what="the local engine")
+        app.main.query_one("#prompt", TextArea).text = "the red wall cracks open and light pours through"
+        image = app.main.query_one("#image", Input)
+        fit = app.main.query_one("#image-fit", Select)
+        note = app.main.query_one("#image-note", Static)
+        image.value = str(tmp_path / "nope.png")
+        await wait_until(pilot, lambda: "does not exist" in str(note.render()), what="the missing-file note")
+        image.value = str(picture)
+        await wait_until(pilot, lambda: fit.display and "640x480" in str(note.render()), what="the fit offer")
+        # generating as is is refused by the check, with what to do
+        await pilot.press("ctrl+g")
+        await wait_until(pilot, lambda: notified(app, "must match the video size"), what="the refusal")
+        assert history(home) == []
+        fit.value = "pad"
+        await pilot.press("ctrl+g")
+        await wait_until(pilot, lambda: history(home) and history(home)[0].video_id, what="the job")
+        sent = Path(history(home)[0].params.image)
+        assert sent != picture and sent.is_file()
+        with Image.open(sent) as img:
+            assert img.size == (720, 1280)
+            assert img.getpixel((0, 0)) == (0, 0, 0) and img.getpixel((360, 640)) == (200, 40, 40)  # letterboxed
+
+
+async def test_help_palette_and_theme(home: Path, engine_daemon: Path) -> None:
+    app = SoraApp()
+    async with app.run_test(size=WIDE) as pilot:
+        await pilot.press("f1")
+        await wait_until(pilot, lambda: isinstance(app.screen, HelpScreen), what="help")
+        console = Console(width=120, file=io.StringIO(), record=True)
+        console.print(app.screen.query_one("#help-keys", Static).content)
+        shown = console.export_text()
+        for _, bindings in key_groups():
+            for b in bindings:
+                assert (b.tooltip or b.description).split()[0] in shown
+        await pilot.press("escape")
+        assert app.theme == "textual-dark"
+        await pilot.press("ctrl+t")
+        assert app.theme == "textual-light"
+        await wait_until(pilot, lambda: (home / "ui.json").is_file(), what="the theme saved")
+        await wait_until(pilot, lambda: connected(app), what="the local engine")
+        app.main.query_one("#prompt", TextArea).text = "a snail on a leaf, macro, dew drops, rain ambience"
+        await pilot.press("ctrl+g")
+        await wait_until(pilot, lambda: bool(history(home)), what="the job")
+        await pilot.press("ctrl+j")
+        titles = [c.title for c in app.get_system_commands(app.screen)]
+        assert "job: Retry" in titles and "view: History" in titles and "theme: Switch to dark" in titles
+    app2 = SoraApp()
+    async with app2.run_test(size=WIDE) as pilot:
+        await pilot.pause()
+        assert app2.theme == "textual-light"  # remembered
+
+
+async def test_small_terminal_keeps_everything_reachable(home: Path, engine_daemon: Path) -> None:
+    app = SoraApp()
+    async with app.run_test(size=SMALL) as pilot:
+        await wait_until(pilot, lambda: connected(app), what="the local engine")
+        table = app.main.query_one(JobTable)
+        assert app.main.has_class("-narrow") and table.compact
+        assert [c.label.plain for c in table.columns.values()] == ["ID", "Prompt", "Status", "Progress", "ETA", "Files"]
+        app.main.query_one("#prompt", TextArea).text = "a fox in snow, steady zoom-in, wind ambience"
+        await pilot.press("ctrl+g")
+        await wait_until(pilot, lambda: bool(history(home)) and history(home)[0].status == JobStatus.DOWNLOADED, what="the job")
+        # the table and the footer are on screen, not pushed off it
+        assert table.region.bottom <= 23 and table.region.height >= 4
+        await pilot.resize_terminal(*WIDE)
+        await wait_until(pilot, lambda: not table.compact, what="the wide columns")
+        assert "Expires" in [c.label.plain for c in table.columns.values()]
+        assert str(table.get_cell(history(home)[0].local_id, "status")) == "downloaded"
