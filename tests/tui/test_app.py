@@ -62,7 +62,7 @@ async def test_fresh_start_generates_downloads_and_survives_restart(home: Path, 
     async with app.run_test(size=SIZE) as pilot:
         await wait_until(pilot, lambda: connected(app), what="the local engine")
         assert "local engine" in app.sub_title and "not AI" in app.sub_title
-        assert "local: http://127.0.0.1:" in status_text(app)
+        assert "local engine · procedural renders" in status_text(app)
         await pilot.click("#prompt")
         await pilot.press(*"a red kite")
         assert app.main.query_one("#prompt", TextArea).text == "a red kite"

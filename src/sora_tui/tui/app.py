@@ -171,7 +171,12 @@ class SoraApp(JobActions, App[int]):
     def _connected_line(self) -> Text:
         line = Text()
         line.append("● ", style="green")
-        line.append(f"{self.session.profile.name}: {self.session.base_url}", style="dim")
+        if self.session.profile.is_local:
+            # its loopback port changes every start and means nothing to the user (F1 and details show it)
+            line.append("local engine · procedural renders", style="dim")
+        else:
+            line.append(f"{self.session.profile.name}: {one_line(self.session.base_url, 100)}", style="dim")
+        line.append("   f1 help · ctrl+o history", style="dim italic")
         return line
 
     def on_session_failed(self, event: SessionFailed) -> None:

@@ -49,11 +49,11 @@ def detail_text(job: Job) -> Text:
         ("Starred", "★ yes" if job.starred else "no"), ("Tags", ", ".join(job.tags) or "-"),
     ]
     text = Text()
+    text.append("Prompt\n", style="bold")
+    text.append(strip_control(job.params.prompt) + "\n\n")
     for label, value in rows:
         text.append(f"{label:>14}  ", style="bold")
         text.append(strip_control(str(value)) + "\n")
-    text.append("\nPrompt\n", style="bold")
-    text.append(strip_control(job.params.prompt) + "\n")
     if job.error:
         text.append("\nError ", style="bold red")
         text.append(f"{strip_control(job.error.code)}: {strip_control(job.error.message)}\n", style="red")

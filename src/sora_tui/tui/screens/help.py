@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
@@ -36,16 +37,19 @@ def key_groups() -> list[tuple[str, list[Binding]]]:
     ]
 
 
-def help_table() -> Table:
-    table = Table(box=None, show_header=False, pad_edge=False, expand=True)
-    table.add_column("key", style="bold", no_wrap=True)
-    table.add_column("what", ratio=1)
+def help_table() -> Group:
+    """One small table per place, keys on the left (narrow), what they do on the right."""
+    tables = []
     for where, bindings in key_groups():
-        table.add_row(Text(where.capitalize(), style="bold underline"), "")
+        table = Table(box=None, show_header=False, pad_edge=False, expand=True, title=where.capitalize(),
+                      title_justify="left", title_style="bold underline")
+        table.add_column("key", style="bold", no_wrap=True, min_width=14)
+        table.add_column("what", ratio=1)
         for b in bindings:
             table.add_row(key_label(b.key_display or b.key), Text(b.tooltip or b.description))
-        table.add_row("", "")
-    return table
+        tables.append(table)
+        tables.append(Text(""))
+    return Group(*tables)
 
 
 class HelpScreen(ModalScreen[None]):
@@ -60,6 +64,17 @@ class HelpScreen(ModalScreen[None]):
                 "[b]ctrl+o[/] opens the history. Every command is also in the palette ([b]ctrl+p[/])."),
                 id="help-intro")
             yield Static(help_table(), id="help-keys")
+            yield Static(self._server_line(), id="help-server")
+
+    def _server_line(self) -> Text:
+        session = getattr(self.app, "session", None)
+        if session is None or not session.base_url:
+            return Text("Not connected yet.", style="dim")
+        line = Text("Server: ", style="bold")
+        line.append(f"{session.profile.name} · {session.base_url}")
+        if session.profile.is_local:
+            line.append("  (the built-in local engine: procedural renders, not AI)", style="dim")
+        return line
 
     def action_close(self) -> None:
         self.dismiss(None)

@@ -155,6 +155,12 @@ class JobList(DataTable):
     def columns_for(self, compact: bool) -> tuple[tuple[str, str], ...]:
         return self.COLUMNS
 
+    def watch_virtual_size(self) -> None:
+        # DataTable widens its columns when it next idles, but rows drawn before that stay cached at the old
+        # widths (cut-off cells until some later update). A new virtual size means new widths: draw again.
+        self.notify_style_update()
+        self.refresh()
+
     def cells(self, job: Job, now: float) -> list[Text]:
         raise NotImplementedError
 

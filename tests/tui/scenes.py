@@ -1,0 +1,194 @@
+"""Repeatable scenes of the real app for the snapshot tests and the README's screenshots.
+
+A seeded history (fixed ids, prompts and times, real rendered pictures under a fixed path) and, per scene,
+the keys that lead there. Run `python tests/tui/scenes.py docs/screenshots` to write the README's SVGs.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import sys
+import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+NOW = 1_790_000_000.0  # 2026-09-21 14:13 UTC: frozen for every scene
+ASSETS = Path("/tmp/sora-tui-scene-assets")  # fixed, because the details screen shows file paths
+SCENES = ("main", "history", "details", "help", "remix")
+STARRED = "job_scene_take2"
+
+
+def seed_history(home: Path) -> None:
+    """Eight finished jobs (nothing for the tracker to change): a group of three takes (one starred, downloaded
+    with its pictures), a remix and an extension of it, a refused prompt, an expired job and a vertical clip."""
+    from sora_tui.core.job import FileRecord, Job, JobError
+    from sora_tui.core.params import GenerationParams
+    from sora_tui.core.status import JobStatus
+    from sora_tui.engine.render import RenderSpec, render
+    from sora_tui.store import HistoryStore
+
+    kite = ("a red kite climbs over a windswept beach at golden hour, slow dolly left, "
+            "cinematic 35 mm, wind and distant gulls")
+    ASSETS.mkdir(parents=True, exist_ok=True)
+    sheet, thumb = ASSETS / "kite_spritesheet.jpg", ASSETS / "kite_thumbnail.webp"
+    if not (sheet.is_file() and thumb.is_file()):
+        out = render(RenderSpec(kite, 320, 180, 1.0, seed=2), ASSETS / "render")
+        os.replace(out.spritesheet, sheet)
+        os.replace(out.thumbnail, thumb)
+
+    def job(local_id: str, prompt: str, status: JobStatus, age: float, **kw) -> Job:
+        params = kw.pop("params", None) or GenerationParams(prompt, size="1280x720", seconds="4")
+        j = Job.new(params, status=status, **kw)
+        j.local_id = local_id
+        j.video_id = "video_68cf" + hashlib.sha256(local_id.encode()).hexdigest()[:28]  # fixed, distinct
+        j.created_at = j.updated_at = NOW - age
+        j.submitted_at = NOW - age + 1
+        if status in (JobStatus.COMPLETED, JobStatus.DOWNLOADED):
+            j.progress, j.completed_at = 100, NOW - age + 38
+            j.expires_at = j.completed_at + 3600
+        return j
+
+    video = FileRecord(variant="video", path=str(ASSETS / "kite_take2.mp4"), bytes=1_482_113, sha256="9f2c" * 16)
+    jobs = [
+        job("job_scene_take1", kite, JobStatus.DOWNLOADED, 1500, group_id="grp_scene", server="http://127.0.0.1/v1",
+            files=[FileRecord("video", str(ASSETS / "kite_take1.mp4"), 1_390_554, "11ab" * 16)]),
+        job(STARRED, kite, JobStatus.DOWNLOADED, 1490, group_id="grp_scene", starred=True, tags=["keeper"],
+            notes="best wind in the sand", server="http://127.0.0.1/v1",
+            files=[video, FileRecord("thumbnail", str(thumb), thumb.stat().st_size, "aa" * 32),
+                   FileRecord("spritesheet", str(sheet), sheet.stat().st_size, "bb" * 32)]),
+        job("job_scene_take3", kite, JobStatus.COMPLETED, 1480, group_id="grp_scene", server="http://127.0.0.1/v1"),
+        job("job_scene_remix", kite + ", at dusk with lanterns on the sand", JobStatus.COMPLETED, 700, kind="remix",
+            parent_id=STARRED, server="http://127.0.0.1/v1"),
+        job("job_scene_extend", "the kite string snaps and it drifts out over the waves", JobStatus.COMPLETED, 60,
+            kind="extend", parent_id=STARRED, server="http://127.0.0.1/v1",
+            params=GenerationParams("the kite string snaps and it drifts out over the waves", size="1280x720", seconds="8")),
+        job("job_scene_refused", "Mickey Mouse surfing a huge wave", JobStatus.FAILED, 3000, server="http://127.0.0.1/v1",
+            error=JobError("moderation_blocked", "Your request was blocked by our moderation system.")),
+        job("job_scene_old", "a paper boat drifts down a rain gutter, close-up, rain ambience", JobStatus.EXPIRED,
+            86400 * 3, server="http://127.0.0.1/v1"),
+        job("job_scene_vert", "a street dancer spins under neon signs, vertical for Reels, bass thumping",
+            JobStatus.DOWNLOADED, 5000, server="http://127.0.0.1/v1",
+            params=GenerationParams("a street dancer spins under neon signs, vertical for Reels, bass thumping",
+                                    size="720x1280", seconds="8"),
+            files=[FileRecord("video", str(ASSETS / "dancer.mp4"), 2_901_773, "cd" * 32)]),
+    ]
+    store = HistoryStore(home / "history.json")
+    try:
+        for j in jobs:
+            store.add(j)
+    finally:
+        store.close()
+
+
+def _connected(app) -> bool:
+    return app.session is not None and app.session.service is not None
+
+
+async def _until(pilot, predicate: Callable[[], bool], what: str, timeout: float = 30.0) -> None:
+    end = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > end:
+            raise AssertionError(f"scene: timed out waiting for {what}")
+        await pilot.pause(0.05)
+
+
+def _still(app) -> None:
+    """No blinking cursors: a screenshot must not depend on the moment it is taken."""
+    from textual.widgets import Input, TextArea
+
+    for area in app.screen.query(TextArea):
+        area.cursor_blink = False
+    for field in app.screen.query(Input):
+        field.cursor_blink = False
+
+
+def _widened(table) -> bool:
+    column = table.columns.get("prompt") if hasattr(table.columns, "get") else None
+    return column is not None and column.content_width > len("Prompt") + 4
+
+
+def prepare_scene(scene: str) -> Callable[..., Awaitable[None]]:
+    async def run(pilot) -> None:
+        from textual.widgets import TextArea
+
+        from sora_tui.tui.screens.detail import JobDetailScreen
+        from sora_tui.tui.screens.help import HelpScreen
+        from sora_tui.tui.screens.history import HistoryScreen, HistoryTable
+        from sora_tui.tui.screens.modals import PromptScreen
+        from sora_tui.tui.widgets.job_table import JobTable
+        from sora_tui.tui.widgets.preview import PicturePreview
+
+        app = pilot.app
+        await _until(pilot, lambda: _connected(app), "the engine")
+        table = app.main.query_one(JobTable)
+        await _until(pilot, lambda: table.row_count == 8, "the seeded jobs")
+        # DataTable widens its columns when it next idles: wait for that, not for a fixed time
+        await _until(pilot, lambda: _widened(table), "the column widths")
+        _still(app)
+        if scene == "main":
+            app.main.query_one("#prompt", TextArea).text = (
+                "a lighthouse keeper climbs the spiral stairs at night, steady zoom-in, storm outside")
+            app.main.query_one("#prompt", TextArea).move_cursor((0, 0))
+        elif scene == "history":
+            await pilot.press("ctrl+o")
+            await _until(pilot, lambda: isinstance(app.screen, HistoryScreen), "the history")
+            results = app.screen.query_one(HistoryTable)
+            await _until(pilot, lambda: results.row_count == 8 and _widened(results), "the results")
+            _still(app)
+            await pilot.press("ctrl+j")
+            results.move_cursor(row=results.get_row_index(STARRED))
+            await _until(pilot, lambda: "Takes in its group" in str(app.screen.query_one("#lineage").render()), "lineage")
+        elif scene in ("details", "remix"):
+            table.focus()
+            table.move_cursor(row=table.get_row_index(STARRED))
+            await pilot.pause()
+            await pilot.press("enter" if scene == "details" else "m")
+            if scene == "details":
+                await _until(pilot, lambda: isinstance(app.screen, JobDetailScreen), "details")
+                preview = app.screen.query_one(PicturePreview)
+                await _until(pilot, lambda: preview.frame_count > 1, "the flipbook")
+                preview.seek(3)
+            else:
+                await _until(pilot, lambda: isinstance(app.screen, PromptScreen), "the remix dialog")
+                _still(app)
+        elif scene == "help":
+            await pilot.press("f1")
+            await _until(pilot, lambda: isinstance(app.screen, HelpScreen), "help")
+        await pilot.pause()
+
+    return run
+
+
+def main(out: Path) -> None:
+    """Write one SVG per scene and size, from the real app on a scratch data dir with the local engine."""
+    import tempfile
+
+    from textual._doc import take_svg_screenshot
+
+    from sora_tui.engine import stop_engine
+    from sora_tui.tui.app import SoraApp
+    from sora_tui.tui.widgets import job_list
+
+    out.mkdir(parents=True, exist_ok=True)
+    os.environ["TZ"] = "UTC"
+    time.tzset()
+    job_list.clock = lambda: NOW
+    for scene in SCENES:
+        for label, size in (("80x24", (80, 24)), ("160x45", (160, 45))):
+            with tempfile.TemporaryDirectory() as tmp:
+                home = Path(tmp) / "home"
+                home.mkdir()
+                os.environ["SORA_TUI_HOME"] = str(home)
+                os.environ["SORA_TUI_ENGINE_SPEED"] = "instant"
+                seed_history(home)
+                try:
+                    svg = take_svg_screenshot(app=SoraApp(), terminal_size=size, run_before=prepare_scene(scene))
+                finally:
+                    stop_engine(home / "engine")
+                (out / f"{scene}-{label}.svg").write_text(svg, encoding="utf-8")
+                print(out / f"{scene}-{label}.svg")
+
+
+if __name__ == "__main__":
+    main(Path(sys.argv[1] if len(sys.argv) > 1 else "docs/screenshots"))

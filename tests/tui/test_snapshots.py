@@ -1,0 +1,39 @@
+"""SVG snapshots of every screen at 80x24 and 160x45, from the real app on a seeded history and the real engine.
+
+Time is frozen, the time zone is UTC and cursors do not blink, so a snapshot changes only when the screen
+does. Review a changed snapshot like code: `pytest tests/tui/test_snapshots.py --snapshot-update` rewrites
+them, and `git diff` shows what moved. The README's screenshots are made from the same scenes
+(`python tests/tui/scenes.py docs/screenshots`).
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+
+from scenes import NOW, SCENES, prepare_scene, seed_history
+
+SIZES = {"small": (80, 24), "wide": (160, 45)}
+
+
+@pytest.fixture
+def seeded(home: Path, engine_daemon: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    from sora_tui.tui.widgets import job_list
+
+    monkeypatch.setenv("TZ", "UTC")
+    time.tzset()
+    monkeypatch.setattr(job_list, "clock", lambda: NOW)
+    seed_history(home)
+    yield home
+    monkeypatch.delenv("TZ")
+    time.tzset()
+
+
+@pytest.mark.parametrize("size", SIZES)
+@pytest.mark.parametrize("scene", SCENES)
+def test_screen(snap_compare, seeded: Path, scene: str, size: str) -> None:
+    from sora_tui.tui.app import SoraApp
+
+    assert snap_compare(SoraApp(), terminal_size=SIZES[size], run_before=prepare_scene(scene))
