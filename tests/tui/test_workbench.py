@@ -145,6 +145,12 @@ async def test_walkthrough_by_keyboard(home: Path, engine_daemon: Path) -> None:
         await pilot.press("p")
         await wait_until(pilot, lambda: app.clipboard == prompt, what="the prompt copied")
         assert notified(app, "OSC 52")
+        for key, expected in (("i", next(j for j in history(home) if j.local_id == chosen).video_id),
+                              ("f", next(j for j in history(home) if j.local_id == chosen).file("video").path)):
+            await pilot.press("c")
+            await wait_until(pilot, lambda: isinstance(app.screen, ChoiceScreen), what="the copy menu")
+            await pilot.press(key)
+            await wait_until(pilot, lambda e=expected: app.clipboard == e, what=f"copy {key}")
 
     # after a restart, all of it is in the history
     app2 = SoraApp()
@@ -366,3 +372,15 @@ async def test_small_terminal_keeps_everything_reachable(home: Path, engine_daem
         await wait_until(pilot, lambda: not table.compact, what="the wide columns")
         assert "Expires" in [c.label.plain for c in table.columns.values()]
         assert str(table.get_cell(history(home)[0].local_id, "status")) == "downloaded"
+
+
+def test_readme_key_table_lists_every_key() -> None:
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    table = readme[readme.index("### Keys"):readme.index("### A first session")]
+    missing = []
+    for where, bindings in key_groups():
+        for b in bindings:
+            first = (b.key_display or b.key).split(",")[0].strip()
+            if f"`{first}`" not in table and f"`{first} " not in table and f" `{first}`" not in table:
+                missing.append(f"{where}: {first} ({b.description})")
+    assert not missing, f"README's key table lacks: {missing}"

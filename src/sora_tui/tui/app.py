@@ -228,7 +228,8 @@ class SoraApp(JobActions, App[int]):
         if isinstance(event, JobDownloaded):
             # One line, not a toast per file: a group of variations would bury the screen in notifications.
             line = Text("✓ ", style="green")
-            line.append(f"{event.job.short_id} {event.file.variant} saved: {one_line(event.file.path)}", style="dim")
+            line.append(f"{event.job.short_id} {event.file.variant} saved as {one_line(Path(event.file.path).name)}", style="dim")
+            line.no_wrap, line.overflow = True, "ellipsis"
             self.main.set_status(line)
             self.main.download_progress(event.job, event.file.variant, None)
         elif isinstance(event, DownloadFailed):

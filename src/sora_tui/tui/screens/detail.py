@@ -80,8 +80,10 @@ class JobDetailScreen(ModalScreen[None]):
         Binding("c", "job('copy')", "Copy…", tooltip="Copy the prompt, the id or the file path", id="detail.copy"),
         Binding("d", "job('download_variant')", "Download…", tooltip="Video, thumbnail or spritesheet", id="detail.download"),
         Binding("space", "play", "Play/Pause", tooltip="Play or pause the flipbook", id="detail.play"),
-        Binding("comma", "step(-1)", "Frame back", tooltip="Pause and show the previous frame", id="detail.back", show=False),
-        Binding("full_stop", "step(1)", "Frame on", tooltip="Pause and show the next frame", id="detail.next", show=False),
+        Binding("comma", "step(-1)", "Frame back", tooltip="Pause and show the previous frame", id="detail.back", show=False,
+                key_display=","),
+        Binding("full_stop", "step(1)", "Frame on", tooltip="Pause and show the next frame", id="detail.next", show=False,
+                key_display="."),
     ]
 
     def __init__(self, job: Job) -> None:

@@ -124,7 +124,8 @@ class HistoryScreen(Screen[None]):
     BINDINGS = [
         Binding("escape", "close", "Back", tooltip="Back to the composer and live jobs", id="history.close"),
         Binding("ctrl+f", "focus_search", "Search", tooltip="Type to search prompts, tags and notes", id="history.search"),
-        Binding("ctrl+j", "focus_results", "Results", show=False, id="history.results"),
+        Binding("ctrl+j", "focus_results", "Results", tooltip="Move to the results (enter in the search box too)",
+                show=False, id="history.results"),
     ]
 
     def __init__(self) -> None:
