@@ -13,6 +13,8 @@ import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
+from pilot_helpers import connected, wait_until
+
 NOW = 1_790_000_000.0  # 2026-09-21 14:13 UTC: frozen for every scene
 ASSETS = Path("/tmp/sora-tui-scene-assets")  # fixed, because the details screen shows file paths
 SCENES = ("main", "history", "details", "help", "remix")
@@ -81,18 +83,6 @@ def seed_history(home: Path) -> None:
         store.close()
 
 
-def _connected(app) -> bool:
-    return app.session is not None and app.session.service is not None
-
-
-async def _until(pilot, predicate: Callable[[], bool], what: str, timeout: float = 30.0) -> None:
-    end = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > end:
-            raise AssertionError(f"scene: timed out waiting for {what}")
-        await pilot.pause(0.05)
-
-
 def _still(app) -> None:
     """No blinking cursors: a screenshot must not depend on the moment it is taken."""
     from textual.widgets import Input, TextArea
@@ -120,11 +110,11 @@ def prepare_scene(scene: str) -> Callable[..., Awaitable[None]]:
         from sora_tui.tui.widgets.preview import PicturePreview
 
         app = pilot.app
-        await _until(pilot, lambda: _connected(app), "the engine")
+        await wait_until(pilot, lambda: connected(app), what="the engine", timeout=30)
         table = app.main.query_one(JobTable)
-        await _until(pilot, lambda: table.row_count == 8, "the seeded jobs")
+        await wait_until(pilot, lambda: table.row_count == 8, what="the seeded jobs", timeout=30)
         # DataTable widens its columns when it next idles: wait for that, not for a fixed time
-        await _until(pilot, lambda: _widened(table), "the column widths")
+        await wait_until(pilot, lambda: _widened(table), what="the column widths", timeout=30)
         _still(app)
         if scene == "main":
             app.main.query_one("#prompt", TextArea).text = (
@@ -132,29 +122,29 @@ def prepare_scene(scene: str) -> Callable[..., Awaitable[None]]:
             app.main.query_one("#prompt", TextArea).move_cursor((0, 0))
         elif scene == "history":
             await pilot.press("ctrl+o")
-            await _until(pilot, lambda: isinstance(app.screen, HistoryScreen), "the history")
+            await wait_until(pilot, lambda: isinstance(app.screen, HistoryScreen), what="the history", timeout=30)
             results = app.screen.query_one(HistoryTable)
-            await _until(pilot, lambda: results.row_count == 8 and _widened(results), "the results")
+            await wait_until(pilot, lambda: results.row_count == 8 and _widened(results), what="the results", timeout=30)
             _still(app)
             await pilot.press("ctrl+j")
             results.move_cursor(row=results.get_row_index(STARRED))
-            await _until(pilot, lambda: "Takes in its group" in str(app.screen.query_one("#lineage").render()), "lineage")
+            await wait_until(pilot, lambda: "Takes in its group" in str(app.screen.query_one("#lineage").render()), what="lineage", timeout=30)
         elif scene in ("details", "remix"):
             table.focus()
             table.move_cursor(row=table.get_row_index(STARRED))
             await pilot.pause()
             await pilot.press("enter" if scene == "details" else "m")
             if scene == "details":
-                await _until(pilot, lambda: isinstance(app.screen, JobDetailScreen), "details")
+                await wait_until(pilot, lambda: isinstance(app.screen, JobDetailScreen), what="details", timeout=30)
                 preview = app.screen.query_one(PicturePreview)
-                await _until(pilot, lambda: preview.frame_count > 1, "the flipbook")
+                await wait_until(pilot, lambda: preview.frame_count > 1, what="the flipbook", timeout=30)
                 preview.seek(3)
             else:
-                await _until(pilot, lambda: isinstance(app.screen, PromptScreen), "the remix dialog")
+                await wait_until(pilot, lambda: isinstance(app.screen, PromptScreen), what="the remix dialog", timeout=30)
                 _still(app)
         elif scene == "help":
             await pilot.press("f1")
-            await _until(pilot, lambda: isinstance(app.screen, HelpScreen), "help")
+            await wait_until(pilot, lambda: isinstance(app.screen, HelpScreen), what="help", timeout=30)
         await pilot.pause()
 
     return run

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import hashlib
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from pilot_helpers import connected, history, status_text, wait_until
 from textual.widgets import DataTable, Static, TextArea
 
 from sora_tui.core.status import JobStatus
@@ -17,33 +16,6 @@ from sora_tui.tui.screens.detail import JobDetailScreen
 
 PROMPT = "a red kite over a windy beach, slow pan left, gulls crying"
 SIZE = (100, 30)
-
-
-async def wait_until(pilot, predicate: Callable[[], bool], timeout: float = 60.0, what: str = "condition") -> None:
-    end = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > end:
-            raise AssertionError(f"timed out waiting for {what}; screen status: {status_text(pilot.app)!r}")
-        await pilot.pause(0.05)
-
-
-def status_text(app: SoraApp) -> str:
-    try:
-        return str(app.screen.query_one("#status-line", Static).render())
-    except Exception:
-        return "?"
-
-
-def connected(app: SoraApp) -> bool:
-    return app.session is not None and app.session.service is not None
-
-
-def history(home: Path) -> list:
-    store = HistoryStore(home / "history.json")
-    try:
-        return store.all()
-    finally:
-        store.close()
 
 
 def table_cell(app: SoraApp, local_id: str, column: str) -> str:

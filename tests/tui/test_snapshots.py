@@ -12,7 +12,6 @@ import time
 from pathlib import Path
 
 import pytest
-
 from scenes import NOW, SCENES, prepare_scene, seed_history
 
 SIZES = {"small": (80, 24), "wide": (160, 45)}

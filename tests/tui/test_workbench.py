@@ -10,18 +10,16 @@ from __future__ import annotations
 import io
 import os
 import stat
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from PIL import Image
+from pilot_helpers import connected, history, wait_until
 from rich.console import Console
 from textual.widgets import DataTable, Input, Select, Static, TextArea
 
 from sora_tui.core.status import JobStatus
 from sora_tui.core.tips import SNIPPETS
-from sora_tui.store import HistoryStore
 from sora_tui.tui.app import SoraApp
 from sora_tui.tui.screens.detail import JobDetailScreen
 from sora_tui.tui.screens.help import HelpScreen, key_groups
@@ -42,29 +40,18 @@ def no_desktop(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
 
 
-async def wait_until(pilot, predicate: Callable[[], bool], timeout: float = 60.0, what: str = "condition") -> None:
-    end = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > end:
-            notes = [n.message for n in pilot.app._notifications]
-            raise AssertionError(f"timed out waiting for {what}; notifications: {notes}")
-        await pilot.pause(0.05)
-
-
-def history(home: Path) -> list:
-    store = HistoryStore(home / "history.json")
-    try:
-        return store.all()
-    finally:
-        store.close()
-
-
 def notified(app: SoraApp, text: str) -> bool:
     return any(text in n.message for n in app._notifications)
 
 
-def connected(app: SoraApp) -> bool:
-    return app.session is not None and app.session.service is not None
+async def generate_one(pilot, home: Path, prompt: str):
+    """Type a prompt, generate, and wait until its video is downloaded; returns the job."""
+    app = pilot.app
+    await wait_until(pilot, lambda: connected(app), what="the local engine")
+    app.main.query_one("#prompt", TextArea).text = prompt
+    await pilot.press("ctrl+g")
+    await wait_until(pilot, lambda: history(home) and history(home)[0].status == JobStatus.DOWNLOADED, what="the job")
+    return history(home)[0]
 
 
 async def select_row(pilot, table: DataTable, local_id: str) -> None:
@@ -179,11 +166,7 @@ async def test_walkthrough_by_keyboard(home: Path, engine_daemon: Path) -> None:
 async def test_retry_takes_extend_edit_note_and_delete(home: Path, engine_daemon: Path) -> None:
     app = SoraApp()
     async with app.run_test(size=WIDE) as pilot:
-        await wait_until(pilot, lambda: connected(app), what="the local engine")
-        app.main.query_one("#prompt", TextArea).text = "a paper boat drifts down a gutter, rain ambience"
-        await pilot.press("ctrl+g")
-        await wait_until(pilot, lambda: history(home) and history(home)[0].status == JobStatus.DOWNLOADED, what="the job")
-        source = history(home)[0]
+        source = await generate_one(pilot, home, "a paper boat drifts down a gutter, rain ambience")
         table = app.main.query_one(JobTable)
         await select_row(pilot, table, source.local_id)
 
@@ -289,10 +272,7 @@ async def test_open_uses_the_system_player_when_there_is_a_display(home: Path, e
     monkeypatch.setenv("DISPLAY", ":99")
     app = SoraApp()
     async with app.run_test(size=WIDE) as pilot:
-        await wait_until(pilot, lambda: connected(app), what="the local engine")
-        app.main.query_one("#prompt", TextArea).text = "a lighthouse at night, waves crashing"
-        await pilot.press("ctrl+g")
-        await wait_until(pilot, lambda: history(home) and history(home)[0].status == JobStatus.DOWNLOADED, what="the job")
+        await generate_one(pilot, home, "a lighthouse at night, waves crashing")
         await pilot.press("ctrl+j", "o")
         await wait_until(pilot, lambda: opened.exists() and opened.read_text().strip(), what="the player")
         assert opened.read_text().strip() == history(home)[0].file("video").path
