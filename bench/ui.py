@@ -70,6 +70,9 @@ def run(rounds: int = 5) -> list[dict[str, Any]]:
     with tempfile.TemporaryDirectory() as home:
         env = {**os.environ, "SORA_TUI_HOME": home, "SORA_TUI_ENGINE_SPEED": "instant"}
         env.pop("SORA_TUI_CONFIG", None)
+        # As on a user's machine: Python keeps compiled bytecode (this sandbox sets PYTHONDONTWRITEBYTECODE, which
+        # would make our editable install recompile every module on every start while Textual's are precompiled).
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
         _start(MINIMAL, env), _start(OURS, env)  # warm the OS file cache for both
         ours, minimal = [], []
         for _ in range(rounds):  # alternating, so neither gets a systematically warmer machine

@@ -8,8 +8,9 @@ import json
 import os
 import re
 import sys
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 from . import __version__
 from .core.text import strip_control
@@ -45,6 +46,11 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--state-dir", type=Path, default=None, help="where the engine keeps videos (default: in the data dir)")
     e.add_argument("--api-key-env", metavar="NAME", default=None,
                    help="accept only the key in this environment variable (default: any non-empty key)")
+    from .engine.modes import parse_modes  # light: loads no server code
+
+    e.add_argument("--mode", type=parse_modes, default=frozenset(), metavar="LIST",
+                   help="answer like another kind of server, e.g. processing,uuid-ids or litellm-like "
+                        "(python -m sora_tui.engine --help lists them); default strict")
 
     g = sub.add_parser("generate", help="create a video (or N variations)")
     g.add_argument("prompt")
@@ -52,6 +58,10 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--size", metavar="WxH")
     g.add_argument("--seconds")
     g.add_argument("--image", metavar="PATH", help="reference image (first frame): path, URL or data URL")
+    g.add_argument("--fit", choices=["crop", "pad", "scale"],
+                   help="make a reference image of another size fit: crop to fill, pad (letterbox) or scale (stretch)")
+    g.add_argument("--character", action="append", default=[], metavar="ID_OR_NAME",
+                   help="a cameo character (from `characters list`) to use; its name must appear in the prompt")
     g.add_argument("--variations", type=int, default=1, metavar="N")
     g.add_argument("--wait", action="store_true", help="wait until the jobs finish")
     g.add_argument("--download", action="store_true", help="download when finished (implies --wait)")
@@ -105,6 +115,10 @@ def build_parser() -> argparse.ArgumentParser:
     x = sub.add_parser("export", help="export the history")
     x.add_argument("--format", choices=["jsonl", "csv"], default="jsonl")
     x.add_argument("--out", type=Path, metavar="FILE")
+
+    from . import cli_server
+
+    cli_server.add_commands(sub)
     return p
 
 
@@ -184,7 +198,7 @@ def _engine(args: argparse.Namespace) -> int:
         if not required:
             raise CliError(f"--api-key-env: the environment variable {args.api_key_env} is not set or empty.")
     config = EngineConfig(host=args.host, port=args.port, speed=args.speed, faults=args.faults, seed=args.seed,
-                          state_dir=state_dir, api_key=required)
+                          state_dir=state_dir, api_key=required, modes=args.mode)
     try:
         serve(config, on_listening=listening)
     except KeyboardInterrupt:  # Ctrl+C is how the foreground engine is meant to stop
@@ -203,11 +217,18 @@ async def _run(args: argparse.Namespace) -> int:
         return _export(args)
     if args.command in ("jobs", "show"):
         return _history(args)
+    from . import cli_server
+
+    if args.command in cli_server.COMMANDS and not cli_server.needs_server(args):
+        return await cli_server.run(None, args, _toolbox())
     # Each handler checks its input against the profile and the history first, then connects.
     session = prepare(args.profile, args.base_url)
     if session.store.recovery_note:
         _err(session.store.recovery_note)
     try:
+        if args.command in cli_server.COMMANDS:
+            await session.connect()
+            return await cli_server.run_connected(session, args, _toolbox())
         handler = {
             "generate": _generate, "download": _download, "remix": _derived, "edit": _derived, "extend": _derived,
             "retry": _retry, "delete": _delete, "resume": _resume,
@@ -215,6 +236,16 @@ async def _run(args: argparse.Namespace) -> int:
         return await handler(session, args)
     finally:
         await session.aclose()
+
+
+def _toolbox() -> Any:
+    """What cli_server's commands print and raise with (one set of output rules for every command)."""
+    from types import SimpleNamespace
+
+    from .core.text import strip_control
+
+    return SimpleNamespace(print_json=_print_json, err=_err, CliError=CliError, job_json=job_json, safe=strip_control,
+                           EXIT_OK=EXIT_OK, EXIT_USAGE=EXIT_USAGE, EXIT_JOB_FAILED=EXIT_JOB_FAILED, EXIT_SERVER=EXIT_SERVER)
 
 
 # --- output ----------------------------------------------------------------------------------------
@@ -278,7 +309,6 @@ def _assets(text: str) -> list[str]:
 async def _follow(session: Any, jobs: list[Any] | None, as_json: bool) -> list[Any]:
     """Wait for jobs, showing progress on a terminal's stderr (never on stdout, which may be JSON)."""
     from .cli_format import ProgressPrinter
-
     from .service.events import DownloadFailed
 
     printer = ProgressPrinter(sys.stderr, enabled=sys.stderr.isatty() and not os.environ.get("SORA_TUI_NO_PROGRESS"))
@@ -307,28 +337,57 @@ async def _follow(session: Any, jobs: list[Any] | None, as_json: bool) -> list[A
 
 
 async def _generate(session: Any, args: argparse.Namespace) -> int:
-    from .core.params import GenerationParams
-
-    from .core.params import validate_params
+    from .core.params import GenerationParams, validate_params
 
     profile = session.profile
+    model = args.model or profile.default_model
+    spec = profile.models.get(model)
     params = GenerationParams(
         prompt=args.prompt,
-        model=args.model or profile.default_model,
-        size=args.size or "720x1280",
-        seconds=args.seconds or "4",
+        model=model,
+        size=args.size or ("720x1280" if spec is None or "720x1280" in spec.sizes else spec.sizes[0]),
+        seconds=args.seconds or ("4" if spec is None or "4" in spec.seconds else spec.seconds[0]),
         image=args.image,
     )
     validate_params(params, profile.models)
     if not 1 <= args.variations <= 8:
         raise CliError("Variations must be between 1 and 8.")
+    if args.fit and not args.image:
+        raise CliError("--fit needs --image.")
+    characters = _characters(session, args.character, args.prompt)
+    if args.fit:
+        from .service.reference import fit_reference_image
+
+        fitted = fit_reference_image(args.image, params.size, args.fit, session.paths.home / "references")
+        _err(f"fitted {args.image} to {params.size} ({args.fit}): {fitted}")
+        params = GenerationParams(params.prompt, params.model, params.size, params.seconds, str(fitted))
     auto = _assets(args.assets) if args.download else []
     await session.connect()
-    jobs = await session.service.generate(params, variations=args.variations, auto_download=auto, download_dir=args.out)
+    jobs = await session.service.generate(params, variations=args.variations, auto_download=auto, download_dir=args.out,
+                                          character_ids=characters)
     if args.wait or args.download:
         jobs = await _follow(session, jobs, args.json)
     _print_jobs(jobs, args.json)
     return _exit_for(jobs)
+
+
+def _characters(session: Any, refs: list[str], prompt: str) -> list[str]:
+    """--character values: ids, or names from the local character list; the name must be in the prompt."""
+    from .store.characters import CharacterBook
+
+    book = CharacterBook(session.paths.home / "characters.json")
+    ids = []
+    for ref in refs:
+        found = book.find(ref)
+        if found is None and not ref.startswith("char"):
+            raise CliError(f"--character {ref!r}: no such character here; `sora-tui characters list` shows them.")
+        if found is not None and found.name not in prompt:
+            raise CliError(f"--character {ref!r}: write its name {found.name!r} in the prompt, exactly as it is; "
+                           "that is how the server knows where the character appears.")
+        ids.append(found.id if found else ref)
+    if len(ids) > 2:
+        raise CliError("At most 2 characters per video.")
+    return ids
 
 
 async def _derived(session: Any, args: argparse.Namespace) -> int:
@@ -443,8 +502,7 @@ def _export(args: argparse.Namespace) -> int:
             tmp = args.out.with_name(args.out.name + ".tmp")
             try:
                 with open(tmp, "w", encoding="utf-8", newline="") as fh:
-                    for line in lines:
-                        fh.write(line if line.endswith("\n") else line + "\n")
+                    fh.writelines(line if line.endswith("\n") else line + "\n" for line in lines)
                 os.replace(tmp, args.out)
             except OSError as exc:
                 tmp.unlink(missing_ok=True) if tmp.parent.is_dir() else None

@@ -33,9 +33,9 @@ class Secret:
         v = self._value
         if not v:
             return "(none)"
-        if len(v) <= 8:
+        if len(v) < 16:
             return "••••"
-        return f"{v[:3]}…{v[-4:]}"
+        return f"••••{v[-4:]}"  # the last four, as card statements do: enough to tell keys apart
 
     def __bool__(self) -> bool:
         return bool(self._value)
@@ -108,6 +108,8 @@ class Profile:
     max_concurrency: int = 4
     download_dir: Path | None = None
     engine_speed: str = "fast"
+    file_template: str | None = None  # None: core.files.DEFAULT_TEMPLATE
+    source: str = "built in"  # where it was defined: "built in" or the config file
 
     @property
     def is_local(self) -> bool:
@@ -185,17 +187,152 @@ def load_profile(
     if speed not in ("instant", "fast", "realistic"):
         raise ConfigError(f"{where} engine_speed: expected instant, fast or realistic, not {speed!r}.")
     download_dir = _text(section, "download_dir", where, "")
+    models = _models(section, where)
+    default_model = _text(section, "default_model", where, next(iter(models)) if "sora-2" not in models else "sora-2")
+    if default_model not in models:
+        raise ConfigError(f"{where} default_model: {default_model!r} is not among its models ({', '.join(models)}).")
+    template = _text(section, "file_template", where, "") or None
+    if template is not None:
+        from .core.files import TemplateError, check_template
+
+        try:
+            check_template(template)
+        except TemplateError as exc:
+            raise ConfigError(f"{where} file_template: {exc}") from None
     return Profile(
         name=name,
         base_url=str(url).rstrip("/") if url else None,
         api_key=Secret(str(key) if key else (LOCAL_KEY if not url else None)),
         api_key_env=str(key_env) if key_env else None,
-        default_model=_text(section, "default_model", where, "sora-2"),
+        default_model=default_model,
+        models=models,
         timeout=_number(section, "timeout", where, 60.0, 1.0, 3600.0),
         max_concurrency=int(_number(section, "concurrency", where, 4, 1, 64, whole=True)),
         download_dir=Path(download_dir).expanduser() if download_dir else None,
         engine_speed=speed,
+        file_template=template,
+        source=str(paths.config_file),
     )
+
+
+def _models(section: dict, where: str) -> dict[str, ModelSpec]:
+    """[profiles.X.models.NAME] tables: sizes, seconds, price_per_second (a number, or a table by size with
+    "*" for the rest). A profile that lists models offers exactly those; one that lists none offers sora-2's."""
+    raw = section.get("models")
+    if raw is None:
+        return dict(MODELS)
+    if not isinstance(raw, dict) or not raw:
+        raise ConfigError(f"{where} models: expected tables like [profiles.NAME.models.sora-2] with sizes and seconds.")
+    models: dict[str, ModelSpec] = {}
+    for name, spec in raw.items():
+        at = f"{where.rstrip(']')}.models.{name}]"
+        if not isinstance(spec, dict):
+            raise ConfigError(f"{at}: expected a table with sizes = [...] and seconds = [...].")
+        known = MODELS.get(name)
+        sizes = spec.get("sizes", list(known.sizes) if known else None)
+        seconds = spec.get("seconds", list(known.seconds) if known else None)
+        for key, values in (("sizes", sizes), ("seconds", seconds)):
+            if not isinstance(values, list) or not values or not all(isinstance(v, (str, int)) for v in values):
+                raise ConfigError(f'{at} {key}: expected a list such as {key} = ["1280x720", "720x1280"]'
+                                  if key == "sizes" else f'{at} seconds: expected a list such as seconds = ["4", "8"].')
+        for size in sizes:
+            parts = str(size).lower().split("x")
+            if len(parts) != 2 or not all(p.isdigit() and 0 < int(p) <= 8192 for p in parts):
+                raise ConfigError(f"{at} sizes: {size!r} is not WIDTHxHEIGHT (for example 1280x720).")
+        for sec in seconds:
+            if not str(sec).isdigit() or not 0 < int(sec) <= 600:
+                raise ConfigError(f"{at} seconds: {sec!r} is not a whole number of seconds (1-600).")
+        price = spec.get("price_per_second", known.price_per_second if known else {})
+        if isinstance(price, bool) or not isinstance(price, (int, float, dict)):
+            raise ConfigError(f"{at} price_per_second: expected a number (USD per second) or a table by size.")
+        prices = {"*": float(price)} if isinstance(price, (int, float)) else dict(price)
+        if not all(isinstance(v, (int, float)) and not isinstance(v, bool) and v >= 0 for v in prices.values()):
+            raise ConfigError(f"{at} price_per_second: prices must be numbers of at least 0.")
+        models[str(name)] = ModelSpec(str(name), tuple(str(s).lower() for s in sizes), tuple(str(s) for s in seconds),
+                                      price_per_second={k: float(v) for k, v in prices.items()})
+    return models
+
+
+def profile_names(paths: Paths) -> list[str]:
+    """Every profile this user can pick: the built-in ones and the config file's, in a stable order."""
+    cfg = _read_config(paths.config_file)
+    profiles = cfg.get("profiles", {}) if isinstance(cfg.get("profiles", {}), dict) else {}
+    return ["local", "openai"] + sorted(n for n in profiles if n not in ("local", "openai"))
+
+
+def default_profile_name(paths: Paths) -> str:
+    cfg = _read_config(paths.config_file)
+    default = cfg.get("default_profile")
+    return default if isinstance(default, str) else "local"
+
+
+def _toml_string(value: str) -> str:
+    import json
+
+    return json.dumps(value, ensure_ascii=False)  # JSON's escapes are all valid in a TOML basic string
+
+
+def add_profile(
+    paths: Paths,
+    name: str,
+    base_url: str,
+    *,
+    api_key: str | None = None,
+    api_key_env: str | None = None,
+    default_model: str | None = None,
+    make_default: bool = False,
+) -> Path:
+    """Append [profiles.NAME] to the config file (created 0600 in a 0700 directory; the user's comments and
+    other profiles are kept as they are). With a key in it, the file must stay private."""
+    import re
+
+    if not re.fullmatch(r"[A-Za-z0-9_-]{1,40}", name or ""):
+        raise ConfigError(f"Profile name {name!r}: use 1-40 letters, digits, '-' or '_'.")
+    if name in ("local", "openai"):
+        raise ConfigError(f"{name!r} is a built-in profile; choose another name.")
+    _check_url(base_url, f"profile {name} base_url")
+    if api_key_env is not None and not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", api_key_env):
+        raise ConfigError(f"{api_key_env!r} is not an environment variable name.")
+    path = paths.config_file
+    cfg = _read_config(path)
+    if name in (cfg.get("profiles") or {}):
+        raise ConfigError(f"{path} already has a profile {name!r}; edit it there or choose another name.")
+    lines = ["", f"[profiles.{name}]", f"base_url = {_toml_string(base_url.rstrip('/'))}"]
+    if api_key_env:
+        lines.append(f"api_key_env = {_toml_string(api_key_env)}")
+    elif api_key:
+        lines.append(f"api_key = {_toml_string(api_key)}")
+    if default_model:
+        lines.append(f"default_model = {_toml_string(default_model)}")
+    old = path.read_text(encoding="utf-8") if path.exists() else ""
+    text = old.rstrip("\n") + "\n" + "\n".join(lines) + "\n"
+    if make_default:
+        head, sep, rest = text.partition("\n[")  # top-level keys must come before the first table
+        setting = f"default_profile = {_toml_string(name)}"
+        if re.search(r"^default_profile\s*=.*$", head, flags=re.MULTILINE):
+            head = re.sub(r"^default_profile\s*=.*$", setting, head, flags=re.MULTILINE)
+        else:
+            head = setting + "\n" + head
+        text = head + sep + rest
+    tomllib.loads(text)  # never write a file we could not read back
+    _write_private(path, text.lstrip("\n"))
+    return path
+
+
+def _write_private(path: Path, text: str) -> None:
+    """Write `path` as 0600 via a temp file and a rename, in a 0700 directory created if needed."""
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
 
 
 def _text(section: dict, key: str, where: str, default: str) -> str:

@@ -7,9 +7,9 @@ import os
 import sys
 import time
 import traceback
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
 
 from .core.text import strip_control
 

@@ -35,6 +35,7 @@ class Session:
     async def connect(self) -> Session:
         from .backend import VideosBackend
         from .service import JobService
+        from .store.characters import CharacterBook
 
         if self.service is not None:
             return self
@@ -50,8 +51,10 @@ class Session:
             profile=profile.name,
             download_dir=profile.download_dir or self.paths.downloads,
             models=profile.models,
+            filename_template=profile.file_template,
             max_downloads=profile.max_concurrency,
             local_engine=profile.is_local,
+            characters=CharacterBook(self.paths.home / "characters.json"),
         )
         return self
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import bench.tracking as tracking
+from bench import tracking
 
 
 def test_tracking_benchmark_counts_requests_per_interval(monkeypatch) -> None:

@@ -31,3 +31,12 @@ def test_names_stay_inside_base(tmp_path: Path, hostile: str) -> None:
 
 def test_render_name_is_readable() -> None:
     assert render_name("{date}_{prompt}", {"date": "20261124", "prompt": "a red kite, over the sea!"}) == "20261124_a-red-kite-over-the-sea"
+
+
+def test_opaque_ids_with_a_shared_ending_get_different_names() -> None:
+    from sora_tui.core.files import name_fields
+
+    a = name_fields("same prompt", "projects/p/locations/us/operations/AAAA1111" + "x" * 30 + "==", "m", "1x1", "4", "j1", 0)
+    b = name_fields("same prompt", "projects/p/locations/us/operations/BBBB2222" + "x" * 30 + "==", "m", "1x1", "4", "j2", 0)
+    assert a["id"] != b["id"] and "/" not in a["id"]
+    assert name_fields("p", "video_0123456789abcdef0123456789abcdef", "m", "1x1", "4", "j", 0)["id"] == "0123456789abcdef0123456789abcdef"[-24:]

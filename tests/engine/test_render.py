@@ -50,7 +50,7 @@ def test_deterministic_and_seeded(tmp_path: Path) -> None:
     a = render(spec, tmp_path / "a")
     b = render(spec, tmp_path / "b")
     c = render(RenderSpec("snow at night, zoom in", 160, 96, 1.0, seed=6), tmp_path / "c")
-    digest = lambda fs: [hashlib.sha256(f.tobytes()).hexdigest() for f in fs]  # noqa: E731
+    digest = lambda fs: [hashlib.sha256(f.tobytes()).hexdigest() for f in fs]
     assert digest(frames(a.video)) == digest(frames(b.video))
     assert np.array_equal(audio(a.video), audio(b.video))
     assert a.video.read_bytes() == b.video.read_bytes()

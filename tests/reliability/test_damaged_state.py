@@ -5,12 +5,11 @@ from __future__ import annotations
 
 import json
 import subprocess
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 from harness import run_cli
-
 
 PROMPT = "a paper boat on a rainy street, slow pan left, rain hiss"
 

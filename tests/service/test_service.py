@@ -261,3 +261,23 @@ async def test_more_takes_of_a_remix_is_refused_with_what_to_do(service: JobServ
     remix = await service.remix(service.store.get(job.local_id), "the same at night")
     with pytest.raises(ServiceError, match="retry it"):
         await service.more_takes(remix, 2)
+
+
+async def test_a_service_never_polls_or_loses_jobs_of_another_profile(service: JobService, local_engine, tmp_path: Path) -> None:
+    from sora_tui.backend import VideosBackend
+
+    [job] = await service.generate(GenerationParams("a heron lands on a pier"))
+    before = service.store.get(job.local_id)
+    assert before.is_active
+    other_backend = VideosBackend(local_engine.base_url + "/", "test-key")
+    other = JobService(service.store, other_backend, profile="elsewhere", download_dir=tmp_path / "o")
+    try:
+        assert not other.owns(job) and service.owns(job)
+        await other.tracker.poll_once()
+        assert other.tracker.requests == 0  # nothing of its own to track
+        after = service.store.get(job.local_id)
+        assert (after.status, after.updated_at) == (before.status, before.updated_at)  # untouched, not declared lost
+        await service.tracker.poll_once()
+        assert service.tracker.requests > 0  # its own profile does poll it
+    finally:
+        await other_backend.aclose()

@@ -193,7 +193,8 @@ async def test_a_refused_key_is_one_notification_not_a_flood(home: Path, tmp_pat
     with start_engine_thread(EngineConfig(speed="instant", state_dir=tmp_path / "e", api_key="sk-right")) as engine:
         store = HistoryStore(home / "history.json")
         for i in range(3):  # jobs an earlier session left running: the tracker polls for them at once
-            store.add(Job.new(GenerationParams(f"{PROMPT} {i}"), status=JobStatus.QUEUED, video_id=f"video_{i:032x}"))
+            store.add(Job.new(GenerationParams(f"{PROMPT} {i}"), status=JobStatus.QUEUED, video_id=f"video_{i:032x}",
+                              profile="custom", server=engine.base_url))
         store.close()
         app = SoraApp(base_url=engine.base_url)
         async with app.run_test(size=SIZE) as pilot:
@@ -202,6 +203,8 @@ async def test_a_refused_key_is_one_notification_not_a_flood(home: Path, tmp_pat
             errors = [n.message for n in app._notifications if n.severity == "error"]
             assert len(errors) == 1 and "refused the API key" in errors[0], errors
             assert all(wrong not in n.message for n in app._notifications)
+            await wait_until(pilot, lambda: "refused the API key" in status_text(app), what="the status line")
+            assert wrong not in status_text(app)
             assert app.is_running
 
 

@@ -24,7 +24,14 @@ from sora_tui.tui.app import SoraApp
 from sora_tui.tui.screens.detail import JobDetailScreen
 from sora_tui.tui.screens.help import HelpScreen, key_groups
 from sora_tui.tui.screens.history import HistoryScreen, HistoryTable
-from sora_tui.tui.screens.modals import ChoiceScreen, ConfirmScreen, NoteScreen, PromptScreen, SnippetScreen
+from sora_tui.tui.screens.modals import (
+    ChoiceScreen,
+    ConfirmScreen,
+    NoteScreen,
+    PictureConfirmScreen,
+    PromptScreen,
+    SnippetScreen,
+)
 from sora_tui.tui.widgets.job_table import JobTable
 from sora_tui.tui.widgets.preview import PicturePreview
 
@@ -299,6 +306,15 @@ async def test_reference_image_mismatch_offers_a_fit_and_sends_the_fitted_image(
         assert history(home) == []
         fit.value = "pad"
         await pilot.press("ctrl+g")
+        # the fitted first frame is shown before anything is sent; cancelling sends nothing
+        await wait_until(pilot, lambda: isinstance(app.screen, PictureConfirmScreen), what="the fitted preview")
+        assert app.screen.query_one(PicturePreview).frame_count == 1
+        await pilot.press("n")
+        await pilot.pause(0.3)
+        assert history(home) == []
+        await pilot.press("ctrl+g")
+        await wait_until(pilot, lambda: isinstance(app.screen, PictureConfirmScreen), what="the fitted preview")
+        await pilot.press("y")
         await wait_until(pilot, lambda: history(home) and history(home)[0].video_id, what="the job")
         sent = Path(history(home)[0].params.image)
         assert sent != picture and sent.is_file()

@@ -8,8 +8,9 @@ import hashlib
 import os
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any
 
 from ..durable import fsync_dir
 from .errors import BackendError, map_error
@@ -44,7 +45,7 @@ def _open_part(path: Path, append: bool) -> int:
 
 
 def _total_from_headers(status: int, headers: object, offset: int) -> int | None:
-    get = getattr(headers, "get")
+    get = headers.get
     content_range = get("content-range")
     if status == 206 and content_range and "/" in content_range:
         total = content_range.rsplit("/", 1)[1].strip()
@@ -195,7 +196,7 @@ def _read_validator(path: Path) -> str | None:
 
 def _write_validator(path: Path, headers: object) -> None:
     """Keep the ETag (or Last-Modified) of a download in progress, for If-Range when it is resumed."""
-    get = getattr(headers, "get")
+    get = headers.get
     value = get("etag") or get("last-modified")
     try:
         if value and not str(value).startswith("W/"):  # a weak ETag cannot guard a byte range

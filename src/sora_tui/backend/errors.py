@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from typing import Any
+from urllib.parse import unquote
 
 from ..core.text import one_line
 
@@ -18,7 +21,8 @@ _ADVICE = {
     "server": "The server had an internal error; retrying later usually works.",
     "network": "The connection dropped mid-way; the download can be resumed.",
     "truncated": "The server sent fewer bytes than it announced; the download can be resumed.",
-    "unsupported": "This server does not offer that operation.",
+    "unsupported": "That is a limit of this server (often a proxy or gateway), not a fault; "
+                   "use a profile whose server offers it.",
     "disk": "Free some disk space or choose another download directory.",
     "protocol": "The server answered something sora-tui cannot read; check the base URL points at a /v1 API.",
 }
@@ -90,6 +94,89 @@ def _retry_after(headers: object) -> float | None:
     return None
 
 
+# How a router that has no such path answers (FastAPI/Starlette, Go, nginx, OpenAI's own "Invalid URL (...)").
+_GENERIC_404 = re.compile(r"\s*(404\s*:?\s*)?((page|route|path|resource)\s+)?not\s*found\.?\s*|\s*",
+                          re.IGNORECASE)
+_ROUTE_CODES = {"unknown_url", "invalid_url", "route_not_found", "no_route"}
+_ROUTE_MESSAGES = ("invalid url", "unknown url", "unknown path", "no route")
+
+
+def is_missing_route(status: int, body: Any) -> bool:
+    """Whether an answer says "no such route here" rather than "no such video".
+
+    405 and 501 always do. A 404 does unless it carries an error about the thing asked for: an OpenAI error
+    object, or a FastAPI-style {"detail": "..."} that says more than "Not Found". `body` is the parsed JSON
+    (the SDK passes the inner "error" object), the text of a non-JSON answer, or None.
+    """
+    if status in (405, 501):
+        return True
+    if status != 404:
+        return False
+    if body is None or isinstance(body, (str, bytes)):
+        text = body.decode("utf-8", "replace") if isinstance(body, bytes) else (body or "")
+        # an HTML error page, or a bare "Not Found"
+        return text.lstrip().startswith("<") or bool(_GENERIC_404.fullmatch(text))
+    if not isinstance(body, dict):
+        return True
+    err = body.get("error", body)
+    if isinstance(err, dict):
+        code = str(err.get("code") or "").lower()
+        message = err.get("message") if "message" in err else err.get("detail")
+        if code in _ROUTE_CODES:
+            return True
+        if err.get("param") or code in ("not_found", "video_not_found", "resource_not_found"):
+            return False  # names what was not found: the route is there
+        if not isinstance(message, str):
+            return not err  # {} says nothing about a video
+        return message.strip().lower().startswith(_ROUTE_MESSAGES) or bool(_GENERIC_404.fullmatch(message))
+    return isinstance(err, str) and bool(_GENERIC_404.fullmatch(err))
+
+
+def _operation(request: Any, base_url: str) -> tuple[str | None, bool]:
+    """What the failed request asked for, in the user's words, and whether a 404 on it can only mean the route
+    is missing: ("remix", False), ("a list of videos", True), (None, False) for retrieving one video."""
+    try:
+        method = str(request.method).upper()
+        raw = bytes(request.url.raw_path).split(b"?", 1)[0].decode("ascii", "replace")
+        query = bytes(request.url.query).decode("ascii", "replace") if request.url.query else ""
+    except (AttributeError, TypeError, ValueError, RuntimeError):
+        return None, False
+    prefix = "/" + base_url.split("://", 1)[-1].partition("/")[2].strip("/") if base_url else ""
+    if prefix and prefix != "/" and raw.startswith(prefix + "/"):
+        raw = raw[len(prefix):]
+    parts = raw.strip("/").split("/")
+    if "videos" not in parts:
+        return None, False
+    rest = [unquote(p) for p in parts[parts.index("videos") + 1:]]
+    if not rest:
+        return ("a list of videos", True) if method == "GET" else ("video generation", False)
+    if rest[0] in ("edits", "extensions") and len(rest) == 1:
+        return rest[0], False
+    if rest[0] == "characters":
+        return "characters", False
+    if len(rest) == 2 and rest[1] == "remix":
+        return "remix", False
+    if len(rest) == 2 and rest[1] == "content":
+        variant = re.search(r"(?:^|&)variant=([a-z]+)", query)
+        if variant and variant.group(1) in ("thumbnail", "spritesheet"):
+            return variant.group(1) + "s", False
+        return None, False  # the video itself: a 404 there is about the video (missing, expired)
+    if len(rest) == 1 and method == "DELETE":
+        return "deleting videos", False
+    return None, False
+
+
+def _unsupported(exc: Any, status: int, base_url: str) -> str | None:
+    """The user message when this status error means the server lacks the operation, else None."""
+    operation, collection = _operation(getattr(exc, "request", None), base_url)
+    body = getattr(exc, "body", None)
+    if status in (405, 501):
+        return f"This server does not offer {operation or 'that operation'}"
+    if status == 404 and operation and (collection or is_missing_route(status, body)):
+        return f"This server does not offer {operation}"
+    return None
+
+
 def map_error(exc: BaseException, base_url: str = "") -> BackendError:
     """Translate SDK / httpx2 / OS exceptions into a BackendError."""
     import httpx2
@@ -119,11 +206,12 @@ def map_error(exc: BaseException, base_url: str = "") -> BackendError:
             return BackendError("auth", f"Not allowed: {message}", status, code)
         if status == 429:
             return BackendError("rate_limited", f"Rate limited: {message}", status, code, _retry_after(headers))
+        missing = _unsupported(exc, status, base_url) if status in (404, 405, 501) else None
+        if missing is not None:
+            return BackendError("unsupported", missing, status, code)
         if status == 404:
             kind = "expired" if "expire" in message.lower() else "not_found"
             return BackendError(kind, message, status, code)
-        if status in (405, 501):
-            return BackendError("unsupported", message, status, code)
         if status >= 500:
             return BackendError("server", f"Server error: {message}", status, code, _retry_after(headers))
         return BackendError("bad_request", message, status, code)

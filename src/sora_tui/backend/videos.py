@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import base64
+import math
 import mimetypes
 import threading
 import warnings
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Awaitable, Callable
+from typing import Any
 
 from ..core.params import GenerationParams
-from ..core.status import JobStatus, from_server
+from ..core.status import ACTIVE, JobStatus, from_server
 from ..core.text import one_line
 from .errors import BackendError, map_error
 
@@ -48,20 +50,24 @@ class VideoInfo:
     error_code: str | None = None
     error_message: str | None = None
     raw: dict[str, Any] = field(default_factory=dict)
+    # False when the server sent no usable progress (absent, null, not a number): show "working", not 0 %.
+    progress_reported: bool = True
 
     @classmethod
     def from_obj(cls, obj: Any) -> VideoInfo:
         data = obj if isinstance(obj, dict) else _to_dict(obj)
-        raw_status = str(data.get("status") or "")
+        status_value = data.get("status")
+        raw_status = one_line(status_value, 40) if isinstance(status_value, str) else ""
         error = data.get("error") or None
-        progress = data.get("progress")
-        try:
-            progress_i = max(0, min(100, int(float(progress)))) if progress is not None else 0
-        except (TypeError, ValueError):
-            progress_i = 0
-        status = from_server(raw_status)
+        if isinstance(error, str):  # some gateways send the reason as a bare string
+            error = {"message": error}
+        reported = _progress(data.get("progress"))
+        progress_i = reported or 0
+        status = from_server(raw_status)  # an unknown word is "still in progress", never "done"
         if status == JobStatus.COMPLETED:
             progress_i = 100
+        elif status in ACTIVE:
+            progress_i = min(progress_i, 99)  # a job still running is never shown as 100 % done
         return cls(
             id=str(data.get("id") or ""),
             status=status,
@@ -71,13 +77,15 @@ class VideoInfo:
             size=_opt_str(data.get("size")),
             seconds=_opt_str(data.get("seconds")),
             prompt=data.get("prompt") if isinstance(data.get("prompt"), str) else None,
-            created_at=_opt_float(data.get("created_at")),
-            completed_at=_opt_float(data.get("completed_at")),
-            expires_at=_opt_float(data.get("expires_at")),
+            created_at=_opt_time(data.get("created_at")),
+            completed_at=_opt_time(data.get("completed_at")),
+            expires_at=_opt_time(data.get("expires_at")),
             remixed_from=_opt_str(data.get("remixed_from_video_id")),
             error_code=one_line(error.get("code"), 80) if isinstance(error, dict) and error.get("code") else None,
-            error_message=one_line(error.get("message"), 600) if isinstance(error, dict) else None,
+            error_message=(one_line(error.get("message"), 600)
+                           if isinstance(error, dict) and error.get("message") is not None else None),
             raw=data,
+            progress_reported=reported is not None,
         )
 
 
@@ -106,21 +114,55 @@ def _to_dict(obj: Any) -> dict[str, Any]:
         fn = getattr(obj, attr, None)
         if fn is not None:
             try:
-                return dict(fn())
+                # warnings=False: a server's "progress": "73" (the SDK's model declares an int) would make
+                # pydantic print a UserWarning to stderr, over the TUI; the value is read leniently anyway.
+                return dict(fn(warnings=False))
             except TypeError:
-                continue
+                try:
+                    return dict(fn())
+                except TypeError:
+                    continue
     return dict(getattr(obj, "__dict__", {}))
 
 
 def _opt_str(v: Any) -> str | None:
-    return None if v is None else str(v)
+    return None if v is None or isinstance(v, (dict, list)) else str(v)
 
 
-def _opt_float(v: Any) -> float | None:
+def _progress(v: Any) -> int | None:
+    """A server's progress as a whole percentage 0-100: ints, floats, "73", "55.5 %"; None if unusable."""
+    if v is None or isinstance(v, bool):
+        return None
+    if isinstance(v, str):
+        v = v.strip().rstrip("%").strip()
     try:
-        return None if v is None else float(v)
+        f = float(v)
     except (TypeError, ValueError):
         return None
+    if not math.isfinite(f):
+        return None
+    return max(0, min(100, int(f)))
+
+
+def _opt_time(v: Any) -> float | None:
+    """A timestamp: Unix seconds (or milliseconds, as some servers send), or ISO 8601 text; else None."""
+    if v is None or isinstance(v, bool):
+        return None
+    if isinstance(v, str) and not v.strip().replace(".", "", 1).isdigit():
+        from datetime import UTC, datetime
+
+        try:
+            when = datetime.fromisoformat(v.strip())
+        except ValueError:
+            return None
+        return (when if when.tzinfo else when.replace(tzinfo=UTC)).timestamp()
+    try:
+        f = float(v)
+    except (TypeError, ValueError):
+        return None
+    if not math.isfinite(f) or f < 0:
+        return None
+    return f / 1000 if f > 1e11 else f  # 1e11 s is the year 5138; a value that large is milliseconds
 
 
 def _poll_after(headers: Any) -> int:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 import string
 import time
@@ -68,12 +69,20 @@ def download_path(base: Path, template: str, fields: dict[str, str], suffix: str
     return path
 
 
+def _id_part(video_id: str) -> str:
+    """The id's tail when it is a plain id; otherwise a digest of the whole of it. Gateways send long opaque
+    ids (base64, operation paths) whose endings can repeat, and two videos must never share a file name."""
+    if re.fullmatch(r"[A-Za-z0-9_-]{1,40}", video_id):
+        return video_id[-24:]
+    return "id" + hashlib.sha256(video_id.encode("utf-8", "surrogatepass")).hexdigest()[:22]
+
+
 def name_fields(prompt: str, video_id: str, model: str, size: str, seconds: str, local_id: str, when: float) -> dict[str, str]:
     return {
         "date": time.strftime("%Y%m%d", time.localtime(when)),
         "time": time.strftime("%H%M%S", time.localtime(when)),
         "prompt": prompt[:60],
-        "id": video_id[-24:],
+        "id": _id_part(video_id),
         "model": model,
         "size": size,
         "seconds": seconds,

@@ -5,6 +5,7 @@ Heuristics over English keywords, checked against the chosen parameters; every t
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from bisect import bisect_right
@@ -339,7 +340,11 @@ def _trie_pattern(phrases: Iterable[str]) -> str:
 
 
 # Run on the lowercased prompt, so no IGNORECASE: the engine's literal fast path stays on.
-_LEXICON_RE = re.compile(r"\b" + _trie_pattern(_SPELLINGS) + r"\b")
+@functools.cache
+def _lexicon_re() -> re.Pattern[str]:
+    """Compiled on first use, not at import: building it takes ~40 ms, which the TUI's first frame should not wait
+    for (the tips panel reads the prompt only after the screen is drawn)."""
+    return re.compile(r"\b" + _trie_pattern(_SPELLINGS) + r"\b")
 
 # Words ending in -ing that are not actions (an -ing word is the fallback sign of an action).
 _NOT_ACTIONS = frozenset(_split(
@@ -622,7 +627,7 @@ def _parse_seconds(seconds: str | int) -> int | None:
 
 def _scan(lowered: str) -> dict[str, list[Span]]:
     hits: dict[str, list[Span]] = {}
-    for m in _LEXICON_RE.finditer(lowered):
+    for m in _lexicon_re().finditer(lowered):
         word = m.group()
         key = word if word.isalnum() else _key(word)
         for category in _LEXICON.get(key, ()):

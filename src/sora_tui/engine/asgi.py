@@ -1,13 +1,16 @@
-"""ASGI middleware of the local engine: bearer-key check, fault injection, activity tracking."""
+"""ASGI middleware of the local engine: bearer-key check, fault injection, activity tracking, ids in paths."""
 
 from __future__ import annotations
 
 import asyncio
 import json
 import time
-from typing import Any, Awaitable, Callable
+from collections.abc import Awaitable, Callable
+from typing import Any
+from urllib.parse import quote, unquote
 
 from .faults import FaultPlan
+from .server import VIDEO_ID_SCOPE_KEY
 
 Scope = dict[str, Any]
 Receive = Callable[[], Awaitable[dict[str, Any]]]
@@ -70,6 +73,7 @@ class EngineMiddleware:
             shown = f"{given[:3]}***{given[-4:]}" if len(given) > 10 else "***"  # never echo a whole key
             await _send_error(send, 401, f"Incorrect API key provided: {shown}.", "invalid_api_key", "invalid_request_error")
             return
+        scope = _with_video_id(scope)
         fault = self.faults.draw(f"{scope.get('method', '')} {path}" + (f"?{query}" if query else ""))
         if fault is None:
             await self.app(scope, receive, send)
@@ -95,6 +99,26 @@ class EngineMiddleware:
 
             await self.app(scope, receive, swallow)  # the server acts...
             await _drop(send)  # ...and the answer never arrives
+
+
+def _with_video_id(scope: Scope) -> Scope:
+    """Decode the id segment of /v1/videos/{id}[/...] from the raw path and keep it in the scope.
+
+    The server's decoded path has lost the difference between '/' and '%2F', so an id such as
+    'projects/p/operations/1' (sent as one escaped segment) would not route. The id goes to the handlers
+    decoded exactly once, and the path Starlette routes on gets a version of it without slashes.
+    """
+    raw = scope.get("raw_path")
+    if not isinstance(raw, (bytes, bytearray)) or not raw.startswith(b"/v1/videos/"):
+        return scope
+    parts = bytes(raw).split(b"?", 1)[0].split(b"/")
+    if len(parts) < 4 or not parts[3]:
+        return scope
+    segments = [unquote(p.decode("latin-1")) for p in parts[3:]]
+    if segments[0] in ("edits", "extensions", "characters"):
+        return scope
+    routed = "/v1/videos/" + "/".join([quote(segments[0], safe=""), *segments[1:]])
+    return {**scope, "path": routed, VIDEO_ID_SCOPE_KEY: segments[0]}
 
 
 def _late(send: Send) -> Send:

@@ -12,9 +12,9 @@ import io
 import math
 import os
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 
@@ -181,7 +181,7 @@ def _backdrop(scene: Scene, w: int, h: int, rng: np.random.Generator, reference:
     phase = rng.uniform(0, 6.28, 3)
     ridge = (horizon - h * (0.06 + 0.04 * np.sin(xs / w * 7 + phase[0]) + 0.025 * np.sin(xs / w * 19 + phase[1])
                              + 0.012 * np.sin(xs / w * 41 + phase[2]))).astype(np.int32)
-    hill = ((np.array(scene.ground, np.float32) * 0.6 + hor * 0.4)).astype(np.uint8)
+    hill = (np.array(scene.ground, np.float32) * 0.6 + hor * 0.4).astype(np.uint8)
     rows = np.arange(h)[:, None]
     mask = (rows >= ridge[None, :]) & (rows < horizon)
     canvas[mask] = hill

@@ -5,10 +5,12 @@ from __future__ import annotations
 import asyncio
 import base64
 import binascii
+import hashlib
 import json
 import re
 import time
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +21,7 @@ from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
 from .faults import FaultPlan
+from .modes import MISSING_ROUTES, OTHER_MODELS, Presenter, parse_modes
 from .state import POLL_AFTER_MS, EngineState, VideoRecord
 
 ENGINE_HEADER = {"x-sora-tui-engine": "local-render"}
@@ -35,6 +38,8 @@ MAX_EXTENSIONS = 6
 MAX_TOTAL_SECONDS = 120
 CHUNK = 256 * 1024
 EXPIRED_MESSAGE = "The video is no longer available. Downloads expire after 1 hours."
+# Where the middleware leaves the decoded video id of a /v1/videos/{id}... path (see asgi.py).
+VIDEO_ID_SCOPE_KEY = "sora_tui.video_id"
 _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
 
 
@@ -48,10 +53,15 @@ class EngineConfig:
     state_dir: Path | None = None
     idle_exit: float | None = None
     announce: Path | None = None
-    mode: str = "strict"
     expires_after: float = 3600.0
     # None: any non-empty bearer key works (the contract). Set: only this key, like a real server.
     api_key: str | None = None
+    # Deviations from OpenAI's behaviour (modes.py): empty is "strict". A comma string is accepted too
+    # ("processing,uuid-ids", "litellm-like"); an unknown name raises ModeSpecError (a ValueError).
+    modes: frozenset[str] = field(default_factory=frozenset)
+
+    def __post_init__(self) -> None:
+        self.modes = parse_modes(self.modes)
 
 
 class ApiError(Exception):
@@ -76,15 +86,20 @@ class Engine:
 
     def __init__(self, config: EngineConfig) -> None:
         self.config = config
-        self.state = EngineState(config.state_dir, config.speed, config.seed, config.expires_after)
+        self.modes = config.modes
+        self.present = Presenter(config.modes)
+        self.state = EngineState(config.state_dir, config.speed, config.seed, config.expires_after,
+                                 new_id=self.present.new_id)
         self.poll_ms = str(POLL_AFTER_MS[config.speed])
         self.last_request = time.monotonic()
 
     def ok(self, body: Any, status: int = 200) -> JSONResponse:
         return JSONResponse(body, status_code=status, headers={**ENGINE_HEADER, "openai-poll-after-ms": self.poll_ms})
 
-    def video_json(self, rec: VideoRecord) -> dict[str, Any]:
-        return rec.public(time.time(), self.config.expires_after)
+    def video_json(self, rec: VideoRecord, *, poll: bool = False, created: bool = False) -> dict[str, Any]:
+        """The video object as sent; `poll` for GET/list answers, `created` for the answer that made it."""
+        body = rec.public(time.time(), self.config.expires_after)
+        return self.present.video(body, poll=poll, created=created)
 
     def _video(self, video_id: str) -> VideoRecord:
         rec = self.state.get(video_id)
@@ -132,26 +147,38 @@ class Engine:
         return prompt
 
     @staticmethod
-    def _seconds(value: Any, is_json: bool, default: str | None = "4") -> str:
+    def _seconds(value: Any, is_json: bool, default: str | None = "4", allowed: tuple[str, ...] = SECONDS,
+                 model: str | None = None) -> str:
         if value is None:
             if default is None:
                 raise ApiError(400, "Missing required parameter: 'seconds'.", "missing_required_parameter", "seconds")
             return default
         if is_json and not isinstance(value, str):
-            raise ApiError(400, f"Invalid type for 'seconds': expected one of {', '.join(repr(s) for s in SECONDS)}, but got {type(value).__name__} instead.", "invalid_type", "seconds")
-        if str(value) not in SECONDS:
-            raise ApiError(400, f"Invalid value: '{_safe(str(value))}'. Supported values are: {', '.join(repr(s) for s in SECONDS)}.", "invalid_value", "seconds")
+            raise ApiError(400, f"Invalid type for 'seconds': expected one of {', '.join(repr(s) for s in allowed)}, but got {type(value).__name__} instead.", "invalid_type", "seconds")
+        if str(value) not in allowed:
+            where = f" for {model}" if model else ""
+            raise ApiError(400, f"Invalid value: '{_safe(str(value))}'. Supported values{where} are: {', '.join(repr(s) for s in allowed)}.", "invalid_value", "seconds")
         return str(value)
 
-    @staticmethod
-    def _model_size(fields: dict[str, Any]) -> tuple[str, str]:
+    def _sizes(self, model: str) -> tuple[str, ...]:
+        if model in OTHER_MODELS and "other-models" in self.modes:
+            return OTHER_MODELS[model][0]
+        return SIZES[MODEL_ALIASES.get(model, model)]
+
+    def _allowed_seconds(self, model: str) -> tuple[str, ...]:
+        if model in OTHER_MODELS and "other-models" in self.modes:
+            return OTHER_MODELS[model][1]
+        return SECONDS
+
+    def _model_size(self, fields: dict[str, Any]) -> tuple[str, str]:
         model = fields.get("model") or "sora-2"
-        if not isinstance(model, str) or (model not in SIZES and model not in MODEL_ALIASES):
-            raise ApiError(400, f"Invalid value: '{_safe(str(model))}'. Supported models are: {', '.join([*SIZES, *MODEL_ALIASES])}.", "invalid_value", "model")
-        family = MODEL_ALIASES.get(model, model)
-        size = fields.get("size") or "720x1280"
-        if size not in SIZES[family]:
-            raise ApiError(400, f"Invalid value: '{_safe(str(size))}'. Supported values for {model} are: {', '.join(SIZES[family])}.", "invalid_value", "size")
+        known = [*SIZES, *MODEL_ALIASES, *(OTHER_MODELS if "other-models" in self.modes else ())]
+        if not isinstance(model, str) or model not in known:
+            raise ApiError(400, f"Invalid value: '{_safe(str(model))}'. Supported models are: {', '.join(known)}.", "invalid_value", "model")
+        sizes = self._sizes(model)
+        size = fields.get("size") or ("720x1280" if "720x1280" in sizes else sizes[0])
+        if size not in sizes:
+            raise ApiError(400, f"Invalid value: '{_safe(str(size))}'. Supported values for {model} are: {', '.join(sizes)}.", "invalid_value", "size")
         return model, str(size)
 
     def _reference(self, fields: dict[str, Any], files: dict[str, UploadFile], size: str) -> bytes | None:
@@ -230,11 +257,13 @@ class Engine:
         fields, files, is_json = await self._body(request)
         prompt = self._prompt(fields)
         model, size = self._model_size(fields)
-        seconds = self._seconds(fields.get("seconds"), is_json)
+        allowed = self._allowed_seconds(model)
+        default = "4" if "4" in allowed else allowed[0]
+        seconds = self._seconds(fields.get("seconds"), is_json, default, allowed, model)
         reference = self._reference(fields, files, size)
         self._characters(fields, prompt)
         rec = self.state.new_video(model=model, size=size, seconds=seconds, prompt=prompt, reference=reference)
-        return self.ok(self.video_json(rec))
+        return self.ok(self.video_json(rec, created=True))
 
     async def list(self, request: Request) -> Response:
         q = request.query_params
@@ -255,31 +284,31 @@ class Engine:
                 raise ApiError(400, f"Invalid 'after': no video with id '{_safe(after)}'.", "invalid_value", "after")
             recs = recs[ids.index(after) + 1:]
         page = recs[:limit]
-        data = [self.video_json(r) for r in page]
-        return self.ok({
+        data = [self.video_json(r, poll=True) for r in page]
+        return self.ok(self.present.listing({
             "object": "list", "data": data,
             "first_id": data[0]["id"] if data else None, "last_id": data[-1]["id"] if data else None,
             "has_more": len(recs) > len(page),
-        })
+        }))
 
     async def retrieve(self, request: Request) -> Response:
-        return self.ok(self.video_json(self._video(request.path_params["video_id"])))
+        return self.ok(self.video_json(self._video(path_video_id(request)), poll=True))
 
     async def delete(self, request: Request) -> Response:
-        rec = self._video(request.path_params["video_id"])
+        rec = self._video(path_video_id(request))
         status, _, _ = rec.lifecycle(time.time())
         if status not in ("completed", "failed"):
-            raise ApiError(400, f"Video '{rec.id}' is {status.replace('_', ' ')}; only completed or failed videos can be deleted.", "invalid_video_status", "video_id")
+            raise ApiError(400, f"Video '{_safe(rec.id)}' is {status.replace('_', ' ')}; only completed or failed videos can be deleted.", "invalid_video_status", "video_id")
         self.state.delete(rec.id)
-        return self.ok({"id": rec.id, "object": "video.deleted", "deleted": True})
+        return self.ok(self.present.deleted({"id": rec.id, "object": "video.deleted", "deleted": True}))
 
     async def remix(self, request: Request) -> Response:
-        source = self._completed(request.path_params["video_id"], "remixed")
+        source = self._completed(path_video_id(request), "remixed")
         fields, _, _ = await self._body(request)
         prompt = self._prompt(fields)
         rec = self.state.new_video(model=source.model, size=source.size, seconds=source.seconds, prompt=prompt,
                                    kind="remix", remixed_from=source.id, source=source)
-        return self.ok(self.video_json(rec))
+        return self.ok(self.video_json(rec, created=True))
 
     async def edit(self, request: Request) -> Response:
         fields, files, is_json = await self._body(request)
@@ -291,7 +320,7 @@ class Engine:
         else:
             rec = self.state.new_video(model=source.model, size=source.size, seconds=source.seconds, prompt=prompt,
                                        kind="edit", source=source)
-        return self.ok(self.video_json(rec))
+        return self.ok(self.video_json(rec, created=True))
 
     def _uploaded_video(self, upload: UploadFile, fields: dict[str, Any], need_model: bool) -> tuple[str, str, str, bytes]:
         """Probe an uploaded clip: model, size, nearest allowed seconds, and a frame (PNG) to render from."""
@@ -301,10 +330,10 @@ class Engine:
         assert frame is not None
         model, _ = self._model_size({"model": fields.get("model") or "sora-2", "size": None})
         size = f"{info['width']}x{info['height']}"
-        family = MODEL_ALIASES.get(model, model)
-        if size not in SIZES[family]:
-            raise ApiError(400, f"The uploaded video is {size}; {model} supports {', '.join(SIZES[family])}.", "invalid_value", "video")
-        seconds = min(SECONDS, key=lambda s: abs(int(s) - info["duration"]))
+        sizes = self._sizes(model)
+        if size not in sizes:
+            raise ApiError(400, f"The uploaded video is {size}; {model} supports {', '.join(sizes)}.", "invalid_value", "video")
+        seconds = min(self._allowed_seconds(model), key=lambda s: abs(int(s) - info["duration"]))
         return model, size, seconds, frame
 
     async def extend(self, request: Request) -> Response:
@@ -320,7 +349,7 @@ class Engine:
                 model=model, size=size, seconds=str(total), prompt=prompt, kind="extension",
                 segments=["(uploaded clip)", prompt], segment_seconds=[float(up_seconds), float(seconds)], reference=last_frame,
             )
-            return self.ok(self.video_json(rec))
+            return self.ok(self.video_json(rec, created=True))
         if source.extensions >= MAX_EXTENSIONS:
             raise ApiError(400, f"A video can be extended at most {MAX_EXTENSIONS} times.", "too_many_extensions", "video")
         total = int(source.seconds) + int(seconds)
@@ -332,7 +361,7 @@ class Engine:
             model=source.model, size=source.size, seconds=str(total), prompt=prompt, kind="extension",
             source=source, segments=[*prompts, prompt], segment_seconds=[*durations, float(seconds)],
         )
-        return self.ok(self.video_json(rec))
+        return self.ok(self.video_json(rec, created=True))
 
     async def create_character(self, request: Request) -> Response:
         fields, files, _ = await self._body(request)
@@ -354,21 +383,22 @@ class Engine:
         return self.ok(ch.public())
 
     async def content(self, request: Request) -> Response:
-        rec = self._video(request.path_params["video_id"])
+        rec = self._video(path_video_id(request))
         variant = request.query_params.get("variant", "video")
         if variant not in ("video", "thumbnail", "spritesheet"):
             raise ApiError(400, f"Invalid 'variant': '{_safe(variant)}'. Use video, thumbnail or spritesheet.", "invalid_value", "variant")
         status, _, completed = rec.lifecycle(time.time())
         if status != "completed":
-            raise ApiError(400, f"Video '{rec.id}' is {status.replace('_', ' ')}; its content is available once it is completed.", "video_not_ready", "video_id")
+            raise ApiError(400, f"Video '{_safe(rec.id)}' is {status.replace('_', ' ')}; its content is available once it is completed.", "video_not_ready", "video_id")
         if completed and time.time() > completed + self.config.expires_after:
             raise ApiError(404, EXPIRED_MESSAGE, None, None)
         path = self.state.asset(rec.id, variant)
         if not path.exists():
-            raise ApiError(404, f"The {variant} of '{rec.id}' is missing on the server.", "not_found", "variant")
+            raise ApiError(404, f"The {variant} of '{_safe(rec.id)}' is missing on the server.", "not_found", "variant")
         ctype = {"video": "video/mp4", "thumbnail": "image/webp", "spritesheet": "image/jpeg"}[variant]
         size = path.stat().st_size
-        etag = f'"{rec.id[-12:]}-{variant}-{size}"'
+        # from a hash: ids are opaque (any length, any characters), an ETag must stay a short ASCII token
+        etag = f'"{hashlib.sha256(rec.id.encode()).hexdigest()[:12]}-{variant}-{size}"'
         headers = {**ENGINE_HEADER, "Accept-Ranges": "bytes", "ETag": etag}
         start, end, status_code = 0, size - 1, 200
         range_header = request.headers.get("range")
@@ -418,7 +448,11 @@ def create_app(config: EngineConfig) -> Starlette:
 
     routes = [
         Route("/health", lambda r: JSONResponse({"ok": True, "engine": "sora-tui local engine", "speed": config.speed,
+                                                  "modes": sorted(config.modes) or ["strict"],
                                                   "renders": "procedural, not AI"}, headers=ENGINE_HEADER)),
+        # no-* modes: these come first and answer as a FastAPI proxy without the route would (modes.py)
+        *[Route(path, _missing_route(status), methods=[method])
+          for mode in sorted(config.modes) for method, path, status in MISSING_ROUTES.get(mode, ())],
         Route("/v1/videos", wrap(engine.create), methods=["POST"]),
         Route("/v1/videos", wrap(engine.list), methods=["GET"]),
         Route("/v1/videos/edits", wrap(engine.edit), methods=["POST"]),
@@ -440,6 +474,20 @@ def create_app(config: EngineConfig) -> Starlette:
     app = Starlette(routes=routes, exception_handlers={404: not_found, 405: not_found})
     app.state.engine = engine
     return EngineMiddleware(app, engine, FaultPlan.parse(config.faults, config.seed))  # type: ignore[return-value]
+
+
+def path_video_id(request: Request) -> str:
+    """The video id of the path, decoded once: ids are opaque and may hold '/', which the path alone loses."""
+    return str(request.scope.get(VIDEO_ID_SCOPE_KEY) or request.path_params["video_id"])
+
+
+def _missing_route(status: int) -> Callable[[Request], Awaitable[Response]]:
+    async def endpoint(request: Request) -> Response:
+        if status == 405:
+            return JSONResponse({"detail": "Method Not Allowed"}, status_code=405, headers={"allow": "GET"})
+        return JSONResponse({"detail": "Not Found"}, status_code=404)
+
+    return endpoint
 
 
 def _probe_upload(upload: UploadFile, frame: str | None) -> tuple[dict[str, Any], bytes | None]:

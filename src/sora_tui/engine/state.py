@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
+import re
 import shutil
 import tempfile
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -128,8 +131,17 @@ def atomic_write_json(path: Path, data: Any) -> None:
     os.replace(tmp, path)
 
 
+_PLAIN_ID = re.compile(r"[A-Za-z0-9_-]{1,100}")
+
+
+def _new_video_id(model: str) -> str:
+    return "video_" + uuid.uuid4().hex
+
+
 class EngineState:
-    def __init__(self, state_dir: Path | None, speed: str, seed: int, expires_after: float) -> None:
+    def __init__(self, state_dir: Path | None, speed: str, seed: int, expires_after: float,
+                 new_id: Callable[[str], str] = _new_video_id) -> None:
+        self.new_id = new_id
         self._tmp = None
         if state_dir is None:
             self._tmp = tempfile.mkdtemp(prefix="sora-tui-engine-")
@@ -151,7 +163,12 @@ class EngineState:
 
     # --- persistence --------------------------------------------------------------------------------
     def video_dir(self, video_id: str) -> Path:
-        return self.dir / "videos" / video_id
+        # Ids are opaque (uuid-ids mode sends '/', '..', '%', hundreds of characters): only a plain one
+        # names its directory itself; any other is hashed, so no id can reach outside videos/.
+        if _PLAIN_ID.fullmatch(video_id):
+            return self.dir / "videos" / video_id
+        digest = hashlib.sha256(video_id.encode("utf-8", "surrogatepass")).hexdigest()
+        return self.dir / "videos" / ("h_" + digest[:40])
 
     def _save(self, rec: VideoRecord) -> None:
         d = self.video_dir(rec.id)
@@ -188,7 +205,7 @@ class EngineState:
             take = sum(1 for v in self.videos.values()
                        if (v.prompt, v.model, v.size, v.seconds, tuple(v.segments)) == same)
         rec = VideoRecord(
-            id="video_" + uuid.uuid4().hex,
+            id=self.new_id(model),
             model=model, size=size, seconds=seconds, prompt=prompt,
             created_at=time.time(), queue_delay=queue, duration=base + per_s * float(seconds),
             kind=kind, remixed_from=remixed_from, source_id=source.id if source else None,

@@ -37,7 +37,7 @@ class DownloadNamer:
 
 def sidecar_path(video_path: Path) -> Path:
     name = video_path.name
-    stem = name[: -len(".mp4")] if name.endswith(".mp4") else name
+    stem = name.removesuffix(".mp4")
     return video_path.with_name(stem + ".json")
 
 

@@ -17,7 +17,7 @@ from typing import Any
 
 from ..backend.errors import BackendError
 from ..backend.videos import VideoInfo, VideosBackend
-from ..core.job import FileRecord, Job, JobError
+from ..core.job import FileRecord, Job, JobError, new_local_id
 from ..core.params import (
     SECONDS_ALL,
     GenerationParams,
@@ -81,8 +81,10 @@ class JobService:
         filename_template: str | None = None,
         max_downloads: int = 3,
         local_engine: bool = False,
+        characters: Any = None,  # store.CharacterBook, where created characters are remembered
     ) -> None:
         self.store = store
+        self.characters = characters
         self.backend = backend
         self.profile = profile
         self.download_dir = download_dir
@@ -135,9 +137,13 @@ class JobService:
         variations: int = 1,
         auto_download: Iterable[str] = (),
         download_dir: Path | None = None,
+        character_ids: Iterable[str] = (),
     ) -> list[Job]:
         """Create one job, or N variations of the same params as one group. Validates before anything is written."""
         params = validate_params(params, self.models)
+        characters = [str(c).strip() for c in character_ids if str(c).strip()]
+        if len(characters) > 2:
+            raise InvalidParams("A video can use at most 2 characters.", "characters")
         if params.image:
             await asyncio.to_thread(check_reference_image, params.image, params.size)
         if not 1 <= variations <= MAX_VARIATIONS:
@@ -146,7 +152,8 @@ class JobService:
         group = "grp_" + uuid.uuid4().hex[:12] if variations > 1 else None
         jobs = []
         for _ in range(variations):
-            job = self._new_job(params, kind="generate", group_id=group, auto_download=auto_download, download_dir=download_dir)
+            job = self._new_job(params, kind="generate", group_id=group, auto_download=auto_download, download_dir=download_dir,
+                                extra={"character_ids": characters} if characters else {})
             jobs.append(await self._submit(job))
         return jobs
 
@@ -257,7 +264,8 @@ class JobService:
             seconds = str(job.extra.get("extension_seconds") or "4")
             return lambda: self.backend.extend(video_id, prompt, seconds)
         params = job.params
-        return lambda: self.backend.create(params)
+        characters = list(job.extra.get("character_ids") or []) or None
+        return lambda: self.backend.create(params, characters)
 
     def _new_job(self, params: GenerationParams, **kw: Any) -> Job:
         auto = list(kw.pop("auto_download", ()) or ())
@@ -517,6 +525,80 @@ class JobService:
                 since = max(since, job.updated_at - CLOCK_SLACK)
 
     # --- other operations ---------------------------------------------------------------------------
+    def owns(self, job: Job) -> bool:
+        """Whether this job lives on this service's server: jobs made through another profile or base URL share
+        the history but must never be polled (or declared lost) here."""
+        if job.profile != self.profile:
+            return False
+        # the local engine's loopback port changes between starts; its state (and the jobs) carry over
+        return self.local_engine or not job.server or job.server.rstrip("/") == self.backend.base_url.rstrip("/")
+
+    async def list_remote(self, limit: int = 100) -> list[VideoInfo]:
+        """The server's own videos, newest first (a server without list raises BackendError 'unsupported')."""
+        videos: list[VideoInfo] = []
+        after: str | None = None
+        while len(videos) < limit:
+            page = await self.backend.list_page(after=after, limit=min(100, limit - len(videos)), order="desc")
+            videos.extend(page.videos)
+            if not page.has_more or not page.last_id or not page.videos:
+                break
+            after = page.last_id
+        return videos[:limit]
+
+    async def import_remote(self, ids: Iterable[str] | None = None, limit: int = 100) -> list[Job]:
+        """Add videos that exist on the server but not in the history (all listed ones, or these ids)."""
+        known = await asyncio.to_thread(self.store.video_ids)
+        if ids is not None:
+            infos = []
+            for video_id in ids:
+                if video_id in known:
+                    continue
+                info, _ = await self.backend.retrieve(video_id)
+                infos.append(info)
+        else:
+            infos = [i for i in await self.list_remote(limit) if i.id not in known]
+        jobs = []
+        for info in reversed(infos):  # oldest first, so the history keeps the server's order
+            if info.id in known:
+                continue
+            known.add(info.id)
+            params = GenerationParams(
+                prompt=info.prompt or "(imported from the server; its prompt is unknown)",
+                model=info.model or "unknown", size=info.size or "unknown", seconds=str(info.seconds or "?"))
+            job = Job(local_id=new_local_id(), params=params, kind="import", status=info.status, video_id=info.id,
+                      progress=info.progress, profile=self.profile, server=self.backend.base_url, error=_job_error(info),
+                      created_at=info.created_at or time.time(), completed_at=info.completed_at, expires_at=info.expires_at,
+                      cost_estimate=estimate_cost(params.model, params.size, params.seconds, self.models)
+                      if info.size and info.seconds else None,
+                      extra={"imported_at": time.time(), "remixed_from": info.remixed_from} if info.remixed_from
+                      else {"imported_at": time.time()})
+            await self._add(job)
+            jobs.append(job)
+        return jobs
+
+    async def create_character(self, name: str, video: Path, *, consent: bool) -> Any:
+        """A cameo character from a clip the user has the rights to; remembered locally with its id."""
+        from ..store.characters import Character
+
+        if not consent:
+            raise ServiceError("A character needs the consent of everyone whose face or voice is in the clip; confirm it first.")
+        name = strip_control(name).strip()
+        if not 1 <= len(name) <= 80:
+            raise InvalidParams("A character's name must be 1-80 characters.", "name")
+        if not video.is_file():
+            raise InvalidParams(f"{video} is not a video file.", "video")
+        data = await self.backend.create_character(name, video)
+        character = Character(id=str(data.get("id") or ""), name=str(data.get("name") or name), source=str(video.resolve()),
+                              profile=self.profile, server=self.backend.base_url)
+        if not character.id:
+            raise ServiceError("The server did not return an id for the character.")
+        if self.characters is not None:
+            await asyncio.to_thread(self.characters.add, character)
+        return character
+
+    async def get_character(self, character_id: str) -> dict[str, Any]:
+        return await self.backend.get_character(character_id)
+
     async def delete_remote(self, job: Job) -> Job:
         if not job.video_id:
             raise ServiceError(f"Job {job.short_id} has no server id; nothing to delete on the server.")
@@ -554,8 +636,8 @@ class JobService:
 
     def pending_auto_downloads(self) -> list[tuple[Job, str]]:
         """Completed jobs whose requested automatic downloads are not on disk yet (e.g. after a restart)."""
-        return [(j, v) for j in self.store.query(status=JobStatus.COMPLETED.value)
-                for v in j.auto_download if j.file(v) is None]
+        return [(j, v) for j in self.store.query(status=JobStatus.COMPLETED.value, profile=self.profile)
+                if self.owns(j) for v in j.auto_download if j.file(v) is None]
 
     async def track_forever(self, auth_pause: float = 60.0) -> None:
         """The TUI's tracker: pick up what an earlier session left, then track every active job until cancelled.
@@ -574,7 +656,8 @@ class JobService:
     async def resume(self, max_failures: int | None = None) -> list[Job]:
         """After a restart: reconcile in-flight creates, pick up active jobs, fetch pending auto-downloads."""
         await self.tracker.reconcile()
-        pending = await asyncio.to_thread(self.store.active) + [j for j, _ in await asyncio.to_thread(self.pending_auto_downloads)]
+        active = [j for j in await asyncio.to_thread(self.store.active) if self.owns(j)]
+        pending = active + [j for j, _ in await asyncio.to_thread(self.pending_auto_downloads)]
         pending = list({j.local_id: j for j in pending}.values())
         if pending:
             return await self.wait(pending, max_failures=max_failures)

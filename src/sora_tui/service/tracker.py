@@ -6,7 +6,9 @@ import asyncio
 import os
 import socket
 import time
-from typing import TYPE_CHECKING, Any, Awaitable, Callable
+from collections.abc import Awaitable, Callable
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any
 
 from ..backend.errors import BackendError
 from ..backend.videos import VideoInfo
@@ -60,6 +62,9 @@ class Tracker:
         self.reconcile_grace = RECONCILE_GRACE_SECONDS
         self._failures = 0
         self._last_notice = ""
+        # The furthest point shown per active job (local_id -> (status, progress)): progress ticks are not
+        # written to the history, so the stored job alone cannot stop a jumpy server from going backwards.
+        self._furthest: dict[str, tuple[JobStatus, int]] = {}
 
     def wake(self) -> None:
         self._wake.set()
@@ -96,7 +101,7 @@ class Tracker:
         self._wake.clear()
         try:
             await asyncio.wait_for(self._wake.wait(), max(MIN_INTERVAL, seconds))
-        except asyncio.TimeoutError:
+        except TimeoutError:
             return
         rest = min(seconds, self.last_poll_ms / 1000) - (time.monotonic() - started)
         if rest > 0:
@@ -112,7 +117,7 @@ class Tracker:
         """One tracking round over every active job; returns the seconds to wait before the next one."""
         store = self.service.store
         await self.reconcile()
-        tracked = await asyncio.to_thread(store.active)
+        tracked = [j for j in await asyncio.to_thread(store.active) if self.service.owns(j)]
         active = [j for j in tracked if j.video_id and j.status in ACTIVE]
         self.rounds += 1 if active else 0
         if not active:
@@ -142,9 +147,26 @@ class Tracker:
         for job in active:
             info = infos.get(job.video_id or "")
             if info is not None:
-                await self.service.apply(job, info)
+                await self.service.apply(job, self.forward_only(job, info))
+        self._furthest = {k: v for k, v in self._furthest.items() if k in {j.local_id for j in active}}
         self.last_poll_ms = poll_ms
         return poll_ms / 1000
+
+    def forward_only(self, job: Job, info: VideoInfo) -> VideoInfo:
+        """The observation as shown: while a job runs, its status and progress never go back. Gateways report
+        progress in jumps (back, past 100, as text) and may say "queued" again after "in progress"."""
+        if info.status not in ACTIVE:
+            self._furthest.pop(job.local_id, None)
+            return info
+        seen_status, seen_progress = self._furthest.get(job.local_id, (job.status, job.progress))
+        status = info.status
+        if JobStatus.IN_PROGRESS in (seen_status, job.status) and status == JobStatus.QUEUED:
+            status = JobStatus.IN_PROGRESS
+        progress = min(99, max(seen_progress, job.progress, info.progress))
+        self._furthest[job.local_id] = (status, progress)
+        if (status, progress) == (info.status, info.progress):
+            return info
+        return replace(info, status=status, progress=progress)
 
     async def _scan_list(self, active: list[Job], infos: dict[str, VideoInfo]) -> int:
         wanted = {j.video_id for j in active}
@@ -172,7 +194,7 @@ class Tracker:
         now = time.time()
         candidates = [
             j for j in await asyncio.to_thread(service.store.active)
-            if not j.video_id
+            if not j.video_id and service.owns(j)
             and (j.status == JobStatus.UNCERTAIN
                  or (j.status == JobStatus.SUBMITTING and (now - j.created_at > STALE_SUBMIT_SECONDS or submitter_gone(j))))
         ]

@@ -8,8 +8,9 @@ import fcntl
 import os
 import threading
 import uuid
+from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Any
 
 import orjson
 from tinydb.storages import Storage

@@ -25,6 +25,8 @@ from .widgets.job_list import JobList
 AUTO = ["video"]  # what a job made from the TUI downloads by itself when it completes
 DOWNLOAD_CHOICES = [("v", "video", "video (MP4)"), ("t", "thumbnail", "thumbnail (WEBP)"),
                     ("s", "spritesheet", "spritesheet (JPEG)")]
+# job action -> the server operation it needs (backend.capabilities.OPERATIONS)
+NEEDS = {"remix": "remix", "edit": "edits", "extend": "extensions", "delete": "delete"}
 COPY_CHOICES = [("p", "prompt", "prompt"), ("i", "id", "server id"), ("f", "path", "file path of the video")]
 
 
@@ -46,10 +48,16 @@ class JobActions:
         if job is None:
             self.notify("That job is no longer in the history.", severity="warning", markup=False)  # type: ignore[attr-defined]
             return
+        op = NEEDS.get(action)
+        capabilities: dict[str, bool | None] = getattr(self, "capabilities", {})
+        if op and capabilities.get(op) is False:
+            self.notify(f"{self.session.profile.name} does not offer {op}: that needs a server with the /v1/videos "  # type: ignore[attr-defined]
+                        f"{op} operation. Switch profile (F3) to one that does.", severity="warning", markup=False, timeout=8)
+            return
         handler: Callable[[Job], Awaitable[None]] = getattr(self, f"_job_{action}")
-        await self._guarded(handler(job))
+        await self._guarded(handler(job), op)
 
-    async def _guarded(self, work: Awaitable[None]) -> None:
+    async def _guarded(self, work: Awaitable[None], op: str | None = None) -> None:
         from ..backend.errors import BackendError
         from ..service.jobs import ServiceError
 
@@ -58,6 +66,8 @@ class JobActions:
         except (InvalidParams, ServiceError) as exc:
             self.notify(exc.message, severity="warning", markup=False, timeout=8)  # type: ignore[attr-defined]
         except BackendError as exc:
+            if op and exc.kind == "unsupported":
+                getattr(self, "capabilities", {})[op] = False  # found out the hard way: say so at once next time
             self.notify(exc.user_message(), title="Server", severity="error", markup=False, timeout=10)  # type: ignore[attr-defined]
 
     def _changed(self, job: Job, note: str | None = None, severity: str = "information") -> None:

@@ -20,6 +20,7 @@ from ..core.text import one_line
 from .actions import JobActions
 from .messages import JobChanged, SessionFailed, SessionReady
 from .screens.main import MainScreen
+from .server_actions import ServerActions
 
 
 def styles_dir() -> Path:
@@ -36,7 +37,7 @@ RECENT_JOBS = 500
 THEMES = ("textual-dark", "textual-light")
 
 
-class SoraApp(JobActions, App[int]):
+class SoraApp(JobActions, ServerActions, App[int]):
     TITLE = "sora-tui"
     CSS_PATH = [str(styles_dir() / "app.tcss")]
     BINDINGS = [
@@ -46,6 +47,8 @@ class SoraApp(JobActions, App[int]):
         Binding("ctrl+o", "history", "History", tooltip="Search, filter and browse every job ever made", id="app.history"),
         Binding("ctrl+t", "toggle_theme", "Theme", tooltip="Switch between the dark and the light theme",
                 id="app.theme", show=False),
+        Binding("f3", "profiles", "Profiles", tooltip="Servers: check them, switch, add one (key typed once, masked)",
+                id="app.profiles", show=False),
     ]
 
     def __init__(self, profile: str | None = None, base_url: str | None = None) -> None:
@@ -56,6 +59,9 @@ class SoraApp(JobActions, App[int]):
         self.crash_report: Path | None = None
         self.crash_summary: str | None = None
         self._unsubscribe: Any = None
+        # What the server offers (backend.capabilities.OPERATIONS -> True/False/None), found out after connecting
+        # and corrected whenever an operation answers "unsupported".
+        self.capabilities: dict[str, bool | None] = {}
 
     def on_mount(self) -> None:
         from . import preferences
@@ -106,6 +112,14 @@ class SoraApp(JobActions, App[int]):
         yield SystemCommand("view: Help", "Every key, grouped by where it works", self.action_help)
         yield SystemCommand("view: Jobs", "The live job table", lambda: self.main.action_focus_jobs())
         yield SystemCommand("view: Composer", "Write a prompt", lambda: self.main.action_focus_composer())
+        yield SystemCommand("profile: Switch or check servers", "Profiles: reachable, key accepted, what each offers",
+                            self.action_profiles)
+        yield SystemCommand("server: Import videos", "Add the server's videos that are not in the history",
+                            self.action_import_videos)
+        yield SystemCommand("character: Create from a video", "A cameo character, after confirming consent",
+                            self.action_create_character)
+        yield SystemCommand("character: Insert into the prompt", "Use a character created here (at most 2)",
+                            self.action_insert_character)
         other = "light" if self.theme == THEMES[0] else "dark"
         yield SystemCommand(f"theme: Switch to {other}", "Light or dark; remembered next time", self.action_toggle_theme)
         from .widgets.job_list import JobList
@@ -165,8 +179,60 @@ class SoraApp(JobActions, App[int]):
             self.sub_title = f"{profile.name} · {one_line(self.session.base_url, 60)}"
         self.main.set_status(self._connected_line())
         self._unsubscribe = self.session.service.subscribe(self._on_service_event)
+        self.main.use_profile(profile)
         self.track()
         self.watch_history()
+        self.discover_capabilities()
+
+    @work(exclusive=True, exit_on_error=False, group="capabilities", description="what the server offers")
+    async def discover_capabilities(self) -> None:
+        from ..backend.capabilities import check_profile
+
+        session = self.session
+        result = await check_profile(session.profile, base_url=session.base_url)
+        if session is not self.session:
+            return
+        if result.key_accepted is False:
+            # on the status line, not as a toast: the tracker's own refusal notice must stay the only one
+            line = Text("✖ ", style="bold red")
+            line.append(f"{session.profile.name}: the server refused the API key"
+                        + (f" (check ${session.profile.api_key_env})" if session.profile.api_key_env else ""))
+            self.main.set_status(line)
+            return
+        if result.reachable:
+            self.capabilities = dict(result.operations)
+            lacks = [op for op, ok in result.operations.items() if ok is False]
+            if lacks:
+                self.notify(f"{session.profile.name} does not offer: {', '.join(lacks)}. Those actions say so when used.",
+                            markup=False, timeout=8)
+
+    # --- profiles -------------------------------------------------------------------------------------------
+    def action_profiles(self) -> None:
+        from .screens.profiles import ProfilesScreen
+
+        current = self.session.profile.name if self.session is not None else self.profile_name
+
+        def chosen(name: str | None) -> None:
+            if name and name != current:
+                self.switch_profile(name)
+
+        self.push_screen(ProfilesScreen(current), chosen)
+
+    @work(exclusive=True, exit_on_error=False, group="switch", description="switch profile")
+    async def switch_profile(self, name: str) -> None:
+        """Close this server's session (jobs keep running there) and open the other profile's."""
+        for group in ("tracker", "history", "capabilities"):
+            self.workers.cancel_group(self, group)
+        if self._unsubscribe:
+            self._unsubscribe()
+            self._unsubscribe = None
+        old, self.session = self.session, None
+        self.capabilities = {}
+        if old is not None:
+            await old.aclose()
+        self.profile_name, self.base_url = name, None
+        self.sub_title = f"connecting to {name}…"
+        self.open_session()
 
     def _connected_line(self) -> Text:
         line = Text()

@@ -82,6 +82,12 @@ class MainScreen(Screen[None]):
     def tick(self) -> None:
         self.query_one(JobTable).tick()
 
+    def use_profile(self, profile: Any) -> None:
+        self.query_one(PromptComposer).set_models(profile.models, profile.default_model)
+
+    def add_character(self, character: Any) -> None:
+        self.query_one(PromptComposer).add_character(character.id, character.name)
+
     def reuse(self, job: Job) -> None:
         self.query_one(PromptComposer).load_params(job.params)
         self.action_focus_composer()
@@ -89,7 +95,7 @@ class MainScreen(Screen[None]):
     # --- composing and generating ---------------------------------------------------------------------
     @on(PromptComposer.Changed)
     def _composer_changed(self, event: PromptComposer.Changed) -> None:
-        self.query_one(TipsPanel).show(event.params, event.variations)
+        self.query_one(TipsPanel).show(event.params, event.variations, event.characters)
 
     def action_snippet(self) -> None:
         from ...core.tips import SNIPPETS
@@ -113,20 +119,31 @@ class MainScreen(Screen[None]):
         if self.session is None or self.session.service is None:
             self.notify("Not connected to a server yet; wait a moment.", severity="warning", markup=False)
             return
-        self.submit(event.params, event.variations, event.fit)
+        self.submit(event.params, event.variations, event.fit, event.character_ids)
 
     @work(exclusive=False, exit_on_error=False, group="submit", description="submit")
-    async def submit(self, params: Any, variations: int, fit: str = "") -> None:
+    async def submit(self, params: Any, variations: int, fit: str = "", character_ids: list[str] | None = None) -> None:
         from ...backend.errors import BackendError
         from ...service.reference import fit_reference_image
+        from ..widgets.preview import PreviewError, load_thumbnail
+        from .modals import PictureConfirmScreen
 
         try:
             if fit and params.image:
                 # the fitted copy is kept beside the history, so a retry later sends the same first frame
                 fitted = await asyncio.to_thread(fit_reference_image, params.image, params.size, fit,
                                                  self.session.paths.home / "references")
+                try:
+                    picture = await asyncio.to_thread(load_thumbnail, fitted)
+                except PreviewError as exc:
+                    self.notify(exc.message, severity="error", markup=False)
+                    return
+                question = f"The first frame, fitted to {params.size} ({fit}). Send it?"
+                if not await self.app.push_screen_wait(PictureConfirmScreen("Reference image", question, picture)):
+                    return
                 params = replace(params, image=str(fitted))
-            jobs = await self.session.service.generate(params, variations=variations, auto_download=["video"])
+            jobs = await self.session.service.generate(params, variations=variations, auto_download=["video"],
+                                                       character_ids=character_ids or [])
         except InvalidParams as exc:
             self.notify(exc.message, title="Check the prompt", severity="warning", markup=False)
             return

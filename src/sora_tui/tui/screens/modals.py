@@ -253,3 +253,36 @@ class TextScreen(ModalScreen[None]):
 
     def action_close(self) -> None:
         self.dismiss(None)
+
+
+class PictureConfirmScreen(ModalScreen[bool]):
+    """A picture and a yes/no question about it (the fitted reference image before it is sent)."""
+
+    BINDINGS = [
+        Binding("y,enter", "answer(True)", "Send", id="picture.yes"),
+        Binding("n,escape", "answer(False)", "Cancel", id="picture.no"),
+    ]
+
+    def __init__(self, title: str, question: str, picture: object) -> None:
+        super().__init__()
+        self.title_text = title
+        self.question = question
+        self.picture = picture
+
+    def compose(self) -> ComposeResult:
+        from ..widgets.preview import PicturePreview
+
+        with Vertical(classes="dialog wide", id="picture-box") as box:
+            box.border_title = self.title_text
+            yield PicturePreview(id="picture-preview")
+            yield Static(Text(self.question))
+            yield Static(Text.assemble(("y", "bold"), " send   ", ("n", "bold"), " / ", ("esc", "bold"), " cancel"),
+                         classes="dialog-keys")
+
+    def on_mount(self) -> None:
+        from ..widgets.preview import PicturePreview
+
+        self.query_one(PicturePreview).show_still(self.picture)  # type: ignore[arg-type]
+
+    def action_answer(self, yes: bool) -> None:
+        self.dismiss(yes)

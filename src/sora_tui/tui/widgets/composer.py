@@ -45,16 +45,17 @@ FIT_CHOICES = [("send as is", ""), ("fit: crop to fill", "crop"), ("fit: pad (le
 class PathSuggester(Suggester):
     """Completes a file path as it is typed (→ accepts): directories and image files only."""
 
-    def __init__(self) -> None:
+    def __init__(self, suffixes: tuple[str, ...] = IMAGE_SUFFIXES) -> None:
         super().__init__(use_cache=False, case_sensitive=True)
+        self.suffixes = suffixes
 
     async def get_suggestion(self, value: str) -> str | None:
         if not value or value.startswith(("http://", "https://", "data:")):
             return None
-        return await asyncio.to_thread(self._complete, value)
+        return await asyncio.to_thread(self._complete, value, self.suffixes)
 
     @staticmethod
-    def _complete(value: str) -> str | None:
+    def _complete(value: str, suffixes: tuple[str, ...] = IMAGE_SUFFIXES) -> str | None:
         expanded = os.path.expanduser(value)
         folder, stem = os.path.split(expanded)
         try:
@@ -67,7 +68,7 @@ class PathSuggester(Suggester):
             full = os.path.join(folder, name)
             if os.path.isdir(full):
                 return value + name[len(stem):] + "/"
-            if name.lower().endswith(IMAGE_SUFFIXES):
+            if name.lower().endswith(suffixes):
                 return value + name[len(stem):]
         return None
 
@@ -84,11 +85,19 @@ class PromptComposer(Vertical):
         params: GenerationParams
         variations: int
         fit: str  # "" or crop | pad | scale: make the reference image match the size first
+        character_ids: list[str]
 
     @dataclass
     class Changed(Message):
         params: GenerationParams
         variations: int
+        characters: tuple[str, ...] = ()  # names of the cameo characters inserted
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.models = dict(MODELS)
+        self.model_choices = list(MODEL_CHOICES)
+        self.characters: dict[str, str] = {}  # character id -> name, for those inserted into this prompt
 
     def compose(self) -> ComposeResult:
         yield TextArea(id="prompt", soft_wrap=True, show_line_numbers=False, tab_behavior="focus",
@@ -96,7 +105,7 @@ class PromptComposer(Vertical):
         with Horizontal(id="settings"):
             yield Select([(m, m) for m in MODEL_CHOICES], value="sora-2", allow_blank=False, id="model", compact=True)
             yield Select(self._size_options("sora-2"), value="720x1280", allow_blank=False, id="size", compact=True)
-            yield Select([(f"{s} s", s) for s in SECONDS_ALL], value="4", allow_blank=False, id="seconds", compact=True)
+            yield Select(self._seconds_options("sora-2"), value="4", allow_blank=False, id="seconds", compact=True)
             yield Input("1", id="variations", type="integer", max_length=1, compact=True,
                         tooltip="Number of variations (1-8), made as one group")
         with Horizontal(id="image-row"):
@@ -106,11 +115,36 @@ class PromptComposer(Vertical):
         yield Static(id="image-note")
         yield Static(id="estimate")
 
-    @staticmethod
-    def _size_options(model: str) -> list[tuple[str, str]]:
-        spec = MODELS.get(model)
+    def _size_options(self, model: str) -> list[tuple[str, str]]:
+        spec = self.models.get(model)
         sizes = spec.sizes if spec else tuple(SIZE_USES)
         return [(f"{s} {SHORT_USE.get(s, '')}".strip(), s) for s in sizes]
+
+    def _seconds_options(self, model: str) -> list[tuple[str, str]]:
+        spec = self.models.get(model)
+        return [(f"{s} s", s) for s in (spec.seconds if spec else SECONDS_ALL)]
+
+    def set_models(self, models: dict, default: str) -> None:
+        """The models a profile offers, with their sizes and seconds (another server, other models)."""
+        self.models = dict(models) or dict(MODELS)
+        choices = [m for m in self.models if m in MODEL_CHOICES] or list(self.models)
+        if default in self.models and default not in choices:
+            choices.insert(0, default)
+        self.model_choices = choices
+        model = self.query_one("#model", Select)
+        model.set_options([(m, m) for m in choices])
+        model.value = default if default in choices else choices[0]
+        self._sizes_for(str(model.value))
+
+    def add_character(self, character_id: str, name: str) -> None:
+        """Use a cameo character: its name goes into the prompt (verbatim, as the server requires)."""
+        if len(self.characters) >= 2 and character_id not in self.characters:
+            self.notify("A video can use at most 2 characters.", severity="warning", markup=False)
+            return
+        self.characters[character_id] = name
+        if name not in self.prompt_text:
+            self.insert_snippet(name)
+        self._refresh()
 
     def on_mount(self) -> None:
         self.border_title = "Prompt"
@@ -139,13 +173,13 @@ class PromptComposer(Vertical):
     def load_params(self, params: GenerationParams) -> None:
         """A past job's prompt and settings (values this composer cannot offer are kept as they are)."""
         model = self.query_one("#model", Select)
-        if params.model in MODEL_CHOICES:
+        if params.model in self.model_choices:
             model.value = params.model
             self._sizes_for(params.model)
         size = self.query_one("#size", Select)
         if params.size in [v for _, v in self._size_options(str(model.value))]:
             size.value = params.size
-        if params.seconds in SECONDS_ALL:
+        if params.seconds in [v for _, v in self._seconds_options(str(model.value))]:
             self.query_one("#seconds", Select).value = params.seconds
         self.query_one("#image", Input).value = params.image or ""
         self.set_prompt(params.prompt)
@@ -168,18 +202,19 @@ class PromptComposer(Vertical):
 
     def request_generate(self) -> None:
         fit = str(self.query_one("#image-fit", Select).value or "") if self.query_one("#image-fit").display else ""
-        self.post_message(self.Generate(self.params(), self.variations(), fit))
+        in_prompt = [cid for cid, name in self.characters.items() if name in self.prompt_text]
+        self.post_message(self.Generate(self.params(), self.variations(), fit, in_prompt))
 
     def action_focus_image(self) -> None:
         self.query_one("#image", Input).focus()
 
     # --- live feedback ------------------------------------------------------------------------------
     def _sizes_for(self, model: str) -> None:
-        size = self.query_one("#size", Select)
-        current = size.value
-        options = self._size_options(model)
-        size.set_options(options)
-        size.value = current if current in [v for _, v in options] else options[0][1]
+        for field, options in (("#size", self._size_options(model)), ("#seconds", self._seconds_options(model))):
+            select = self.query_one(field, Select)
+            current = select.value
+            select.set_options(options)
+            select.value = current if current in [v for _, v in options] else options[0][1]
 
     @on(TextArea.Changed)
     @on(Select.Changed)
@@ -195,7 +230,7 @@ class PromptComposer(Vertical):
     def _refresh(self) -> None:
         p = self.params()
         n = max(1, self.variations())
-        cost = estimate_cost(p.model, p.size, p.seconds)
+        cost = estimate_cost(p.model, p.size, p.seconds, self.models)
         chars = len(p.prompt.strip())
         line = Text()
         line.append(f"{chars:,}/{MAX_PROMPT_CHARS:,} chars", style="bold red" if chars > MAX_PROMPT_CHARS else "dim")
@@ -205,8 +240,11 @@ class PromptComposer(Vertical):
         else:
             line.append(f"≈ ${cost * n:.2f}", style="bold")
             line.append(f" ({n} × {p.seconds} s × {p.model} @ {p.size})", style="dim")
+        used = [name for name in self.characters.values() if name in p.prompt]
+        if used:
+            line.append("  ·  characters: " + ", ".join(used), style="italic")
         self.query_one("#estimate", Static).update(line)
-        self.post_message(self.Changed(p, n))
+        self.post_message(self.Changed(p, n, tuple(self.characters.values())))
 
     @work(exclusive=True, exit_on_error=False, group="image-check", description="check the reference image")
     async def check_image(self) -> None:

@@ -86,14 +86,35 @@ class TipsPanel(Static):
         super().__init__(id=id)
         self.report: TipsReport | None = None
         self.compact = False
+        self._pending: tuple[GenerationParams, int, tuple[str, ...]] | None = None
 
     def on_mount(self) -> None:
         self.border_title = "Tips"
-        self.show(GenerationParams(prompt=""), 1)
+        self._warm = False
+        # The first reading compiles the tips' word list (~40 ms): after the first frame, before anyone types.
+        self.set_timer(0.25, self._warm_up)
 
-    def show(self, params: GenerationParams, variations: int) -> None:
+    def _warm_up(self) -> None:
+        self._warm = True
+        if self._pending is None and self.report is None:
+            self._pending = (GenerationParams(prompt=""), 1, ())
+        if self._pending is not None:
+            self.call_after_refresh(self._analyse)
+
+    def show(self, params: GenerationParams, variations: int, characters: tuple[str, ...] = ()) -> None:
+        """Read the prompt after the next frame, so a burst of keystrokes is read once."""
+        scheduled = self._pending is not None
+        self._pending = (params, variations, characters)
+        if not scheduled and getattr(self, "_warm", False):
+            self.call_after_refresh(self._analyse)
+
+    def _analyse(self) -> None:
+        if self._pending is None:
+            return
+        params, variations, characters = self._pending
+        self._pending = None
         self.report = analyse(params.prompt, model=params.model, size=params.size, seconds=params.seconds,
-                              has_image=bool(params.image), variations=variations)
+                              has_image=bool(params.image), variations=variations, characters=characters)
         self._draw()
 
     def set_compact(self, compact: bool) -> None:

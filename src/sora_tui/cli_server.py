@@ -1,0 +1,214 @@
+"""CLI commands about servers rather than jobs: profiles (list, check, add), the server's own videos (list,
+import into the history) and cameo characters. Kept apart from cli.py, which handles the job commands."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from pathlib import Path
+from typing import Any
+
+
+def add_commands(sub: Any) -> None:
+    pr = sub.add_parser("profiles", help="list the profiles and check each server (reachable, key, operations)")
+    pr.add_argument("--no-check", action="store_true", help="only list; do not contact the servers")
+    pr.add_argument("--json", action="store_true")
+    prs = pr.add_subparsers(dest="profiles_command", metavar="ACTION")
+    pa = prs.add_parser("add", help="add a profile to the config file (created private to you)")
+    pa.add_argument("name")
+    pa.add_argument("--base-url", dest="profile_url", required=True, metavar="URL")
+    key = pa.add_mutually_exclusive_group(required=True)
+    key.add_argument("--key-env", metavar="NAME", help="the environment variable that holds the key")
+    key.add_argument("--key-stdin", action="store_true",
+                     help="read the key from standard input (kept in the config file, chmod 600)")
+    pa.add_argument("--model", help="default model")
+    pa.add_argument("--default", action="store_true", help="make it the default profile")
+
+    v = sub.add_parser("videos", help="the videos the server has, marking those not in the local history")
+    v.add_argument("--limit", type=int, default=100)
+    v.add_argument("--json", action="store_true")
+    im = sub.add_parser("import", help="add videos that exist on the server but not in the local history")
+    im.add_argument("ids", nargs="*", metavar="ID", help="server video ids (default: every one not in the history)")
+    im.add_argument("--limit", type=int, default=100, help="look at this many of the server's newest videos")
+    im.add_argument("--json", action="store_true")
+
+    ch = sub.add_parser("characters", help="cameo characters: create from a video you have the rights to, list, show")
+    chs = ch.add_subparsers(dest="characters_command", metavar="ACTION")
+    cc = chs.add_parser("create", help="create a character from a short video (2-4 s works best)")
+    cc.add_argument("name")
+    cc.add_argument("video", type=Path)
+    cc.add_argument("--consent", action="store_true",
+                    help="confirm that everyone whose face or voice is in the video agreed to this use")
+    cc.add_argument("--json", action="store_true")
+    cl = chs.add_parser("list", help="the characters created from here (kept locally with their ids)")
+    cl.add_argument("--json", action="store_true")
+    cs = chs.add_parser("show", help="ask the server about one character")
+    cs.add_argument("id")
+    cs.add_argument("--json", action="store_true")
+
+
+COMMANDS = ("profiles", "videos", "import", "characters")
+
+
+async def run(session_or_none: Any, args: argparse.Namespace, out: Any) -> int:
+    """`out` is cli's small output toolbox (print_json, err, CliError, exit codes)."""
+    if args.command == "profiles":
+        return await _profiles(args, out)
+    if args.command == "characters" and args.characters_command in (None, "list"):
+        return _characters_list(args, out)
+    raise AssertionError(args.command)
+
+
+async def run_connected(session: Any, args: argparse.Namespace, out: Any) -> int:
+    if args.command == "videos":
+        return await _videos(session, args, out)
+    if args.command == "import":
+        return await _import(session, args, out)
+    if args.command == "characters":
+        return await _characters(session, args, out)
+    raise AssertionError(args.command)
+
+
+def needs_server(args: argparse.Namespace) -> bool:
+    if args.command == "profiles":
+        return False
+    if args.command == "characters":
+        return args.characters_command in ("create", "show")
+    return True
+
+
+# --- profiles -------------------------------------------------------------------------------------------
+async def _profiles(args: argparse.Namespace, out: Any) -> int:
+    from .backend.capabilities import check_profile
+    from .config import ConfigError, Paths, add_profile, default_profile_name, load_profile, profile_names
+
+    paths = Paths.from_env()
+    if args.profiles_command == "add":
+        secret = None
+        if args.key_stdin:
+            secret = sys.stdin.readline().strip()
+            if not secret:
+                raise out.CliError("--key-stdin: no key on standard input.", out.EXIT_USAGE)
+        path = add_profile(paths, args.name, args.profile_url, api_key=secret, api_key_env=args.key_env,
+                           default_model=args.model, make_default=args.default)
+        out.err(f"added profile {args.name} to {path}" + (" (private: chmod 600)" if secret else ""))
+        return out.EXIT_OK
+    default = default_profile_name(paths)
+    rows: list[dict[str, Any]] = []
+    for name in profile_names(paths):
+        try:
+            profile = load_profile(paths, name)
+        except ConfigError as exc:
+            rows.append({"name": name, "error": str(exc)})
+            continue
+        row: dict[str, Any] = {
+            "name": name, "default": name == default,
+            "server": profile.base_url or "local engine (on demand)",
+            "key_from": ("not needed" if profile.is_local else f"${profile.api_key_env}" if profile.api_key_env
+                         else "config file" if profile.api_key else "missing"),
+            "default_model": profile.default_model, "models": sorted(profile.models),
+        }
+        if not args.no_check:
+            base_url = None
+            if profile.is_local:
+                from .engine import ensure_engine
+
+                try:
+                    base_url = await asyncio.to_thread(ensure_engine, paths.engine_dir, profile.engine_speed)
+                except Exception as exc:  # EngineStartError or an OS error while spawning
+                    row["check"] = {"problem": f"the local engine did not start: {exc}"}
+            if "check" not in row:
+                row["check"] = (await check_profile(profile, base_url=base_url)).to_dict()
+        rows.append(row)
+    if args.json:
+        for row in rows:
+            out.print_json(row)
+        return out.EXIT_OK
+    for row in rows:
+        if "error" in row:
+            print(f"  {row['name']:<14} {out.safe(row['error'])}")
+            continue
+        mark = "*" if row["default"] else " "
+        print(f"{mark} {row['name']:<14} {out.safe(row['server'])}  (key: {row['key_from']}; model {out.safe(row['default_model'])})")
+        check = row.get("check")
+        if check:
+            from .backend.capabilities import CheckResult
+
+            print(f"    {out.safe(CheckResult(**check).summary())}")
+    return out.EXIT_OK
+
+
+# --- the server's videos ----------------------------------------------------------------------------------
+async def _videos(session: Any, args: argparse.Namespace, out: Any) -> int:
+    remote = await session.service.list_remote(limit=args.limit)
+    known = await asyncio.to_thread(session.store.video_ids)
+    for info in remote:
+        if args.json:
+            out.print_json({"id": info.id, "status": info.status.value, "server_status": info.raw_status,
+                            "progress": info.progress, "model": info.model, "size": info.size, "seconds": info.seconds,
+                            "created_at": info.created_at, "in_history": info.id in known})
+        else:
+            mark = " " if info.id in known else "+"
+            print(f"{mark} {out.safe(info.id)}  {out.safe(info.raw_status or info.status.value):<11} "
+                  f"{out.safe(info.model or '?')}  {out.safe(info.size or '?')}  {out.safe(str(info.seconds or '?'))} s")
+    if not args.json:
+        missing = sum(1 for i in remote if i.id not in known)
+        out.err(f"{len(remote)} on the server, {missing} not in the local history (+); `sora-tui import` adds them.")
+    return out.EXIT_OK
+
+
+async def _import(session: Any, args: argparse.Namespace, out: Any) -> int:
+    jobs = await session.service.import_remote(ids=args.ids or None, limit=args.limit)
+    for job in jobs:
+        if args.json:
+            out.print_json(out.job_json(job))
+        else:
+            print(f"imported {out.safe(job.video_id)} ({job.status.value})")
+    if not args.json and not jobs:
+        out.err("nothing to import: every video the server lists is already in the history.")
+    return out.EXIT_OK
+
+
+# --- characters ---------------------------------------------------------------------------------------------
+def _characters_list(args: argparse.Namespace, out: Any) -> int:
+    from .config import Paths
+    from .store.characters import CharacterBook
+
+    book = CharacterBook(Paths.from_env().home / "characters.json")
+    entries = book.all()
+    for c in entries:
+        if args.json:
+            out.print_json(c.to_dict())
+        else:
+            print(f"{out.safe(c.id)}  {out.safe(c.name)}  ({c.profile}, from {out.safe(Path(c.source).name)})")
+    if not args.json and not entries:
+        out.err("no characters yet; `sora-tui characters create NAME VIDEO --consent` makes one.")
+    return out.EXIT_OK
+
+
+async def _characters(session: Any, args: argparse.Namespace, out: Any) -> int:
+    if args.characters_command == "show":
+        data = await session.service.get_character(args.id)
+        if args.json:
+            out.print_json(data)
+        else:
+            for key in ("id", "name", "status", "created_at"):
+                if key in data:
+                    print(f"{key:>10}  {out.safe(str(data[key]))}")
+        return out.EXIT_OK
+    if not args.consent:
+        if not sys.stdin.isatty():
+            raise out.CliError("creating a character needs --consent: confirm that everyone whose face or voice is in "
+                               "the video agreed to this use.", out.EXIT_USAGE)
+        answer = input(f"Does everyone whose face or voice is in {args.video} agree to it becoming a character? [y/N] ")
+        if answer.strip().lower() not in ("y", "yes"):
+            out.err("not created: consent was not confirmed.")
+            return out.EXIT_USAGE
+    character = await session.service.create_character(args.name, args.video, consent=True)
+    if args.json:
+        out.print_json(character.to_dict())
+    else:
+        print(f"created character {out.safe(character.name)}: {out.safe(character.id)} — write its name verbatim in a "
+              "prompt (at most 2 per video).")
+    return out.EXIT_OK

@@ -1,0 +1,63 @@
+"""CharacterScreen: a cameo character from a video file — a name, the clip, and an explicit consent confirmation."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Checkbox, Input, Label, Static
+
+from ..widgets.composer import PathSuggester
+
+CONSENT = ("Everyone whose face or voice is in this clip agreed to it becoming a character, "
+           "and I have the rights to the clip.")
+
+
+@dataclass
+class CharacterRequest:
+    name: str
+    video: str
+    consent: bool
+
+
+class CharacterScreen(ModalScreen[CharacterRequest | None]):
+    BINDINGS = [
+        Binding("ctrl+s", "create", "Create", id="character.create", priority=True),
+        Binding("escape", "cancel", "Cancel", id="character.cancel"),
+    ]
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog wide") as box:
+            box.border_title = "Create a cameo character · ctrl+s create · esc cancel"
+            yield Static(Text("A short clip (2-4 s) of one person or creature. The server refuses human likeness it "
+                              "cannot verify; use it only with the owner's permission.", style="dim"))
+            yield Label("Name (1-80 characters; write it verbatim in prompts)")
+            yield Input(id="character-name", compact=True, max_length=80)
+            yield Label("Video file")
+            yield Input(id="character-video", compact=True, placeholder="path to an .mp4 (→ completes)",
+                        suggester=PathSuggester(suffixes=(".mp4", ".mov", ".webm")))
+            yield Checkbox(CONSENT, id="character-consent")
+            yield Static(id="character-note", classes="dialog-hint")
+
+    def on_mount(self) -> None:
+        self.query_one("#character-name", Input).focus()
+
+    def action_create(self) -> None:
+        name = self.query_one("#character-name", Input).value.strip()
+        video = self.query_one("#character-video", Input).value.strip()
+        consent = self.query_one("#character-consent", Checkbox).value
+        note = self.query_one("#character-note", Static)
+        if not name or not video:
+            note.update(Text("Give the character a name and choose its video file.", style="bold red"))
+            return
+        if not consent:
+            note.update(Text("Confirm consent first (tab to the box, space to tick it).", style="bold red"))
+            return
+        self.dismiss(CharacterRequest(name, video, True))
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,102 @@
+"""What the palette does about the server rather than one job: import its videos, create and use cameo
+characters. Mixed into SoraApp like JobActions; slow work runs in workers and reports by notification."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Any
+
+from textual import work
+
+from .messages import JobChanged
+
+
+class ServerActions:
+    session: Any
+
+    def _connected_or_say(self) -> bool:
+        if self.session is None or self.session.service is None:
+            self.notify("Not connected to a server yet; wait a moment.", severity="warning", markup=False)  # type: ignore[attr-defined]
+            return False
+        return True
+
+    def action_import_videos(self) -> None:
+        if self._connected_or_say():
+            self.import_videos()
+
+    @work(exclusive=True, exit_on_error=False, group="import", description="import the server's videos")
+    async def import_videos(self) -> None:
+        from ..backend.errors import BackendError
+        from .screens.modals import ConfirmScreen
+
+        service = self.session.service
+        try:
+            remote = await service.list_remote(limit=100)
+        except BackendError as exc:
+            self.notify(exc.user_message(), title="Cannot list the server's videos", severity="error", markup=False)  # type: ignore[attr-defined]
+            return
+        known = await asyncio.to_thread(self.session.store.video_ids)
+        missing = [v for v in remote if v.id not in known]
+        if not missing:
+            self.notify(f"All {len(remote)} videos the server lists are already in the history.", markup=False)  # type: ignore[attr-defined]
+            return
+        question = (f"The server has {len(missing)} video{'s' if len(missing) != 1 else ''} that the history lacks "
+                    f"(of the {len(remote)} newest it lists). Import {'them' if len(missing) != 1 else 'it'}?")
+        if not await self.push_screen_wait(ConfirmScreen("Import from the server", question)):  # type: ignore[attr-defined]
+            return
+        try:
+            jobs = await service.import_remote(ids=[v.id for v in missing])
+        except BackendError as exc:
+            self.notify(exc.user_message(), severity="error", markup=False)  # type: ignore[attr-defined]
+            return
+        for job in jobs:
+            self.post_message(JobChanged(job))  # type: ignore[attr-defined]
+        self.notify(f"Imported {len(jobs)} video{'s' if len(jobs) != 1 else ''}; d downloads one.", markup=False)  # type: ignore[attr-defined]
+
+    def action_create_character(self) -> None:
+        if self._connected_or_say():
+            self.create_character()
+
+    @work(exclusive=True, exit_on_error=False, group="character", description="create a character")
+    async def create_character(self) -> None:
+        from ..backend.errors import BackendError
+        from ..core.params import InvalidParams
+        from ..service.jobs import ServiceError
+        from .screens.characters import CharacterScreen
+
+        request = await self.push_screen_wait(CharacterScreen())  # type: ignore[attr-defined]
+        if request is None:
+            return
+        try:
+            character = await self.session.service.create_character(request.name, Path(request.video).expanduser(),
+                                                                    consent=request.consent)
+        except (InvalidParams, ServiceError) as exc:
+            self.notify(exc.message, severity="warning", markup=False)  # type: ignore[attr-defined]
+            return
+        except BackendError as exc:
+            self.notify(exc.user_message(), title="Server", severity="error", markup=False)  # type: ignore[attr-defined]
+            return
+        self.notify(f"Created character {character.name} ({character.id}). Insert it from the palette; "
+                    "its name must appear in the prompt as written.", markup=False, timeout=10)  # type: ignore[attr-defined]
+
+    def action_insert_character(self) -> None:
+        self.insert_character()
+
+    @work(exclusive=True, exit_on_error=False, group="character", description="insert a character")
+    async def insert_character(self) -> None:
+        from ..config import Paths
+        from ..store.characters import CharacterBook
+        from .screens.modals import ChoiceScreen
+
+        book = CharacterBook(Paths.from_env().home / "characters.json")
+        characters = await asyncio.to_thread(book.all)
+        if not characters:
+            self.notify("No characters yet: 'character: Create from a video' in the palette makes one.",  # type: ignore[attr-defined]
+                        severity="warning", markup=False)
+            return
+        options = [(str(i + 1), c.id, f"{c.name}  ({c.profile})") for i, c in enumerate(characters[:9])]
+        chosen = await self.push_screen_wait(ChoiceScreen("Insert a character", options))  # type: ignore[attr-defined]
+        character = next((c for c in characters if c.id == chosen), None)
+        if character is not None:
+            self.main.add_character(character)  # type: ignore[attr-defined]
