@@ -17,7 +17,8 @@ from pilot_helpers import connected, wait_until
 
 NOW = 1_790_000_000.0  # 2026-09-21 14:13 UTC: frozen for every scene
 ASSETS = Path("/tmp/sora-tui-scene-assets")  # fixed, because the details screen shows file paths
-SCENES = ("main", "history", "details", "help", "remix")
+SCENES = ("main", "history", "details", "help", "remix", "profiles", "snippets", "character")
+CONFIG = ASSETS / "no-config.toml"  # never written: the built-in profiles only, at a path the screen can show
 STARRED = "job_scene_take2"
 
 
@@ -102,7 +103,12 @@ def prepare_scene(scene: str) -> Callable[..., Awaitable[None]]:
     async def run(pilot) -> None:
         from textual.widgets import TextArea
 
+        from textual.widgets import DataTable
+
+        from sora_tui.tui.screens.characters import CharacterScreen
         from sora_tui.tui.screens.detail import JobDetailScreen
+        from sora_tui.tui.screens.modals import SnippetScreen
+        from sora_tui.tui.screens.profiles import ProfilesScreen
         from sora_tui.tui.screens.help import HelpScreen
         from sora_tui.tui.screens.history import HistoryScreen, HistoryTable
         from sora_tui.tui.screens.modals import PromptScreen
@@ -145,6 +151,23 @@ def prepare_scene(scene: str) -> Callable[..., Awaitable[None]]:
         elif scene == "help":
             await pilot.press("f1")
             await wait_until(pilot, lambda: isinstance(app.screen, HelpScreen), what="help", timeout=30)
+        elif scene == "profiles":
+            await pilot.press("f3")
+            await wait_until(pilot, lambda: isinstance(app.screen, ProfilesScreen), what="profiles", timeout=30)
+            # both checks answered: the local engine's by a request, openai's at once (no key set here)
+            await wait_until(pilot, lambda: "checking" not in str(app.screen.query_one("#profiles-note").render())
+                             and all("…" not in str(app.screen.query_one(DataTable).get_cell(name, "check"))
+                                     for name in ("local", "openai")), what="the checks", timeout=30)
+        elif scene == "snippets":
+            await pilot.press("ctrl+n")
+            await wait_until(pilot, lambda: isinstance(app.screen, SnippetScreen), what="the snippets", timeout=30)
+            await pilot.press(*"dolly")
+            _still(app)
+        elif scene == "character":
+            app.action_create_character()
+            await wait_until(pilot, lambda: isinstance(app.screen, CharacterScreen), what="the character form", timeout=30)
+            await pilot.press(*"Captain Kite")
+            _still(app)
         await pilot.pause()
 
     return run
@@ -171,6 +194,8 @@ def main(out: Path) -> None:
                 home.mkdir()
                 os.environ["SORA_TUI_HOME"] = str(home)
                 os.environ["SORA_TUI_ENGINE_SPEED"] = "instant"
+                os.environ["SORA_TUI_CONFIG"] = str(CONFIG)
+                os.environ.pop("OPENAI_API_KEY", None)
                 seed_history(home)
                 try:
                     svg = take_svg_screenshot(app=SoraApp(), terminal_size=size, run_before=prepare_scene(scene))

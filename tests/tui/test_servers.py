@@ -45,9 +45,16 @@ async def test_add_a_server_with_a_masked_key_switch_to_it_and_back(home: Path, 
         await pilot.press("f3")
         await wait_until(pilot, lambda: isinstance(app.screen, ProfilesScreen), what="profiles")
         table = app.screen.query_one(DataTable)
-        await wait_until(pilot, lambda: table.row_count == 2 and "key accepted" in str(table.get_cell("local", "check")),
+        await wait_until(pilot, lambda: table.row_count == 2 and "✓ reachable" in str(table.get_cell("local", "check")),
                          what="the local check")
         assert "no key" in str(table.get_cell("openai", "check"))
+        # the whole report of the selected profile is written out under the table (nothing cut at 80 columns)
+        await wait_until(pilot, lambda: "key accepted; offers list" in str(app.screen.query_one("#profiles-note").render()),
+                         what="the full report")
+        await pilot.press("down")
+        await wait_until(pilot, lambda: "no key: set OPENAI_API_KEY" in str(app.screen.query_one("#profiles-note").render()),
+                         what="openai's report")
+        await pilot.press("up")
         await pilot.press("a")
         await wait_until(pilot, lambda: isinstance(app.screen, SetupScreen), what="the setup dialog")
         setup = app.screen
@@ -65,9 +72,11 @@ async def test_add_a_server_with_a_masked_key_switch_to_it_and_back(home: Path, 
         assert stat.S_IMODE(config.stat().st_mode) == 0o600
         assert tomllib.loads(config.read_text())["profiles"]["lab"]["api_key"] == SECRET
         table = app.screen.query_one(DataTable)
-        await wait_until(pilot, lambda: "key accepted" in str(table.get_cell("lab", "check")), what="the lab check")
+        await wait_until(pilot, lambda: "✓ reachable" in str(table.get_cell("lab", "check")), what="the lab check")
         assert SECRET not in screen_text(app)
         table.move_cursor(row=table.get_row_index("lab"))
+        await wait_until(pilot, lambda: "key accepted" in str(app.screen.query_one("#profiles-note").render()),
+                         what="the lab report")
         await pilot.press("enter")
         await wait_until(pilot, lambda: connected(app) and app.session.profile.name == "lab", what="the switch")
         assert "lab" in app.sub_title and SECRET not in app.sub_title

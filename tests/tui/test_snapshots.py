@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 
 import pytest
-from scenes import NOW, SCENES, prepare_scene, seed_history
+from scenes import CONFIG, NOW, SCENES, prepare_scene, seed_history
 
 SIZES = {"small": (80, 24), "wide": (160, 45)}
 
@@ -22,6 +22,7 @@ def seeded(home: Path, engine_daemon: Path, monkeypatch: pytest.MonkeyPatch) -> 
     from sora_tui.tui.widgets import job_list
 
     monkeypatch.setenv("TZ", "UTC")
+    monkeypatch.setenv("SORA_TUI_CONFIG", str(CONFIG))
     time.tzset()
     monkeypatch.setattr(job_list, "clock", lambda: NOW)
     seed_history(home)

@@ -21,3 +21,12 @@ def one_line(text: str | None, limit: int | None = None) -> str:
     if limit is not None and len(line) > limit:
         line = line[: max(0, limit - 1)] + "…"
     return line
+
+
+def middle(text: str | None, limit: int) -> str:
+    """One display line cut in the middle ('start…end'): for file names, whose ends say the most."""
+    line = one_line(text)
+    if len(line) <= limit:
+        return line
+    head = max(1, (limit - 1) // 2)
+    return line[:head] + "…" + line[len(line) - (limit - 1 - head):]

@@ -16,7 +16,7 @@ from textual.binding import Binding
 from textual.worker import Worker, WorkerState
 
 from ..core.job import Job
-from ..core.text import one_line
+from ..core.text import middle, one_line
 from .actions import JobActions
 from .messages import JobChanged, SessionFailed, SessionReady
 from .screens.main import MainScreen
@@ -294,7 +294,7 @@ class SoraApp(JobActions, ServerActions, App[int]):
         if isinstance(event, JobDownloaded):
             # One line, not a toast per file: a group of variations would bury the screen in notifications.
             line = Text("✓ ", style="green")
-            line.append(f"{event.job.short_id} {event.file.variant} saved as {one_line(Path(event.file.path).name)}", style="dim")
+            line.append(f"{event.job.short_id} {event.file.variant} saved as {middle(Path(event.file.path).name, 44)}", style="dim")
             line.no_wrap, line.overflow = True, "ellipsis"
             self.main.set_status(line)
             self.main.download_progress(event.job, event.file.variant, None)

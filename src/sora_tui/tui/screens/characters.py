@@ -31,7 +31,7 @@ class CharacterScreen(ModalScreen[CharacterRequest | None]):
     ]
 
     def compose(self) -> ComposeResult:
-        with Vertical(classes="dialog wide") as box:
+        with Vertical(classes="dialog wide", id="character-box") as box:
             box.border_title = "Create a cameo character · ctrl+s create · esc cancel"
             yield Static(Text("A short clip (2-4 s) of one person or creature. The server refuses human likeness it "
                               "cannot verify; use it only with the owner's permission.", style="dim"))
@@ -40,7 +40,9 @@ class CharacterScreen(ModalScreen[CharacterRequest | None]):
             yield Label("Video file")
             yield Input(id="character-video", compact=True, placeholder="path to an .mp4 (→ completes)",
                         suggester=PathSuggester(suffixes=(".mp4", ".mov", ".webm")))
-            yield Checkbox(CONSENT, id="character-consent")
+            # the statement wraps in a Static; a Checkbox label would be cut off at 80 columns, unread
+            yield Static(Text("Consent: " + CONSENT), id="character-consent-text")
+            yield Checkbox("I confirm this", id="character-consent")
             yield Static(id="character-note", classes="dialog-hint")
 
     def on_mount(self) -> None:

@@ -10,7 +10,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Static
+from textual.widgets import Footer, Static
 
 from ...core.job import Job
 from ...core.status import JobStatus
@@ -96,6 +96,7 @@ class JobDetailScreen(ModalScreen[None]):
             with VerticalScroll(id="detail-scroll"):
                 yield Static(detail_text(self.job), id="detail-text")
             yield PicturePreview(id="detail-picture")
+        yield Footer()  # this screen's own keys; the workbench's footer behind it would list the wrong ones
 
     def on_mount(self) -> None:
         self.load_picture()

@@ -47,6 +47,8 @@ class ProfilesScreen(ModalScreen[str | None]):
     def __init__(self, current: str | None) -> None:
         super().__init__()
         self.current = current
+        self._config = ""
+        self._details: dict[str, tuple[str, str, str]] = {}  # name -> (server, key source, check), said in full below
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog wide", id="profiles-box") as box:
@@ -80,16 +82,20 @@ class ProfilesScreen(ModalScreen[str | None]):
                 profiles.append((name, await asyncio.to_thread(load_profile, paths, name)))
             except ConfigError as exc:
                 table.add_row(Text(name), Text(one_line(str(exc), 80), style="red"), Text("—"), Text("—"), key=name)
+                self._details[name] = (one_line(str(exc), 300), "—", "not checked: the profile is not valid")
         for name, profile in profiles:
             marks = ("● " if name == self.current else "  ") + name + (" (default)" if name == default else "")
-            server = "built-in local engine (procedural renders)" if profile.is_local else one_line(profile.base_url, 60)
+            server = "local engine (procedural)" if profile.is_local else one_line(profile.base_url, 60)
             source = ("not needed" if profile.is_local else f"${profile.api_key_env}" if profile.api_key_env
                       else "config file" if profile.api_key else "missing")
             table.add_row(Text(marks, style="bold" if name == self.current else ""), Text(server), Text(source),
                           Text("…", style="dim"), key=name)
+            self._details[name] = ("built-in local engine (procedural renders, not AI)" if profile.is_local
+                                   else one_line(profile.base_url, 300), source, "checking…")
+        self._config = str(paths.config_file)
         if self.current in table.rows:
             table.move_cursor(row=table.get_row_index(self.current))
-        note.update(Text(f"Config: {paths.config_file}", style="dim"))
+        self._describe()
         table.focus()
         self.check_all([p for _, p in profiles])
 
@@ -106,18 +112,44 @@ class ProfilesScreen(ModalScreen[str | None]):
                 result = await check_profile(profile, base_url=base_url)
                 report = result.summary()
             if profile.name in table.rows:
-                table.update_cell(profile.name, "check", Text(one_line(report, 70)), update_width=True)
+                # a word or two here (the full report is under the table), so the table fits 80 columns
+                ok = report.startswith("reachable") or report == "starts on demand"
+                short = ("✓ " + report.split(";")[0].split(",")[0]) if ok else "✗ " + report.split(":")[0]
+                table.update_cell(profile.name, "check", Text(one_line(short, 18), style="green" if ok else "red"),
+                                  update_width=True)
+                server, source, _ = self._details.get(profile.name, ("", "", ""))
+                self._details[profile.name] = (server, source, report)
+                self._describe()
+
+    @on(DataTable.RowHighlighted, "#profiles-table")
+    def _highlighted(self) -> None:
+        self._describe()
+
+    def _selected(self) -> str | None:
+        table = self.query_one(DataTable)
+        try:
+            return table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+        except Exception:  # an empty table has no cursor cell
+            return None
+
+    def _describe(self) -> None:
+        """The selected profile in full under the table: its check never hides in a column cut off at 80 columns."""
+        name = self._selected()
+        text = Text()
+        if name in self._details:
+            server, source, report = self._details[name]
+            text.append(f"{name}: ", style="bold")
+            text.append(f"{server}\nkey: {source} · check: {one_line(report, 400)}\n")
+        text.append(f"Config: {self._config}", style="dim")
+        self.query_one("#profiles-note", Static).update(text)
 
     def action_check(self) -> None:
         self.load()
 
     def action_use(self) -> None:
-        table = self.query_one(DataTable)
-        try:
-            name = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
-        except Exception:  # an empty table has no cursor cell
-            return
-        self.dismiss(name)
+        name = self._selected()
+        if name is not None:
+            self.dismiss(name)
 
     @work(exit_on_error=False, group="profiles-add", description="add a profile")
     async def action_add(self) -> None:
@@ -157,7 +189,7 @@ class SetupScreen(ModalScreen[NewProfile | None]):
             yield Input("openai-main", id="setup-name", compact=True, max_length=40)
             yield Label("Base URL")
             yield Input(KINDS["openai"][1], id="setup-url", compact=True)
-            yield Label("API key (kept in the config file, which only you can read) — or leave empty and name a variable")
+            yield Label("API key, masked (kept in a config file only you can read) — or leave it empty…")
             yield Input(password=True, id="setup-key", compact=True, placeholder="sk-…")
             yield Label("…the environment variable that holds the key")
             yield Input(KINDS["openai"][2], id="setup-key-env", compact=True)

@@ -44,7 +44,7 @@ class JobTable(JobList):
         if key == "id":
             return Text(job.short_id, style="bold" if job.is_active else "")
         if key == "prompt":
-            return prompt_cell(job, 24 if self.compact else 40)
+            return prompt_cell(job, 19 if self.compact else 40)  # compact: every column fits 80 cells
         if key in ("model", "size"):
             return Text(p.model if key == "model" else p.size)
         if key == "secs":
