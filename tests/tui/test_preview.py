@@ -190,3 +190,74 @@ async def test_frames_given_before_mount_play_once_mounted(tmp_path: Path) -> No
         assert preview.playing and preview.frame_count == 2
         await preview.remove()
         assert preview._timer is None  # stopped on unmount
+
+
+@pytest.mark.parametrize(("env", "expected"), [
+    ({"TERM": "xterm-kitty"}, "kitty"),
+    ({"TERM": "xterm-256color", "KITTY_WINDOW_ID": "3"}, "kitty"),
+    ({"TERM": "xterm-256color", "TERM_PROGRAM": "WezTerm"}, "sixel"),
+    ({"TERM": "foot"}, "sixel"),
+    ({"TERM": "xterm-256color", "KONSOLE_VERSION": "240802"}, "sixel"),
+    ({"TERM": "xterm-kitty", "TMUX": "/tmp/tmux-0/default,1,0"}, "cells"),  # a multiplexer in between
+    ({"TERM": "screen-256color", "TERM_PROGRAM": "WezTerm"}, "cells"),
+    ({"TERM": "xterm-256color"}, "cells"),  # plain SSH into an unknown terminal
+    ({"TERM": "xterm-256color", "SORA_TUI_GRAPHICS": "sixel"}, "sixel"),  # the user knows better
+    ({"TERM": "xterm-kitty", "SORA_TUI_GRAPHICS": "cells"}, "cells"),
+    ({"TERM": "xterm-kitty", "SORA_TUI_GRAPHICS": "nonsense"}, "kitty"),
+])
+def test_graphics_protocol_is_guessed_from_the_environment(env: dict[str, str], expected: str) -> None:
+    from sora_tui.tui import graphics
+
+    assert graphics.guess(env) == expected
+
+
+@pytest.fixture
+def kitty_graphics():
+    from sora_tui.tui import graphics
+
+    graphics.reset()
+    assert graphics.prepare({"SORA_TUI_GRAPHICS": "kitty"}) == "kitty"
+    yield graphics
+    graphics.reset()
+
+
+async def test_kitty_terminal_gets_the_flipbook_as_real_pictures(tmp_path: Path, kitty_graphics) -> None:
+    from textual_image.widget import TGPImage
+
+    from sora_tui.tui.widgets.preview import GraphicPreview, picture_preview
+
+    frames = load_frames(grid_sheet(tmp_path / "s.jpg", 3))
+    preview = picture_preview(id="p")
+    assert isinstance(preview, GraphicPreview) and isinstance(preview.picture, TGPImage)
+
+    class Graphic(App[None]):
+        def compose(self) -> ComposeResult:
+            yield preview
+
+    async with Graphic().run_test(size=(60, 14)) as pilot:
+        preview.show_message("Fetching the spritesheet…")
+        await pilot.pause()
+        assert not preview.picture.display and "Fetching the spritesheet" in line_text(preview, 6)  # text, in cells
+        preview.show_frames(frames, fps=30)
+        await pilot.pause()
+        assert preview.picture.display and preview.picture.image is frames[preview.frame_index]
+        # the picture is sent to the terminal as a Kitty image and placed with its Unicode placeholder cells
+        drawn = "".join(seg.text for y in range(preview.picture.size.height) for seg in preview.picture.render_line(y))
+        assert preview.picture.size.width > 0 and "\U0010eeee" in drawn and "▀" not in drawn
+        seen = set()
+        for _ in range(40):
+            await pilot.pause(0.02)
+            seen.add(id(preview.picture.image))
+            if len(seen) == 3:
+                break
+        assert seen == {id(f) for f in frames}  # every frame reached the picture widget
+        preview.seek(1)
+        assert not preview.playing and preview.picture.image is frames[1]
+
+
+def test_cells_are_the_default_where_nothing_was_prepared() -> None:
+    from sora_tui.tui import graphics
+    from sora_tui.tui.widgets.preview import GraphicPreview, picture_preview
+
+    graphics.reset()
+    assert graphics.chosen() == "cells" and not isinstance(picture_preview(), GraphicPreview)

@@ -340,7 +340,10 @@ def run_tui(profile: str | None = None, base_url: str | None = None) -> int:
 
     from ..runtime import responsive_threads
 
+    from . import graphics
+
     responsive_threads()
+    graphics.prepare()  # before Textual owns the terminal: Kitty / Sixel pictures where the terminal draws them
     app = SoraApp(profile=profile, base_url=base_url)
     app.run()
     if app.crash_summary:

@@ -15,7 +15,7 @@ from textual.widgets import Footer, Static
 from ...core.job import Job
 from ...core.status import JobStatus
 from ...core.text import strip_control
-from ..widgets.preview import PicturePreview, PreviewError, load_frames, load_thumbnail
+from ..widgets.preview import PicturePreview, PreviewError, load_frames, load_thumbnail, picture_preview
 
 ERROR_ADVICE = {
     "moderation_blocked": "The server's guardrail refused it. Describe original characters and no real people, then retry.",
@@ -95,7 +95,7 @@ class JobDetailScreen(ModalScreen[None]):
             box.border_title = f"Job {self.job.short_id}"
             with VerticalScroll(id="detail-scroll"):
                 yield Static(detail_text(self.job), id="detail-text")
-            yield PicturePreview(id="detail-picture")
+            yield picture_preview(id="detail-picture")
         yield Footer()  # this screen's own keys; the workbench's footer behind it would list the wrong ones
 
     def on_mount(self) -> None:

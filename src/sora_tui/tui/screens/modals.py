@@ -270,11 +270,11 @@ class PictureConfirmScreen(ModalScreen[bool]):
         self.picture = picture
 
     def compose(self) -> ComposeResult:
-        from ..widgets.preview import PicturePreview
+        from ..widgets.preview import picture_preview
 
         with Vertical(classes="dialog wide", id="picture-box") as box:
             box.border_title = self.title_text
-            yield PicturePreview(id="picture-preview")
+            yield picture_preview(id="picture-preview")
             yield Static(Text(self.question))
             yield Static(Text.assemble(("y", "bold"), " send   ", ("n", "bold"), " / ", ("esc", "bold"), " cancel"),
                          classes="dialog-keys")

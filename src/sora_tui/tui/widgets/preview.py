@@ -1,11 +1,11 @@
-"""PicturePreview: a finished job's thumbnail, or its spritesheet as a flipbook, drawn in half blocks ("▀").
+"""PicturePreview: a finished job's thumbnail, or its spritesheet as a flipbook, drawn in half blocks ("▀");
+GraphicPreview: the same flipbook drawn by the terminal itself (Kitty's protocol or Sixel, via textual-image).
 
-Our own renderer, not textual-image 0.12: importing any of its renderers queries the terminal on a TTY
-(writes ESC[c and a Kitty APC query, waits up to 0.2 s, can eat a keystroke, crashes on a 0x0 pty), and
-off a TTY (Pilot, CI) it silently switches to a greyscale renderer, so tests would not see what users see.
-Half blocks work over SSH, in tmux and under Pilot, with identical, deterministic output everywhere.
+Half blocks are the default and the fallback: they work over SSH, in tmux and under Pilot, with identical,
+deterministic output everywhere. textual-image is used only where tui/graphics.py decided from the environment
+that the terminal draws pictures: importing its renderers queries the terminal (ESC[c and a Kitty APC query,
+a wait of up to 0.2 s, a keystroke can be eaten), and off a TTY it silently switches to a greyscale renderer.
 """
-
 from __future__ import annotations
 
 import math
@@ -227,9 +227,13 @@ class PicturePreview(Widget, can_focus=True):
         self._stop()
         self._frames, self._message, self._index, self._paused = list(frames), message, 0, False
         self._cache.clear()
-        self.refresh()
+        self._show()
         if self.is_mounted:
             self.refresh_bindings()
+
+    def _show(self) -> None:
+        """The frame or message changed: draw it."""
+        self.refresh()
 
     def _start(self, mounting: bool = False) -> None:
         if (mounting or self.is_mounted) and len(self._frames) > 1 and self._timer is None:
@@ -243,7 +247,7 @@ class PicturePreview(Widget, can_focus=True):
     def _advance(self) -> None:
         if self._frames:
             self._index = (self._index + 1) % len(self._frames)
-            self.refresh()
+            self._show()
 
     def on_mount(self) -> None:
         self._start(mounting=True)  # frames given before mounting
@@ -270,7 +274,7 @@ class PicturePreview(Widget, can_focus=True):
         if self._timer is not None and not self._paused:
             self.action_toggle_play()
         self._index = index % len(self._frames)
-        self.refresh()
+        self._show()
 
     def action_step(self, delta: int) -> None:
         self.seek(self._index + delta)
@@ -290,3 +294,40 @@ class PicturePreview(Widget, can_focus=True):
                 self._cache[key] = message_strips(self._message, width, height, base)
         lines = self._cache[key]
         return lines[y] if 0 <= y < len(lines) else Strip.blank(width, base)
+
+
+class GraphicPreview(PicturePreview):
+    """A PicturePreview whose frames the terminal draws itself (Kitty or Sixel): a textual-image widget inside,
+    given each frame as it comes; messages are still drawn as text by PicturePreview."""
+
+    DEFAULT_CSS = """
+    GraphicPreview { align: center middle; }
+    GraphicPreview > .picture { width: auto; height: auto; max-width: 100%; max-height: 100%; }
+    """
+
+    def __init__(self, widget_class: type[Widget], *, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(id=id, classes=classes)
+        self.picture = widget_class(classes="picture")
+        self.picture.display = False
+
+    def compose(self):  # type: ignore[override]
+        yield self.picture
+
+    def _show(self) -> None:
+        if self._frames:
+            self.picture.image = self._frames[self._index]  # type: ignore[attr-defined]
+        self.picture.display = bool(self._frames)
+        self.refresh()
+
+    def render_line(self, y: int) -> Strip:
+        if self._frames:  # the picture widget covers this; keep the background plain under it
+            return Strip.blank(max(0, self.size.width), self.rich_style)
+        return super().render_line(y)
+
+
+def picture_preview(*, id: str | None = None) -> PicturePreview:
+    """The preview for this terminal: drawn by the terminal where tui/graphics.py found it can, else in cells."""
+    from .. import graphics
+
+    widget_class = graphics.image_widget()
+    return GraphicPreview(widget_class, id=id) if widget_class is not None else PicturePreview(id=id)
