@@ -281,3 +281,21 @@ async def test_a_service_never_polls_or_loses_jobs_of_another_profile(service: J
         assert service.tracker.requests > 0  # its own profile does poll it
     finally:
         await other_backend.aclose()
+
+
+async def test_a_picture_that_gave_up_after_the_video_arrived_is_fetched_again(service: JobService) -> None:
+    """The video on disk makes the job 'downloaded'; a thumbnail or spritesheet that gave up (faults, a full disk)
+    must still be fetched by wait() and picked up after a restart, not left as a .part (seen in the fault harness)."""
+    [job] = await service.generate(GenerationParams(PROMPT, size="1280x720", seconds="4"), auto_download=["video"])
+    [done] = await service.wait([job], timeout=60)
+    assert done.status == JobStatus.DOWNLOADED and done.file("spritesheet") is None
+
+    def asked_for_more(j) -> None:  # as if the spritesheet had been asked for and given up
+        j.auto_download = ["video", "spritesheet"]
+
+    stuck = await service._mutate(done.local_id, asked_for_more)
+    assert [(j.local_id, v) for j, v in service.pending_auto_downloads()] == [(stuck.local_id, "spritesheet")]
+    [fixed] = await service.wait([stuck], timeout=60)
+    sheet = fixed.file("spritesheet")
+    assert sheet is not None and Path(sheet.path).is_file() and not list(Path(sheet.path).parent.glob("*.part"))
+    assert service.pending_auto_downloads() == []

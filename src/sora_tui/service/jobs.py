@@ -56,6 +56,7 @@ CLOCK_SLACK = 5.0  # seconds another process's clock may lag ours when watching 
 MAX_VARIATIONS = 8
 DOWNLOAD_ATTEMPTS = 6
 DOWNLOAD_ROUNDS = 2  # wait() starts a download that gave up this many more times before reporting it
+RESUME_DOWNLOADS_WITHIN = 2 * 86400  # seconds: assets older than this are long expired on every known server
 
 # Errors on create that prove the server did not start a job.
 _NOT_CREATED = {"bad_request", "auth", "unsupported", "rate_limited", "unreachable", "not_found", "disk", "expired"}
@@ -619,7 +620,8 @@ class JobService:
                 return False
             for j in current:
                 assert j is not None
-                if j.status == JobStatus.COMPLETED and j.auto_download:
+                # DOWNLOADED too: the video being on disk says nothing of a thumbnail or spritesheet that gave up
+                if j.status in (JobStatus.COMPLETED, JobStatus.DOWNLOADED) and j.auto_download:
                     for v in j.auto_download:
                         key = (j.local_id, v)
                         task = self._downloads.get(key)
@@ -636,8 +638,12 @@ class JobService:
 
     def pending_auto_downloads(self) -> list[tuple[Job, str]]:
         """Completed jobs whose requested automatic downloads are not on disk yet (e.g. after a restart)."""
-        return [(j, v) for j in self.store.query(status=JobStatus.COMPLETED.value, profile=self.profile)
-                if self.owns(j) for v in j.auto_download if j.file(v) is None]
+        # Downloaded jobs too (the video is there; a thumbnail or spritesheet may have given up), but only recent
+        # ones: servers keep the assets for hours, and decoding every old job of a big history would cost seconds.
+        recent = time.time() - RESUME_DOWNLOADS_WITHIN
+        jobs = self.store.query(status=JobStatus.COMPLETED.value, profile=self.profile) + \
+            self.store.query(status=JobStatus.DOWNLOADED.value, profile=self.profile, since=recent)
+        return [(j, v) for j in jobs if self.owns(j) for v in j.auto_download if j.file(v) is None]
 
     async def track_forever(self, auth_pause: float = 60.0) -> None:
         """The TUI's tracker: pick up what an earlier session left, then track every active job until cancelled.
