@@ -6,12 +6,14 @@ HistoryStore (TinyDB-format snapshot + fsynced journal + in-memory index).
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import json
 import random
 import statistics
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -47,6 +49,22 @@ def write_tinydb_file(path: Path, docs: list[dict[str, Any]]) -> None:
     """Exactly what stock TinyDB's JSONStorage writes."""
     data = {"jobs": {str(i + 1): d for i, d in enumerate(docs)}, "meta": {"1": {"schema": 1, "created": 1.7e9}}}
     path.write_text(json.dumps(data), encoding="utf-8")
+
+
+@contextlib.contextmanager
+def tui_homes(n: int) -> Iterator[tuple[Path, Path]]:
+    """Two data dirs for a benchmark of the TUI: one with no history, one with `n` synthetic jobs (compacted,
+    as a long-used history is), on the disk the benchmark runs from."""
+    from sora_tui.store import HistoryStore
+
+    with tempfile.TemporaryDirectory(dir=Path.cwd()) as tmp:
+        empty, full = Path(tmp) / "empty", Path(tmp) / "full"
+        empty.mkdir()
+        full.mkdir()
+        rng = random.Random(n)
+        write_tinydb_file(full / "history.json", [synthetic_doc(i, rng) for i in range(n)])
+        HistoryStore(full / "history.json").compact()
+        yield empty, full
 
 
 def _ms(seconds: float) -> float:

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import os
-import random
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +12,7 @@ from . import history
 
 CHILD = """
 import asyncio
-from sora_tui.runtime import responsive_threads
+from sora_tui.runtime import responsive_gc, responsive_threads
 from sora_tui.tui.app import SoraApp
 
 def rss_mb():
@@ -24,6 +22,7 @@ def rss_mb():
 
 async def main():
     responsive_threads()
+    responsive_gc()  # as run_tui starts the TUI
     app = SoraApp(base_url='http://127.0.0.1:9/v1')  # no server needed: the history is what is measured
     async with app.run_test(size=(160, 45)) as pilot:
         while app.session is None and app.sub_title != 'not connected':
@@ -43,15 +42,7 @@ def _tui_rss(home: Path) -> float:
 
 
 def run(n: int = 100_000) -> list[dict[str, Any]]:
-    from sora_tui.store import HistoryStore
-
-    with tempfile.TemporaryDirectory(dir=Path.cwd()) as tmp:
-        empty, full = Path(tmp) / "empty", Path(tmp) / "full"
-        empty.mkdir()
-        full.mkdir()
-        rng = random.Random(n)
-        history.write_tinydb_file(full / "history.json", [history.synthetic_doc(i, rng) for i in range(n)])
-        HistoryStore(full / "history.json").compact()
+    with history.tui_homes(n) as (empty, full):
         base, ours = _tui_rss(empty), _tui_rss(full)
     return [{"area": "memory", "what": f"TUI RSS with {n:,} jobs in history", "ours": ours, "base": base, "unit": "MB",
              "target": 300.0, "baseline_label": "the same TUI, empty history",

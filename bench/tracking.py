@@ -2,7 +2,8 @@
 
 Ours (the service's Tracker: one list page for every active job, at the server's openai-poll-after-ms)
 and the baseline (a typical client: one GET per active job per interval) track the same 100 jobs on the
-same engine at the same time, each counting its own requests.
+same engine at the same time, each counting its own requests; the baseline runs in a process of its own, as
+two separate clients would.
 """
 
 from __future__ import annotations
@@ -36,6 +37,35 @@ async def _baseline(backend: Any, ids: list[str], interval: float, done: dict[st
     return requests, rounds
 
 
+BASELINE = """
+import asyncio, json, sys
+from sora_tui.backend import VideosBackend
+from bench.tracking import _baseline
+
+async def main():
+    backend = VideosBackend(sys.argv[1], "k")
+    try:
+        print(json.dumps(await _baseline(backend, sys.argv[3].split(","), float(sys.argv[2]), {})))
+    finally:
+        await backend.aclose()
+
+asyncio.run(main())
+"""
+
+
+async def _baseline_process(base_url: str, ids: list[str], interval: float) -> tuple[int, int]:
+    """The typical client in a process of its own, as it would run: on the same engine at the same time, but
+    not on our event loop, where its hundred GETs a round would delay our own answers."""
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-c", BASELINE, base_url, str(interval), ",".join(ids),
+        stdout=asyncio.subprocess.PIPE, cwd=Path(__file__).resolve().parents[1])
+    out, _ = await proc.communicate()
+    if proc.returncode != 0:
+        raise RuntimeError("the baseline client failed")
+    requests, rounds = json.loads(out)
+    return requests, rounds
+
+
 async def _run(tmp: Path) -> dict[str, Any]:
     from sora_tui.backend import VideosBackend
     from sora_tui.core.params import GenerationParams
@@ -46,7 +76,6 @@ async def _run(tmp: Path) -> dict[str, Any]:
     engine, base_url = _engine_process(tmp / "engine")  # its own process, as the app runs it
     store = HistoryStore(tmp / "history.json")
     backend = VideosBackend(base_url, "k")
-    other = VideosBackend(base_url, "k")
     service = JobService(store, backend, download_dir=tmp / "dl", local_engine=True)
     shown: dict[str, float] = {}
     service.subscribe(lambda e: shown.setdefault(e.job.video_id, time.time()) if isinstance(e, JobCompleted) else None)
@@ -69,8 +98,7 @@ async def _run(tmp: Path) -> dict[str, Any]:
         for i in range(N_JOBS):  # 4 s clips at the smallest size the model takes: the engine renders them for real
             jobs += await service.generate(GenerationParams(f"job {i}: a kite over the sea, slow pan left", size="1280x720"))
         ids = [j.video_id for j in jobs]
-        baseline_done: dict[str, float] = {}
-        base_requests, base_rounds = await _baseline(other, ids, interval, baseline_done)
+        base_requests, base_rounds = await _baseline_process(base_url, ids, interval)
         while len(shown) < len(ids):  # ours has been tracking all along; let it see the last ones
             await asyncio.sleep(0.05)
         tracked_for = time.monotonic() - began
@@ -78,7 +106,6 @@ async def _run(tmp: Path) -> dict[str, Any]:
         server_done = {vid: _completed_at(tmp / "engine", vid) for vid in ids}
     finally:
         await backend.aclose()
-        await other.aclose()
         store.close()
         engine.terminate()
         engine.wait(30)

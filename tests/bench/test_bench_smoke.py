@@ -1,4 +1,4 @@
-"""The tracking and engine benchmarks run end to end (the download benchmark needs 1 GB of disk; run it with `python -m bench`)."""
+"""The tracking, engine and key benchmarks run end to end (the download benchmark needs 1 GB of disk; run it with `python -m bench`)."""
 
 from __future__ import annotations
 
@@ -11,3 +11,12 @@ def test_tracking_benchmark_counts_requests_per_interval(monkeypatch) -> None:
     per_interval = rows["requests per poll interval"]
     assert 0 < per_interval["ours"] <= 2 < per_interval["base"] + 1
     assert rows["completion on the server to shown by the client"]["ours"] > 0
+
+
+def test_key_benchmark_times_real_keys_on_a_live_table() -> None:
+    """bench/keys.py end to end on a small history: the keys reach the screen and both runs report."""
+    from bench import keys
+
+    press, stall = keys.run(n=300, live=60)
+    assert 0 < press["base"] < 1000 and 0 < press["ours"] < 1000  # milliseconds per key, both runs
+    assert stall["ours"] >= 0 and stall["base"] >= 0

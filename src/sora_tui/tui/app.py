@@ -58,6 +58,7 @@ class SoraApp(JobActions, ServerActions, App[int]):
         self.session: Any = None
         self.crash_report: Path | None = None
         self.crash_summary: str | None = None
+        self._pending_jobs: dict[str, Job] = {}  # jobs changed by the service, shown together on the next turn
         self._unsubscribe: Any = None
         # What the server offers (backend.capabilities.OPERATIONS -> True/False/None), found out after connecting
         # and corrected whenever an operation answers "unsupported".
@@ -159,6 +160,9 @@ class SoraApp(JobActions, ServerActions, App[int]):
             # The openai SDK takes ~0.5 s to import: in a thread, so the screen keeps answering keys meanwhile.
             await asyncio.to_thread(importlib.import_module, "sora_tui.backend")
             await session.connect()
+            # The SDK's modules, classes and pydantic models (some 100,000 objects) live as long as the process:
+            # out of the full passes too, which otherwise took 60 ms each with an empty history (bench/keys.py).
+            gc.freeze()
         except (SessionError, ConfigError) as exc:
             self.post_message(SessionFailed(getattr(exc, "message", str(exc))))
             return
@@ -303,16 +307,31 @@ class SoraApp(JobActions, ServerActions, App[int]):
             self.main.download_progress(event.job, event.variant, None)
         elif isinstance(event, JobFailed) and event.job.error:
             note, severity = f"{event.job.short_id} {event.job.status.value}: {event.job.error.message}", "error"
-        self.post_message(JobChanged(event.job, note, severity))
+        if note is not None:
+            self.post_message(JobChanged(event.job, note, severity))
+            return
+        # A tracker round can change 1,000 jobs at once: one message for all of them, not one each (Textual
+        # handles a message queue without yielding, so 1,000 of them hold the loop and the keys behind it).
+        self._pending_jobs[event.job.local_id] = event.job
+        if len(self._pending_jobs) == 1:
+            self.call_later(self._show_pending_jobs)
+
+    def _show_pending_jobs(self) -> None:
+        pending, self._pending_jobs = self._pending_jobs, {}
+        for job in pending.values():
+            self._show_job(job)
 
     def on_job_changed(self, event: JobChanged) -> None:
-        self.main.show_job(event.job)
+        self._show_job(event.job)
+        if event.note:
+            self.notify(event.note, severity=event.severity, markup=False)  # type: ignore[arg-type]
+
+    def _show_job(self, job: Job) -> None:
+        self.main.show_job(job)
         for screen in self.screen_stack:
             show = getattr(screen, "show_job", None)
             if show is not None and screen is not self.main:
-                show(event.job)
-        if event.note:
-            self.notify(event.note, severity=event.severity, markup=False)  # type: ignore[arg-type]
+                show(job)
 
     def _handle_exception(self, error: Exception) -> None:
         """Textual would print a traceback with local variables on exit (a key in a local reaches the
@@ -338,11 +357,12 @@ class SoraApp(JobActions, ServerActions, App[int]):
 def run_tui(profile: str | None = None, base_url: str | None = None) -> int:
     import sys
 
-    from ..runtime import responsive_threads
+    from ..runtime import responsive_gc, responsive_threads
 
     from . import graphics
 
     responsive_threads()
+    responsive_gc()
     graphics.prepare()  # before Textual owns the terminal: Kitty / Sixel pictures where the terminal draws them
     app = SoraApp(profile=profile, base_url=base_url)
     app.run()

@@ -47,7 +47,7 @@ class MainScreen(Screen[None]):
         return getattr(self.app, "session", None)
 
     def set_status(self, text: Any) -> None:
-        self.query_one("#status-line", Static).update(text)
+        self.query_one("#status-line", Static).update(text, layout=False)  # one line, always
 
     def load_jobs(self, jobs: list[Any]) -> None:
         self.query_one(JobTable).load(jobs)
@@ -74,7 +74,15 @@ class MainScreen(Screen[None]):
 
     # --- the live table ----------------------------------------------------------------------------------
     def show_job(self, job: Job) -> None:
-        self.query_one(JobTable).upsert(job)
+        self.jobs_table.upsert(job)
+
+    @property
+    def jobs_table(self) -> JobTable:
+        """The live table, found once: a tracker round shows 1,000 jobs, and a DOM query each adds up."""
+        table = getattr(self, "_jobs_table", None)
+        if table is None:
+            table = self._jobs_table = self.query_one(JobTable)
+        return table
 
     def download_progress(self, job: Job, variant: str, fraction: float | None) -> None:
         self.query_one(JobTable).download_progress(job, variant, fraction)

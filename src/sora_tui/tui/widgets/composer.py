@@ -243,7 +243,7 @@ class PromptComposer(Vertical):
         used = [name for name in self.characters.values() if name in p.prompt]
         if used:
             line.append("  ·  characters: " + ", ".join(used), style="italic")
-        self.query_one("#estimate", Static).update(line)
+        self.query_one("#estimate", Static).update(line, layout=False)  # one line, always: no new layout per key
         self.post_message(self.Changed(p, n, tuple(self.characters.values())))
 
     @work(exclusive=True, exit_on_error=False, group="image-check", description="check the reference image")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from rich.text import Text
+from textual.coordinate import Coordinate
 
 from ...core.job import Job
 from . import job_list
@@ -35,6 +36,8 @@ class JobTable(JobList):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.downloads: dict[str, dict[str, float]] = {}  # local id -> variant -> fraction received
+        self._dirty: dict[str, Job] = {}  # rows whose job changed and are not redrawn yet, latest state each
+        self._flushing = False
 
     def columns_for(self, compact: bool) -> tuple[tuple[str, str], ...]:
         return COMPACT if compact else WIDE
@@ -74,14 +77,58 @@ class JobTable(JobList):
         super().load(sorted(jobs, key=lambda j: j.created_at))
 
     def upsert(self, job: Job) -> None:
-        """Update the job's row in place, or append it."""
+        """Update the job's row in place (soon: see _flush), or append it."""
         if job.local_id in self.rows:
-            self.update_job(job)
+            self.jobs[job.local_id] = job
+            self._dirty[job.local_id] = job
+            if not self._flushing:
+                self._flushing = True
+                self.call_later(self._flush)
             return
         self.jobs[job.local_id] = job
         self.add_row(*self.cells(job, job_list.clock()), key=job.local_id)
         if not self.has_focus:
             self.move_cursor(row=self.row_count - 1)  # show the new job when the user is typing elsewhere
+
+    def _visible(self) -> range:
+        top = int(self.scroll_offset.y)
+        return range(max(0, top - 1), top + self.size.height + 1)
+
+    def _flush(self) -> None:
+        """Redraw the changed rows that are on screen, all in one frame; rows off screen stay pending until they
+        scroll into view (or a cell of theirs is read). DataTable re-renders every visible cell after any cell
+        update, so updating 1,000 rows as they change costs a full table render per slice, for rows no one sees."""
+        self._flushing = False
+        if not self._dirty:
+            return
+        visible = self._visible()
+        for local_id in [i for i in self._dirty if self._row_index(i) in visible]:
+            self.update_job(self._dirty.pop(local_id))
+
+    def watch_scroll_y(self, old_value: float, new_value: float) -> None:
+        super().watch_scroll_y(old_value, new_value)
+        if self._dirty and not self._flushing:
+            self._flushing = True
+            self.call_later(self._flush)
+
+    def get_cell(self, row_key, column_key):  # type: ignore[no-untyped-def, override]
+        key = getattr(row_key, "value", row_key)
+        if key in self._dirty:  # whoever reads a cell reads the job's latest state
+            self.update_job(self._dirty.pop(key))
+        return super().get_cell(row_key, column_key)
+
+    def _row_index(self, local_id: str) -> int:
+        try:
+            return self.get_row_index(local_id)
+        except Exception:  # gone meanwhile
+            return -1
+
+    def flush_now(self) -> None:
+        """Every pending change drawn at once (tests and screenshots read cells right after a change)."""
+        while self._dirty:
+            local_id, job = self._dirty.popitem()
+            if local_id in self.rows:
+                self.update_job(job)
 
     def download_progress(self, job: Job, variant: str, fraction: float | None) -> None:
         """A running download's share received; None when it ended (the row then shows the files on disk)."""
@@ -90,6 +137,7 @@ class JobTable(JobList):
         else:
             self.downloads[job.local_id] = {variant: fraction}
         if job.local_id in self.rows:
+            self._dirty.pop(job.local_id, None)
             self.update_job(self.jobs.get(job.local_id, job) if fraction is not None else job)
 
     def tick(self) -> None:
@@ -98,7 +146,14 @@ class JobTable(JobList):
         keys = [k for k, _ in self.columns_for(self.compact) if k in TICKING]
         if not keys:
             return
-        for job in self.jobs.values():
-            if job.is_active or (job.expires_at and job.expires_at > now - 2):
+        # Only the rows on screen: with 1,000 live jobs the rest would cost the loop 30 ms a second, and a row
+        # scrolled into view is at most a second behind.
+        visible = self._visible()
+        for index in visible:
+            if index >= self.row_count:
+                break
+            local_id = self.coordinate_to_cell_key(Coordinate(index, 0)).row_key.value
+            job = self.jobs.get(local_id) if local_id is not None else None
+            if job is not None and (job.is_active or (job.expires_at and job.expires_at > now - 2)):
                 for key in keys:
-                    self.update_cell(job.local_id, key, self.cell(key, job, now))
+                    self.set_cell(job.local_id, key, self.cell(key, job, now))

@@ -124,7 +124,11 @@ class TipsPanel(Static):
 
     def _draw(self) -> None:
         if self.report is not None:
-            self.update(summary_text(self.report) if self.compact else report_lines(self.report))
+            content = summary_text(self.report) if self.compact else report_lines(self.report)
+            # A new layout (the whole screen's) only when the panel's height in lines changes, not per key.
+            lines = len(content.renderables) if isinstance(content, Group) else content.plain.count("\n")
+            self.update(content, layout=lines != getattr(self, "_lines", None))
+            self._lines = lines
             have, total = self.report.score
             self.border_title = f"Tips {have}/{total}"
 

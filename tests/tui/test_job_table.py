@@ -1,0 +1,107 @@
+"""JobTable under a live load: only cells that changed are touched, and a column is re-fitted only when a cell
+outgrows it (DataTable re-measures a whole column when a cell narrows: with 1,000 live rows that froze the UI)."""
+
+from __future__ import annotations
+
+import time
+
+from textual.app import App, ComposeResult
+
+from sora_tui.core.job import Job
+from sora_tui.core.params import GenerationParams
+from sora_tui.core.status import JobStatus
+from sora_tui.tui.widgets.job_table import JobTable
+
+
+class CountingTable(JobTable):
+    def __init__(self) -> None:
+        super().__init__(id="jobs")
+        self.updates: list[tuple[str, str, bool]] = []
+
+    def update_cell(self, row_key, column_key, value, *, update_width: bool = False) -> None:
+        self.updates.append((str(getattr(row_key, "value", row_key)), str(getattr(column_key, "value", column_key)),
+                             update_width))
+        super().update_cell(row_key, column_key, value, update_width=update_width)
+
+
+class TableApp(App[None]):
+    def compose(self) -> ComposeResult:
+        yield CountingTable()
+
+
+def live(i: int) -> Job:
+    return Job.new(GenerationParams(f"live job {i}: a kite over dunes"), status=JobStatus.IN_PROGRESS,
+                   video_id=f"video_{i:032x}", progress=5, submitted_at=time.time() - 5)
+
+
+async def test_live_updates_touch_only_what_changed(monkeypatch) -> None:
+    from sora_tui.tui.widgets import job_list
+
+    now = time.time()
+    monkeypatch.setattr(job_list, "clock", lambda: now)  # elapsed and ETA follow the clock: hold it still
+    app = TableApp()
+    async with app.run_test(size=(160, 30)) as pilot:
+        table = app.query_one(CountingTable)
+        jobs = [live(i) for i in range(200)]
+        table.load(jobs)
+        table.move_cursor(row=0)
+        await pilot.pause()
+        table.updates.clear()
+        # the same state again: nothing to redraw
+        for job in jobs:
+            table.upsert(job)
+        await pilot.pause()
+        assert table.updates == []
+        # one tracker round of progress: the rows on screen are redrawn (progress and the ETA that follows it),
+        # no column is re-fitted, and the 170-odd rows off screen wait until they are seen
+        for job in jobs:
+            job.progress = 6
+            table.upsert(job)
+        await pilot.pause()
+        assert {key for _, key, _ in table.updates} == {"progress", "eta"}
+        assert all(not refit for *_, refit in table.updates)
+        redrawn = {local_id for local_id, _, _ in table.updates}
+        assert jobs[0].local_id in redrawn and jobs[-1].local_id not in redrawn
+        assert 10 < len(redrawn) < 60
+        # reading a cell of a row off screen reads the job's latest state
+        assert "  6%" in table.get_cell(jobs[-1].local_id, "progress").plain
+        # scrolling to the bottom brings the rows there up to date
+        jobs[-2].progress = 7
+        table.upsert(jobs[-2])
+        table.move_cursor(row=199)
+        await pilot.pause()
+        await pilot.pause()
+        assert "  7%" in str(table.get_row_at(198))
+        # a longer prompt than any in the column widens it; a shorter one is drawn and the column kept
+        from dataclasses import replace
+
+        table.updates.clear()
+        jobs[190].params = replace(jobs[190].params, prompt="a much longer prompt about a red kite over the dunes at dusk")
+        table.upsert(jobs[190])
+        await pilot.pause()
+        assert (jobs[190].local_id, "prompt", True) in table.updates
+        await pilot.pause()
+        assert table.columns["prompt"].content_width >= 40
+        table.updates.clear()
+        jobs[190].params = replace(jobs[190].params, prompt="short")
+        table.upsert(jobs[190])
+        await pilot.pause()
+        assert (jobs[190].local_id, "prompt", False) in table.updates
+        await pilot.pause()
+        assert table.columns["prompt"].content_width >= 40
+
+
+async def test_a_style_only_change_is_drawn() -> None:
+    from rich.text import Text
+
+    app = TableApp()
+    async with app.run_test(size=(120, 20)) as pilot:
+        table = app.query_one(CountingTable)
+        job = live(1)
+        table.load([job])
+        await pilot.pause()
+        table.updates.clear()
+        table.set_cell(job.local_id, "id", Text(job.short_id, style="bold"))  # the same as drawn
+        assert table.updates == []
+        table.set_cell(job.local_id, "id", Text(job.short_id, style="red"))  # same text, new colour
+        assert [(u[1], u[2]) for u in table.updates] == [("id", False)]
