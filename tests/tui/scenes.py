@@ -17,7 +17,8 @@ from pilot_helpers import connected, wait_until
 
 NOW = 1_790_000_000.0  # 2026-09-21 14:13 UTC: frozen for every scene
 ASSETS = Path("/tmp/sora-tui-scene-assets")  # fixed, because the details screen shows file paths
-SCENES = ("main", "history", "details", "help", "remix", "profiles", "snippets", "character")
+SCENES = ("main", "history", "details", "help", "remix", "profiles", "setup", "snippets", "checklist", "character",
+          "delete")
 CONFIG = ASSETS / "no-config.toml"  # never written: the built-in profiles only, at a path the screen can show
 STARRED = "job_scene_take2"
 
@@ -107,8 +108,8 @@ def prepare_scene(scene: str) -> Callable[..., Awaitable[None]]:
 
         from sora_tui.tui.screens.characters import CharacterScreen
         from sora_tui.tui.screens.detail import JobDetailScreen
-        from sora_tui.tui.screens.modals import SnippetScreen
-        from sora_tui.tui.screens.profiles import ProfilesScreen
+        from sora_tui.tui.screens.modals import ConfirmScreen, SnippetScreen, TextScreen
+        from sora_tui.tui.screens.profiles import ProfilesScreen, SetupScreen
         from sora_tui.tui.screens.help import HelpScreen
         from sora_tui.tui.screens.history import HistoryScreen, HistoryTable
         from sora_tui.tui.screens.modals import PromptScreen
@@ -158,6 +159,26 @@ def prepare_scene(scene: str) -> Callable[..., Awaitable[None]]:
             await wait_until(pilot, lambda: "checking" not in str(app.screen.query_one("#profiles-note").render())
                              and all("…" not in str(app.screen.query_one(DataTable).get_cell(name, "check"))
                                      for name in ("local", "openai")), what="the checks", timeout=30)
+        elif scene == "setup":
+            await pilot.press("f3")
+            await wait_until(pilot, lambda: isinstance(app.screen, ProfilesScreen), what="profiles", timeout=30)
+            await pilot.press("a")
+            await wait_until(pilot, lambda: isinstance(app.screen, SetupScreen), what="the setup form", timeout=30)
+            app.screen.query_one("#setup-key").focus()
+            await pilot.pause()
+            await pilot.press(*"sk-not-a-real-key")  # typed into the masked key field: shown as dots
+            _still(app)
+        elif scene == "checklist":
+            app.main.query_one("#prompt", TextArea).text = "Mickey Mouse surfs a wave at sunset, 10 seconds, drone shot"
+            await pilot.pause(0.4)  # the tips read the prompt after the next frame
+            await pilot.press("f2")
+            await wait_until(pilot, lambda: isinstance(app.screen, TextScreen), what="the checklist", timeout=30)
+        elif scene == "delete":
+            table.focus()
+            table.move_cursor(row=table.get_row_index(STARRED))
+            await pilot.pause()
+            await pilot.press("delete")
+            await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen), what="the question", timeout=30)
         elif scene == "snippets":
             await pilot.press("ctrl+n")
             await wait_until(pilot, lambda: isinstance(app.screen, SnippetScreen), what="the snippets", timeout=30)

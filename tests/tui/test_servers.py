@@ -15,7 +15,7 @@ from textual.widgets import Checkbox, DataTable, Input, Select, TextArea
 from sora_tui.core.status import JobStatus
 from sora_tui.tui.app import SoraApp
 from sora_tui.tui.screens.characters import CharacterScreen
-from sora_tui.tui.screens.modals import ChoiceScreen, ConfirmScreen
+from sora_tui.tui.screens.modals import ChoiceScreen, ConfirmScreen, TextScreen
 from sora_tui.tui.screens.profiles import ProfilesScreen, SetupScreen
 
 WIDE = (160, 45)
@@ -162,3 +162,10 @@ async def test_characters_need_consent_and_go_into_the_prompt_verbatim(home: Pat
         await wait_until(pilot, lambda: len(history(home)) == 2, what="the job with the character")
         job = next(j for j in history(home) if "Mika" in j.params.prompt)
         assert job.extra["character_ids"] == [character["id"]]
+        # what the server says of it (GET /videos/characters/{id}), from the palette
+        app.action_show_character()
+        await wait_until(pilot, lambda: isinstance(app.screen, ChoiceScreen), what="the character list again")
+        await pilot.press("1")
+        await wait_until(pilot, lambda: isinstance(app.screen, TextScreen), what="the character's page")
+        page = str(app.screen.query_one(".dialog").query_one("Static").render())
+        assert character["id"] in page and "Mika" in page

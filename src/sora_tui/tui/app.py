@@ -121,6 +121,8 @@ class SoraApp(JobActions, ServerActions, App[int]):
                             self.action_create_character)
         yield SystemCommand("character: Insert into the prompt", "Use a character created here (at most 2)",
                             self.action_insert_character)
+        yield SystemCommand("character: Show on the server", "What the server says of a character created here",
+                            self.action_show_character)
         other = "light" if self.theme == THEMES[0] else "dark"
         yield SystemCommand(f"theme: Switch to {other}", "Light or dark; remembered next time", self.action_toggle_theme)
         from .widgets.job_list import JobList

@@ -1,5 +1,6 @@
 """What the palette does about the server rather than one job: import its videos, create and use cameo
-characters. Mixed into SoraApp like JobActions; slow work runs in workers and reports by notification."""
+characters and look them up there. Mixed into SoraApp like JobActions; slow work runs in workers and reports
+by notification."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import asyncio
 from pathlib import Path
 from typing import Any
 
+from rich.text import Text
 from textual import work
 
 from .messages import JobChanged
@@ -83,8 +85,8 @@ class ServerActions:
     def action_insert_character(self) -> None:
         self.insert_character()
 
-    @work(exclusive=True, exit_on_error=False, group="character", description="insert a character")
-    async def insert_character(self) -> None:
+    async def _choose_character(self, title: str) -> Any:
+        """One of the characters created here, picked from a list (None: none made yet, or cancelled)."""
         from ..config import Paths
         from ..store.characters import CharacterBook
         from .screens.modals import ChoiceScreen
@@ -94,9 +96,40 @@ class ServerActions:
         if not characters:
             self.notify("No characters yet: 'character: Create from a video' in the palette makes one.",  # type: ignore[attr-defined]
                         severity="warning", markup=False)
-            return
+            return None
         options = [(str(i + 1), c.id, f"{c.name}  ({c.profile})") for i, c in enumerate(characters[:9])]
-        chosen = await self.push_screen_wait(ChoiceScreen("Insert a character", options))  # type: ignore[attr-defined]
-        character = next((c for c in characters if c.id == chosen), None)
+        chosen = await self.push_screen_wait(ChoiceScreen(title, options))  # type: ignore[attr-defined]
+        return next((c for c in characters if c.id == chosen), None)
+
+    @work(exclusive=True, exit_on_error=False, group="character", description="insert a character")
+    async def insert_character(self) -> None:
+        character = await self._choose_character("Insert a character")
         if character is not None:
             self.main.add_character(character)  # type: ignore[attr-defined]
+
+    def action_show_character(self) -> None:
+        if self._connected_or_say():
+            self.show_character()
+
+    @work(exclusive=True, exit_on_error=False, group="character", description="show a character")
+    async def show_character(self) -> None:
+        """GET /videos/characters/{id}: what the server itself says of the character (its status, above all)."""
+        from ..backend.errors import BackendError
+        from ..core.text import one_line
+        from .screens.modals import TextScreen
+
+        character = await self._choose_character("Show a character")
+        if character is None:
+            return
+        try:
+            data = await self.session.service.get_character(character.id)  # type: ignore[attr-defined]
+        except BackendError as exc:
+            self.notify(exc.user_message(), title="Server", severity="error", markup=False, timeout=10)  # type: ignore[attr-defined]
+            return
+        body = Text()
+        for key in ("id", "name", "status", "created_at"):
+            if key in data:
+                body.append(f"{key:>10}  ", style="bold")
+                body.append(one_line(str(data[key]), 200) + "\n")
+        body.append(f"\nCreated here from {one_line(character.source, 200)} (profile {character.profile}).", style="dim")
+        self.push_screen(TextScreen(f"Character {one_line(character.name, 60)}", body))  # type: ignore[attr-defined]
