@@ -75,20 +75,14 @@ async def test_live_updates_touch_only_what_changed(monkeypatch) -> None:
         # a longer prompt than any in the column widens it; a shorter one is drawn and the column kept
         from dataclasses import replace
 
-        table.updates.clear()
-        jobs[190].params = replace(jobs[190].params, prompt="a much longer prompt about a red kite over the dunes at dusk")
-        table.upsert(jobs[190])
-        await pilot.pause()
-        assert (jobs[190].local_id, "prompt", True) in table.updates
-        await pilot.pause()
-        assert table.columns["prompt"].content_width >= 40
-        table.updates.clear()
-        jobs[190].params = replace(jobs[190].params, prompt="short")
-        table.upsert(jobs[190])
-        await pilot.pause()
-        assert (jobs[190].local_id, "prompt", False) in table.updates
-        await pilot.pause()
-        assert table.columns["prompt"].content_width >= 40
+        for prompt, refit in (("a much longer prompt about a red kite over the dunes at dusk", True), ("short", False)):
+            table.updates.clear()
+            jobs[190].params = replace(jobs[190].params, prompt=prompt)
+            table.upsert(jobs[190])
+            await pilot.pause()
+            assert (jobs[190].local_id, "prompt", refit) in table.updates
+            await pilot.pause()
+            assert table.columns["prompt"].content_width >= 40
 
 
 async def test_a_style_only_change_is_drawn() -> None:
