@@ -44,7 +44,10 @@ class Session:
             env = profile.api_key_env or "OPENAI_API_KEY"
             raise SessionError(f"Profile {profile.name!r} needs an API key: set {env} in the environment.", 3)
         self.base_url = profile.base_url or await local_engine_url(self.paths, profile)
-        self.backend = VideosBackend(self.base_url, profile.api_key.reveal(), timeout=profile.timeout)
+        # In a thread: building the clients loads the CA bundle and the SDK's resources (60-100 ms, several hundred
+        # while a freshly started engine competes for the CPU), which the TUI's event loop should not wait on.
+        self.backend = await asyncio.to_thread(VideosBackend, self.base_url, profile.api_key.reveal(),
+                                               timeout=profile.timeout)
         self.service = JobService(
             self.store,
             self.backend,
