@@ -380,3 +380,48 @@ def test_readme_key_table_lists_every_key() -> None:
             if f"`{first}`" not in table and f"`{first} " not in table and f" `{first}`" not in table:
                 missing.append(f"{where}: {first} ({b.description})")
     assert not missing, f"README's key table lacks: {missing}"
+
+
+async def test_generate_pressed_before_the_engine_is_up_is_sent_once_it_is(home: Path, engine_daemon: Path,
+                                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    """The first keys of a session often beat the engine's start: the request is held, not refused, and sent
+    once (pressing again while it waits does not make a second job)."""
+    import asyncio
+
+    from sora_tui import session as session_module
+
+    gate = asyncio.Event()
+    real = session_module.local_engine_url
+
+    async def engine_url_after_the_gate(paths, profile):  # the real start, held back until the test says
+        await gate.wait()
+        return await real(paths, profile)
+
+    monkeypatch.setattr(session_module, "local_engine_url", engine_url_after_the_gate)
+    app = SoraApp()
+    async with app.run_test(size=WIDE) as pilot:
+        await wait_until(pilot, lambda: app.connecting, what="the session opening")
+        app.main.query_one("#prompt", TextArea).text = PROMPT
+        await pilot.press("ctrl+g")
+        await pilot.press("ctrl+g")
+        assert not connected(app) and notified(app, "sent as soon as it answers")
+        assert history(home) == []
+        gate.set()
+        await wait_until(pilot, lambda: len(history(home)) == 1, what="the held job sent")
+        await pilot.pause(0.5)
+        assert len(history(home)) == 1 and history(home)[0].params.prompt == PROMPT
+
+
+async def test_generate_without_a_server_keeps_the_prompt_and_says_why(home: Path, monkeypatch: pytest.MonkeyPatch,
+                                                                     tmp_path: Path) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text('default_profile = "lab"\n[profiles.lab]\nbase_url = "http://127.0.0.1:9/v1"\n'
+                      'api_key_env = "LAB_KEY_THAT_IS_NOT_SET"\n', encoding="utf-8")
+    monkeypatch.setenv("SORA_TUI_CONFIG", str(config))
+    app = SoraApp()
+    async with app.run_test(size=WIDE) as pilot:
+        await wait_until(pilot, lambda: app.sub_title == "not connected", what="the failed connection")
+        app.main.query_one("#prompt", TextArea).text = PROMPT
+        await pilot.press("ctrl+g")
+        await wait_until(pilot, lambda: notified(app, "the prompt is kept"), what="the explanation")
+        assert app.main.query_one("#prompt", TextArea).text == PROMPT and history(home) == []

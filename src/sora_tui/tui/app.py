@@ -59,6 +59,7 @@ class SoraApp(JobActions, ServerActions, App[int]):
         self.crash_report: Path | None = None
         self.crash_summary: str | None = None
         self._pending_jobs: dict[str, Job] = {}  # jobs changed by the service, shown together on the next turn
+        self.connecting = False  # the session is being opened (the composer then holds a generate until it is)
         self._unsubscribe: Any = None
         # What the server offers (backend.capabilities.OPERATIONS -> True/False/None), found out after connecting
         # and corrected whenever an operation answers "unsupported".
@@ -148,6 +149,7 @@ class SoraApp(JobActions, ServerActions, App[int]):
         from ..config import ConfigError
         from ..session import SessionError, prepare
 
+        self.connecting = True
         try:
             session = await asyncio.to_thread(prepare, self.profile_name, self.base_url)  # opening a big history reads the disk
             # The history's index lives as long as the app: keep its objects out of the garbage collector's
@@ -186,6 +188,8 @@ class SoraApp(JobActions, ServerActions, App[int]):
         self.main.set_status(self._connected_line())
         self._unsubscribe = self.session.service.subscribe(self._on_service_event)
         self.main.use_profile(profile)
+        self.connecting = False
+        self.main.connected()
         self.track()
         self.watch_history()
         self.discover_capabilities()
@@ -252,6 +256,8 @@ class SoraApp(JobActions, ServerActions, App[int]):
         return line
 
     def on_session_failed(self, event: SessionFailed) -> None:
+        self.connecting = False
+        self.main.connection_failed()
         self.sub_title = "not connected"
         line = Text()
         line.append("✖ ", style="bold red")

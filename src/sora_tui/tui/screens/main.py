@@ -33,6 +33,8 @@ class MainScreen(Screen[None]):
         Binding("f2", "tips", "Tips", tooltip="The whole prompt checklist, with what to add", id="app.tips", show=False),
     ]
 
+    _held: PromptComposer.Generate | None = None  # a generate asked for while the session was still opening
+
     def compose(self) -> ComposeResult:
         yield Header(show_clock=False)
         with Horizontal(id="top"):
@@ -125,9 +127,28 @@ class MainScreen(Screen[None]):
     @on(PromptComposer.Generate)
     def _generate(self, event: PromptComposer.Generate) -> None:
         if self.session is None or self.session.service is None:
-            self.notify("Not connected to a server yet; wait a moment.", severity="warning", markup=False)
+            if getattr(self.app, "connecting", False):
+                # The first keys of a session often beat the engine's start: hold the request, send it once
+                # connected. One held request at most, so pressing again does not bill twice.
+                self._held = event
+                self.notify("Connecting to the server: this is sent as soon as it answers.", markup=False)
+            else:
+                self.notify("Not connected to a server (see the line above the jobs); the prompt is kept. "
+                            "F3 switches profile.", severity="warning", markup=False, timeout=8)
             return
         self.submit(event.params, event.variations, event.fit, event.character_ids)
+
+    def connected(self) -> None:
+        """The session is open: send what was asked for while it opened."""
+        held, self._held = self._held, None
+        if held is not None:
+            self.submit(held.params, held.variations, held.fit, held.character_ids)
+
+    def connection_failed(self) -> None:
+        if self._held is not None:
+            self._held = None
+            self.notify("Not sent: the server could not be reached. The prompt is still in the composer.",
+                        severity="warning", markup=False, timeout=10)
 
     @work(exclusive=False, exit_on_error=False, group="submit", description="submit")
     async def submit(self, params: Any, variations: int, fit: str = "", character_ids: list[str] | None = None) -> None:
