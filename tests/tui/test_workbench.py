@@ -401,6 +401,8 @@ async def test_generate_pressed_before_the_engine_is_up_is_sent_once_it_is(home:
     app = SoraApp()
     async with app.run_test(size=WIDE) as pilot:
         await wait_until(pilot, lambda: app.connecting, what="the session opening")
+        await pilot.press("ctrl+g")  # an empty prompt is refused at once, not held for the server
+        assert notified(app, "The prompt is empty") and app.main._held is None
         app.main.query_one("#prompt", TextArea).text = PROMPT
         await pilot.press("ctrl+g")
         await pilot.press("ctrl+g")

@@ -637,7 +637,7 @@ class JobService:
         return [self.store.get(i) or j for i, j in zip(ids, jobs)]
 
     def pending_auto_downloads(self) -> list[tuple[Job, str]]:
-        """Completed jobs whose requested automatic downloads are not on disk yet (e.g. after a restart)."""
+        """Finished jobs whose requested automatic downloads are not on disk yet (e.g. after a restart)."""
         # Downloaded jobs too (the video is there; a thumbnail or spritesheet may have given up), but only recent
         # ones: servers keep the assets for hours, and decoding every old job of a big history would cost seconds.
         recent = time.time() - RESUME_DOWNLOADS_WITHIN

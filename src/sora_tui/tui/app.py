@@ -59,7 +59,9 @@ class SoraApp(JobActions, ServerActions, App[int]):
         self.crash_report: Path | None = None
         self.crash_summary: str | None = None
         self._pending_jobs: dict[str, Job] = {}  # jobs changed by the service, shown together on the next turn
-        self.connecting = False  # the session is being opened (the composer then holds a generate until it is)
+        # The session is being opened (the composer then holds a generate until it is): from the start, since
+        # the first frame opens one at once, so a key pressed before that is held too.
+        self.connecting = True
         self._unsubscribe: Any = None
         # What the server offers (backend.capabilities.OPERATIONS -> True/False/None), found out after connecting
         # and corrected whenever an operation answers "unsupported".

@@ -12,7 +12,6 @@ import os
 from collections.abc import Mapping
 from typing import Any
 
-CHOICES = ("auto", "kitty", "sixel", "cells")
 _chosen: str | None = None
 _widget: Any = None
 

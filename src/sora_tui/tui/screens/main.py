@@ -15,7 +15,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
 
 from ...core.job import Job
-from ...core.params import InvalidParams
+from ...core.params import InvalidParams, validate_prompt
 from ..messages import JobChanged
 from ..widgets.composer import PromptComposer
 from ..widgets.job_table import JobTable
@@ -129,7 +129,13 @@ class MainScreen(Screen[None]):
         if self.session is None or self.session.service is None:
             if getattr(self.app, "connecting", False):
                 # The first keys of a session often beat the engine's start: hold the request, send it once
-                # connected. One held request at most, so pressing again does not bill twice.
+                # connected. One held request at most, so pressing again does not bill twice. What can be said
+                # of the prompt without a server is said now, not after the wait.
+                try:
+                    validate_prompt(event.params.prompt)
+                except InvalidParams as exc:
+                    self.notify(exc.message, title="Check the prompt", severity="warning", markup=False)
+                    return
                 self._held = event
                 self.notify("Connecting to the server: this is sent as soon as it answers.", markup=False)
             else:

@@ -123,13 +123,6 @@ class JobTable(JobList):
         except Exception:  # gone meanwhile
             return -1
 
-    def flush_now(self) -> None:
-        """Every pending change drawn at once (tests and screenshots read cells right after a change)."""
-        while self._dirty:
-            local_id, job = self._dirty.popitem()
-            if local_id in self.rows:
-                self.update_job(job)
-
     def download_progress(self, job: Job, variant: str, fraction: float | None) -> None:
         """A running download's share received; None when it ended (the row then shows the files on disk)."""
         if fraction is None:
