@@ -76,7 +76,9 @@ Notes:
   throttled progress. Memory stays flat whatever the file size.
 - **Cold start**: the history is opened and the server reached only after the first frame, and the
   openai SDK (~0.5 s to import) loads in a thread so the screen answers keys meanwhile.
-- **Engine**: PyAV encodes H.264 + AAC from numpy frames; two render threads.
+- **Engine**: PyAV encodes H.264 + AAC from numpy frames. Each render draws its frames and converts them to
+  YUV (swscale, one shared converter) in a thread of its own a few frames ahead of libx264, so one clip uses
+  both cores; two renders at a time.
 - **Keys with 1,000 live jobs**: a tracker round's changes reach the table as one message, not one per
   job; the table redraws only rows that changed and are on screen (the rest when they scroll into view or
   are read), re-fits a column only when a cell outgrows it (DataTable re-measured the whole column for

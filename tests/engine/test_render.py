@@ -142,3 +142,30 @@ def test_protocol_sizes(tmp_path: Path, size: tuple[int, int]) -> None:
     r = render(RenderSpec("a kite", size[0], size[1], 0.25), tmp_path)
     info = probe(r.video)
     assert (info["width"], info["height"]) == size
+
+
+def test_frame_feed_keeps_order_and_hands_errors_to_the_encoder() -> None:
+    import threading
+
+    from sora_tui.engine.render import _FrameFeed
+
+    assert list(_FrameFeed(20, lambda i: i * i)) == [i * i for i in range(20)]
+
+    def broken(i: int) -> int:
+        if i == 3:
+            raise ValueError("frame 3 could not be drawn")
+        return i
+
+    feed = _FrameFeed(10, broken)
+    got = []
+    with pytest.raises(ValueError, match="frame 3"):
+        for item in feed:
+            got.append(item)
+    feed.close()
+    assert got == [0, 1, 2]
+
+    # An encoder that gives up early (cancelled job) stops the drawing thread instead of leaving it blocked.
+    feed = _FrameFeed(10_000, lambda i: i, ahead=2)
+    next(iter(feed))
+    feed.close()
+    assert not any(t.name == "render-frames" and t.is_alive() for t in threading.enumerate())

@@ -11,8 +11,10 @@ import hashlib
 import io
 import math
 import os
+import queue
+import threading
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -289,6 +291,26 @@ def render(spec: RenderSpec, out_dir: Path, progress: Callable[[float], None] | 
     token = uuid.uuid4().hex[:8]
     video_tmp = out_dir / f".video-{token}.mp4"
     audio = soundtrack(spec, total, impacts, [(read_prompt(p).ambience, s) for p, s in parts_spec], spec.digest())
+    from av.video.reformatter import VideoReformatter
+
+    reformatter = VideoReformatter()
+
+    def make_frame(i: int) -> object:
+        t = times[i]
+        k = min(int(np.searchsorted(bounds, t, side="right")) - 1, len(parts) - 1)
+        part, secs = parts[k]
+        u = (t - bounds[k]) / secs if secs else 0.0
+        frame = part.view(float(u))
+        part.draw_particles(frame, float(t))
+        by = ground_y - radius - int(heights[i] * drop_px)
+        _blend(frame, int(xs[i]) - radius, by - radius, *sprite)
+        _blend(frame, mark[0], mark[1], mark[2], mark[3])
+        if i in sprite_idx or i == thumb_idx:
+            samples[i] = frame.copy()
+        vf = reformatter.reformat(av.VideoFrame.from_ndarray(frame, format="rgb24"), format="yuv420p", threads=1)
+        vf.pts = i
+        return vf
+
     container = av.open(str(video_tmp), mode="w", format="mp4")
     try:
         vstream = container.add_stream("libx264", rate=FPS)
@@ -298,24 +320,15 @@ def render(spec: RenderSpec, out_dir: Path, progress: Callable[[float], None] | 
         vstream.thread_count = 2
         astream = container.add_stream("aac", rate=SAMPLE_RATE)
         astream.layout = "mono"
-        for i in range(n_frames):
-            t = times[i]
-            k = min(int(np.searchsorted(bounds, t, side="right")) - 1, len(parts) - 1)
-            part, secs = parts[k]
-            u = (t - bounds[k]) / secs if secs else 0.0
-            frame = part.view(float(u))
-            part.draw_particles(frame, float(t))
-            by = ground_y - radius - int(heights[i] * drop_px)
-            _blend(frame, int(xs[i]) - radius, by - radius, *sprite)
-            _blend(frame, mark[0], mark[1], mark[2], mark[3])
-            if i in sprite_idx or i == thumb_idx:
-                samples[i] = frame.copy()
-            vf = av.VideoFrame.from_ndarray(frame, format="rgb24")
-            vf.pts = i
-            for packet in vstream.encode(vf):
-                container.mux(packet)
-            if progress is not None and i % 6 == 0:
-                progress(0.95 * (i + 1) / n_frames)
+        frames = _FrameFeed(n_frames, make_frame)
+        try:
+            for i, vf in enumerate(frames):
+                for packet in vstream.encode(vf):
+                    container.mux(packet)
+                if progress is not None and i % 6 == 0:
+                    progress(0.95 * (i + 1) / n_frames)
+        finally:
+            frames.close()
         for packet in vstream.encode():
             container.mux(packet)
         _encode_audio(container, astream, audio)
@@ -343,6 +356,53 @@ def render(spec: RenderSpec, out_dir: Path, progress: Callable[[float], None] | 
         video, thumbnail, spritesheet, impacts, FPS, n_frames,
         {"columns": SPRITE_COLS, "rows": rows, "tiles": len(sprite_idx), "tile_width": tw, "tile_height": th},
     )
+
+
+class _FrameFeed:
+    """Builds the frames (drawing and RGB to YUV conversion) in a thread of its own, a few ahead of the encoder.
+
+    Both sides spend their time in numpy, swscale and libx264 with the GIL released, so a single render uses
+    both cores: drawing frame n+1 overlaps encoding frame n. Frames come out in order; an error in the drawing
+    thread is raised in the encoder's."""
+
+    def __init__(self, count: int, make: Callable[[int], object], ahead: int = 6) -> None:
+        self._queue: queue.Queue[tuple[bool, object]] = queue.Queue(maxsize=ahead)
+        self._stop = threading.Event()
+        self._count, self._make = count, make
+        self._thread = threading.Thread(target=self._run, name="render-frames", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        try:
+            for i in range(self._count):
+                if not self._put((True, self._make(i))):
+                    return
+        except BaseException as exc:  # handed to the encoder's thread, which raises it
+            self._put((False, exc))
+            return
+        self._put((False, None))
+
+    def _put(self, item: tuple[bool, object]) -> bool:
+        while not self._stop.is_set():
+            try:
+                self._queue.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def __iter__(self) -> Iterator[object]:
+        while True:
+            ok, item = self._queue.get()
+            if not ok:
+                if item is not None:
+                    raise item  # type: ignore[misc]
+                return
+            yield item
+
+    def close(self) -> None:
+        self._stop.set()
+        self._thread.join()
 
 
 def _encode_audio(container: object, stream: object, audio: np.ndarray) -> None:
