@@ -157,10 +157,9 @@ def test_frame_feed_keeps_order_and_hands_errors_to_the_encoder() -> None:
         return i
 
     feed = _FrameFeed(10, broken)
-    got = []
+    got: list[int] = []
     with pytest.raises(ValueError, match="frame 3"):
-        for item in feed:
-            got.append(item)
+        got.extend(feed)  # type: ignore[arg-type]
     feed.close()
     assert got == [0, 1, 2]
 

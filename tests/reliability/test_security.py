@@ -18,7 +18,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from sora_tui.backend import VideosBackend
+from sora_tui.backend import BackendError, VideosBackend
 from sora_tui.core.params import GenerationParams
 from sora_tui.core.status import JobStatus
 from sora_tui.engine import EngineConfig, start_engine_thread
@@ -187,3 +187,28 @@ async def test_the_key_appears_nowhere(home: Path, tmp_path: Path, monkeypatch: 
     leaks += [f"output {i}" for i, text in enumerate(outputs) if SECRET in text]
     assert not leaks, leaks
     assert "Incorrect API key provided: sk-***" in wrong.stderr or "refused the API key" in wrong.stderr
+
+
+async def test_a_poll_answered_with_html_or_a_bare_list_is_one_clear_error() -> None:
+    """Polls read the JSON body directly (not through the SDK's models): a login page, a JSON array or
+    truncated JSON from a misconfigured proxy is one protocol error naming the server, never a crash."""
+    answers = iter([
+        Response("<html><body>Sign in</body></html>", media_type="text/html"),
+        JSONResponse([{"id": "video_1"}]),
+        Response('{"data": [{"id": "vid', media_type="application/json"),
+    ] * 2)
+
+    async def any_answer(request: Request) -> Response:
+        return next(answers)
+
+    app = Starlette(routes=[Route("/v1/videos", any_answer), Route("/v1/videos/{vid}", any_answer)])
+    for url in serve(app):
+        backend = VideosBackend(f"{url}/v1", "k", max_retries=0)
+        try:
+            for poll in ("list", "list", "list", "retrieve", "retrieve", "retrieve"):
+                with pytest.raises(BackendError) as exc:
+                    await (backend.list_page() if poll == "list" else backend.retrieve("video_1"))
+                assert exc.value.kind == "protocol"
+                assert f"Unexpected response from the server at {url}/v1" in exc.value.user_message()
+        finally:
+            await backend.aclose()

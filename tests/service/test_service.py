@@ -299,3 +299,23 @@ async def test_a_picture_that_gave_up_after_the_video_arrived_is_fetched_again(s
     sheet = fixed.file("spritesheet")
     assert sheet is not None and Path(sheet.path).is_file() and not list(Path(sheet.path).parent.glob("*.part"))
     assert service.pending_auto_downloads() == []
+
+
+async def test_a_rounds_transitions_are_one_write_shown_after_it(service: JobService) -> None:
+    """A tracker round's completions are stored together (one fsync) before any is shown; a job another
+    process deleted meanwhile is skipped, not fatal to the rest of the round."""
+    from dataclasses import replace
+
+    from sora_tui.core.status import JobStatus as S
+
+    jobs = await service.generate(GenerationParams(PROMPT, size="1280x720", seconds="4"), variations=3)
+    infos = [(await service.backend.retrieve(j.video_id))[0] for j in jobs]  # type: ignore[arg-type]
+    done = [replace(i, status=S.COMPLETED, progress=100) for i in infos]
+    service.store.delete(jobs[2].local_id)
+    shown: list[tuple[str, S | None]] = []
+    service.subscribe(lambda e: shown.append((type(e).__name__, getattr(service.store.get(e.job.local_id), "status", None))))
+    writes = service.store._storage.writes
+    out = await service.apply_all(list(zip(jobs, done, strict=True)))
+    assert service.store._storage.writes == writes + 1
+    assert [j.status for j in out] == [S.COMPLETED, S.COMPLETED, jobs[2].status]
+    assert shown == [("JobCompleted", S.COMPLETED), ("JobCompleted", S.COMPLETED)]  # durable when shown

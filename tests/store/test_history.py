@@ -175,6 +175,38 @@ def test_a_torn_journal_line_is_ignored_then_cut_off(tmp_path: Path) -> None:
     assert {j.local_id for j in HistoryStore(path).all()} == {kept.local_id, more.local_id}
 
 
+def test_update_many_is_one_durable_write_and_a_torn_batch_keeps_its_whole_lines(tmp_path: Path) -> None:
+    path = tmp_path / "history.json"
+    store = HistoryStore(path)
+    jobs = [_job(f"batch {i}") for i in range(3)]
+    gone = _job("deleted meanwhile")
+    for job in [*jobs, gone]:
+        store.add(job)
+    store.delete(gone.local_id)
+    writes, journal = store._storage.writes, path.with_name("history.json.journal")
+    before = journal.stat().st_size
+    updated = store.update_many({
+        jobs[0].local_id: {"status": JobStatus.COMPLETED, "progress": 100},
+        jobs[1].local_id: {"status": JobStatus.FAILED, "error": JobError("x", "no")},
+        gone.local_id: {"status": JobStatus.COMPLETED},
+        jobs[2].local_id: {"status": JobStatus.IN_PROGRESS, "progress": 40},
+    })
+    assert store._storage.writes == writes + 1  # one write, one fsync for the whole round
+    assert list(updated) == [jobs[0].local_id, jobs[1].local_id, jobs[2].local_id]  # the deleted one skipped
+    with pytest.raises(HistoryError, match="Unknown job field"):
+        store.update_many({jobs[0].local_id: {"colour": "red"}})
+    store.close()
+    reread = HistoryStore(path)
+    assert [reread.get(j.local_id).status for j in jobs] == [JobStatus.COMPLETED, JobStatus.FAILED, JobStatus.IN_PROGRESS]
+    reread.close()
+    # killed part way through the batch: the whole lines count, the torn last one is dropped
+    whole = journal.read_bytes()
+    journal.write_bytes(whole[:-20])
+    torn = HistoryStore(path)
+    assert [torn.get(j.local_id).status for j in jobs] == [JobStatus.COMPLETED, JobStatus.FAILED, JobStatus.DRAFT]
+    assert torn.recovery_note is None and len(whole) > before
+
+
 def test_compaction_writes_a_file_plain_tinydb_reads(tmp_path: Path) -> None:
     from tinydb import TinyDB
 

@@ -377,7 +377,7 @@ class _FrameFeed:
             for i in range(self._count):
                 if not self._put((True, self._make(i))):
                     return
-        except BaseException as exc:  # handed to the encoder's thread, which raises it
+        except Exception as exc:  # handed to the encoder's thread, which raises it  # noqa: BLE001
             self._put((False, exc))
             return
         self._put((False, None))

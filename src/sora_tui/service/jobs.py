@@ -353,34 +353,50 @@ class JobService:
     # --- tracking results (called by the Tracker) ---------------------------------------------------
     async def apply(self, job: Job, info: VideoInfo) -> Job:
         """Record a server observation: status transitions durable, progress ticks in memory."""
+        return (await self.apply_all([(job, info)]))[0]
+
+    async def apply_all(self, observed: list[tuple[Job, VideoInfo]]) -> list[Job]:
+        """Record a tracker round's observations. Every status transition in the round is made durable by one
+        write (one fsync, one trip to a thread) before any of them is shown; progress ticks stay in memory."""
+        plan = [(job, info, self._transition(job, info)) for job, info in observed]
+        writes = {job.local_id: fields for job, _, (_, fields) in plan if fields is not None}
+        written = await asyncio.to_thread(self.store.update_many, writes) if writes else {}
+        out: list[Job] = []
+        for job, info, (kind, _) in plan:
+            if kind == "tick":
+                if info.progress != job.progress:
+                    job.progress = max(job.progress, info.progress)  # never show progress going backwards
+                    self.emit(JobProgressed(job))
+            elif kind != "same" and job.local_id in written:  # not there: deleted meanwhile by another process
+                job = self._mine(written[job.local_id])
+                if kind == "completed":
+                    log.info("%s completed", job.local_id)
+                    self.emit(JobCompleted(job))
+                    for variant in job.auto_download:
+                        self.start_download(job, variant)
+                elif kind == "failed":
+                    self.emit(JobFailed(job))
+                else:
+                    self.emit(JobProgressed(job))
+            out.append(job)
+        return out
+
+    @staticmethod
+    def _transition(job: Job, info: VideoInfo) -> tuple[str, dict[str, Any] | None]:
+        """What an observation means for a job: its kind, and the fields to store (None: nothing durable)."""
         if info.status == job.status and info.status in ACTIVE:
-            if info.progress != job.progress:
-                job.progress = max(job.progress, info.progress)  # never show progress going backwards
-                self.emit(JobProgressed(job))
-            return job
+            return "tick", None
         if info.status == JobStatus.COMPLETED:
             if job.status in (JobStatus.COMPLETED, JobStatus.DOWNLOADED):
-                return job
-            job = await self._update(
-                job.local_id,
-                status=JobStatus.COMPLETED,
-                progress=100,
-                completed_at=info.completed_at or time.time(),
-                expires_at=info.expires_at,
-                error=None,
-            )
-            log.info("%s completed", job.local_id)
-            self.emit(JobCompleted(job))
-            for variant in job.auto_download:
-                self.start_download(job, variant)
-            return job
+                return "same", None
+            return "completed", {"status": JobStatus.COMPLETED, "progress": 100,
+                                 "completed_at": info.completed_at or time.time(),
+                                 "expires_at": info.expires_at, "error": None}
         if info.status in (JobStatus.FAILED, JobStatus.CANCELED, JobStatus.EXPIRED):
-            job = await self._update(job.local_id, status=info.status, error=_job_error(info) or JobError(info.raw_status or "failed", "The server reports the job as " + (info.raw_status or "failed") + "."))
-            self.emit(JobFailed(job))
-            return job
-        job = await self._update(job.local_id, status=info.status, progress=max(job.progress, info.progress))
-        self.emit(JobProgressed(job))
-        return job
+            reason = info.raw_status or "failed"
+            return "failed", {"status": info.status, "error": _job_error(info) or JobError(
+                reason, "The server reports the job as " + reason + ".")}
+        return "progressed", {"status": info.status, "progress": max(job.progress, info.progress)}
 
     async def resubmit_unsent(self, job: Job) -> Job:
         """The server's list proves this create never arrived: send it again (nothing can be billed twice),

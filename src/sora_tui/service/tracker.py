@@ -115,9 +115,11 @@ class Tracker:
 
     async def poll_once(self) -> float:
         """One tracking round over every active job; returns the seconds to wait before the next one."""
-        store = self.service.store
-        await self.reconcile()
-        tracked = [j for j in await asyncio.to_thread(store.active) if self.service.owns(j)]
+        # One read of the active jobs per round, shared with reconcile (a thread hop costs milliseconds when the
+        # machine is busy rendering, and every one before the list request delays what the round sees).
+        tracked = [j for j in await asyncio.to_thread(self.service.store.active) if self.service.owns(j)]
+        if await self.reconcile(tracked):
+            tracked = [j for j in await asyncio.to_thread(self.service.store.active) if self.service.owns(j)]
         active = [j for j in tracked if j.video_id and j.status in ACTIVE]
         self.rounds += 1 if active else 0
         if not active:
@@ -144,10 +146,8 @@ class Tracker:
                     continue
                 raise
             infos[info.id] = info
-        for job in active:
-            info = infos.get(job.video_id or "")
-            if info is not None:
-                await self.service.apply(job, self.forward_only(job, info))
+        await self.service.apply_all([(job, self.forward_only(job, infos[job.video_id]))
+                                      for job in active if job.video_id in infos])
         self._furthest = {k: v for k, v in self._furthest.items() if k in {j.local_id for j in active}}
         self.last_poll_ms = poll_ms
         return poll_ms / 1000
@@ -188,18 +188,21 @@ class Tracker:
             after = page.last_id
         return poll_ms
 
-    async def reconcile(self) -> None:
-        """Find out whether creates that were cut off (crash, timeout) reached the server, by its list."""
+    async def reconcile(self, active: list[Job] | None = None) -> bool:
+        """Find out whether creates that were cut off (crash, timeout) reached the server, by its list.
+        `active`: the active jobs if the caller has just read them. True if it changed any job."""
         service = self.service
         now = time.time()
+        if active is None:
+            active = await asyncio.to_thread(service.store.active)
         candidates = [
-            j for j in await asyncio.to_thread(service.store.active)
+            j for j in active
             if not j.video_id and service.owns(j)
             and (j.status == JobStatus.UNCERTAIN
                  or (j.status == JobStatus.SUBMITTING and (now - j.created_at > STALE_SUBMIT_SECONDS or submitter_gone(j))))
         ]
         if not candidates or self.list_supported is False:
-            return
+            return False
         candidates.sort(key=lambda j: j.created_at)
         oldest = candidates[0].created_at - 300
         seen: list[VideoInfo] = []
@@ -218,7 +221,7 @@ class Tracker:
         except BackendError as exc:
             if exc.kind in ("unsupported", "not_found"):
                 self.list_supported = False
-                return
+                return False
             raise
         taken: set[str | None] = set(await asyncio.to_thread(service.store.video_ids))
         for job in candidates:
@@ -230,6 +233,7 @@ class Tracker:
                 await service.apply(updated, match)
             elif complete and now - float(job.extra.get("sent_at") or job.created_at) > self.reconcile_grace:
                 await service.resubmit_unsent(job)
+        return True
 
     def _match(self, job: Job, seen: list[VideoInfo], taken: set[str | None]) -> VideoInfo | None:
         parent_video = None

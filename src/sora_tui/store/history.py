@@ -280,8 +280,11 @@ class HistoryStore:
                 raise HistoryError(f"Refusing to store a field named like {word!r} in the history.")
 
     def _write(self, doc_id: str, doc: dict[str, Any] | None) -> None:
+        self._write_many([(doc_id, doc)])
+
+    def _write_many(self, changes: list[tuple[str, dict[str, Any] | None]]) -> None:
         self._check_schema_unchanged()
-        self._storage.append(JOBS, doc_id, doc)
+        self._storage.append_many(JOBS, changes)
         self._sync()
         if self._storage.needs_compaction():
             self._storage.compact()
@@ -330,6 +333,34 @@ class HistoryStore:
                 setattr(job, key, value)
 
         return self.mutate(local_id, apply)
+
+    def update_many(self, fields_by_job: dict[str, dict[str, Any]]) -> dict[str, Job]:
+        """Several jobs' updates made durable together (one journal write, one fsync). Jobs no longer in the
+        history (deleted meanwhile, by another process) are left out of the answer rather than failing the rest."""
+        for fields in fields_by_job.values():
+            unknown = [k for k in fields if k not in Job.__dataclass_fields__]
+            if unknown:
+                raise HistoryError(f"Unknown job field(s): {', '.join(unknown)}")
+        with self._lock.held():
+            self._sync()
+            now = time.time()
+            updated: dict[str, Job] = {}
+            changes: list[tuple[str, dict[str, Any] | None]] = []
+            for local_id, fields in fields_by_job.items():
+                entry = self._entries.get(local_id)
+                if entry is None:
+                    continue
+                job = self._job(entry)
+                for key, value in fields.items():
+                    setattr(job, key, value)
+                job.updated_at = now
+                doc = job.to_doc()
+                self._check_secret_free(doc)
+                changes.append((entry.doc_id, doc))
+                updated[local_id] = job
+            if changes:
+                self._write_many(changes)
+            return updated
 
     def delete(self, local_id: str) -> None:
         with self._lock.held():

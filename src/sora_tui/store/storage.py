@@ -172,9 +172,19 @@ class JournaledStorage(Storage):
     # --- writing ------------------------------------------------------------------------------------
     def append(self, table: str, doc_id: str, doc: dict[str, Any] | None) -> None:
         """Make one document change durable: one fsynced journal line, O(1) in the size of the history."""
-        raw = None if doc is None else orjson.dumps(doc)
-        head = orjson.dumps({"t": table, "id": doc_id})[:-1]
-        line = head + (b',"del":1}\n' if raw is None else b',"doc":' + raw + b"}\n")
+        self.append_many(table, [(doc_id, doc)])
+
+    def append_many(self, table: str, changes: list[tuple[str, dict[str, Any] | None]]) -> None:
+        """Make several document changes durable with one write and one fsync (a tracker round's transitions).
+
+        Each is a whole line of its own: a writer killed part way leaves complete changes and at most one torn
+        last line, which the next reader drops — never half a document."""
+        raws = [(doc_id, None if doc is None else orjson.dumps(doc)) for doc_id, doc in changes]
+        lines = []
+        for doc_id, raw in raws:
+            head = orjson.dumps({"t": table, "id": doc_id})[:-1]
+            lines.append(head + (b',"del":1}\n' if raw is None else b',"doc":' + raw + b"}\n"))
+        data = b"".join(lines)
         fd = os.open(self.journal, os.O_WRONLY | os.O_CREAT | os.O_NOFOLLOW, 0o600)
         try:
             st = os.fstat(fd)
@@ -184,7 +194,7 @@ class JournaledStorage(Storage):
             if st.st_size > self._journal_pos:
                 os.ftruncate(fd, self._journal_pos)  # a torn line from a writer that was killed
             os.lseek(fd, self._journal_pos, os.SEEK_SET)
-            _write_all(fd, line)
+            _write_all(fd, data)
             os.fdatasync(fd)
             new_journal = self._journal_ino is None
             self._journal_ino = st.st_ino
@@ -192,9 +202,10 @@ class JournaledStorage(Storage):
             os.close(fd)
         if new_journal:
             fsync_dir(self.path.parent)
-        self._journal_pos += len(line)
-        self._journal_lines += 1
-        self._set(table, doc_id, raw)
+        self._journal_pos += len(data)
+        self._journal_lines += len(lines)
+        for doc_id, raw in raws:
+            self._set(table, doc_id, raw)
         self.writes += 1
 
     def needs_compaction(self) -> bool:
