@@ -99,3 +99,71 @@ async def test_a_style_only_change_is_drawn() -> None:
         assert table.updates == []
         table.set_cell(job.local_id, "id", Text(job.short_id, style="red"))  # same text, new colour
         assert [(u[1], u[2]) for u in table.updates] == [("id", False)]
+
+
+async def test_a_changed_cell_is_redrawn_alone_and_shows_its_new_value(monkeypatch) -> None:
+    """DataTable re-renders every visible cell after any update; ours re-renders only the changed row's cells,
+    and what is on screen is always the latest value (a stale cell here would be a wrong progress shown)."""
+    from textual.widgets import DataTable
+
+    from sora_tui.tui.widgets import job_list
+
+    now = time.time()
+    monkeypatch.setattr(job_list, "clock", lambda: now)
+    rendered: list[tuple[int, int]] = []
+    real = DataTable._render_cell
+
+    def counting(self, row_index, column_index, *args, **kwargs):  # type: ignore[no-untyped-def]
+        rendered.append((row_index, column_index))
+        return real(self, row_index, column_index, *args, **kwargs)
+
+    monkeypatch.setattr(DataTable, "_render_cell", counting)
+    app = TableApp()
+    async with app.run_test(size=(160, 30)) as pilot:
+        table = app.query_one(CountingTable)
+        jobs = [live(i) for i in range(40)]
+        table.load(jobs)
+        table.move_cursor(row=0)
+        await pilot.pause()
+        rendered.clear()
+        jobs[3].progress = 64
+        table.upsert(jobs[3])
+        await pilot.pause()
+        body = {row for row, _ in rendered if row >= 0}  # the header row (-1) takes DataTable's own path
+        assert body == {3}  # only the changed row, not the 20-odd on screen
+        assert len([r for r in rendered if r[0] == 3]) <= 3  # and of it only the cells that changed (progress, ETA)
+        line = "".join(segment.text for segment in table.render_line(3 + 1))  # +1: the header
+        assert "64%" in line
+        # moving the cursor redraws the two rows it leaves and reaches, from cache or not, never stale
+        table.move_cursor(row=3)
+        await pilot.pause()
+        assert "64%" in "".join(segment.text for segment in table.render_line(3 + 1))
+        # a new style (theme) redraws everything
+        rendered.clear()
+        app.theme = "textual-light"
+        await pilot.pause()
+        assert len({row for row, _ in rendered}) > 10
+
+
+class TypingApp(App[None]):
+    def compose(self) -> ComposeResult:
+        from textual.widgets import Input
+
+        yield Input(id="prompt")
+        yield CountingTable()
+
+
+async def test_many_new_rows_move_the_cursor_once() -> None:
+    """New jobs arriving while the user types elsewhere: the cursor follows the newest, once per batch."""
+    app = TypingApp()
+    async with app.run_test(size=(160, 30)) as pilot:
+        table = app.query_one(CountingTable)
+        app.query_one("#prompt").focus()
+        await pilot.pause()
+        moves: list[int] = []
+        real = table.move_cursor
+        table.move_cursor = lambda **kw: (moves.append(kw.get("row", -1)), real(**kw))[1]  # type: ignore[method-assign]
+        for i in range(300):
+            table.upsert(live(i))
+        await pilot.pause()
+        assert moves == [299] and table.cursor_row == 299

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from rich.text import Text
 from textual.binding import Binding
+from textual.cache import LRUCache
 from textual.message import Message
 from textual.widgets import DataTable
 
@@ -151,6 +152,10 @@ class JobList(DataTable):
     COLUMNS: tuple[tuple[str, str], ...] = ()
 
     def __init__(self, *, id: str | None = None) -> None:
+        # Rendered cells that survive other cells' updates (see _render_cell), and each cell's version
+        # (before DataTable's own set-up, which already clears caches).
+        self._cells_drawn: LRUCache[tuple[object, ...], object] = LRUCache(10_000)
+        self._cell_version: dict[tuple[object, object], int] = {}
         super().__init__(id=id, cursor_type="row", zebra_stripes=True)
         self.jobs: dict[str, Job] = {}
         # Columns exist from construction, so history loaded before the first frame has somewhere to go.
@@ -218,6 +223,50 @@ class JobList(DataTable):
         column = self.columns.get(key)  # type: ignore[call-overload]
         wider = column is None or value.cell_len > column.content_width
         self.update_cell(local_id, key, value, update_width=wider)
+
+    # --- drawing only the cells that changed ---------------------------------------------------------
+    # DataTable keys its cache of rendered cells on a counter that every update_cell bumps, so one changed cell
+    # re-renders every visible cell (a few hundred Rich renders, 50-100 ms at 160x45 with live rows updating
+    # every second: the event loop's longest stalls in bench/keys.py). Body cells are cached here on what they
+    # show instead: the cell's own version (bumped when it is updated), where its row and column are now, the
+    # width and the style. Header cells take DataTable's own path.
+    def update_cell(self, row_key, column_key, value, *, update_width: bool = False) -> None:  # type: ignore[no-untyped-def, override]
+        key = (getattr(row_key, "value", row_key), getattr(column_key, "value", column_key))
+        self._cell_version[key] = self._cell_version.get(key, 0) + 1
+        super().update_cell(row_key, column_key, value, update_width=update_width)
+
+    def remove_row(self, row_key) -> None:  # type: ignore[no-untyped-def, override]
+        row = getattr(row_key, "value", row_key)
+        for column in self.columns:
+            self._cell_version.pop((row, column.value), None)
+        super().remove_row(row_key)
+
+    def _clear_caches(self) -> None:
+        super()._clear_caches()
+        self._cells_drawn.clear()
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._cells_drawn.clear()
+
+    def clear(self, columns: bool = False):  # type: ignore[no-untyped-def, override]
+        self._cells_drawn.clear()
+        self._cell_version.clear()
+        return super().clear(columns)
+
+    def _render_cell(self, row_index: int, column_index: int, base_style, width: int,  # type: ignore[no-untyped-def, override]
+                     cursor: bool = False, hover: bool = False):
+        if row_index < 0 or column_index < 0:
+            return super()._render_cell(row_index, column_index, base_style, width, cursor, hover)
+        row_key = self._row_locations.get_key(row_index)
+        column_key = self._column_locations.get_key(column_index)
+        version = self._cell_version.get((row_key.value, column_key.value), 0)
+        key = (row_key, column_key, row_index, column_index, version, base_style, width, cursor, hover, self._show_hover_cursor, self.show_cursor, self._pseudo_class_state)
+        lines = self._cells_drawn.get(key)
+        if lines is None:
+            lines = super()._render_cell(row_index, column_index, base_style, width, cursor, hover)
+            self._cells_drawn[key] = lines
+        return lines
 
     @property
     def selected_local_id(self) -> str | None:

@@ -38,6 +38,7 @@ class JobTable(JobList):
         self.downloads: dict[str, dict[str, float]] = {}  # local id -> variant -> fraction received
         self._dirty: dict[str, Job] = {}  # rows whose job changed and are not redrawn yet, latest state each
         self._flushing = False
+        self._following = False
 
     def columns_for(self, compact: bool) -> tuple[tuple[str, str], ...]:
         return COMPACT if compact else WIDE
@@ -87,8 +88,16 @@ class JobTable(JobList):
             return
         self.jobs[job.local_id] = job
         self.add_row(*self.cells(job, job_list.clock()), key=job.local_id)
-        if not self.has_focus:
-            self.move_cursor(row=self.row_count - 1)  # show the new job when the user is typing elsewhere
+        if not self.has_focus and not self._following:
+            # Show the new job when the user is typing elsewhere: once, after a batch of new rows (each move
+            # costs DataTable a walk over every row above the cursor; 1,000 new rows made that a million).
+            self._following = True
+            self.call_later(self._follow_newest)
+
+    def _follow_newest(self) -> None:
+        self._following = False
+        if not self.has_focus and self.row_count:
+            self.move_cursor(row=self.row_count - 1)
 
     def _visible(self) -> range:
         top = int(self.scroll_offset.y)
