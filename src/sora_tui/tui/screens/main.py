@@ -33,6 +33,10 @@ class MainScreen(Screen[None]):
         Binding("f2", "tips", "Tips", tooltip="The whole prompt checklist, with what to add", id="app.tips", show=False),
     ]
 
+    # The prompt has focus from the first frame: focusing the first focusable widget and then the prompt restyled
+    # every widget twice (focus styles) before the screen was first drawn.
+    AUTO_FOCUS = "#prompt"
+
     _held: PromptComposer.Generate | None = None  # a generate asked for while the session was still opening
 
     def compose(self) -> ComposeResult:
@@ -58,7 +62,6 @@ class MainScreen(Screen[None]):
         """The screen and its widgets exist: the app may open the session and fill the table."""
 
     def on_mount(self) -> None:
-        self.query_one("#prompt").focus()
         self.post_message(self.Ready())
 
     def on_resize(self) -> None:

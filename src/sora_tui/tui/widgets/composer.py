@@ -248,8 +248,6 @@ class PromptComposer(Vertical):
 
     @work(exclusive=True, exit_on_error=False, group="image-check", description="check the reference image")
     async def check_image(self) -> None:
-        from ...service.reference import check_reference_image, image_dimensions
-
         await asyncio.sleep(0.15)  # typing a path: check once it settles
         p = self.params()
         note = self.query_one("#image-note", Static)
@@ -259,6 +257,10 @@ class PromptComposer(Vertical):
             note.update("")
             fit.display = False
             return
+        # Imported only when there is an image to check: the service package costs ~30 ms, and this runs once
+        # at start-up with no image, before the first frame.
+        from ...service.reference import check_reference_image, image_dimensions
+
         dims: tuple[int, int] | None = None
         try:
             dims = await asyncio.to_thread(image_dimensions, p.image)
