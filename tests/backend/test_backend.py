@@ -186,3 +186,18 @@ def test_container_checks(tmp_path: Path) -> None:
     assert verdict["whole.mp4"] is None and verdict["whole.webp"] is None and verdict["whole.jpg"] is None
     assert "past the end" in verdict["half.mp4"] or "without" in verdict["half.mp4"]
     assert verdict["header.mp4"] and verdict["cut.webp"] and verdict["cut.jpg"] == "JPEG without its end marker"
+
+
+def test_transfer_threads_run_below_the_event_loop_priority() -> None:
+    """Download bytes move on threads niced below the UI's (Linux), so a busy machine delays them, not the screen."""
+    import os
+    import threading
+
+    from sora_tui.backend.downloads import _transfers
+
+    if not hasattr(os, "setpriority"):
+        pytest.skip("no per-thread priorities here")
+    mine = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+    theirs = _transfers().submit(lambda: os.getpriority(os.PRIO_PROCESS, threading.get_native_id())).result()
+    assert theirs == min(19, mine + 10)
+    assert os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) == mine  # the caller's own is unchanged
