@@ -70,18 +70,23 @@ Notes:
 
 - **Tracking**: one `GET /v1/videos` page covers every job in flight, at the cadence the server asks
   for in `openai-poll-after-ms` counted from the start of each round; a burst of submissions wakes the
-  tracker but never makes it poll faster than that.
+  tracker but never makes it poll faster than that. A round reads the page's JSON directly (the SDK's
+  models cost 10-20 ms a page of 100), reads the active jobs once, and stores all its status changes in one
+  journal write before showing them: 13-19 ms a round while the engine renders.
 - **Downloads** run whole in a worker thread on the SDK's sync client (same SDK, same httpx2), reading
   64 KB pieces, hashing and writing as they arrive; the event loop the TUI draws on only receives
-  throttled progress. Memory stays flat whatever the file size.
+  throttled progress. The transfer threads have their own pool, niced below the event loop. Memory stays
+  flat whatever the file size.
 - **Cold start**: the history is opened and the server reached only after the first frame, and the
-  openai SDK (~0.5 s to import) loads in a thread so the screen answers keys meanwhile.
+  openai SDK (~0.5 s to import) loads in a thread so the screen answers keys meanwhile. The workbench is
+  the app's default screen (not pushed over a blank one) and focuses the prompt once.
 - **Engine**: PyAV encodes H.264 + AAC from numpy frames. Each render draws its frames and converts them to
   YUV (swscale, one shared converter) in a thread of its own a few frames ahead of libx264, so one clip uses
   both cores; two renders at a time.
 - **Keys with 1,000 live jobs**: a tracker round's changes reach the table as one message, not one per
   job; the table redraws only rows that changed and are on screen (the rest when they scroll into view or
-  are read), re-fits a column only when a cell outgrows it (DataTable re-measured the whole column for
+  are read), and of those only the cells that changed (DataTable re-rendered every visible cell after any
+  update), moves the cursor once for a batch of new rows, re-fits a column only when a cell outgrows it (DataTable re-measured the whole column for
   every narrower cell: 1,000 live rows cost a million measurements a second and keys waited 300 ms), and
   the clock columns tick only on screen. Fixed-height lines update without a new layout. The SDK's
   objects are frozen out of the garbage collector's full passes once loaded, and young collections run
@@ -114,35 +119,41 @@ newest-first order and decodes only the jobs it returns.
 # What stands between a figure and its target, when a run misses it (measured while working on it).
 WHY = {
     "1 GB over loopback: throughput": (
-        "curl receives and writes in C; ours receives through httpx2 (pure-Python h11 parsing, about 1.2 ms per MB "
-        "here), hashes (sha256, 0.7 ms per MB) and fsyncs the file before it counts as downloaded, on the one core "
-        "the engine leaves free. curl's figure also swings with the page cache (200-1,000 MB/s between runs here). A "
-        "background flusher (fdatasync while receiving) made no measurable difference and was left out."),
+        "curl receives and writes in C and stops there; ours also hashes (sha256, ~0.3 s a GB here), and fsyncs the "
+        "file before it counts as downloaded (0.6-0.9 s a GB at this disk's write-back speed), on the one core the "
+        "engine's serving leaves free. Measured per GB on this machine: receiving alone through httpx2 ~1.2 s "
+        "(820-900 MB/s, as fast as curl), + writing + hashing + fsync = 2.5-3.5 s. Tried and measured, no gain: "
+        "hashing and writing in a second thread (the two cores are already busy), 1 MB reads (re-chunking copies), "
+        "starting the disk write-back every 8 MB (fsync 0.8 -> 0.25 s, but the receive loop slowed as much). curl's "
+        "own figure swings with the page cache (220-800 MB/s between runs here)."),
     "completion on the server to shown by the client, p95": (
         "polling at exactly the server's openai-poll-after-ms puts a completion anywhere in the interval, so the p95 "
-        "is about 0.95 x the interval plus one tracking round (list request and durable writes, 25-60 ms here): "
-        "474-525 ms across runs. Polling faster than the server asks would meet it; we do not."),
+        "is about 0.95 x the interval (with ~11 ms of sampling noise over 100 jobs) plus one tracking round: "
+        "13-19 ms here now (list request parsed straight from JSON, one durable write a round), 486-493 ms across "
+        "runs. Polling faster than the server asks would meet it by any margin; we do not."),
     "cold start to the first interactive frame": (
-        "the first frame composes the whole workbench (prompt editor, four selects, tips, the job table, footer) "
-        "against one Input: importing our modules costs ~50 ms more than Textual's two widgets, and composing and "
-        "styling the rest ~100-150 ms more. Drawing part of the screen after the first frame would meet the ratio "
-        "but show an incomplete screen; not done."),
+        "the first frame composes the whole workbench against one Input: four Selects alone are 24 of its 51 "
+        "widgets, and each widget class's CSS is parsed and applied on first mount. Importing our modules costs "
+        "~40 ms more than Textual's two widgets, mounting and styling the rest ~100-150 ms more. Fixed: an empty "
+        "default screen drawn first, a double focus change, an import before the first frame. Drawing part of the "
+        "screen after the first frame would meet the ratio but show an incomplete screen; not done."),
     "longest event-loop stall during that run": (
-        "the rest is Textual's own full redraw of a 160x45 screen when the table's visible rows change "
-        "(DataTable re-renders every visible cell after any cell update) and the footer's keys being recomposed; "
-        "what our code added (re-measuring whole columns, one message per job, full collections over the SDK's "
-        "objects) is gone."),
+        "the same TUI with an empty history and 20 still rows stalls 50-100 ms too: Textual's full-screen "
+        "compositor pass at 160x45 (render_full_update 40-65 ms here, after a layout change) and its layout "
+        "refresh (up to 50 ms). What our code added is gone: one cursor move per new row (a walk over all rows each), "
+        "re-rendering every visible cell for any changed cell, re-measuring whole columns, one message per job."),
     "open the history, 100,000 jobs": (
         "an absolute target: parsing 116 MB of JSON lines (orjson) and building the index is CPU- and memory-bound, "
         "so it moves with the machine (600-1,190 ms across runs of the same code, against stock TinyDB's "
         "1,300-1,900 ms in the same runs)."),
     "'--speed instant' job end to end": (
-        "an absolute target dominated by the real H.264 + AAC render (the row above): libx264 at its ultrafast "
-        "preset takes ~4 ms a 1280x720 frame here, and the RGB to YUV conversion ~0.8 ms. The same code took "
-        "825 ms in the 2026-11-25 run, when the render took 555 ms."),
+        "an absolute target dominated by the real H.264 + AAC render (the row above), which moves with the machine: "
+        "the same render took 555 ms on 11-25 and 960 ms on 12-01 before the frames were drawn ahead of the encoder."),
     "five concurrent 256 MB downloads: longest event-loop stall": (
-        "five transfer threads share the GIL with the event loop; at a 1 ms switch interval the loop still waits "
-        "behind them for up to about 50 ms under this load."),
+        "five transfer threads share the GIL with the event loop on two cores (the engine serving on them too); under "
+        "asyncio's debug mode trivial callbacks waited 25-38 ms for the GIL. With the transfers niced below the loop "
+        "the worst stall over four runs was 16-54 ms (26-78 ms before); which run hits 50 is luck. Moving the "
+        "transfers into a process of their own would end the GIL sharing; not done yet."),
 }
 
 
