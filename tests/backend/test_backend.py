@@ -65,6 +65,31 @@ async def test_download_resumes_from_partial_file(local_engine, tmp_path: Path) 
         await backend.aclose()
 
 
+async def test_a_part_that_is_already_whole_is_finished_not_refused(local_engine, tmp_path: Path) -> None:
+    """Killed between the last byte and the rename: the next run asks for bytes after the end, the server answers
+    416, and the download finishes from the .part (the crash harness found runs failing here instead)."""
+    backend = VideosBackend(local_engine.base_url, "k")
+    try:
+        vid = await _completed(backend)
+        full = await backend.download(vid, tmp_path / "full.mp4")
+        data = (tmp_path / "full.mp4").read_bytes()
+        for validator in (None, '"an-older-etag"'):  # an unknown validator: the server sends it whole instead
+            dest = tmp_path / f"whole-{bool(validator)}.mp4"
+            part_path(dest).write_bytes(data)
+            if validator:
+                part_path(dest).with_name(part_path(dest).name + ".validator").write_text(validator)
+            result = await backend.download(vid, dest)
+            assert dest.read_bytes() == data and result.sha256 == full.sha256 and result.bytes == len(data)
+            assert result.resumed is (validator is None) and not part_path(dest).exists()
+        # a .part longer than the file is not taken for a whole one, nor left to fail every retry: started over
+        dest = tmp_path / "longer.mp4"
+        part_path(dest).write_bytes(data + b"extra")
+        result = await backend.download(vid, dest)
+        assert dest.read_bytes() == data and result.sha256 == full.sha256 and result.resumed is False
+    finally:
+        await backend.aclose()
+
+
 async def test_errors_are_mapped(local_engine) -> None:
     backend = VideosBackend(local_engine.base_url, "k")
     try:

@@ -34,6 +34,16 @@ def live(i: int) -> Job:
                    video_id=f"video_{i:032x}", progress=5, submitted_at=time.time() - 5)
 
 
+async def loaded(app: App[None], pilot, count: int) -> tuple[CountingTable, list[Job]]:  # type: ignore[no-untyped-def]
+    """The table filled with `count` live jobs, cursor on the first."""
+    table = app.query_one(CountingTable)
+    jobs = [live(i) for i in range(count)]
+    table.load(jobs)
+    table.move_cursor(row=0)
+    await pilot.pause()
+    return table, jobs
+
+
 async def test_live_updates_touch_only_what_changed(monkeypatch) -> None:
     from sora_tui.tui.widgets import job_list
 
@@ -41,11 +51,7 @@ async def test_live_updates_touch_only_what_changed(monkeypatch) -> None:
     monkeypatch.setattr(job_list, "clock", lambda: now)  # elapsed and ETA follow the clock: hold it still
     app = TableApp()
     async with app.run_test(size=(160, 30)) as pilot:
-        table = app.query_one(CountingTable)
-        jobs = [live(i) for i in range(200)]
-        table.load(jobs)
-        table.move_cursor(row=0)
-        await pilot.pause()
+        table, jobs = await loaded(app, pilot, 200)
         table.updates.clear()
         # the same state again: nothing to redraw
         for job in jobs:
@@ -120,11 +126,7 @@ async def test_a_changed_cell_is_redrawn_alone_and_shows_its_new_value(monkeypat
     monkeypatch.setattr(DataTable, "_render_cell", counting)
     app = TableApp()
     async with app.run_test(size=(160, 30)) as pilot:
-        table = app.query_one(CountingTable)
-        jobs = [live(i) for i in range(40)]
-        table.load(jobs)
-        table.move_cursor(row=0)
-        await pilot.pause()
+        table, jobs = await loaded(app, pilot, 40)
         rendered.clear()
         jobs[3].progress = 64
         table.upsert(jobs[3])

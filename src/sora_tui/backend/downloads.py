@@ -146,6 +146,44 @@ def _stream(backend: VideosBackend, video_id: str, dest: Path, variant: str,
     validator = _read_validator(validator_file) if offset else None
     if validator:  # resume only if the file is still the one we began with; otherwise the server sends it whole
         headers["If-Range"] = validator
+    try:
+        received, total, content_type, resumed, digest = _receive(
+            backend, video_id, variant, headers, part, validator_file, offset, digest, progress, stop)
+    except Exception as exc:
+        size = _size_if_unsatisfiable(exc) if offset else None
+        if size is None:
+            raise
+        if size == offset:
+            # The .part already holds every byte: a run was stopped (SIGKILL, power) between the last byte and the
+            # rename. The server answers 416 with the size it has; the file is checked below like any other.
+            received, total, content_type, resumed = offset, offset, None, True
+        else:  # a .part longer than the file cannot be resumed: start over (else every retry gets this 416)
+            part.unlink(missing_ok=True)
+            validator_file.unlink(missing_ok=True)
+            received, total, content_type, resumed, digest = _receive(
+                backend, video_id, variant, {}, part, validator_file, 0, hashlib.sha256(), progress, stop)
+    if progress is not None:
+        progress(received, total, final=True)
+    if total is not None and received != total:
+        raise BackendError(
+            "truncated", f"Download of {video_id} ({variant}) stopped at {received:,} of {total:,} bytes"
+        )
+    if received == 0:
+        part.unlink(missing_ok=True)
+        raise BackendError("protocol", f"The server sent an empty {variant} for {video_id}")
+    problem = incomplete_reason(part, variant)
+    if problem is not None:
+        # Without Content-Length a short body ends like a whole one: the container tells. Start over next time.
+        part.unlink(missing_ok=True)
+        raise BackendError("truncated", f"Download of {video_id} ({variant}) is incomplete: {problem}")
+    _finish(part, dest, validator_file)
+    return DownloadResult(dest, received, digest.hexdigest(), content_type, resumed)
+
+
+def _receive(backend: VideosBackend, video_id: str, variant: str, headers: dict[str, str], part: Path,
+             validator_file: Path, offset: int, digest: Any, progress: _Throttled | None,
+             stop: threading.Event) -> tuple[int, int | None, str | None, bool, Any]:
+    """Receive the body into the .part (appending after `offset` when the server resumes there)."""
     received = offset
     resumed = False
     with backend._stream_content_sync(video_id, variant, headers) as response:
@@ -180,22 +218,16 @@ def _stream(backend: VideosBackend, video_id: str, dest: Path, variant: str,
             os.fsync(fd)
         finally:
             os.close(fd)
-    if progress is not None:
-        progress(received, total, final=True)
-    if total is not None and received != total:
-        raise BackendError(
-            "truncated", f"Download of {video_id} ({variant}) stopped at {received:,} of {total:,} bytes"
-        )
-    if received == 0:
-        part.unlink(missing_ok=True)
-        raise BackendError("protocol", f"The server sent an empty {variant} for {video_id}")
-    problem = incomplete_reason(part, variant)
-    if problem is not None:
-        # Without Content-Length a short body ends like a whole one: the container tells. Start over next time.
-        part.unlink(missing_ok=True)
-        raise BackendError("truncated", f"Download of {video_id} ({variant}) is incomplete: {problem}")
-    _finish(part, dest, validator_file)
-    return DownloadResult(dest, received, digest.hexdigest(), content_type, resumed)
+    return received, total, content_type, resumed, digest
+
+
+def _size_if_unsatisfiable(exc: Exception) -> int | None:
+    """The file's size from a 416 answer to a Range request (Content-Range: bytes */SIZE), else None."""
+    response = getattr(exc, "response", None)
+    if getattr(response, "status_code", None) != 416:
+        return None
+    size = str(response.headers.get("content-range", "")).rpartition("/")[2].strip()  # type: ignore[union-attr]
+    return int(size) if size.isdigit() else None
 
 
 def _finish(part: Path, dest: Path, validator_file: Path) -> None:
