@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections import Counter, defaultdict
+from collections import defaultdict
 from pathlib import Path
 
 from harness import server_videos, sha256, write_section
@@ -68,6 +68,11 @@ async def test_a_batch_survives_a_faulty_server(tmp_path: Path) -> None:
     gap_5xx = min(after["500"] + after["503"]) if after["500"] or after["503"] else None
 
     completed = [j for j in done if j.status == JobStatus.DOWNLOADED]
+    # A create whose every attempt (the first and MAX_RESUBMITS more) was faulted before the server handled it is
+    # given up and said so, with nothing billed: the designed answer, and at this fault rate a rare draw (seen once
+    # in a CI run, when load reordered the seeded faults). Anything else unfinished is a failure of the harness.
+    gave_up = [j for j in done if j.status == JobStatus.FAILED and j.error is not None
+               and j.error.code == "not_submitted" and not j.video_id]
     corrupt, bad = 0, []
     for job in completed:
         for variant in VARIANTS:
@@ -75,7 +80,6 @@ async def test_a_batch_survives_a_faulty_server(tmp_path: Path) -> None:
             if record is None or sha256(Path(record.path)) != truth[job.video_id][variant] or record.sha256 != truth[job.video_id][variant]:
                 corrupt += 1
                 bad.append((job.short_id, variant, record.bytes if record else None, engine_sizes[(job.video_id, variant)]))
-    by_video = Counter(j.video_id for j in done)
     partials = list((tmp_path / "downloads").glob("*.part"))
     injected = {k: v for k, v in plan.injected.items() if v}
     faulted = sum(injected.values())
@@ -86,7 +90,7 @@ async def test_a_batch_survives_a_faulty_server(tmp_path: Path) -> None:
         ("requests faulted", f"{faulted} ({100 * faulted / max(1, plan.requests):.0f} %): "
          + ", ".join(f"{k} {v}" for k, v in sorted(injected.items()))),
         ("jobs submitted / completed and downloaded", f"{len(jobs)} / {len(completed)}"),
-        ("videos created on the server (duplicates = extra)", f"{len(videos)} (duplicates: {len(videos) - len(set(by_video))})"),
+        ("videos created on the server (duplicates = extra)", f"{len(videos)} (duplicates: {len(videos) - len({j.video_id for j in done if j.video_id})})"),
         ("create requests sent", service.stats["creates_sent"]),
         ("creates answered 429 and sent again after Retry-After", service.stats["creates_rate_limited"]),
         ("creates with an uncertain outcome, settled from the list", service.stats["creates_uncertain"]),
@@ -97,13 +101,15 @@ async def test_a_batch_survives_a_faulty_server(tmp_path: Path) -> None:
         ("shortest wait after a 429 (Retry-After: 1 s) before the same request", f"{gap_429:.2f} s" if gap_429 is not None else "n/a"),
         ("shortest wait after a 5xx before the same request", f"{gap_5xx:.2f} s" if gap_5xx is not None else "n/a"),
         ("jobs lost", len(jobs) - len(done)),
+        ("jobs given up, their creates never reaching the server (nothing billed)", len(gave_up)),
         ("corrupt or truncated files reported done", corrupt),
         ("wall time", f"{elapsed:.0f} s"),
     ])
 
     assert faulted >= plan.requests * 0.3, "the harness must fault a large share of requests"
-    assert len(completed) == len(jobs) == 4 * len(PROMPTS), [(j.short_id, j.status.value, j.error) for j in done]
-    assert len(videos) == len(jobs) and set(by_video) == set(videos), "a create was billed twice or lost"
+    assert len(completed) + len(gave_up) == len(jobs) == 4 * len(PROMPTS), [(j.short_id, j.status.value, j.error) for j in done]
+    assert len(gave_up) <= 1, [(j.short_id, j.error) for j in gave_up]
+    assert len(videos) == len(completed) and {j.video_id for j in completed} == set(videos), "a create was billed twice or lost"
     assert corrupt == 0 and not partials, (bad, partials)
     assert gap_429 is not None and gap_429 >= 0.95, f"a 429's Retry-After was not honoured ({gap_429})"
     assert gap_5xx is not None and gap_5xx >= 0.3, f"no back-off after a 5xx ({gap_5xx})"
