@@ -169,3 +169,18 @@ async def test_many_new_rows_move_the_cursor_once() -> None:
             table.upsert(live(i))
         await pilot.pause()
         assert moves == [299] and table.cursor_row == 299
+
+
+async def test_a_row_added_again_under_its_old_key_shows_the_new_cells() -> None:
+    """Removed and added back (same key, same place): the drawing cache must not hand back the old row."""
+    app = TableApp()
+    async with app.run_test(size=(160, 30)) as pilot:
+        table, jobs = await loaded(app, pilot, 5)
+        last = jobs[-1]
+        assert "  5%" in "".join(s.text for s in table.render_line(4 + 1))  # +1: the header
+        table.remove_row(last.local_id)
+        last.progress = 77
+        table.add_row(*table.cells(last, time.time()), key=last.local_id)
+        await pilot.pause()
+        assert table.get_row_index(last.local_id) == 4
+        assert "77%" in "".join(s.text for s in table.render_line(4 + 1))

@@ -56,7 +56,7 @@ class MainScreen(Screen[None]):
         self.query_one("#status-line", Static).update(text, layout=False)  # one line, always
 
     def load_jobs(self, jobs: list[Any]) -> None:
-        self.query_one(JobTable).load(jobs)
+        self.jobs_table.load(jobs)
 
     class Ready(Message):
         """The screen and its widgets exist: the app may open the session and fill the table."""
@@ -68,11 +68,11 @@ class MainScreen(Screen[None]):
         narrow = self.size.width < 110
         self.set_class(narrow, "-narrow")
         self.set_class(self.size.height < 30, "-short")
-        self.query_one(JobTable).set_compact(narrow)
+        self.jobs_table.set_compact(narrow)
         self.query_one(TipsPanel).set_compact(narrow)
 
     def action_focus_jobs(self) -> None:
-        self.query_one(JobTable).focus()
+        self.jobs_table.focus()
 
     def action_focus_composer(self) -> None:
         self.query_one("#prompt").focus()
@@ -90,10 +90,10 @@ class MainScreen(Screen[None]):
         return table
 
     def download_progress(self, job: Job, variant: str, fraction: float | None) -> None:
-        self.query_one(JobTable).download_progress(job, variant, fraction)
+        self.jobs_table.download_progress(job, variant, fraction)
 
     def tick(self) -> None:
-        self.query_one(JobTable).tick()
+        self.jobs_table.tick()
 
     def use_profile(self, profile: Any) -> None:
         self.query_one(PromptComposer).set_models(profile.models, profile.default_model)

@@ -236,9 +236,10 @@ class JobList(DataTable):
         super().update_cell(row_key, column_key, value, update_width=update_width)
 
     def remove_row(self, row_key) -> None:  # type: ignore[no-untyped-def, override]
+        # Bumped, not forgotten: a row added again under the same key must not find the old row's drawings.
         row = getattr(row_key, "value", row_key)
         for column in self.columns:
-            self._cell_version.pop((row, column.value), None)
+            self._cell_version[(row, column.value)] = self._cell_version.get((row, column.value), 0) + 1
         super().remove_row(row_key)
 
     def _clear_caches(self) -> None:
@@ -261,7 +262,8 @@ class JobList(DataTable):
         row_key = self._row_locations.get_key(row_index)
         column_key = self._column_locations.get_key(column_index)
         version = self._cell_version.get((row_key.value, column_key.value), 0)
-        key = (row_key, column_key, row_index, column_index, version, base_style, width, cursor, hover, self._show_hover_cursor, self.show_cursor, self._pseudo_class_state)
+        key = (row_key, column_key, row_index, column_index, version, base_style, width, cursor, hover,
+               self._show_hover_cursor, self.show_cursor, self._pseudo_class_state)
         lines = self._cells_drawn.get(key)
         if lines is None:
             lines = super()._render_cell(row_index, column_index, base_style, width, cursor, hover)
