@@ -315,24 +315,15 @@ class HistoryStore:
             entry = self._entries.get(local_id)
             if entry is None:
                 raise KeyError(local_id)
-            job = self._job(entry)
-            fn(job)
-            job.updated_at = time.time()
-            doc = job.to_doc()
-            self._check_secret_free(doc)
+            job, doc = self._edited(entry, fn, time.time())
             self._write(entry.doc_id, doc)
             return job
 
     def update(self, local_id: str, **fields: Any) -> Job:
-        unknown = [k for k in fields if k not in Job.__dataclass_fields__]
-        if unknown:
-            raise HistoryError(f"Unknown job field(s): {', '.join(unknown)}")
-
-        def apply(job: Job) -> None:
-            for key, value in fields.items():
-                setattr(job, key, value)
-
-        return self.mutate(local_id, apply)
+        updated = self.update_many({local_id: fields})
+        if local_id not in updated:
+            raise KeyError(local_id)
+        return updated[local_id]
 
     def update_many(self, fields_by_job: dict[str, dict[str, Any]]) -> dict[str, Job]:
         """Several jobs' updates made durable together (one journal write, one fsync). Jobs no longer in the
@@ -341,6 +332,13 @@ class HistoryStore:
             unknown = [k for k in fields if k not in Job.__dataclass_fields__]
             if unknown:
                 raise HistoryError(f"Unknown job field(s): {', '.join(unknown)}")
+
+        def setter(fields: dict[str, Any]) -> Callable[[Job], None]:
+            def apply(job: Job) -> None:
+                for key, value in fields.items():
+                    setattr(job, key, value)
+            return apply
+
         with self._lock.held():
             self._sync()
             now = time.time()
@@ -348,19 +346,21 @@ class HistoryStore:
             changes: list[tuple[str, dict[str, Any] | None]] = []
             for local_id, fields in fields_by_job.items():
                 entry = self._entries.get(local_id)
-                if entry is None:
-                    continue
-                job = self._job(entry)
-                for key, value in fields.items():
-                    setattr(job, key, value)
-                job.updated_at = now
-                doc = job.to_doc()
-                self._check_secret_free(doc)
-                changes.append((entry.doc_id, doc))
-                updated[local_id] = job
+                if entry is not None:
+                    updated[local_id], doc = self._edited(entry, setter(fields), now)
+                    changes.append((entry.doc_id, doc))
             if changes:
                 self._write_many(changes)
             return updated
+
+    def _edited(self, entry: _Entry, fn: Callable[[Job], None], now: float) -> tuple[Job, dict[str, Any]]:
+        """The entry's job changed by fn, stamped, and the document to store (checked for secrets)."""
+        job = self._job(entry)
+        fn(job)
+        job.updated_at = now
+        doc = job.to_doc()
+        self._check_secret_free(doc)
+        return job, doc
 
     def delete(self, local_id: str) -> None:
         with self._lock.held():
