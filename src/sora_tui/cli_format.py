@@ -61,7 +61,7 @@ def job_detail(job: Job) -> str:
     if job.error:
         rows.append(("error", f"{job.error.code}: {job.error.message}"))
     for f in job.files:
-        rows.append((f"file ({f.variant})", f"{f.path}  {f.bytes:,} bytes  sha256 {f.sha256[:16]}…"))
+        rows.append((f"file ({f.variant})", f"{f.path}  {f.bytes:,} bytes  {f.digest_label(16)}"))
     width = max(len(k) for k, _ in rows)
     lines = [f"{k:<{width}}  {strip_control(str(v))}" for k, v in rows]
     lines.append("")

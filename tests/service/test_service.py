@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -319,3 +321,55 @@ async def test_a_rounds_transitions_are_one_write_shown_after_it(service: JobSer
     assert service.store._storage.writes == writes + 1
     assert [j.status for j in out] == [S.COMPLETED, S.COMPLETED, jobs[2].status]
     assert shown == [("JobCompleted", S.COMPLETED), ("JobCompleted", S.COMPLETED)]  # durable when shown
+
+
+async def test_a_download_is_saved_and_shown_before_its_checksum_which_follows(service: JobService) -> None:
+    """The transfer does not hash (bench/downloads.py): the job is downloaded and shown as such at once, and the
+    sha256 of the file on disk is recorded, announced and written to the sidecar right after."""
+    from sora_tui.service.events import FileDigested, JobDownloaded
+
+    [job] = await service.generate(GenerationParams(PROMPT, size="1280x720", seconds="4"))
+    [job] = await service.wait([job], timeout=60)
+    seen: list[tuple[str, str, str]] = []
+    service.subscribe(lambda e: seen.append((type(e).__name__, e.file.sha256, getattr(service.store.get(e.job.local_id).file("video"), "sha256", "?")))
+                      if isinstance(e, (JobDownloaded, FileDigested)) else None)
+    record = await service.download(job, "video")
+    truth = hashlib.sha256(Path(record.path).read_bytes()).hexdigest()
+    assert record.sha256 == truth
+    assert seen == [("JobDownloaded", "", ""), ("FileDigested", truth, truth)]  # each one stored before it is shown
+    assert service.store.get(job.local_id).file("video").sha256 == truth  # type: ignore[union-attr]
+    assert json.loads(Path(record.path).with_suffix(".json").read_text())["files"][0]["sha256"] == truth
+
+
+async def test_a_file_recorded_without_its_checksum_gets_it_without_a_second_transfer(service: JobService) -> None:
+    """A run stopped between saving a file and hashing it leaves the record without a sha256: asking for the
+    download again hashes the file on disk instead of fetching it again; the detail and the CLI say it is missing."""
+    from sora_tui.cli_format import job_detail
+
+    [job] = await service.generate(GenerationParams(PROMPT, size="1280x720", seconds="4"), auto_download=["video"])
+    [job] = await service.wait([job], timeout=60)
+
+    def forget_digest(j) -> None:
+        j.files = [replace(f, sha256="") for f in j.files]
+
+    stopped = await service._mutate(job.local_id, forget_digest)
+    assert "sha256 not computed yet" in job_detail(stopped)
+    attempts = service.stats["download_attempts"]
+    record = await service.download(stopped, "video")
+    assert service.stats["download_attempts"] == attempts
+    assert record.sha256 == hashlib.sha256(Path(record.path).read_bytes()).hexdigest()
+    assert service.store.get(job.local_id).file("video").sha256 == record.sha256  # type: ignore[union-attr]
+
+
+async def test_closing_the_service_lets_a_saved_files_checksum_finish(service: JobService) -> None:
+    from sora_tui.service.events import JobDownloaded
+
+    [job] = await service.generate(GenerationParams(PROMPT, size="1280x720", seconds="4"))
+    [job] = await service.wait([job], timeout=60)
+    saved = asyncio.Event()
+    service.subscribe(lambda e: saved.set() if isinstance(e, JobDownloaded) else None)
+    service.start_download(job, "video")
+    await asyncio.wait_for(saved.wait(), 30)
+    await service.aclose()  # cancels the download task while its checksum runs
+    video = service.store.get(job.local_id).file("video")  # type: ignore[union-attr]
+    assert video is not None and video.sha256 == hashlib.sha256(Path(video.path).read_bytes()).hexdigest()

@@ -101,7 +101,6 @@ class VideoPage:
 class DownloadResult:
     path: Path
     bytes: int
-    sha256: str
     content_type: str | None
     resumed: bool = False
 

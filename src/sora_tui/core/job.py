@@ -24,8 +24,11 @@ class FileRecord:
     variant: str  # video | thumbnail | spritesheet
     path: str
     bytes: int
-    sha256: str
+    sha256: str  # "" until it has been computed (just after the download, off the transfer's path)
     downloaded_at: float = 0.0
+
+    def digest_label(self, length: int) -> str:
+        return f"sha256 {self.sha256[:length]}…" if self.sha256 else "sha256 not computed yet"
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> FileRecord:

@@ -55,6 +55,13 @@ class JobDownloaded(JobEvent):
 
 
 @dataclass(frozen=True)
+class FileDigested(JobEvent):
+    """A downloaded file's sha256 is known and recorded (just after its JobDownloaded)."""
+
+    file: FileRecord
+
+
+@dataclass(frozen=True)
 class DownloadFailed(JobEvent):
     variant: str
     message: str

@@ -33,6 +33,7 @@ from .events import (
     DownloadFailed,
     DownloadProgressed,
     Event,
+    FileDigested,
     JobChangedElsewhere,
     JobCompleted,
     JobDownloaded,
@@ -95,6 +96,7 @@ class JobService:
         self._listeners: list[Callable[[Event], Any]] = []
         self._download_slots = asyncio.Semaphore(max_downloads)
         self._downloads: dict[tuple[str, str], asyncio.Task[FileRecord | None]] = {}
+        self._digests: set[asyncio.Task[FileRecord]] = set()
         self.tracker = Tracker(self)
         # What the service had to do to get jobs through (harnesses and benchmarks read it).
         self.stats: Counter[str] = Counter()
@@ -442,11 +444,13 @@ class JobService:
             return None
 
     async def aclose(self) -> None:
-        """Stop background downloads (their .part files stay, and resume next time)."""
+        """Stop background downloads (their .part files stay, and resume next time); let the checksums of files
+        already saved finish (a second or so per GB), so their records are complete."""
         tasks = self.pending_downloads()
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
+        await asyncio.gather(*self._digests, return_exceptions=True)
 
     def pending_downloads(self) -> list[asyncio.Task[FileRecord | None]]:
         return [t for t in self._downloads.values() if not t.done()]
@@ -459,13 +463,13 @@ class JobService:
             raise ServiceError(f"Job {fresh.short_id} is {fresh.status.value.replace('_', ' ')}; only completed videos can be downloaded.")
         existing = _on_disk(fresh, variant)
         if existing is not None:
-            return existing
+            return await self._digested(fresh, existing)
         async with self._download_slots, self._download_lock(fresh.local_id, variant):
             # Another process (a CLI beside the TUI) may have fetched it while we waited for the lock.
             fresh = await asyncio.to_thread(self.store.get, job.local_id) or fresh
             existing = _on_disk(fresh, variant)
             if existing is not None:
-                return existing
+                return await self._digested(fresh, existing)
             base = out_dir or (Path(fresh.download_dir) if fresh.download_dir else self.download_dir)
             dest = self.namer.path_for(fresh, variant, base)
             attempt = 0
@@ -488,7 +492,7 @@ class JobService:
                         raise
                     await asyncio.sleep(exc.retry_after if exc.retry_after is not None else min(8.0, 0.25 * 2**attempt))
         self.stats["downloads_resumed_with_range"] += result.resumed
-        record = FileRecord(variant=variant, path=str(result.path), bytes=result.bytes, sha256=result.sha256, downloaded_at=time.time())
+        record = FileRecord(variant=variant, path=str(result.path), bytes=result.bytes, sha256="", downloaded_at=time.time())
 
         def add_file(j: Job) -> None:
             j.files = [f for f in j.files if f.variant != variant] + [record]
@@ -497,14 +501,44 @@ class JobService:
                 j.error = None
 
         log.info("%s %s downloaded: %s (%d bytes)", fresh.local_id, variant, record.path, record.bytes)
+        # Recorded and shown as saved at once; the checksum follows (service/jobs.py _digest).
         updated = await self._mutate(fresh.local_id, add_file)
+        self.emit(JobDownloaded(updated, record))
+        return await self._digested(updated, record)
+
+    async def _digested(self, job: Job, record: FileRecord) -> FileRecord:
+        """`record` with its sha256, computed and recorded now if it is not yet (a run stopped before it was)."""
+        if record.sha256:
+            return record
+        task = asyncio.get_running_loop().create_task(self._digest(job, record))
+        self._digests.add(task)
+        task.add_done_callback(self._digests.discard)
+        # Shielded: a download cancelled now (the app quitting) has its file saved; its checksum still finishes.
+        return await asyncio.shield(task)
+
+    async def _digest(self, job: Job, record: FileRecord) -> FileRecord:
+        """Hash the saved file after the transfer (not while its bytes arrive, where it cost a third of the
+        download rate on 2 cores: bench/downloads.py), record it, then write the sidecar that lists it."""
+        from ..backend.downloads import file_sha256, transfer_threads
+
+        try:
+            digest = await asyncio.get_running_loop().run_in_executor(transfer_threads(), file_sha256, Path(record.path))
+        except OSError as exc:  # moved or deleted meanwhile: the record stays, without a checksum
+            log.warning("sha256 of %s not computed: %s", record.path, exc)
+            return record
+        done = replace(record, sha256=digest)
+
+        def set_digest(j: Job) -> None:
+            j.files = [done if f == record else f for f in j.files]
+
+        updated = await self._mutate(job.local_id, set_digest)
         try:
             await asyncio.to_thread(write_sidecar, updated, self.local_engine)
         except OSError as exc:  # the video is safe and recorded; only its description could not be written
-            log.warning("sidecar for %s not written: %s", fresh.local_id, exc)
+            log.warning("sidecar for %s not written: %s", job.local_id, exc)
             self.emit(ServiceNotice(f"Saved {record.path}, but its description file could not be written: {exc.strerror}."))
-        self.emit(JobDownloaded(updated, record))
-        return record
+        self.emit(FileDigested(updated, done))
+        return done
 
     @contextlib.asynccontextmanager
     async def _download_lock(self, local_id: str, variant: str) -> AsyncIterator[None]:

@@ -65,7 +65,7 @@ def detail_text(job: Job) -> Text:
     if job.files:
         text.append("\nFiles\n", style="bold")
         for f in job.files:
-            text.append(f"  {f.variant:<11} {strip_control(f.path)}  ({f.bytes:,} bytes, sha256 {f.sha256[:12]}…)\n")
+            text.append(f"  {f.variant:<11} {strip_control(f.path)}  ({f.bytes:,} bytes, {f.digest_label(12)})\n")
     return text
 
 
