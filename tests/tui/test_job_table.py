@@ -117,13 +117,20 @@ async def test_a_changed_cell_is_redrawn_alone_and_shows_its_new_value(monkeypat
     now = time.time()
     monkeypatch.setattr(job_list, "clock", lambda: now)
     rendered: list[tuple[int, int]] = []
-    real = DataTable._render_cell
+    real, short = DataTable._render_cell, job_list.JobList._one_line_cell
 
     def counting(self, row_index, column_index, *args, **kwargs):  # type: ignore[no-untyped-def]
         rendered.append((row_index, column_index))
         return real(self, row_index, column_index, *args, **kwargs)
 
+    def counting_short(self, row_key, column_key, row_index, column_index, *args):  # type: ignore[no-untyped-def]
+        lines = short(self, row_key, column_key, row_index, column_index, *args)
+        if lines is not None:  # drawn here; None goes on to DataTable's path, counted there
+            rendered.append((row_index, column_index))
+        return lines
+
     monkeypatch.setattr(DataTable, "_render_cell", counting)
+    monkeypatch.setattr(job_list.JobList, "_one_line_cell", counting_short)
     app = TableApp()
     async with app.run_test(size=(160, 30)) as pilot:
         table, jobs = await loaded(app, pilot, 40)
@@ -131,7 +138,8 @@ async def test_a_changed_cell_is_redrawn_alone_and_shows_its_new_value(monkeypat
         jobs[3].progress = 64
         table.upsert(jobs[3])
         await pilot.pause()
-        body = {row for row, _ in rendered if row >= 0}  # the header row (-1) takes DataTable's own path
+        body = {row for row, _ in rendered if row >= 0}
+        assert all(row >= 0 for row, _ in rendered)  # the header, unchanged, is not drawn again either
         assert body == {3}  # only the changed row, not the 20-odd on screen
         assert len([r for r in rendered if r[0] == 3]) <= 3  # and of it only the cells that changed (progress, ETA)
         line = "".join(segment.text for segment in table.render_line(3 + 1))  # +1: the header
@@ -184,3 +192,91 @@ async def test_a_row_added_again_under_its_old_key_shows_the_new_cells() -> None
         await pilot.pause()
         assert table.get_row_index(last.local_id) == 4
         assert "77%" in "".join(s.text for s in table.render_line(4 + 1))
+
+
+async def test_one_line_cells_draw_exactly_as_datatable_draws_them() -> None:
+    """The short path for one-line cells (JobList._one_line_cell) against DataTable's own Rich rendering, over every
+    kind of cell the tables show: statuses, marks, wide characters, right-aligned costs, empty and full columns,
+    with and without the cursor, on even and odd rows, focused or not."""
+    from dataclasses import replace
+
+    from rich.segment import Segment
+    from rich.text import Text
+    from textual.widgets import DataTable
+
+    from sora_tui.core.job import FileRecord
+
+    jobs = []
+    for i, status in enumerate([JobStatus.QUEUED, JobStatus.IN_PROGRESS, JobStatus.COMPLETED, JobStatus.DOWNLOADED,
+                                JobStatus.FAILED, JobStatus.EXPIRED, JobStatus.UNCERTAIN, JobStatus.CANCELED]):
+        job = Job.new(GenerationParams(["a kite over dunes", "風の中の凧、ゆっくりパン 🪁", "x" * 300, "tab\tin it",
+                                        "[bold]not markup[/]", "  spaced  ", "é", "a"][i]),
+                      status=status, video_id=f"video_{i:032x}", progress=i * 13, submitted_at=time.time() - 50 * i)
+        job = replace(job, starred=i % 2 == 0, kind=["generate", "remix", "extend", "edit", "retry", "variation", "generate", "remix"][i],
+                      cost_estimate=None if i == 3 else i * 0.4)
+        if status == JobStatus.DOWNLOADED:
+            job.files = [FileRecord("video", "/tmp/x.mp4", 10, "")]
+        jobs.append(job)
+    app = TableApp()
+    async with app.run_test(size=(160, 30)) as pilot:
+        table = app.query_one(CountingTable)
+        table.load(jobs)
+        table.add_row(Text("right", justify="right"), Text.assemble(("sp", "bold"), ("ans", "red on blue"), style="italic"),
+                      *[Text("")] * (len(table.columns) - 2), key="extra-right")
+        table.add_row(Text("left", justify="left", style="on red"), *[Text("c", justify="center")] * (len(table.columns) - 1), key="extra-left")
+        await pilot.pause()
+        compared, short = 0, set()
+        for focused in (True, False):
+            if focused:
+                table.focus()
+            else:
+                table.blur()
+            await pilot.pause()
+            table._pseudo_class_state = table.get_pseudo_class_state()
+            for row_index in range(table.row_count):
+                row_key = table._row_locations.get_key(row_index)
+                base = table._get_row_style(row_index, table.rich_style)
+                for column_index, column in enumerate(table.ordered_columns):
+                    width = column.get_render_width(table)
+                    for cursor in (False, True):
+                        component, post = table._get_styles_to_render_cell(
+                            False, False, False, False, cursor, table.show_cursor, table._show_hover_cursor,
+                            table.cursor_foreground_priority == "css", table.cursor_background_priority == "css")
+                        fast = table._one_line_cell(row_key, column.key, row_index, column_index, base + component, post, width)
+                        table._cell_render_cache.clear()
+                        slow = DataTable._render_cell(table, row_index, column_index, base, width, cursor, False)
+                        if fast is None:
+                            continue
+                        compared += 1
+                        a = [list(Segment.simplify(line)) for line in fast]
+                        assert a == [list(Segment.simplify(line)) for line in slow], (row_index, column.key.value, cursor, focused)
+                        short.add((row_key.value, column_index))
+        assert compared > 100
+        assert ("extra-right", 1) in short  # spans
+        assert ("extra-right", 0) in short and ("extra-left", 0) in short  # right- and left-aligned, a background
+        assert ("extra-left", 1) not in short  # centred: DataTable's own path
+        assert {(j.local_id, 0) for j in jobs} <= short
+
+
+async def test_new_rows_fit_the_columns_as_datatable_would() -> None:
+    """JobList._update_dimensions takes a one-line cell's width from its length instead of measuring it with Rich:
+    the column widths must come out the same as DataTable's own measuring."""
+    from rich.text import Text
+    from textual.widgets import DataTable
+
+    app = TableApp()
+    async with app.run_test(size=(160, 30)) as pilot:
+        table = app.query_one(CountingTable)
+        empty = {column.key: column.content_width for column in table.columns.values()}
+        jobs = [live(i) for i in range(30)]
+        jobs[4].params = GenerationParams("風の中の凧 " * 8)
+        jobs[7].params = GenerationParams("")
+        table.load(jobs)
+        table.add_row(*[Text("two\nlines")] + [Text("")] * (len(table.columns) - 1), key="two-lines")
+        await pilot.pause()
+        ours = {column.key: column.content_width for column in table.columns.values()}
+        for column in table.columns.values():
+            column.content_width = empty[column.key]
+        DataTable._update_dimensions(table, list(table.rows))
+        assert ours == {column.key: column.content_width for column in table.columns.values()}
+        assert ours != empty

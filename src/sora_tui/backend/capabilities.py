@@ -60,7 +60,9 @@ async def probe(base_url: str, api_key: str, timeout: float = 10.0) -> CheckResu
     result = CheckResult()
     headers = {"Authorization": f"Bearer {api_key}"}
     base = base_url.rstrip("/")
-    async with httpx2.AsyncClient(timeout=timeout, headers=headers, follow_redirects=False) as client:
+    # Built in a thread: a client loads the CA bundle (50-70 ms here), which would stall the TUI's event loop.
+    client = await asyncio.to_thread(httpx2.AsyncClient, timeout=timeout, headers=headers, follow_redirects=False)
+    async with client:
 
         async def ask(method: str, path: str, **kw: Any) -> tuple[int, Any, str]:
             response = await client.request(method, base + path, **kw)
