@@ -48,6 +48,13 @@ class MainScreen(Screen[None]):
         yield JobTable(id="jobs")
         yield Footer()
 
+    def watch_focused(self) -> None:
+        # As the focus moves, not a message later: a dialog opened by the same key must not cover a stale border.
+        composer = getattr(self, "_composer", None)
+        if composer is None:
+            composer = self._composer = self.query_one(PromptComposer)
+        composer.show_focus()
+
     @property
     def session(self) -> Any:
         return getattr(self.app, "session", None)

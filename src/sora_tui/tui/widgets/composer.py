@@ -12,6 +12,7 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.color import Color
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.suggester import Suggester
@@ -151,6 +152,19 @@ class PromptComposer(Vertical):
         self.query_one("#image-fit").display = False
         self.query_one("#image-note").display = False
         self._refresh()
+        self.show_focus()
+        self.app.theme_changed_signal.subscribe(self, lambda _theme: self.show_focus())
+
+    # --- the border lights up while focus is inside ---------------------------------------------------
+    # Not a `:focus-within` rule in the TCSS: with one, Textual restyles all 32 widgets of the composer on every
+    # focus change into or out of it (24-33 ms on the event loop, bench/keys.py); this sets one style on one widget.
+    # The screen calls it as its focus changes (MainScreen.watch_focused), in the same step, as the rule would.
+    def show_focus(self) -> None:
+        for side in ("border_top", "border_right", "border_bottom", "border_left"):
+            self.styles.clear_rule(side)  # back to the TCSS border (dimmed); clearing does not redraw by itself
+        if self.has_focus_within:
+            self.styles.border = ("round", Color.parse(self.app.theme_variables["primary"]))
+        self.refresh()
 
     # --- reading and writing the form -------------------------------------------------------------
     @property
