@@ -346,6 +346,11 @@ def _lexicon_re() -> re.Pattern[str]:
     for (the tips panel reads the prompt only after the screen is drawn)."""
     return re.compile(r"\b" + _trie_pattern(_SPELLINGS) + r"\b")
 
+def prepare() -> None:
+    """Compile what the first analyse() would (for a thread to do ahead of time)."""
+    _lexicon_re()
+
+
 # Words ending in -ing that are not actions (an -ing word is the fallback sign of an action).
 _NOT_ACTIONS = frozenset(_split(
     "morning|evening|building|ceiling|painting|clothing|something|nothing|anything|everything|string|"

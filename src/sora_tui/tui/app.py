@@ -184,7 +184,15 @@ class SoraApp(JobActions, ServerActions, App[int]):
             return
         self.post_message(SessionReady(session))
 
-    def on_session_ready(self, event: SessionReady) -> None:
+    def _quitting(self) -> bool:
+        """The app is quitting (its screens closing or gone) while a session may still be opening."""
+        main = next((s for s in self.screen_stack if isinstance(s, MainScreen)), None)
+        return bool(self._exit or main is None or main._closing or main._closed)
+
+    async def on_session_ready(self, event: SessionReady) -> None:
+        if self._quitting():  # quit while connecting: close what was opened instead of showing it
+            await event.session.aclose()
+            return
         self.session = event.session
         profile = self.session.profile
         if profile.is_local:
@@ -263,6 +271,8 @@ class SoraApp(JobActions, ServerActions, App[int]):
 
     def on_session_failed(self, event: SessionFailed) -> None:
         self.connecting = False
+        if self._quitting():
+            return
         self.main.connection_failed()
         self.sub_title = "not connected"
         line = Text()
