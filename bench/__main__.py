@@ -91,7 +91,11 @@ Notes:
   are read), and of those only the cells that changed (DataTable re-rendered every visible cell after any
   update), moves the cursor once for a batch of new rows, re-fits a column only when a cell outgrows it (DataTable re-measured the whole column for
   every narrower cell: 1,000 live rows cost a million measurements a second and keys waited 300 ms), and
-  the clock columns tick only on screen. Fixed-height lines update without a new layout. The SDK's
+  the clock columns tick only on screen. A one-line cell is drawn straight to segments (Rich's layout
+  took ~0.2 ms a cell), cached on the styles it is drawn with; a frame works out the table's styles once, not per
+  line; new rows are fitted by their cells' lengths. Focus changes restyle only the widgets they concern (the
+  composer's border is set inline, not by a :focus-within rule over its 32 widgets). Fixed-height lines update
+  without a new layout. The SDK's
   objects are frozen out of the garbage collector's full passes once loaded, and young collections run
   every 10,000 allocations, so the table's short-lived render garbage dies young.
 - **Memory**: the history is read line by line (never the whole file in memory twice) and kept as
@@ -122,13 +126,14 @@ newest-first order and decodes only the jobs it returns.
 # What stands between a figure and its target, when a run misses it (measured while working on it).
 WHY = {
     "1 GB over loopback: throughput": (
-        "curl receives and writes in C and stops there; ours also hashes (sha256, ~0.3 s a GB here), and fsyncs the "
-        "file before it counts as downloaded (0.6-0.9 s a GB at this disk's write-back speed), on the one core the "
-        "engine's serving leaves free. Measured per GB on this machine: receiving alone through httpx2 ~1.2 s "
-        "(820-900 MB/s, as fast as curl), + writing + hashing + fsync = 2.5-3.5 s. Tried and measured, no gain: "
-        "hashing and writing in a second thread (the two cores are already busy), 1 MB reads (re-chunking copies), "
-        "starting the disk write-back every 8 MB (fsync 0.8 -> 0.25 s, but the receive loop slowed as much). curl's "
-        "own figure swings with the page cache (220-800 MB/s between runs here)."),
+        "curl receives and writes in C and leaves the file in the page cache; ours also makes it durable (fsync) and "
+        "checks the container before it counts as downloaded, and this disk takes 0.9-1.35 s to write a GB durably "
+        "(dd conv=fsync, measured on 12-02), about as long as curl's whole transfer (1.0-1.4 s). On 2 cores with the "
+        "engine serving on one (~1.1 CPU-s a GB), httpx2's receive loop costs ~1 CPU-s a GB of its own (a settimeout "
+        "and a recv per 64 KB read, h11's buffer copies), so receive, write and writeback overlap only partly. Done on "
+        "12-02: the sha256 moved after the file is saved (1 s a GB), writes batched to 1 MB writevs in a thread beside "
+        "the receive loop, writeback started every 8 MB: 0.38x -> 0.50-0.66x across runs. Not done: larger reads "
+        "inside httpcore2 (a private constant) or an HTTP client of our own (a second HTTP stack)."),
     "completion on the server to shown by the client, p95": (
         "polling at exactly the server's openai-poll-after-ms puts a completion anywhere in the interval, so the p95 "
         "is about 0.95 x the interval (with ~11 ms of sampling noise over 100 jobs) plus one tracking round: "
@@ -141,10 +146,10 @@ WHY = {
         "default screen drawn first, a double focus change, an import before the first frame. Drawing part of the "
         "screen after the first frame would meet the ratio but show an incomplete screen; not done."),
     "longest event-loop stall during that run": (
-        "the same TUI with an empty history and 20 still rows stalls 50-100 ms too: Textual's full-screen "
-        "compositor pass at 160x45 (render_full_update 40-65 ms here, after a layout change) and its layout "
-        "refresh (up to 50 ms). What our code added is gone: one cursor move per new row (a walk over all rows each), "
-        "re-rendering every visible cell for any changed cell, re-measuring whole columns, one message per job."),
+        "a stall is two steps back to back: the work a change asks for, then the frame that draws it (Textual's "
+        "compositor at 160x45). Fixed on 12-02, traced per event-loop iteration: cells drawn through Rich, styles "
+        "walked per line, a :focus-within rule restyling the composer's 32 widgets on every focus change, a CA bundle "
+        "loaded on the loop " + "(38-60 ms over seven runs of the key benchmark alone after, 86 ms in the run above; 48-105 ms before; the empty-history baseline 41-66 ms). What is left in a run that misses: a focus change (the footer rebuilds its keys, so the whole screen is laid out and drawn again: 25-45 ms) or a 1,000-row update landing just before a repaint. Not done: drawing the table's lines without DataTable's per-line machinery."),
     "open the history, 100,000 jobs": (
         "an absolute target: parsing 116 MB of JSON lines (orjson) and building the index is CPU- and memory-bound, "
         "so it moves with the machine (600-1,190 ms across runs of the same code, against stock TinyDB's "
