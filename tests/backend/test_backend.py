@@ -253,3 +253,39 @@ async def test_batched_writes_and_early_writeback_keep_every_byte(local_engine, 
         assert started[0][0] == 63_457  # writeback continues from where the .part ended
     finally:
         await backend.aclose()
+
+
+async def test_a_disk_that_fills_mid_download_is_one_clear_error_and_the_next_try_resumes(local_engine, tmp_path: Path,
+                                                                                       monkeypatch) -> None:
+    """The writes happen in a thread beside the transfer: a write refused there (a full disk) stops the transfer,
+    reaches the caller as one clear error, and leaves the .part a whole prefix of the file for the resume."""
+    import errno
+
+    from sora_tui.backend import downloads
+
+    monkeypatch.setattr(downloads, "WRITE_BATCH", 20_000)
+    real, calls = downloads._writev_all, []
+
+    def full_after_two(fd, pieces, size):  # type: ignore[no-untyped-def]
+        calls.append(size)
+        if len(calls) > 2:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        real(fd, pieces, size)
+
+    backend = VideosBackend(local_engine.base_url, "k")
+    try:
+        vid = await _completed(backend)
+        await backend.download(vid, tmp_path / "whole.mp4")
+        data = (tmp_path / "whole.mp4").read_bytes()
+        dest = tmp_path / "full-disk.mp4"
+        monkeypatch.setattr(downloads, "_writev_all", full_after_two)
+        with pytest.raises(BackendError) as info:
+            await backend.download(vid, dest)
+        assert "space" in info.value.user_message().lower() and str(tmp_path) in info.value.user_message()
+        kept = part_path(dest).read_bytes()
+        assert 0 < len(kept) < len(data) and data.startswith(kept) and not dest.exists()
+        monkeypatch.setattr(downloads, "_writev_all", real)
+        result = await backend.download(vid, dest)
+        assert result.resumed and dest.read_bytes() == data
+    finally:
+        await backend.aclose()

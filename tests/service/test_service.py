@@ -373,3 +373,16 @@ async def test_closing_the_service_lets_a_saved_files_checksum_finish(service: J
     await service.aclose()  # cancels the download task while its checksum runs
     video = service.store.get(job.local_id).file("video")  # type: ignore[union-attr]
     assert video is not None and video.sha256 == hashlib.sha256(Path(video.path).read_bytes()).hexdigest()
+
+
+async def test_a_job_that_leaves_the_history_while_its_file_is_hashed_is_not_an_error(service: JobService) -> None:
+    """Another process deletes the job between the file being saved and its sha256 recorded: the download still
+    returns the file (it is on disk), and nothing is written back for a job that is gone."""
+    from sora_tui.service.events import JobDownloaded
+
+    [job] = await service.generate(GenerationParams(PROMPT, size="1280x720", seconds="4"))
+    [job] = await service.wait([job], timeout=60)
+    service.subscribe(lambda e: service.store.delete(e.job.local_id) if isinstance(e, JobDownloaded) else None)
+    record = await service.download(job, "video")
+    assert Path(record.path).is_file() and record.sha256 == hashlib.sha256(Path(record.path).read_bytes()).hexdigest()
+    assert service.store.get(job.local_id) is None

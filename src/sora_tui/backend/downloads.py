@@ -280,7 +280,7 @@ class _Writer:
     def __init__(self, fd: int, offset: int) -> None:
         self.fd, self.pending, self.size = fd, [], 0
         self.written = self.synced = offset
-        self.error: OSError | None = None
+        self.error: Exception | None = None
         self.closed = False
         self.batches: queue.Queue[tuple[list[bytes], int] | None] = queue.Queue(self.QUEUED)
         self.thread = threading.Thread(target=self._run, name="download-write", daemon=True)
@@ -323,7 +323,7 @@ class _Writer:
                 if self.written - self.synced >= WRITEBACK_EVERY:
                     _start_writeback(self.fd, self.synced, self.written - self.synced)
                     self.synced = self.written
-            except OSError as exc:
+            except Exception as exc:  # kept for the receiving thread to raise; this thread must go on draining
                 self.error = exc
 
 

@@ -531,7 +531,11 @@ class JobService:
         def set_digest(j: Job) -> None:
             j.files = [done if f == record else f for f in j.files]
 
-        updated = await self._mutate(job.local_id, set_digest)
+        try:
+            updated = await self._mutate(job.local_id, set_digest)
+        except KeyError:  # the job left the history meanwhile (deleted by another process): the file stays
+            log.info("%s left the history before the sha256 of %s was recorded", job.local_id, record.path)
+            return done
         try:
             await asyncio.to_thread(write_sidecar, updated, self.local_engine)
         except OSError as exc:  # the video is safe and recorded; only its description could not be written

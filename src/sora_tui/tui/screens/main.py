@@ -52,7 +52,10 @@ class MainScreen(Screen[None]):
         # As the focus moves, not a message later: a dialog opened by the same key must not cover a stale border.
         composer = getattr(self, "_composer", None)
         if composer is None:
-            composer = self._composer = self.query_one(PromptComposer)
+            found = self.query(PromptComposer)  # none yet while composing, none left while closing
+            if not found:
+                return
+            composer = self._composer = found.first()
         composer.show_focus()
 
     @property

@@ -372,7 +372,7 @@ class JobList(DataTable):
         """A one-line Text cell that fits its column, drawn straight to segments: what DataTable gets from Rich (a
         Padding in a Styled, laid out by the console) for 5-10x less time, which is most of a frame that redraws the
         table (bench/keys.py). Anything else (wider than the column, several lines, tabs, centred) returns None and
-        takes DataTable's own path. tests/tui/test_job_list.py checks the two draw the same."""
+        takes DataTable's own path. tests/tui/test_job_table.py checks the two draw the same."""
         cell = self._data[row_key][column_key]
         pad = self.cell_padding
         inner = width - 2 * pad
