@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import time
 
+import pytest
 from textual.app import App, ComposeResult
 
 from sora_tui.core.job import Job
 from sora_tui.core.params import GenerationParams
 from sora_tui.core.status import JobStatus
+from sora_tui.tui.app import styles_dir
 from sora_tui.tui.widgets.job_table import JobTable
 
 
@@ -107,30 +109,36 @@ async def test_a_style_only_change_is_drawn() -> None:
         assert [(u[1], u[2]) for u in table.updates] == [("id", False)]
 
 
-async def test_a_changed_cell_is_redrawn_alone_and_shows_its_new_value(monkeypatch) -> None:
-    """DataTable re-renders every visible cell after any update; ours re-renders only the changed row's cells,
-    and what is on screen is always the latest value (a stale cell here would be a wrong progress shown)."""
+@pytest.fixture
+def rendered(monkeypatch: pytest.MonkeyPatch) -> list[tuple[int, int]]:
+    """(row, column) of every cell drawn from now on, by our one-line path or DataTable's; the clock stands still."""
     from textual.widgets import DataTable
 
     from sora_tui.tui.widgets import job_list
 
     now = time.time()
     monkeypatch.setattr(job_list, "clock", lambda: now)
-    rendered: list[tuple[int, int]] = []
+    drawn: list[tuple[int, int]] = []
     real, short = DataTable._render_cell, job_list.JobList._one_line_cell
 
     def counting(self, row_index, column_index, *args, **kwargs):  # type: ignore[no-untyped-def]
-        rendered.append((row_index, column_index))
+        drawn.append((row_index, column_index))
         return real(self, row_index, column_index, *args, **kwargs)
 
     def counting_short(self, row_key, column_key, row_index, column_index, *args):  # type: ignore[no-untyped-def]
         lines = short(self, row_key, column_key, row_index, column_index, *args)
         if lines is not None:  # drawn here; None goes on to DataTable's path, counted there
-            rendered.append((row_index, column_index))
+            drawn.append((row_index, column_index))
         return lines
 
     monkeypatch.setattr(DataTable, "_render_cell", counting)
     monkeypatch.setattr(job_list.JobList, "_one_line_cell", counting_short)
+    return drawn
+
+
+async def test_a_changed_cell_is_redrawn_alone_and_shows_its_new_value(rendered: list[tuple[int, int]]) -> None:
+    """DataTable re-renders every visible cell after any update; ours re-renders only the changed row's cells,
+    and what is on screen is always the latest value (a stale cell here would be a wrong progress shown)."""
     app = TableApp()
     async with app.run_test(size=(160, 30)) as pilot:
         table, jobs = await loaded(app, pilot, 40)
@@ -161,6 +169,34 @@ class TypingApp(App[None]):
 
         yield Input(id="prompt")
         yield CountingTable()
+
+
+class FocusApp(TypingApp):
+    CSS_PATH = [str(styles_dir() / "app.tcss")]  # the app's own styles: how the focused table looks is set there
+
+
+async def test_a_focus_change_redraws_the_cursor_row_only(rendered: list[tuple[int, int]]) -> None:
+    """Into the table and out of it: the cursor row changes colour, nothing else does, so nothing else is drawn again
+    (DataTable's focus tint recoloured every cell, and our cells were thrown away on every restyle: with 1,000 live
+    jobs that full redraw was the event loop's longest stall)."""
+    app = FocusApp()
+    async with app.run_test(size=(160, 30)) as pilot:
+        app.query_one("#prompt").focus()
+        table, _ = await loaded(app, pilot, 40)
+        table.move_cursor(row=2)
+        await pilot.pause()
+        blurred = list(table.render_line(2 + 1))  # +1: the header
+        rendered.clear()
+        table.focus()
+        await pilot.pause()
+        assert {row for row, _ in rendered if row >= 0} == {2}
+        focused = list(table.render_line(2 + 1))
+        assert "".join(s.text for s in focused) == "".join(s.text for s in blurred) and focused != blurred  # lit up
+        rendered.clear()
+        app.query_one("#prompt").focus()
+        await pilot.pause()
+        assert {row for row, _ in rendered if row >= 0} <= {2}  # drawn again or taken from before: nothing else
+        assert list(table.render_line(2 + 1)) == blurred
 
 
 async def test_many_new_rows_move_the_cursor_once() -> None:

@@ -10,11 +10,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from ...core.job import Job
 from ...core.status import JobStatus
 from ...core.text import strip_control
+from ..widgets.key_bar import KeyBar
 from ..widgets.preview import PicturePreview, PreviewError, load_frames, load_thumbnail, picture_preview
 
 ERROR_ADVICE = {
@@ -96,7 +97,7 @@ class JobDetailScreen(ModalScreen[None]):
             with VerticalScroll(id="detail-scroll"):
                 yield Static(detail_text(self.job), id="detail-text")
             yield picture_preview(id="detail-picture")
-        yield Footer()  # this screen's own keys; the workbench's footer behind it would list the wrong ones
+        yield KeyBar()  # this screen's own keys; the workbench's footer behind it would list the wrong ones
 
     def on_mount(self) -> None:
         self.load_picture()

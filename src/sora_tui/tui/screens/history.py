@@ -16,13 +16,14 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Input, Select, Static
+from textual.widgets import Header, Input, Select, Static
 
 from ...core.job import Job
 from ...core.status import ACTIVE
 from ...core.text import one_line, strip_control
 from ..widgets import job_list
 from ..widgets.job_list import JobList, cost_cell, files_cell, prompt_cell, status_cell
+from ..widgets.key_bar import KeyBar
 
 SHOWN = 500  # rows in the table; the count line says how many matched in all
 
@@ -149,7 +150,7 @@ class HistoryScreen(Screen[None]):
             yield HistoryTable(id="history-table")
             with VerticalScroll(id="lineage-box"):
                 yield Static(id="lineage")
-        yield Footer()
+        yield KeyBar()
 
     @property
     def store(self) -> Any:

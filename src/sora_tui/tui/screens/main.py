@@ -12,13 +12,14 @@ from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Header, Static
 
 from ...core.job import Job
 from ...core.params import InvalidParams, validate_prompt
 from ..messages import JobChanged
 from ..widgets.composer import PromptComposer
 from ..widgets.job_table import JobTable
+from ..widgets.key_bar import KeyBar
 from ..widgets.tips import TipsPanel, report_text
 from .modals import SnippetScreen, TextScreen
 
@@ -46,7 +47,7 @@ class MainScreen(Screen[None]):
             yield TipsPanel(id="tips")
         yield Static("connecting…", id="status-line")
         yield JobTable(id="jobs")
-        yield Footer()
+        yield KeyBar()
 
     def watch_focused(self) -> None:
         # As the focus moves, not a message later: a dialog opened by the same key must not cover a stale border.

@@ -268,10 +268,6 @@ class JobList(DataTable):
         super()._clear_caches()
         self._cells_drawn.clear()
 
-    def notify_style_update(self) -> None:
-        super().notify_style_update()
-        self._cells_drawn.clear()
-
     def clear(self, columns: bool = False):  # type: ignore[no-untyped-def, override]
         self._cells_drawn.clear()
         self._cell_version.clear()
