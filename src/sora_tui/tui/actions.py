@@ -19,7 +19,6 @@ from ..core.status import JobStatus
 from ..core.text import one_line
 from .desktop import copy_with_pyperclip, open_in_player
 from .messages import JobChanged
-from .screens.modals import ChoiceScreen, ConfirmScreen, NoteScreen, PromptScreen
 from .widgets.job_list import JobList
 
 AUTO = ["video"]  # what a job made from the TUI downloads by itself when it completes
@@ -95,7 +94,7 @@ class JobActions:
                       f"{len(takes)} more takes of {job.short_id} submitted.")
 
     async def _derived(self, job: Job, kind: str) -> None:
-        from .screens.modals import PromptRequest
+        from .screens.modals import PromptRequest, PromptScreen
 
         request: PromptRequest | None = await self.push_screen_wait(  # type: ignore[attr-defined]
             PromptScreen(kind, job.short_id, job.params.prompt))
@@ -123,6 +122,8 @@ class JobActions:
         self.notify(f"Saved {record.path}", markup=False)  # type: ignore[attr-defined]
 
     async def _job_download_variant(self, job: Job) -> None:
+        from .screens.modals import ChoiceScreen
+
         variant = await self.push_screen_wait(ChoiceScreen(f"Download from {job.short_id}", DOWNLOAD_CHOICES))  # type: ignore[attr-defined]
         if variant:
             await self._job_download(job, variant)
@@ -136,6 +137,8 @@ class JobActions:
         self.notify(await asyncio.to_thread(open_in_player, Path(video.path)), markup=False, timeout=8)  # type: ignore[attr-defined]
 
     async def _job_copy(self, job: Job) -> None:
+        from .screens.modals import ChoiceScreen
+
         what = await self.push_screen_wait(ChoiceScreen(f"Copy from {job.short_id}", COPY_CHOICES))  # type: ignore[attr-defined]
         if what is None:
             return
@@ -168,12 +171,16 @@ class JobActions:
         self._changed(updated, f"{'Starred' if updated.starred else 'Unstarred'} {job.short_id}.")
 
     async def _job_note(self, job: Job) -> None:
+        from .screens.modals import NoteScreen
+
         result = await self.push_screen_wait(NoteScreen(job.short_id, job.tags, job.notes))  # type: ignore[attr-defined]
         if result is None:
             return
         self._changed(await self.service.annotate(job, tags=result.tags, notes=result.notes), f"Saved the note on {job.short_id}.")
 
     async def _job_delete(self, job: Job) -> None:
+        from .screens.modals import ConfirmScreen
+
         if not job.video_id:
             self.notify(f"{job.short_id} never reached the server; there is nothing to delete there.",  # type: ignore[attr-defined]
                         severity="warning", markup=False)

@@ -21,7 +21,6 @@ from ..widgets.composer import PromptComposer
 from ..widgets.job_table import JobTable
 from ..widgets.key_bar import KeyBar
 from ..widgets.tips import TipsPanel, report_text
-from .modals import SnippetScreen, TextScreen
 
 
 class MainScreen(Screen[None]):
@@ -123,6 +122,7 @@ class MainScreen(Screen[None]):
 
     def action_snippet(self) -> None:
         from ...core.tips import SNIPPETS
+        from .modals import SnippetScreen
 
         def insert(text: str | None) -> None:
             if text:
@@ -131,6 +131,8 @@ class MainScreen(Screen[None]):
         self.app.push_screen(SnippetScreen(SNIPPETS), insert)
 
     def action_tips(self) -> None:
+        from .modals import TextScreen
+
         report = self.query_one(TipsPanel).report
         if report is not None:
             self.app.push_screen(TextScreen("Prompt tips", report_text(report)))

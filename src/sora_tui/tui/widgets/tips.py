@@ -3,13 +3,17 @@ and the guardrail warnings. Advice only: it never blocks generating."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rich.console import Group
 from rich.text import Text
 from textual import work
 from textual.widgets import Static
 
 from ...core.params import GenerationParams
-from ...core.tips import Tip, TipsReport, analyse, prepare
+
+if TYPE_CHECKING:
+    from ...core.tips import Tip, TipsReport
 
 MARK = {"present": ("✓", "green"), "missing": ("○", "dim"), "conflict": ("✗", "bold red"),
         "warning": ("⚠", "bold yellow"), "info": ("·", "dim")}
@@ -98,6 +102,10 @@ class TipsPanel(Static):
 
     @work(thread=True, exit_on_error=False, group="tips", description="compile the tips' word list")
     def _compile(self) -> None:
+        # Imported here too: its 40-odd patterns compile as the module loads (12 ms), in this thread, not before the
+        # first frame.
+        from ...core.tips import prepare
+
         prepare()
         self.app.call_from_thread(self._warm_up)
 
@@ -120,6 +128,8 @@ class TipsPanel(Static):
             return
         params, variations, characters = self._pending
         self._pending = None
+        from ...core.tips import analyse  # loaded by _compile by now
+
         self.report = analyse(params.prompt, model=params.model, size=params.size, seconds=params.seconds,
                               has_image=bool(params.image), variations=variations, characters=characters)
         self._draw()
