@@ -82,7 +82,9 @@ Notes:
   Memory stays flat whatever the file size.
 - **Cold start**: the history is opened and the server reached only after the first frame, and the
   openai SDK (~0.5 s to import) loads in a thread so the screen answers keys meanwhile. The workbench is
-  the app's default screen (not pushed over a blank one) and focuses the prompt once.
+  the app's default screen (not pushed over a blank one), styled once (not again when first shown) and focuses
+  the prompt once; the keys' line is one widget, not one per key; the tips' patterns and the dialogs load when
+  first needed.
 - **Engine**: PyAV encodes H.264 + AAC from numpy frames. Each render draws its frames and converts them to
   YUV (swscale, one shared converter) in a thread of its own a few frames ahead of libx264, so one clip uses
   both cores; two renders at a time.
@@ -94,8 +96,10 @@ Notes:
   the clock columns tick only on screen. A one-line cell is drawn straight to segments (Rich's layout
   took ~0.2 ms a cell), cached on the styles it is drawn with; a frame works out the table's styles once, not per
   line; new rows are fitted by their cells' lengths. Focus changes restyle only the widgets they concern (the
-  composer's border is set inline, not by a :focus-within rule over its 32 widgets). Fixed-height lines update
-  without a new layout. The SDK's
+  composer's border is set inline, not by a :focus-within rule over its 32 widgets) and redraw only the table's
+  cursor row (no focus tint over the whole table). The keys on the bottom line are one widget's text, redrawn in
+  place (Textual's Footer rebuilt a widget per key and laid out the screen on every focus change). Fixed-height
+  lines update without a new layout. The SDK's
   objects are frozen out of the garbage collector's full passes once loaded, and young collections run
   every 10,000 allocations, so the table's short-lived render garbage dies young.
 - **Memory**: the history is read line by line (never the whole file in memory twice) and kept as
@@ -126,30 +130,38 @@ newest-first order and decodes only the jobs it returns.
 # What stands between a figure and its target, when a run misses it (measured while working on it).
 WHY = {
     "1 GB over loopback: throughput": (
-        "curl receives and writes in C and leaves the file in the page cache; ours also makes it durable (fsync) and "
-        "checks the container before it counts as downloaded, and this disk takes 0.9-1.35 s to write a GB durably "
-        "(dd conv=fsync, measured on 12-02), about as long as curl's whole transfer (1.0-1.4 s). On 2 cores with the "
-        "engine serving on one (~1.1 CPU-s a GB), httpx2's receive loop costs ~1 CPU-s a GB of its own (a settimeout "
-        "and a recv per 64 KB read, h11's buffer copies), so receive, write and writeback overlap only partly. Done on "
-        "12-02: the sha256 moved after the file is saved (1 s a GB), writes batched to 1 MB writevs in a thread beside "
-        "the receive loop, writeback started every 8 MB: 0.38x -> 0.50-0.66x across runs. Not done: larger reads "
-        "inside httpcore2 (a private constant) or an HTTP client of our own (a second HTTP stack)."),
+        "curl receives and writes in C; ours runs a Python receive loop on 2 cores shared with the engine serving the "
+        "file (~1.1 CPU-s a GB). httpx2's receive loop costs ~1 CPU-s a GB of its own (a settimeout and a recv per "
+        "64 KB read, h11's buffer copies), so the client, not the disk, sets the pace: on 12-02 (a slower day for this "
+        "machine: curl 1.5-1.6 s a GB against 0.85 s the day before) skipping our fsync changed nothing (2.69 s "
+        "against 2.58 s), and curl followed by an fsync of its file took 2.77 s. Done: the sha256 after the file is "
+        "saved, writes batched to 1 MB writevs in a thread beside the receive loop, writeback started every 8 MB: "
+        "0.38x -> 0.50-0.66x across runs. Not done: larger reads inside httpcore2 (a private constant), splicing the "
+        "socket into the file below httpx2 (h11 keeps the first body bytes in its own buffer), or an HTTP client of "
+        "our own (a second HTTP stack)."),
     "completion on the server to shown by the client, p95": (
         "polling at exactly the server's openai-poll-after-ms puts a completion anywhere in the interval, so the p95 "
         "is about 0.95 x the interval (with ~11 ms of sampling noise over 100 jobs) plus one tracking round: "
         "13-19 ms here now (list request parsed straight from JSON, one durable write a round), 486-493 ms across "
         "runs. Polling faster than the server asks would meet it by any margin; we do not."),
     "cold start to the first interactive frame": (
-        "the first frame composes the whole workbench against one Input: four Selects alone are 24 of its 51 "
-        "widgets, and each widget class's CSS is parsed and applied on first mount. Importing our modules costs "
-        "40-80 ms more than Textual's two widgets (-X importtime on 12-02: the tips' lexicon 16 ms, the dialogs 12 ms), mounting and styling the rest ~100-150 ms more. Fixed: an empty "
-        "default screen drawn first, a double focus change, an import before the first frame. Drawing part of the "
-        "screen after the first frame would meet the ratio but show an incomplete screen; not done."),
+        "the first frame composes the whole workbench against one Input: four Selects are 24 of its 45 widgets "
+        "(replacing them with plain text cut 70-100 ms in an experiment on 12-02), and each widget class's CSS is "
+        "parsed and applied on first mount. The minimal app's run after its imports is ~45 ms; ours ~200 ms. Fixed: an "
+        "empty default screen drawn first, a double focus change, an import before the first frame; on 12-02 the "
+        "Footer's key widgets (rebuilt twice), a second restyle of the whole screen, and 35 ms of imports (the tips' "
+        "patterns, the dialogs, importlib.resources): 554 -> 495 ms median of 15 against the commit before. Not done: "
+        "a lighter picker than Select for the composer's settings; drawing part of the screen after the first frame "
+        "would meet the ratio but show an incomplete screen."),
     "longest event-loop stall during that run": (
         "a stall is two steps back to back: the work a change asks for, then the frame that draws it (Textual's "
-        "compositor at 160x45). Fixed on 12-02, traced per event-loop iteration: cells drawn through Rich, styles "
-        "walked per line, a :focus-within rule restyling the composer's 32 widgets on every focus change, a CA bundle "
-        "loaded on the loop " + "(38-60 ms over seven runs of the key benchmark alone after, 86 ms in the run above; 48-105 ms before; the empty-history baseline 41-66 ms). What is left in a run that misses: a focus change (the footer rebuilds its keys, so the whole screen is laid out and drawn again: 25-45 ms) or a 1,000-row update landing just before a repaint. Not done: drawing the table's lines without DataTable's per-line machinery."),
+        "compositor at 160x45). Fixed, traced per event-loop iteration: cells drawn through Rich, styles walked per "
+        "line, a :focus-within rule restyling the composer's 32 widgets, a CA bundle loaded on the loop; on 12-02 the "
+        "Footer rebuilding its key widgets and relaying out the screen on every focus change, and every visible cell "
+        "of the table redrawn on a focus change (DataTable's focus tint, our drawings dropped on each restyle): "
+        "37-45 ms in runs of the key benchmark alone after that, 51-66 ms before. What is left when a run misses: a "
+        "full redraw of the table's 30 visible rows (12 cells each, ~1 ms a row through DataTable's per-line "
+        "machinery) when 1,000 live rows change at once. Not done: drawing the table's lines without that machinery."),
     "open the history, 100,000 jobs": (
         "an absolute target: parsing 116 MB of JSON lines (orjson) and building the index is CPU- and memory-bound, "
         "so it moves with the machine (600-1,190 ms across runs of the same code, against stock TinyDB's "
