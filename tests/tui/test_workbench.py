@@ -33,6 +33,7 @@ from sora_tui.tui.screens.modals import (
     SnippetScreen,
 )
 from sora_tui.tui.widgets.job_table import JobTable
+from sora_tui.tui.widgets.picker import Picker
 from sora_tui.tui.widgets.preview import PicturePreview
 
 WIDE = (160, 45)
@@ -294,7 +295,7 @@ async def test_reference_image_mismatch_offers_a_fit_and_sends_the_fitted_image(
         await wait_until(pilot, lambda: connected(app), what="the local engine")
         app.main.query_one("#prompt", TextArea).text = "the red wall cracks open and light pours through"
         image = app.main.query_one("#image", Input)
-        fit = app.main.query_one("#image-fit", Select)
+        fit = app.main.query_one("#image-fit", Picker)
         note = app.main.query_one("#image-note", Static)
         image.value = str(tmp_path / "nope.png")
         await wait_until(pilot, lambda: "does not exist" in str(note.render()), what="the missing-file note")

@@ -16,7 +16,7 @@ from textual.color import Color
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.suggester import Suggester
-from textual.widgets import Input, Select, Static, TextArea
+from textual.widgets import Input, Static, TextArea
 
 from ...core.params import (
     MAX_PROMPT_CHARS,
@@ -29,6 +29,7 @@ from ...core.params import (
     parse_size,
 )
 from ...core.text import one_line
+from .picker import Picker
 
 SHORT_USE = {
     "720x1280": "vertical · Reels/TikTok/Shorts",
@@ -104,15 +105,15 @@ class PromptComposer(Vertical):
         yield TextArea(id="prompt", soft_wrap=True, show_line_numbers=False, tab_behavior="focus",
                        placeholder="Describe the shot: subject and action, setting, camera move, lighting, style, sound…")
         with Horizontal(id="settings"):
-            yield Select([(m, m) for m in MODEL_CHOICES], value="sora-2", allow_blank=False, id="model", compact=True)
-            yield Select(self._size_options("sora-2"), value="720x1280", allow_blank=False, id="size", compact=True)
-            yield Select(self._seconds_options("sora-2"), value="4", allow_blank=False, id="seconds", compact=True)
+            yield Picker([(m, m) for m in MODEL_CHOICES], value="sora-2", id="model")
+            yield Picker(self._size_options("sora-2"), value="720x1280", id="size")
+            yield Picker(self._seconds_options("sora-2"), value="4", id="seconds")
             yield Input("1", id="variations", type="integer", max_length=1, compact=True,
                         tooltip="Number of variations (1-8), made as one group")
         with Horizontal(id="image-row"):
             yield Input(placeholder="reference image (optional): path, URL or data URL", id="image", compact=True,
                         suggester=PathSuggester())
-            yield Select(FIT_CHOICES, value="", allow_blank=False, id="image-fit", compact=True)
+            yield Picker(FIT_CHOICES, value="", id="image-fit")
         yield Static(id="image-note")
         yield Static(id="estimate")
 
@@ -132,7 +133,7 @@ class PromptComposer(Vertical):
         if default in self.models and default not in choices:
             choices.insert(0, default)
         self.model_choices = choices
-        model = self.query_one("#model", Select)
+        model = self.query_one("#model", Picker)
         model.set_options([(m, m) for m in choices])
         model.value = default if default in choices else choices[0]
         self._sizes_for(str(model.value))
@@ -178,23 +179,23 @@ class PromptComposer(Vertical):
         image = self.query_one("#image", Input).value.strip() or None
         return GenerationParams(
             prompt=self.prompt_text,
-            model=str(self.query_one("#model", Select).value),
-            size=str(self.query_one("#size", Select).value),
-            seconds=str(self.query_one("#seconds", Select).value),
+            model=str(self.query_one("#model", Picker).value),
+            size=str(self.query_one("#size", Picker).value),
+            seconds=str(self.query_one("#seconds", Picker).value),
             image=image,
         )
 
     def load_params(self, params: GenerationParams) -> None:
         """A past job's prompt and settings (values this composer cannot offer are kept as they are)."""
-        model = self.query_one("#model", Select)
+        model = self.query_one("#model", Picker)
         if params.model in self.model_choices:
             model.value = params.model
             self._sizes_for(params.model)
-        size = self.query_one("#size", Select)
+        size = self.query_one("#size", Picker)
         if params.size in [v for _, v in self._size_options(str(model.value))]:
             size.value = params.size
         if params.seconds in [v for _, v in self._seconds_options(str(model.value))]:
-            self.query_one("#seconds", Select).value = params.seconds
+            self.query_one("#seconds", Picker).value = params.seconds
         self.query_one("#image", Input).value = params.image or ""
         self.set_prompt(params.prompt)
 
@@ -215,7 +216,7 @@ class PromptComposer(Vertical):
         self.request_generate()
 
     def request_generate(self) -> None:
-        fit = str(self.query_one("#image-fit", Select).value or "") if self.query_one("#image-fit").display else ""
+        fit = str(self.query_one("#image-fit", Picker).value or "") if self.query_one("#image-fit").display else ""
         in_prompt = [cid for cid, name in self.characters.items() if name in self.prompt_text]
         self.post_message(self.Generate(self.params(), self.variations(), fit, in_prompt))
 
@@ -225,19 +226,19 @@ class PromptComposer(Vertical):
     # --- live feedback ------------------------------------------------------------------------------
     def _sizes_for(self, model: str) -> None:
         for field, options in (("#size", self._size_options(model)), ("#seconds", self._seconds_options(model))):
-            select = self.query_one(field, Select)
+            select = self.query_one(field, Picker)
             current = select.value
             select.set_options(options)
             select.value = current if current in [v for _, v in options] else options[0][1]
 
     @on(TextArea.Changed)
-    @on(Select.Changed)
+    @on(Picker.Changed)
     @on(Input.Changed)
     def _changed(self, event: Message) -> None:
-        if isinstance(event, Select.Changed) and event.select.id == "model":
+        if isinstance(event, Picker.Changed) and event.picker.id == "model":
             self._sizes_for(str(event.value))
         if (isinstance(event, Input.Changed) and event.input.id == "image") or (
-                isinstance(event, Select.Changed) and event.select.id == "size"):
+                isinstance(event, Picker.Changed) and event.picker.id == "size"):
             self.check_image()
         self._refresh()
 
@@ -265,7 +266,7 @@ class PromptComposer(Vertical):
         await asyncio.sleep(0.15)  # typing a path: check once it settles
         p = self.params()
         note = self.query_one("#image-note", Static)
-        fit = self.query_one("#image-fit", Select)
+        fit = self.query_one("#image-fit", Picker)
         note.display = bool(p.image)
         if not p.image:
             note.update("")
