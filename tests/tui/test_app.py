@@ -226,3 +226,40 @@ async def test_a_damaged_history_and_an_unusable_data_dir_are_explained(home: Pa
         await wait_until(pilot, lambda: app.sub_title == "not connected", what="the failure")
         assert "cannot use the data directory" in status_text(app) and "SORA_TUI_HOME" in status_text(app)
         assert app.is_running
+
+
+async def test_a_thousand_new_jobs_at_once_are_shown_in_turns_with_the_loop_free_between(home: Path, engine_daemon: Path) -> None:
+    """A tracker round (or an import) bringing 1,000 jobs the table has not got: a few hundred rows a turn, keys and
+    timers handled between turns, every job shown in the order it came (all at once held the loop ~100 ms)."""
+    import asyncio
+    import time
+
+    from sora_tui.core.job import Job
+    from sora_tui.core.params import GenerationParams
+    from sora_tui.service.events import JobProgressed
+
+    app = SoraApp()
+    async with app.run_test(size=(160, 45)) as pilot:
+        await wait_until(pilot, lambda: connected(app), what="the local engine")
+        table = app.main.jobs_table
+        before = table.row_count
+        turns: list[int] = []
+        real = app._show_pending_jobs
+
+        def counting() -> None:
+            shown = table.row_count
+            real()
+            turns.append(table.row_count - shown)
+
+        app._show_pending_jobs = counting  # type: ignore[method-assign]
+        jobs = [Job.new(GenerationParams(f"batch job {i}: a kite over dunes"), status=JobStatus.IN_PROGRESS,
+                        video_id=f"video_{i:032x}", progress=5, submitted_at=time.time()) for i in range(1000)]
+        for job in jobs:
+            app._on_service_event(JobProgressed(job))
+        between: list[int] = []
+        asyncio.get_running_loop().call_later(0.001, lambda: between.append(table.row_count))  # a timer meanwhile
+        await wait_until(pilot, lambda: table.row_count == before + 1000, what="every new job")
+        assert sum(turns) == 1000 and max(turns) <= SoraApp.SHOWN_PER_TURN and len(turns) >= 5
+        assert between and before < between[0] < before + 1000  # the timer ran while the rows were still coming
+        keys = [row.value for row in list(table.rows)[before:]]
+        assert keys == [job.local_id for job in jobs]
