@@ -240,6 +240,27 @@ def test_a_history_written_by_plain_tinydb_opens(tmp_path: Path) -> None:
     assert HistoryStore(path).get(old.local_id).starred is True
 
 
+def test_a_job_stored_twice_opens_as_one_with_its_later_copy_and_new_ids_follow_the_highest(tmp_path: Path) -> None:
+    """A hand-edited or merged file with one job under two document ids: opened as one job (the copy read last wins,
+    as when the change came through the journal), and the next job stored takes an id above every one in the file."""
+    import gc
+
+    path = tmp_path / "history.json"
+    first, other = make("the first take"), make("another job")
+    later = Job.from_doc({**first.to_doc(), "starred": True, "notes": "the edited copy"})
+    path.write_text(json.dumps({"jobs": {"1": first.to_doc(), "2": other.to_doc(), "7": later.to_doc()},
+                                "meta": {"1": {"schema": SCHEMA_VERSION}}}), encoding="utf-8")
+    store = HistoryStore(path)
+    assert sorted(j.local_id for j in store.all()) == sorted([first.local_id, other.local_id])
+    assert store.get(first.local_id).notes == "the edited copy" and store.query(text="edited copy")
+    assert store._next_id == 8
+    fresh = make("a third")
+    store.add(fresh)
+    store.close()
+    assert HistoryStore(path).get(fresh.local_id) is not None
+    assert gc.isenabled()  # the collector, paused while the file was read, runs again
+
+
 def test_a_damaged_journal_is_kept_aside_and_the_snapshot_kept(tmp_path: Path) -> None:
     path = tmp_path / "history.json"
     store = HistoryStore(path)
