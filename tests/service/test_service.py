@@ -386,3 +386,34 @@ async def test_a_job_that_leaves_the_history_while_its_file_is_hashed_is_not_an_
     record = await service.download(job, "video")
     assert Path(record.path).is_file() and record.sha256 == hashlib.sha256(Path(record.path).read_bytes()).hexdigest()
     assert service.store.get(job.local_id) is None
+
+
+async def test_waiting_for_a_download_ends_when_it_ends_not_at_the_next_poll(fast_service: JobService) -> None:
+    """wait() with an automatic download: done as the file is saved, not up to one poll interval (500 ms here)
+    later, and without a request to the server for it."""
+    from sora_tui.service.events import JobDownloaded
+
+    saved: list[float] = []
+    fast_service.subscribe(lambda e: saved.append(time.monotonic()) if isinstance(e, JobDownloaded) else None)
+    jobs = await fast_service.generate(GenerationParams(PROMPT, size="1280x720", seconds="4"), auto_download=["video"])
+    [done] = await fast_service.wait(jobs, timeout=60)
+    returned = time.monotonic()
+    assert done.status == JobStatus.DOWNLOADED and saved
+    assert returned - saved[0] < 0.1, returned - saved[0]
+
+    # the mechanism alone: a long sleep cut short once what it waits for holds, looked at when told to
+    tracker, ready = fast_service.tracker, asyncio.Event()
+
+    async def until() -> bool:
+        return ready.is_set()
+
+    started = time.monotonic()
+    asyncio.get_running_loop().call_later(0.05, lambda: (ready.set(), tracker.settled()))
+    await tracker._sleep_or_settle(5.0, until)
+    assert time.monotonic() - started < 0.5
+    requests = tracker.requests
+    asyncio.get_running_loop().call_later(0.05, tracker.settled)  # told, but not yet true: sleeps on, no request
+    ready.clear()
+    started = time.monotonic()
+    await tracker._sleep_or_settle(0.3, until)
+    assert 0.29 < time.monotonic() - started and tracker.requests == requests

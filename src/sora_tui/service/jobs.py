@@ -432,6 +432,7 @@ class JobService:
         task = self._downloads.get(key)
         if task is None or task.done():
             task = asyncio.get_running_loop().create_task(self._download_guarded(job, variant, out_dir))
+            task.add_done_callback(lambda _task: self.tracker.settled())  # a wait() for it need not sleep on
             self._downloads[key] = task
         return task
 

@@ -54,6 +54,7 @@ class Tracker:
     def __init__(self, service: JobService) -> None:
         self.service = service
         self._wake = asyncio.Event()
+        self._settled = asyncio.Event()  # something `run(until=...)` may be waiting for has finished
         self.list_supported: bool | None = None
         self.requests = 0  # server requests made by polling (the benchmark reads this)
         self.rounds = 0  # polling rounds with something to track
@@ -68,6 +69,11 @@ class Tracker:
 
     def wake(self) -> None:
         self._wake.set()
+
+    def settled(self) -> None:
+        """Something finished that `run(until=...)` may be waiting for (a download): it looks again now, without
+        a request, instead of at the end of the poll interval (up to one interval of waiting for nothing)."""
+        self._settled.set()
 
     async def run(
         self,
@@ -92,7 +98,26 @@ class Tracker:
                 delay = exc.retry_after if exc.retry_after is not None else min(MAX_BACKOFF, 0.5 * 2**self._failures)
             if until is not None and await until():
                 return
-            await self.sleep(delay)
+            if until is None:
+                await self.sleep(delay)
+            else:
+                await self._sleep_or_settle(delay, until)
+
+    async def _sleep_or_settle(self, seconds: float, until: Callable[[], Awaitable[bool]]) -> None:
+        """`sleep`, cut short once `until()` holds, which is looked at again whenever `settled()` is called."""
+        sleeping = asyncio.ensure_future(self.sleep(seconds))
+        try:
+            while not sleeping.done():
+                self._settled.clear()
+                settled = asyncio.ensure_future(self._settled.wait())
+                try:
+                    await asyncio.wait({sleeping, settled}, return_when=asyncio.FIRST_COMPLETED)
+                finally:
+                    settled.cancel()
+                if not sleeping.done() and await until():
+                    return
+        finally:
+            sleeping.cancel()
 
     async def sleep(self, seconds: float) -> None:
         """Wait `seconds`, or less when a new submission wakes the tracker — but never less than the
