@@ -11,6 +11,7 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Checkbox, Input, Label, Static
 
+from ..css import SCREENS_CSS
 from ..widgets.composer import PathSuggester
 
 CONSENT = ("Everyone whose face or voice is in this clip agreed to it becoming a character, "
@@ -25,6 +26,7 @@ class CharacterRequest:
 
 
 class CharacterScreen(ModalScreen[CharacterRequest | None]):
+    CSS_PATH = SCREENS_CSS
     BINDINGS = [
         Binding("ctrl+s", "create", "Create", id="character.create", priority=True),
         Binding("escape", "cancel", "Cancel", id="character.cancel"),

@@ -15,6 +15,7 @@ from textual.widgets import Static
 from ...core.job import Job
 from ...core.status import JobStatus
 from ...core.text import strip_control
+from ..css import SCREENS_CSS
 from ..widgets.key_bar import KeyBar
 from ..widgets.preview import PicturePreview, PreviewError, load_frames, load_thumbnail, picture_preview
 
@@ -72,6 +73,7 @@ def detail_text(job: Job) -> Text:
 
 class JobDetailScreen(ModalScreen[None]):
     """One job: its text on the left, its picture on the right (fetched for the preview when it is missing)."""
+    CSS_PATH = SCREENS_CSS
 
     BINDINGS = [
         Binding("escape,q", "dismiss", "Close", id="detail.close"),

@@ -11,6 +11,8 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
+from ..css import SCREENS_CSS
+
 
 def key_label(key: str) -> str:
     return " / ".join(k.strip() for k in key.split(","))
@@ -53,6 +55,7 @@ def help_table() -> Group:
 
 
 class HelpScreen(ModalScreen[None]):
+    CSS_PATH = SCREENS_CSS
     BINDINGS = [Binding("escape,q,f1", "close", "Close", id="help.close")]
 
     def compose(self) -> ComposeResult:

@@ -21,6 +21,7 @@ from textual.widgets import Header, Input, Select, Static
 from ...core.job import Job
 from ...core.status import ACTIVE
 from ...core.text import one_line, strip_control
+from ..css import SCREENS_CSS
 from ..widgets import job_list
 from ..widgets.job_list import JobList, cost_cell, files_cell, prompt_cell, status_cell
 from ..widgets.key_bar import KeyBar
@@ -122,6 +123,7 @@ def lineage_text(job: Job, ancestors: list[Job], below: list[tuple[int, Job]], g
 
 
 class HistoryScreen(Screen[None]):
+    CSS_PATH = SCREENS_CSS
     BINDINGS = [
         Binding("escape", "close", "Back", tooltip="Back to the composer and live jobs", id="history.close"),
         Binding("ctrl+f", "focus_search", "Search", tooltip="Type to search prompts, tags and notes", id="history.search"),

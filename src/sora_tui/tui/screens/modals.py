@@ -18,10 +18,12 @@ from textual.widgets import Input, Label, OptionList, Select, Static, TextArea
 from textual.widgets.option_list import Option
 
 from ...core.params import SECONDS_ALL
+from ..css import SCREENS_CSS
 
 
 class ConfirmScreen(ModalScreen[bool]):
     """Yes or no; the safe answer (no) is the default."""
+    CSS_PATH = SCREENS_CSS
 
     BINDINGS = [
         Binding("y", "answer(True)", "Yes", id="confirm.yes"),
@@ -46,6 +48,7 @@ class ConfirmScreen(ModalScreen[bool]):
 
 class ChoiceScreen(ModalScreen[str | None]):
     """One of a few options, picked by its key letter or with the arrows and enter."""
+    CSS_PATH = SCREENS_CSS
 
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="choice.cancel")]
 
@@ -84,6 +87,7 @@ class PromptRequest:
 
 class PromptScreen(ModalScreen[PromptRequest | None]):
     """A new prompt for a remix, an edit or an extension, pre-filled and with advice on what to change."""
+    CSS_PATH = SCREENS_CSS
 
     BINDINGS = [
         Binding("ctrl+g,ctrl+s", "submit", "Submit", id="prompt.submit", priority=True),
@@ -140,6 +144,7 @@ class Annotation:
 
 class NoteScreen(ModalScreen[Annotation | None]):
     """Tags (comma separated) and a free note on one job."""
+    CSS_PATH = SCREENS_CSS
 
     BINDINGS = [
         Binding("ctrl+s,ctrl+g", "save", "Save", id="note.save", priority=True),
@@ -176,6 +181,7 @@ class NoteScreen(ModalScreen[Annotation | None]):
 
 class SnippetScreen(ModalScreen[str | None]):
     """Insertable phrases by kind (camera moves, styles, lighting, sound): arrows and enter, or type to filter."""
+    CSS_PATH = SCREENS_CSS
 
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="snippet.cancel")]
 
@@ -238,6 +244,7 @@ class SnippetScreen(ModalScreen[str | None]):
 
 class TextScreen(ModalScreen[None]):
     """A read-only page of text (the full tips checklist)."""
+    CSS_PATH = SCREENS_CSS
 
     BINDINGS = [Binding("escape,q,f2", "close", "Close", id="text.close")]
 
@@ -257,6 +264,7 @@ class TextScreen(ModalScreen[None]):
 
 class PictureConfirmScreen(ModalScreen[bool]):
     """A picture and a yes/no question about it (the fitted reference image before it is sent)."""
+    CSS_PATH = SCREENS_CSS
 
     BINDINGS = [
         Binding("y,enter", "answer(True)", "Send", id="picture.yes"),

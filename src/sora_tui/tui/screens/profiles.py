@@ -16,6 +16,7 @@ from textual.screen import ModalScreen
 from textual.widgets import DataTable, Input, Label, Select, Static
 
 from ...core.text import one_line
+from ..css import SCREENS_CSS
 
 KINDS = {
     "openai": ("OpenAI", "https://api.openai.com/v1", "OPENAI_API_KEY", "sora-2"),
@@ -35,6 +36,7 @@ class NewProfile:
 
 class ProfilesScreen(ModalScreen[str | None]):
     """Returns the name of the profile to switch to, or None."""
+    CSS_PATH = SCREENS_CSS
 
     BINDINGS = [
         Binding("escape", "close", "Close", id="profiles.close"),
@@ -173,6 +175,7 @@ class ProfilesScreen(ModalScreen[str | None]):
 
 class SetupScreen(ModalScreen[NewProfile | None]):
     """A new server: what kind, its URL, and its key — typed once, masked, never shown again."""
+    CSS_PATH = SCREENS_CSS
 
     BINDINGS = [
         Binding("ctrl+s", "save", "Save", id="setup.save", priority=True),
