@@ -25,6 +25,13 @@ async def _completed(backend: VideosBackend, prompt: str = "a red kite over a wi
     raise AssertionError("engine did not complete")
 
 
+async def _completed_and_whole(backend: VideosBackend, folder: Path) -> tuple[str, bytes]:
+    """A completed video and its bytes, downloaded whole once (what a partial or failed download is checked against)."""
+    vid = await _completed(backend)
+    await backend.download(vid, folder / "whole.mp4")
+    return vid, (folder / "whole.mp4").read_bytes()
+
+
 async def test_create_retrieve_list_download(local_engine, tmp_path: Path) -> None:
     backend = VideosBackend(local_engine.base_url, "test-key")
     try:
@@ -52,9 +59,7 @@ async def test_create_retrieve_list_download(local_engine, tmp_path: Path) -> No
 async def test_download_resumes_from_partial_file(local_engine, tmp_path: Path) -> None:
     backend = VideosBackend(local_engine.base_url, "k")
     try:
-        vid = await _completed(backend)
-        await backend.download(vid, tmp_path / "full.mp4")
-        data = (tmp_path / "full.mp4").read_bytes()
+        vid, data = await _completed_and_whole(backend, tmp_path)
         dest = tmp_path / "resumed.mp4"
         part_path(dest).write_bytes(data[: len(data) // 3])
         result = await backend.download(vid, dest)
@@ -69,9 +74,7 @@ async def test_a_part_that_is_already_whole_is_finished_not_refused(local_engine
     416, and the download finishes from the .part (the crash harness found runs failing here instead)."""
     backend = VideosBackend(local_engine.base_url, "k")
     try:
-        vid = await _completed(backend)
-        await backend.download(vid, tmp_path / "full.mp4")
-        data = (tmp_path / "full.mp4").read_bytes()
+        vid, data = await _completed_and_whole(backend, tmp_path)
         for validator in (None, '"an-older-etag"'):  # an unknown validator: the server sends it whole instead
             dest = tmp_path / f"whole-{bool(validator)}.mp4"
             part_path(dest).write_bytes(data)
@@ -274,9 +277,7 @@ async def test_a_disk_that_fills_mid_download_is_one_clear_error_and_the_next_tr
 
     backend = VideosBackend(local_engine.base_url, "k")
     try:
-        vid = await _completed(backend)
-        await backend.download(vid, tmp_path / "whole.mp4")
-        data = (tmp_path / "whole.mp4").read_bytes()
+        vid, data = await _completed_and_whole(backend, tmp_path)
         dest = tmp_path / "full-disk.mp4"
         monkeypatch.setattr(downloads, "_writev_all", full_after_two)
         with pytest.raises(BackendError) as info:

@@ -38,3 +38,17 @@ def history(home: Path) -> list:
         return store.all()
     finally:
         store.close()
+
+
+def count_restyles(app: Any) -> list[int]:
+    """From now on, how many widgets each restyle of `app` covers (one entry per Stylesheet.update_nodes call)."""
+    restyled: list[int] = []
+    real = app.stylesheet.update_nodes
+
+    def counting(nodes, animate=False):  # type: ignore[no-untyped-def]
+        nodes = list(nodes)
+        restyled.append(len(nodes))
+        return real(nodes, animate)
+
+    app.stylesheet.update_nodes = counting
+    return restyled

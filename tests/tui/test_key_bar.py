@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pilot_helpers import connected, wait_until
+from pilot_helpers import connected, count_restyles, wait_until
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 
@@ -29,15 +29,7 @@ async def test_the_bar_follows_the_focus_by_redrawing_one_line(home: Path, engin
         text = shown(bar)
         assert " ^g Generate  ^j Jobs " in text and "Details" not in text
         assert text.endswith("▏^p palette ") and len(text) == WIDE[0]  # the palette's key against the right edge
-        restyled: list[int] = []
-        real = app.stylesheet.update_nodes
-
-        def counting(nodes, animate=False):  # type: ignore[no-untyped-def]
-            nodes = list(nodes)
-            restyled.append(len(nodes))
-            return real(nodes, animate)
-
-        app.stylesheet.update_nodes = counting  # type: ignore[method-assign]
+        restyled = count_restyles(app)
         await pilot.press("ctrl+j")  # to the job table: its keys
         await pilot.pause()
         assert " ⏎ Details  r Retry " in shown(bar) and "Generate" in shown(bar)  # the screen's keys stay

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 from PIL import Image
-from pilot_helpers import connected, history, wait_until
+from pilot_helpers import connected, count_restyles, history, wait_until
 from rich.console import Console
 from textual.widgets import DataTable, Input, Select, Static, TextArea
 
@@ -449,14 +449,7 @@ async def test_the_composer_border_shows_where_the_focus_is_without_restyling_th
             return Color.parse(app.theme_variables["primary"])
 
         assert app.focused is app.main.query_one("#prompt") and border() == primary()
-        restyled: list[int] = []
-        real = app.stylesheet.update_nodes
-        def counting(nodes, animate=False):  # type: ignore[no-untyped-def]
-            nodes = list(nodes)
-            restyled.append(len(nodes))
-            return real(nodes, animate)
-
-        app.stylesheet.update_nodes = counting  # type: ignore[method-assign]
+        restyled = count_restyles(app)
         await pilot.press("ctrl+j")  # to the job table
         await pilot.pause()
         assert app.focused is app.main.jobs_table and border() == primary().with_alpha(0.4)
