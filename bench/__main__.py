@@ -130,29 +130,29 @@ newest-first order and decodes only the jobs it returns.
 # What stands between a figure and its target, when a run misses it (measured while working on it).
 WHY = {
     "1 GB over loopback: throughput": (
-        "curl receives and writes in C; ours runs a Python receive loop on 2 cores shared with the engine serving the "
-        "file (~1.1 CPU-s a GB). httpx2's receive loop costs ~1 CPU-s a GB of its own (a settimeout and a recv per "
-        "64 KB read, h11's buffer copies), so the client, not the disk, sets the pace: on 12-02 (a slower day for this "
-        "machine: curl 1.5-1.6 s a GB against 0.85 s the day before) skipping our fsync changed nothing (2.69 s "
-        "against 2.58 s), and curl followed by an fsync of its file took 2.77 s. Done: the sha256 after the file is "
-        "saved, writes batched to 1 MB writevs in a thread beside the receive loop, writeback started every 8 MB: "
-        "0.38x -> 0.50-0.66x across runs. Not done: larger reads inside httpcore2 (a private constant), splicing the "
-        "socket into the file below httpx2 (h11 keeps the first body bytes in its own buffer), or an HTTP client of "
-        "our own (a second HTTP stack)."),
+        "the client's CPU: on 2 cores shared with the engine serving the file (~1.1 CPU-s a GB), our download process "
+        "spent 1.0-1.6 CPU-s in user space beyond its imports (httpx2 and h11 per 64 KB read, the receive loop, the "
+        "writer thread) and 1.4-2.6 s in the kernel (recv copies, writes, starting writeback, fsync), where curl spent "
+        "0.05 s and 1.1-2.5 s (12-02, rusage of each). Skipping our fsync changed nothing (2.69 against 2.58 s), nor did "
+        "1 MB socket reads instead of 64 KB (1.88-2.72 s against 1.85-2.73 s across runs). Done: the sha256 after the "
+        "file is saved, writes batched to 1 MB writevs in a thread beside the receive loop, writeback started every "
+        "8 MB: 0.38x -> 0.50-0.67x across runs. Not done: a transfer process of its own (the tests' fault injection "
+        "runs in-process), splicing the socket into the file below httpx2 (h11 keeps the first body bytes in its own "
+        "buffer), or an HTTP client of our own (a second HTTP stack)."),
     "completion on the server to shown by the client, p95": (
         "polling at exactly the server's openai-poll-after-ms puts a completion anywhere in the interval, so the p95 "
         "is about 0.95 x the interval (with ~11 ms of sampling noise over 100 jobs) plus one tracking round: "
         "13-19 ms here now (list request parsed straight from JSON, one durable write a round), 486-493 ms across "
         "runs. Polling faster than the server asks would meet it by any margin; we do not."),
     "cold start to the first interactive frame": (
-        "the first frame composes the whole workbench against one Input: four Selects are 24 of its 45 widgets "
-        "(replacing them with plain text cut 70-100 ms in an experiment on 12-02), and each widget class's CSS is "
-        "parsed and applied on first mount. The minimal app's run after its imports is ~45 ms; ours ~200 ms. Fixed: an "
-        "empty default screen drawn first, a double focus change, an import before the first frame; on 12-02 the "
-        "Footer's key widgets (rebuilt twice), a second restyle of the whole screen, and 35 ms of imports (the tips' "
-        "patterns, the dialogs, importlib.resources): 554 -> 495 ms median of 15 against the commit before. Not done: "
-        "a lighter picker than Select for the composer's settings; drawing part of the screen after the first frame "
-        "would meet the ratio but show an incomplete screen."),
+        "what is left is the workbench itself: 24 widgets against the minimal app's handful, TextArea and DataTable "
+        "(36 ms more imports than Textual's Input and Footer, measured with -X importtime), and Textual parsing every "
+        "style source again each time a new kind of widget first mounts (six times before the first frame). Done on "
+        "12-02: a Picker instead of Select for the composer's four settings (24 widgets -> 4; 463 -> 350 ms, median of "
+        "13 against the commit before), the keys' line as one widget, one restyle and one frame before the first "
+        "instead of two, the garbage collector settled as the app starts (55-59 ms of collections -> 20-28), other "
+        "screens' styles read when they open, 35 ms of imports deferred. Across runs on 12-02 the ratio was "
+        "1.27-1.45x; the machine's noise (the minimal app alone: 212-298 ms) is as large as what is left to gain."),
     "longest event-loop stall during that run": (
         "a stall is two steps back to back: the work a change asks for, then the frame that draws it (Textual's "
         "compositor at 160x45). Fixed, traced per event-loop iteration: cells drawn through Rich, styles walked per "
