@@ -66,7 +66,7 @@ def _start(code: str, env: dict[str, str]) -> float:
     return took
 
 
-def run(rounds: int = 5) -> list[dict[str, Any]]:
+def run(rounds: int = 11) -> list[dict[str, Any]]:
     with tempfile.TemporaryDirectory() as home:
         env = {**os.environ, "SORA_TUI_HOME": home, "SORA_TUI_ENGINE_SPEED": "instant"}
         env.pop("SORA_TUI_CONFIG", None)
@@ -74,6 +74,8 @@ def run(rounds: int = 5) -> list[dict[str, Any]]:
         # would make our editable install recompile every module on every start while Textual's are precompiled).
         env.pop("PYTHONDONTWRITEBYTECODE", None)
         _start(MINIMAL, env), _start(OURS, env)  # warm the OS file cache for both
+        # 11 rounds: on this machine one start of the minimal app alone varied 212-298 ms (12-02); fewer let a
+        # slow moment decide the ratio
         ours, minimal = [], []
         for _ in range(rounds):  # alternating, so neither gets a systematically warmer machine
             minimal.append(_start(MINIMAL, env))
