@@ -79,7 +79,8 @@ Notes:
   fsync waits for the tail, not the gigabyte. The sha256 is computed from the saved file after the job is
   recorded and shown as downloaded (hashing as the bytes arrived cost a third of the rate on 2 cores). The
   event loop the TUI draws on only receives throttled progress; the transfer threads are niced below it.
-  Memory stays flat whatever the file size.
+  Memory stays flat whatever the file size. The throughput ratio moves with the machine: 0.53-0.98x across
+  four full runs on 12-02, with curl itself at 404-818 MB/s in them; a run that meets it does not show it holds.
 - **Cold start**: the history is opened and the server reached only after the first frame, and the
   openai SDK (~0.5 s to import) loads in a thread so the screen answers keys meanwhile. The workbench is
   the app's default screen (not pushed over a blank one), styled once (not again when first shown) and focuses
@@ -164,16 +165,18 @@ WHY = {
         "machinery) when 1,000 live rows change at once. Not done: drawing the table's lines without that machinery."),
     "open the history, 100,000 jobs": (
         "an absolute target: parsing 116 MB of JSON lines (orjson) and building the index is CPU- and memory-bound, "
-        "so it moves with the machine (600-1,190 ms across runs of the same code, against stock TinyDB's "
-        "1,300-1,900 ms in the same runs)."),
+        "so it moves with the machine: 754-1,044 ms across three full runs on 12-02 with the garbage collector paused "
+        "while it reads (1,191 ms the run before that change), against stock TinyDB's 1,754-2,255 ms in the same runs."),
     "'--speed instant' job end to end": (
         "an absolute target dominated by the real H.264 + AAC render (the row above), which moves with the machine: "
         "the same render took 555 ms on 11-25 and 960 ms on 12-01 before the frames were drawn ahead of the encoder."),
     "five concurrent 256 MB downloads: longest event-loop stall": (
-        "five transfer threads share the GIL with the event loop on two cores (the engine serving on them too); under "
-        "asyncio's debug mode trivial callbacks waited 25-38 ms for the GIL. With the transfers niced below the loop "
-        "the worst stall over four runs was 16-54 ms (26-78 ms before); which run hits 50 is luck. Moving the "
-        "transfers into a process of their own would end the GIL sharing; not done yet."),
+        "five transfer threads and their five writer threads share the GIL with the event loop on two cores, the "
+        "engine serving on them too: the loop waits for the GIL behind a thread the OS has put aside. Over 16 runs of "
+        "this measurement alone on 12-02 the worst stall was 18-133 ms with the transfers niced below the loop and "
+        "37-156 ms without (26.8 ms in the 12-01 table, same code): which run stays under 50 is luck on this machine. "
+        "Moving the transfers into a process of their own would end the GIL sharing; not done (the tests inject "
+        "faults into the transfer in-process)."),
 }
 
 
