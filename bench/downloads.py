@@ -124,7 +124,7 @@ def _loop_stall_in_child(base: str, vids: list[str], tmp: Path) -> tuple[float, 
     """In a fresh process, so the benchmark's own heap (a 100,000-job history built just before) does
     not add garbage-collector pauses that the app would not have."""
     code = ("import asyncio, json, sys; from pathlib import Path; from bench.downloads import _loop_stall; "
-            "from sora_tui.runtime import responsive_gc, responsive_threads; responsive_threads(); responsive_gc(); "  # as the TUI starts
+            "from sora_tui.runtime import responsive_gc, responsive_threads; responsive_threads(); responsive_gc(); "  # as the TUI sets itself up
             "print(json.dumps(asyncio.run(_loop_stall(sys.argv[1], sys.argv[2].split(','), Path(sys.argv[3])))))")
     out = subprocess.run([sys.executable, "-c", code, base, ",".join(vids), str(tmp)], capture_output=True, text=True,
                          check=True, cwd=Path(__file__).resolve().parents[1])

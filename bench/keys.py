@@ -36,7 +36,7 @@ LIVE, UPDATING = int(sys.argv[1]), sys.argv[2] == "updating"
 
 async def main():
     responsive_threads()
-    responsive_gc()  # as run_tui starts the TUI
+    responsive_gc()  # as the TUI sets itself up (SoraApp)
     app = SoraApp(base_url="http://127.0.0.1:9/v1")  # no server: the UI's own cost is what is measured
     stalls = []
     async with app.run_test(size=(160, 45)) as pilot:

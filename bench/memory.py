@@ -22,7 +22,7 @@ def rss_mb():
 
 async def main():
     responsive_threads()
-    responsive_gc()  # as run_tui starts the TUI
+    responsive_gc()  # as the TUI sets itself up (SoraApp)
     app = SoraApp(base_url='http://127.0.0.1:9/v1')  # no server needed: the history is what is measured
     async with app.run_test(size=(160, 45)) as pilot:
         while app.session is None and app.sub_title != 'not connected':

@@ -263,3 +263,22 @@ async def test_a_thousand_new_jobs_at_once_are_shown_in_turns_with_the_loop_free
         assert between and before < between[0] < before + 1000  # the timer ran while the rows were still coming
         keys = [row.value for row in list(table.rows)[before:]]
         assert keys == [job.local_id for job in jobs]
+
+
+def test_the_first_app_of_a_process_settles_the_interpreter_for_an_interactive_loop() -> None:
+    """In a fresh process (these settings are the process's): making the app hands the GIL back within 1 ms, collects
+    young objects every 10,000 allocations and freezes what was loaded out of the full passes; a second app changes
+    nothing more. Whoever makes a SoraApp gets them (the sora-tui command, a benchmark, a test)."""
+    import subprocess
+    import sys
+
+    code = (
+        "import gc, sys\n"
+        "before = (sys.getswitchinterval(), gc.get_threshold()[0], gc.get_freeze_count())\n"
+        "from sora_tui.tui.app import SoraApp\n"
+        "SoraApp(); frozen = gc.get_freeze_count(); SoraApp()\n"
+        "print(before, sys.getswitchinterval(), gc.get_threshold()[0], frozen > 1000, gc.get_freeze_count() == frozen)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == ["(0.005,", "700,", "0)", "0.001", "10000", "True", "True"], out.stdout

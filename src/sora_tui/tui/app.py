@@ -25,20 +25,22 @@ from .server_actions import ServerActions
 
 RECENT_JOBS = 500
 
-_collector_settled = False
+_runtime_settled = False
 
 
-def _settle_the_collector() -> None:
-    """Once a process, as its first app is made: young collections every 10,000 allocations (runtime.responsive_gc),
-    and what is loaded by then (modules, classes: it lives as long as the process) frozen out of the full passes.
-    Building the workbench allocates enough that the defaults ran 128 collections before the first frame, one of
-    them a full pass over everything imported (29 ms): 55-59 ms of the cold start, against 18 ms for a minimal app."""
-    global _collector_settled
-    if _collector_settled:
+def _settle_the_runtime() -> None:
+    """Once a process, as its first app is made: the GIL handed back to the event loop within 1 ms
+    (runtime.responsive_threads), young collections every 10,000 allocations (runtime.responsive_gc), and what is
+    loaded by then (modules, classes: it lives as long as the process) frozen out of the full passes. Building the
+    workbench allocates enough that the default collector ran 128 collections before the first frame, one of them a
+    full pass over everything imported (29 ms): 55-59 ms of the cold start, against 18 ms for a minimal app."""
+    global _runtime_settled
+    if _runtime_settled:
         return
-    _collector_settled = True
-    from ..runtime import responsive_gc
+    _runtime_settled = True
+    from ..runtime import responsive_gc, responsive_threads
 
+    responsive_threads()
     responsive_gc()
     gc.freeze()
 
@@ -61,7 +63,7 @@ class SoraApp(JobActions, ServerActions, App[int]):
     ]
 
     def __init__(self, profile: str | None = None, base_url: str | None = None) -> None:
-        _settle_the_collector()
+        _settle_the_runtime()
         super().__init__()
         self.profile_name = profile
         self.base_url = base_url
@@ -404,12 +406,8 @@ class SoraApp(JobActions, ServerActions, App[int]):
 def run_tui(profile: str | None = None, base_url: str | None = None) -> int:
     import sys
 
-    from ..runtime import responsive_gc, responsive_threads
-
     from . import graphics
 
-    responsive_threads()
-    responsive_gc()
     graphics.prepare()  # before Textual owns the terminal: Kitty / Sixel pictures where the terminal draws them
     app = SoraApp(profile=profile, base_url=base_url)
     app.run()

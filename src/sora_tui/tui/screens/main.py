@@ -13,7 +13,6 @@ from textual.containers import Horizontal
 from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Header, Static
-from textual.widgets._toast import ToastRack
 
 from ...core.job import Job
 from ...core.params import InvalidParams, validate_prompt
@@ -84,12 +83,6 @@ class MainScreen(Screen[None]):
         """The screen and its widgets exist: the app may open the session and fill the table."""
 
     def on_mount(self) -> None:
-        # Textual hides the screen's (empty) notification rack when the screen is first shown, which came after the
-        # first frame: the screen was laid out and drawn a second time (25-33 ms of the cold start). Hidden here,
-        # before the first frame, it is already as it will be; a notification shows it as ever.
-        for rack in self.query(ToastRack):  # Textual adds it to a screen it shows; not always there yet
-            rack.display = bool(self.app._notifications)
-        self.set_focus(self.query_one("#prompt"))  # before the first frame too: focused later, it was drawn twice
         self.post_message(self.Ready())
 
     def on_resize(self) -> None:

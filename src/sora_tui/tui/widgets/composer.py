@@ -226,10 +226,10 @@ class PromptComposer(Vertical):
     # --- live feedback ------------------------------------------------------------------------------
     def _sizes_for(self, model: str) -> None:
         for field, options in (("#size", self._size_options(model)), ("#seconds", self._seconds_options(model))):
-            select = self.query_one(field, Picker)
-            current = select.value
-            select.set_options(options)
-            select.value = current if current in [v for _, v in options] else options[0][1]
+            picker = self.query_one(field, Picker)
+            current = picker.value
+            picker.set_options(options)
+            picker.value = current if current in [v for _, v in options] else options[0][1]
 
     @on(TextArea.Changed)
     @on(Picker.Changed)

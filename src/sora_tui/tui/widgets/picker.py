@@ -168,8 +168,7 @@ class Picker(Widget, can_focus=True):
         if options is None:
             options = self._list = PickerList(*(label for label, _ in self._options))
             self.mount(options)
-        values = [v for _, v in self._options]
-        options.highlighted = values.index(self.value) if self.value in values else 0
+        options.highlighted = [v for _, v in self._options].index(self.value)  # the value is always one of them
         self.add_class("-open")
         options.focus()
 
