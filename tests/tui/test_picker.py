@@ -108,3 +108,21 @@ async def test_the_model_picked_by_keyboard_decides_the_sizes_and_the_cost(home:
         await pilot.press("tab", "enter", "down", "enter")  # the size: the second on offer
         assert size.value == size.options[1][1]
         assert size.options[1][1] in str(app.main.query_one("#estimate").render())
+
+
+async def test_at_80_columns_the_lists_are_as_wide_as_their_longest_option(home: Path, engine_daemon: Path) -> None:
+    """The model picker is 15 cells wide at 80x24: its list grows to fit "sora-2-pro" (one line an option, not two),
+    and a wide list stays on the screen."""
+    app = SoraApp()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_until(pilot, lambda: connected(app), what="the local engine")
+        for name in ("model", "size", "seconds"):
+            picker = app.main.query_one(f"#{name}", Picker)
+            picker.focus()
+            await pilot.press("enter")
+            await pilot.pause()
+            shown = picker.query_one(PickerList)
+            assert shown.region.height == len(picker.options) + 2, name  # + the list's top and bottom edges
+            assert shown.region.width >= max(len(label) for label, _ in picker.options) + 2, name
+            assert shown.region.right <= 80, name
+            await pilot.press("escape")

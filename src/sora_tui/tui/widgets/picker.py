@@ -71,12 +71,13 @@ class Picker(Widget, can_focus=True):
         }
         & > PickerList {
             display: none;
-            width: 1fr;
+            width: auto;  /* as wide as its longest option, so "sora-2-pro" is not wrapped at 80 columns */
+            min-width: 100%;
             height: auto;
             max-height: 12;
             offset-y: 1;
             overlay: screen;
-            constrain: none inside;
+            constrain: inside inside;  /* kept on the screen, however wide */
             color: $foreground;
             border: tall $border-blurred;
             background: $surface;
