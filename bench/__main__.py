@@ -73,14 +73,16 @@ Notes:
   tracker but never makes it poll faster than that. A round reads the page's JSON directly (the SDK's
   models cost 10-20 ms a page of 100), reads the active jobs once, and stores all its status changes in one
   journal write before showing them: 13-19 ms a round while the engine renders.
-- **Downloads** run whole in a worker thread on the SDK's sync client (same SDK, same httpx2), taking the
-  pieces as they arrive (no re-slicing) and handing them, a megabyte at a time, to a second thread that
-  writes them with one writev and asks the kernel to start writing them to disk every 8 MB, so the final
-  fsync waits for the tail, not the gigabyte. The sha256 is computed from the saved file after the job is
-  recorded and shown as downloaded (hashing as the bytes arrived cost a third of the rate on 2 cores). The
+- **Downloads** run whole in a worker thread on the SDK's sync client (same SDK, same httpx2). A plain-HTTP
+  body of known length (the local engine, a server on the LAN) is spliced from the socket into the file inside
+  the kernel (splice(2) through a 1 MB pipe, the socket taken from the response's `network_stream` extension):
+  no bytes through Python, 0.03 CPU-s a GB in user space where reading it through httpx2 took 0.5. Other bodies
+  (TLS, compressed, chunked) come through httpx2 and are written a megabyte at a time by a second thread. Either
+  way the kernel is asked to start writing to disk every 8 MB, so the final fsync waits for the tail, not the
+  gigabyte. The sha256 is computed from the saved file after the job is recorded and shown as downloaded. The
   event loop the TUI draws on only receives throttled progress; the transfer threads are niced below it.
-  Memory stays flat whatever the file size. The throughput ratio moves with the machine: 0.53-0.98x across
-  four full runs on 12-02, with curl itself at 404-818 MB/s in them; a run that meets it does not show it holds.
+  Memory stays flat whatever the file size. Each side's run starts after a sync, so neither pays for the
+  previous file's writeback.
 - **Cold start**: the history is opened and the server reached only after the first frame, and the
   openai SDK (~0.5 s to import) loads in a thread so the screen answers keys meanwhile. The workbench is
   the app's default screen (not pushed over a blank one), styled once (not again when first shown) and focuses
@@ -131,15 +133,10 @@ newest-first order and decodes only the jobs it returns.
 # What stands between a figure and its target, when a run misses it (measured while working on it).
 WHY = {
     "1 GB over loopback: throughput": (
-        "the client's CPU: on 2 cores shared with the engine serving the file (~1.1 CPU-s a GB), our download process "
-        "spent 1.0-1.6 CPU-s in user space beyond its imports (httpx2 and h11 per 64 KB read, the receive loop, the "
-        "writer thread) and 1.4-2.6 s in the kernel (recv copies, writes, starting writeback, fsync), where curl spent "
-        "0.05 s and 1.1-2.5 s (12-02, rusage of each). Skipping our fsync changed nothing (2.69 against 2.58 s), nor did "
-        "1 MB socket reads instead of 64 KB (1.88-2.72 s against 1.85-2.73 s across runs). Done: the sha256 after the "
-        "file is saved, writes batched to 1 MB writevs in a thread beside the receive loop, writeback started every "
-        "8 MB: 0.38x -> 0.50-0.67x across runs. Not done: a transfer process of its own (the tests' fault injection "
-        "runs in-process), splicing the socket into the file below httpx2 (h11 keeps the first body bytes in its own "
-        "buffer), or an HTTP client of our own (a second HTTP stack)."),
+        "the disk and the page cache, shared with curl: since 12-02 the body is spliced from the socket into the file "
+        "(0.03 CPU-s a GB in user space, where httpx2 and h11 took 0.5 and curl 0.05), so what is left is the kernel "
+        "copying into the page cache and our fsync, which curl does not do. The same 1 GB written by dd here took "
+        "0.23-2.3 s without fsync and 0.5-4.3 s with it, run to run; a single run of either side moves by 2x."),
     "completion on the server to shown by the client, p95": (
         "polling at exactly the server's openai-poll-after-ms puts a completion anywhere in the interval, so the p95 "
         "is about 0.95 x the interval (with ~11 ms of sampling noise over 100 jobs) plus one tracking round: "
@@ -171,12 +168,12 @@ WHY = {
         "an absolute target dominated by the real H.264 + AAC render (the row above), which moves with the machine: "
         "the same render took 555 ms on 11-25 and 960 ms on 12-01 before the frames were drawn ahead of the encoder."),
     "five concurrent 256 MB downloads: longest event-loop stall": (
-        "five transfer threads and their five writer threads share the GIL with the event loop on two cores, the "
-        "engine serving on them too: the loop waits for the GIL behind a thread the OS has put aside. Over 16 runs of "
-        "this measurement alone on 12-02 the worst stall was 18-133 ms with the transfers niced below the loop and "
-        "37-156 ms without (26.8 ms in the 12-01 table, same code): which run stays under 50 is luck on this machine. "
-        "Moving the transfers into a process of their own would end the GIL sharing; not done (the tests inject "
-        "faults into the transfer in-process)."),
+        "the machine: the baseline beside it is the same five downloads by curl in five processes of their own, with "
+        "an event loop that does nothing else, and that loop waited 35-72 ms in runs on 12-02. Sampling the loop's "
+        "thread from another process showed it runnable but not running, and the sampler itself starved as long: two "
+        "cores taken by the kernel copying five files out of the server and into the page cache. Our transfers do "
+        "their copying inside the kernel (splice) on threads niced below the loop; what the loop still waits is "
+        "that."),
 }
 
 

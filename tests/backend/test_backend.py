@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import hashlib
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -229,22 +232,87 @@ def test_transfer_threads_run_below_the_event_loop_priority() -> None:
     assert os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) == mine  # the caller's own is unchanged
 
 
-async def test_batched_writes_and_early_writeback_keep_every_byte(local_engine, tmp_path: Path, monkeypatch) -> None:
-    """Pieces are written a batch at a time with writeback started behind them; small batches here so one clip
-    crosses many of both, whole and resumed."""
+@contextlib.asynccontextmanager
+async def _chunked_server(data: bytes) -> AsyncIterator[str]:
+    """A real HTTP/1.1 server that sends `data` chunked (no Content-Length), honouring `Range: bytes=N-`: a body the
+    splice path cannot take, so it comes through httpx2 and the writer thread."""
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        head = (await reader.readuntil(b"\r\n\r\n")).decode("latin-1").lower()
+        start = int(head.split("range: bytes=", 1)[1].split("-", 1)[0]) if "range: bytes=" in head else 0
+        status = f"206 Partial Content\r\ncontent-range: bytes {start}-{len(data) - 1}/{len(data)}" if start else "200 OK"
+        writer.write(f"HTTP/1.1 {status}\r\ncontent-type: video/mp4\r\netag: \"v1\"\r\n"
+                     "transfer-encoding: chunked\r\nconnection: close\r\n\r\n".encode())
+        for at in range(start, len(data), 16_384):
+            piece = data[at:at + 16_384]
+            writer.write(b"%x\r\n%s\r\n" % (len(piece), piece))
+            await writer.drain()
+        writer.write(b"0\r\n\r\n")
+        await writer.drain()
+        writer.close()
+
+    server = await asyncio.start_server(handle, "127.0.0.1", 0)
+    try:
+        yield f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}/v1"
+    finally:
+        server.close()
+        await server.wait_closed()
+
+
+@contextlib.asynccontextmanager
+async def _source(how: str, base_url: str, folder: Path) -> AsyncIterator[tuple[VideosBackend, str, bytes]]:
+    """A completed video and its bytes, and a backend that downloads it either from the engine (plain HTTP with a
+    length: spliced) or from a chunked server (through httpx2)."""
+    engine = VideosBackend(base_url, "k")
+    try:
+        vid, data = await _completed_and_whole(engine, folder)
+    finally:
+        await engine.aclose()
+    if how == "spliced":
+        backend = VideosBackend(base_url, "k")
+        try:
+            yield backend, vid, data
+        finally:
+            await backend.aclose()
+        return
+    async with _chunked_server(data) as url:
+        backend = VideosBackend(url, "k", max_retries=0)
+        try:
+            yield backend, vid, data
+        finally:
+            await backend.aclose()
+
+
+async def test_a_plain_http_body_of_known_length_is_spliced_and_others_come_through_httpx2(local_engine, tmp_path: Path,
+                                                                                         monkeypatch) -> None:
+    from sora_tui.backend import downloads
+
+    spliced: list[int] = []
+    real = downloads._splice_body
+    monkeypatch.setattr(downloads, "_splice_body", lambda *a: spliced.append(1) or real(*a))
+    for how in ("spliced", "through httpx2"):
+        async with _source(how, local_engine.base_url, tmp_path) as (backend, vid, data):
+            spliced.clear()
+            result = await backend.download(vid, tmp_path / f"{how}.mp4")
+            assert result.bytes == len(data) and (tmp_path / f"{how}.mp4").read_bytes() == data
+            assert spliced == ([1] if how == "spliced" else [])
+
+
+@pytest.mark.parametrize("how", ["spliced", "through httpx2"])
+async def test_batched_writes_and_early_writeback_keep_every_byte(how: str, local_engine, tmp_path: Path, monkeypatch) -> None:
+    """Writeback is started behind the transfer (and, through httpx2, pieces are written a batch at a time); small
+    sizes here so one clip crosses many of both, whole and resumed."""
     from sora_tui.backend import downloads
 
     monkeypatch.setattr(downloads, "WRITE_BATCH", 5000)
     monkeypatch.setattr(downloads, "WRITEBACK_EVERY", 40_000)
+    monkeypatch.setattr(downloads, "SPLICE_PIECE", 16_384)
     started: list[tuple[int, int]] = []
     real = downloads._start_writeback
     monkeypatch.setattr(downloads, "_start_writeback", lambda fd, offset, length: (started.append((offset, length)), real(fd, offset, length)))
-    backend = VideosBackend(local_engine.base_url, "k")
-    try:
-        vid = await _completed(backend)
-        whole = await backend.download(vid, tmp_path / "whole.mp4")
-        data = (tmp_path / "whole.mp4").read_bytes()
-        assert whole.bytes == len(data) > 150_000
+    async with _source(how, local_engine.base_url, tmp_path) as (backend, vid, data):
+        started.clear()
+        whole = await backend.download(vid, tmp_path / "again.mp4")
+        assert whole.bytes == len(data) > 150_000 and (tmp_path / "again.mp4").read_bytes() == data
         # the ranges handed to the kernel are contiguous from the start, each at least WRITEBACK_EVERY long
         assert started and started[0][0] == 0 and all(a + n == b for (a, n), (b, _) in zip(started, started[1:]))
         assert all(n >= 40_000 for _, n in started)
@@ -254,39 +322,70 @@ async def test_batched_writes_and_early_writeback_keep_every_byte(local_engine, 
         result = await backend.download(vid, dest)
         assert result.resumed and dest.read_bytes() == data
         assert started[0][0] == 63_457  # writeback continues from where the .part ended
-    finally:
-        await backend.aclose()
 
 
-async def test_a_disk_that_fills_mid_download_is_one_clear_error_and_the_next_try_resumes(local_engine, tmp_path: Path,
+@pytest.mark.parametrize("how", ["spliced", "through httpx2"])
+async def test_a_disk_that_fills_mid_download_is_one_clear_error_and_the_next_try_resumes(how: str, local_engine, tmp_path: Path,
                                                                                        monkeypatch) -> None:
-    """The writes happen in a thread beside the transfer: a write refused there (a full disk) stops the transfer,
-    reaches the caller as one clear error, and leaves the .part a whole prefix of the file for the resume."""
+    """A write refused half-way (a full disk; through httpx2 in the writer thread beside the transfer) stops the
+    transfer, reaches the caller as one clear error, and leaves the .part a whole prefix of the file for the resume."""
     import errno
+    import os
 
     from sora_tui.backend import downloads
 
     monkeypatch.setattr(downloads, "WRITE_BATCH", 20_000)
-    real, calls = downloads._writev_all, []
+    monkeypatch.setattr(downloads, "SPLICE_PIECE", 16_384)
+    seam = "_splice_all" if how == "spliced" else "_writev_all"
+    real = getattr(downloads, seam)
+    async with _source(how, local_engine.base_url, tmp_path) as (backend, vid, data):
 
-    def full_after_two(fd, pieces, size):  # type: ignore[no-untyped-def]
-        calls.append(size)
-        if len(calls) > 2:
-            raise OSError(errno.ENOSPC, "No space left on device")
-        real(fd, pieces, size)
+        def fills_at_half(*args):  # type: ignore[no-untyped-def]
+            fd, size = (args[1] if how == "spliced" else args[0]), args[2]  # (pipe, fd, count) / (fd, pieces, size)
+            if os.fstat(fd).st_size + size > len(data) // 2:
+                raise OSError(errno.ENOSPC, "No space left on device")
+            return real(*args)
 
-    backend = VideosBackend(local_engine.base_url, "k")
-    try:
-        vid, data = await _completed_and_whole(backend, tmp_path)
         dest = tmp_path / "full-disk.mp4"
-        monkeypatch.setattr(downloads, "_writev_all", full_after_two)
+        monkeypatch.setattr(downloads, seam, fills_at_half)
         with pytest.raises(BackendError) as info:
             await backend.download(vid, dest)
         assert "space" in info.value.user_message().lower() and str(tmp_path) in info.value.user_message()
         kept = part_path(dest).read_bytes()
-        assert 0 < len(kept) < len(data) and data.startswith(kept) and not dest.exists()
-        monkeypatch.setattr(downloads, "_writev_all", real)
+        assert 0 < len(kept) <= len(data) // 2 and data.startswith(kept) and not dest.exists()
+        monkeypatch.setattr(downloads, seam, real)
         result = await backend.download(vid, dest)
         assert result.resumed and dest.read_bytes() == data
+
+
+async def test_a_body_that_stops_coming_times_out_and_keeps_what_came(local_engine, tmp_path: Path) -> None:
+    """Spliced from a non-blocking socket: a server that goes quiet mid-body is the client's read timeout, one clear
+    error, with the bytes that came kept in the .part for a resume."""
+    engine = VideosBackend(local_engine.base_url, "k")
+    try:
+        vid, data = await _completed_and_whole(engine, tmp_path)
     finally:
-        await backend.aclose()
+        await engine.aclose()
+    quiet = asyncio.Event()
+
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.readuntil(b"\r\n\r\n")
+        writer.write(b"HTTP/1.1 200 OK\r\ncontent-type: video/mp4\r\ncontent-length: %d\r\n\r\n" % len(data))
+        writer.write(data[:100_000])
+        await writer.drain()
+        await quiet.wait()
+        writer.close()
+
+    server = await asyncio.start_server(handle, "127.0.0.1", 0)
+    slow = VideosBackend(f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}/v1", "k", timeout=0.5, max_retries=0)
+    dest = tmp_path / "quiet.mp4"
+    try:
+        with pytest.raises(BackendError) as info:
+            await slow.download(vid, dest)
+        assert info.value.kind == "timeout" and "did not answer in time" in info.value.user_message()
+        assert part_path(dest).read_bytes() == data[:100_000] and not dest.exists()
+    finally:
+        quiet.set()
+        await slow.aclose()
+        server.close()
+        await server.wait_closed()
