@@ -77,12 +77,13 @@ Notes:
   body of known length (the local engine, a server on the LAN) is spliced from the socket into the file inside
   the kernel (splice(2) through a 1 MB pipe, the socket taken from the response's `network_stream` extension):
   no bytes through Python, 0.03 CPU-s a GB in user space where reading it through httpx2 took 0.5. Other bodies
-  (TLS, compressed, chunked) come through httpx2 and are written a megabyte at a time by a second thread. Either
-  way the kernel is asked to start writing to disk every 8 MB, so the final fsync waits for the tail, not the
-  gigabyte. The sha256 is computed from the saved file after the job is recorded and shown as downloaded. The
-  event loop the TUI draws on only receives throttled progress; the transfer threads are niced below it.
-  Memory stays flat whatever the file size. Each side's run starts after a sync, so neither pays for the
-  previous file's writeback.
+  (TLS, compressed, chunked) come through httpx2 and are written a megabyte at a time by a second thread. As
+  curl, a transfer is done when its bytes are in the file at its name; it does not wait for the disk (writeback
+  started every 8 MB and an fsync before the rename held it to 0.55x curl's rate, 0.87x without, same runs). The
+  sha256 and the fsync follow, after the job is recorded and shown as downloaded; a file recorded without a sha256
+  was never settled, and its container is checked before it is trusted. The event loop the TUI draws on only
+  receives throttled progress; the transfer threads are niced below it. Memory stays flat whatever the file
+  size. Each side's run starts after a sync, so neither pays for the previous file's writeback.
 - **Cold start**: the history is opened and the server reached only after the first frame, and the
   openai SDK (~0.5 s to import) loads in a thread so the screen answers keys meanwhile. The workbench is
   the app's default screen (not pushed over a blank one), styled once (not again when first shown) and focuses
@@ -133,10 +134,10 @@ newest-first order and decodes only the jobs it returns.
 # What stands between a figure and its target, when a run misses it (measured while working on it).
 WHY = {
     "1 GB over loopback: throughput": (
-        "the disk and the page cache, shared with curl: since 12-02 the body is spliced from the socket into the file "
-        "(0.03 CPU-s a GB in user space, where httpx2 and h11 took 0.5 and curl 0.05), so what is left is the kernel "
-        "copying into the page cache and our fsync, which curl does not do. The same 1 GB written by dd here took "
-        "0.23-2.3 s without fsync and 0.5-4.3 s with it, run to run; a single run of either side moves by 2x."),
+        "the disk and the page cache, shared with curl and as noisy: the client's own work is small now (the body is "
+        "spliced: 0.03 CPU-s a GB in user space, where httpx2 and h11 took 0.5 and curl takes 0.05) and it no longer "
+        "waits for the disk, so what is left is the kernel copying into the page cache. On 12-02 curl's own runs here "
+        "ranged 213-905 MB/s within one benchmark, and the same 1 GB written by dd 0.46-4.7 GB/s."),
     "completion on the server to shown by the client, p95": (
         "polling at exactly the server's openai-poll-after-ms puts a completion anywhere in the interval, so the p95 "
         "is about 0.95 x the interval (with ~11 ms of sampling noise over 100 jobs) plus one tracking round: "
@@ -169,11 +170,11 @@ WHY = {
         "the same render took 555 ms on 11-25 and 960 ms on 12-01 before the frames were drawn ahead of the encoder."),
     "five concurrent 256 MB downloads: longest event-loop stall": (
         "the machine: the baseline beside it is the same five downloads by curl in five processes of their own, with "
-        "an event loop that does nothing else, and that loop waited 35-72 ms in runs on 12-02. Sampling the loop's "
+        "an event loop that does nothing else, and that loop waited 7-72 ms in runs on 12-02. Sampling the loop's "
         "thread from another process showed it runnable but not running, and the sampler itself starved as long: two "
         "cores taken by the kernel copying five files out of the server and into the page cache. Our transfers do "
-        "their copying inside the kernel (splice) on threads niced below the loop; what the loop still waits is "
-        "that."),
+        "their copying inside the kernel (splice), ~2,400 GIL round trips a GB, on threads niced below the loop; at "
+        "nice 10, 5 or 0 alike the loop waited 7-78 ms (5 runs each, same session): what it still waits is that."),
 }
 
 

@@ -518,12 +518,13 @@ class JobService:
         return await asyncio.shield(task)
 
     async def _digest(self, job: Job, record: FileRecord) -> FileRecord:
-        """Hash the saved file after the transfer (not while its bytes arrive, where it cost a third of the
-        download rate on 2 cores: bench/downloads.py), record it, then write the sidecar that lists it."""
-        from ..backend.downloads import file_sha256, transfer_threads
+        """Hash the saved file and make it durable after the transfer (neither while its bytes arrive, where
+        they cost a third and more of the download rate on 2 cores: bench/downloads.py), record the sha256, then
+        write the sidecar that lists it. A recorded sha256 means the file was whole on disk."""
+        from ..backend.downloads import settle, transfer_threads
 
         try:
-            digest = await asyncio.get_running_loop().run_in_executor(transfer_threads(), file_sha256, Path(record.path))
+            digest = await asyncio.get_running_loop().run_in_executor(transfer_threads(), settle, Path(record.path))
         except OSError as exc:  # moved or deleted meanwhile: the record stays, without a checksum
             log.warning("sha256 of %s not computed: %s", record.path, exc)
             return record
@@ -726,11 +727,18 @@ class JobService:
 
 
 def _on_disk(job: Job, variant: str) -> FileRecord | None:
-    """The recorded file for this asset, if it is still there whole."""
+    """The recorded file for this asset, if it is still there whole. Without a sha256 the file was never settled
+    (the run stopped, or the machine went down, between the transfer and the fsync): its container is checked
+    before it is trusted, and one that is not whole is downloaded again."""
+    from ..backend.integrity import incomplete_reason
+
     existing = job.file(variant)
-    if existing and Path(existing.path).is_file() and Path(existing.path).stat().st_size == existing.bytes:
-        return existing
-    return None
+    if not existing or not Path(existing.path).is_file() or Path(existing.path).stat().st_size != existing.bytes:
+        return None
+    if not existing.sha256 and incomplete_reason(Path(existing.path), variant) is not None:
+        log.warning("%s: %s was recorded but is not whole; downloading it again", job.local_id, existing.path)
+        return None
+    return existing
 
 
 def _job_error(info: VideoInfo) -> JobError | None:
