@@ -82,6 +82,9 @@ class JournaledStorage(Storage):
         self.tables: dict[str, dict[str, bytes]] = {}
         self.writes = 0
         self.changes: list[tuple[str, str, bytes | None]] | None = None  # None: reloaded whole since last asked
+        # (table, doc_id) -> the journal position just after the last line that changed it, since the snapshot
+        # was loaded: what an index saved at some journal position has to take again (HistoryStore's index cache)
+        self.touched: dict[tuple[str, str], int] = {}
         self._snap_key: tuple[int, int, int] | None = ("unread",)  # type: ignore[assignment]
         self._journal_ino: int | None = None
         self._journal_pos = 0
@@ -98,7 +101,7 @@ class JournaledStorage(Storage):
 
     def _load_snapshot(self, key: tuple[int, int, int] | None) -> None:
         self.tables, self._journal_ino, self._journal_pos, self._journal_lines = {}, None, 0, 0
-        self.changes = None
+        self.changes, self.touched = None, {}
         self._snap_key, self._snap_size = key, key[2] if key else 0
         if key is None:
             return
@@ -140,12 +143,14 @@ class JournaledStorage(Storage):
         finally:
             os.close(fd)
         end = chunk.rfind(b"\n") + 1  # a torn last line stays unread until it is whole (or cut off)
-        for line in chunk[:end].splitlines():
+        pos = self._journal_pos
+        for line in chunk[:end].split(b"\n")[:-1]:
+            pos += len(line) + 1
             if line:
-                self._apply_line(line)
+                self._apply_line(line, pos)
         self._journal_pos += end
 
-    def _apply_line(self, line: bytes) -> None:
+    def _apply_line(self, line: bytes, end: int) -> None:
         try:
             entry = orjson.loads(line)
             table, doc_id = str(entry["t"]), str(entry["id"])
@@ -153,6 +158,7 @@ class JournaledStorage(Storage):
         except (orjson.JSONDecodeError, KeyError, TypeError) as exc:
             raise CorruptHistory(f"{self.journal} is damaged at byte {self._journal_pos} ({exc})") from None
         self._set(table, doc_id, doc)
+        self.touched[(table, doc_id)] = end
         self._journal_lines += 1
 
     def _set(self, table: str, doc_id: str, doc: bytes | None) -> None:
@@ -202,10 +208,13 @@ class JournaledStorage(Storage):
             os.close(fd)
         if new_journal:
             fsync_dir(self.path.parent)
+        pos = self._journal_pos
         self._journal_pos += len(data)
         self._journal_lines += len(lines)
-        for doc_id, raw in raws:
+        for (doc_id, raw), line in zip(raws, lines):
+            pos += len(line)
             self._set(table, doc_id, raw)
+            self.touched[(table, doc_id)] = pos
         self.writes += 1
 
     def needs_compaction(self) -> bool:
@@ -234,7 +243,12 @@ class JournaledStorage(Storage):
         fsync_dir(self.path.parent)
         self._snap_key, self._snap_size = stat_key(self.path), len(payload)
         self._journal_ino, self._journal_pos, self._journal_lines = os.stat(self.journal).st_ino, 0, 0
+        self.touched = {}
         self.writes += 1
+
+    def position(self) -> tuple[tuple[int, int, int] | None, int | None, int]:
+        """Where the tables stand: the snapshot's (inode, mtime, size), the journal's inode and how far it is read."""
+        return self._snap_key, self._journal_ino, self._journal_pos
 
     # --- TinyDB's Storage interface (the meta table) ----------------------------------------------------
     def read(self) -> dict[str, Any] | None:
