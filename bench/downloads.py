@@ -115,8 +115,9 @@ def _settled() -> None:
     time.sleep(0.2)
 
 
-async def _loop_stall(base: str, vids: list[str], tmp: Path) -> tuple[float, float]:
-    """Largest event-loop delay while five downloads run concurrently (the TUI draws on this loop)."""
+async def _loop_stall(base: str, vids: list[str], tmp: Path, how: str = "ours") -> tuple[float, float]:
+    """Largest event-loop delay while five downloads run concurrently: ours on this loop (the TUI draws on it), or,
+    for the baseline, five curl processes while this loop does nothing else but tick."""
     from sora_tui.backend import VideosBackend
 
     backend = VideosBackend(base, "k")
@@ -129,66 +130,37 @@ async def _loop_stall(base: str, vids: list[str], tmp: Path) -> tuple[float, flo
             await asyncio.sleep(0.01)
             lags.append(time.perf_counter() - t - 0.01)
 
-    watcher = asyncio.create_task(monitor())
-    t = time.perf_counter()
-    await asyncio.gather(*(backend.download(v, tmp / f"c{i}.mp4") for i, v in enumerate(vids)))
-    took = time.perf_counter() - t
-    running = False
-    await watcher
-    await backend.aclose()
-    return max(lags), took
-
-
-CURLS = textwrap.dedent("""
-    import asyncio, json, sys, time
-    from sora_tui.runtime import responsive_gc, responsive_threads
-    responsive_threads(); responsive_gc()
-
-    async def main():
-        base, vids, folder = sys.argv[1], sys.argv[2].split(","), sys.argv[3]
-        lags, running = [], True
-
-        async def monitor():
-            while running:
-                t = time.perf_counter()
-                await asyncio.sleep(0.01)
-                lags.append(time.perf_counter() - t - 0.01)
-
-        watcher = asyncio.create_task(monitor())
-        t = time.perf_counter()
-        procs = [await asyncio.create_subprocess_exec("curl", "-sS", "-f", "-o", f"{folder}/k{i}.mp4", "-H",
+    async def curls() -> None:
+        procs = [await asyncio.create_subprocess_exec("curl", "-sS", "-f", "-o", str(tmp / f"k{i}.mp4"), "-H",
                                                       "Authorization: Bearer k", f"{base}/videos/{v}/content")
                  for i, v in enumerate(vids)]
         for proc in procs:
             await proc.wait()
-        took = time.perf_counter() - t
-        running = False
-        await watcher
-        print(json.dumps([max(lags), took]))
 
-    asyncio.run(main())
-""")
-
-
-def _curls_stall(base: str, vids: list[str], tmp: Path) -> tuple[float, float]:
-    """The baseline: the same five downloads by five curl processes, while an event loop set up like the TUI's does
-    nothing but tick. What that loop still waits is the machine's own share of the stall (2 cores, the server
-    sending five files, the kernel copying and writing them back), which no client code can take away."""
-    out = subprocess.run([sys.executable, "-c", CURLS, base, ",".join(vids), str(tmp)], capture_output=True, text=True,
-                         check=True, cwd=Path(__file__).resolve().parents[1])
-    for f in tmp.glob("k*.mp4"):
+    watcher = asyncio.create_task(monitor())
+    t = time.perf_counter()
+    if how == "curl":
+        await curls()
+    else:
+        await asyncio.gather(*(backend.download(v, tmp / f"c{i}.mp4") for i, v in enumerate(vids)))
+    took = time.perf_counter() - t
+    running = False
+    await watcher
+    await backend.aclose()
+    for f in [*tmp.glob("c*.mp4"), *tmp.glob("k*.mp4")]:
         f.unlink()
-    stall, took = json.loads(out.stdout)
-    return stall, took
+    return max(lags), took
 
 
-def _loop_stall_in_child(base: str, vids: list[str], tmp: Path) -> tuple[float, float]:
-    """In a fresh process, so the benchmark's own heap (a 100,000-job history built just before) does
-    not add garbage-collector pauses that the app would not have."""
+def _loop_stall_in_child(base: str, vids: list[str], tmp: Path, how: str = "ours") -> tuple[float, float]:
+    """In a fresh process, so the benchmark's own heap (a 100,000-job history built just before) does not add
+    garbage-collector pauses that the app would not have. The baseline ("curl") runs the same way: what its loop
+    still waits is the machine's own share of the stall (2 cores, the server sending five files, the kernel
+    copying and writing them back), which no client code can take away."""
     code = ("import asyncio, json, sys; from pathlib import Path; from bench.downloads import _loop_stall; "
             "from sora_tui.runtime import responsive_gc, responsive_threads; responsive_threads(); responsive_gc(); "  # as the TUI sets itself up
-            "print(json.dumps(asyncio.run(_loop_stall(sys.argv[1], sys.argv[2].split(','), Path(sys.argv[3])))))")
-    out = subprocess.run([sys.executable, "-c", code, base, ",".join(vids), str(tmp)], capture_output=True, text=True,
+            "print(json.dumps(asyncio.run(_loop_stall(sys.argv[1], sys.argv[2].split(','), Path(sys.argv[3]), sys.argv[4]))))")
+    out = subprocess.run([sys.executable, "-c", code, base, ",".join(vids), str(tmp), how], capture_output=True, text=True,
                          check=True, cwd=Path(__file__).resolve().parents[1])
     stall, took = json.loads(out.stdout)
     return stall, took
@@ -216,11 +188,9 @@ def run() -> list[dict[str, Any]]:
             stalls, floors = [], []
             for _ in range(3):  # alternate with the baseline
                 _settled()
-                floors.append(_curls_stall(base, small, tmp))
+                floors.append(_loop_stall_in_child(base, small, tmp, "curl"))
                 _settled()
                 stalls.append(_loop_stall_in_child(base, small, tmp))
-                for f in tmp.glob("c*.mp4"):
-                    f.unlink()
         finally:
             proc.terminate()
             proc.wait(30)

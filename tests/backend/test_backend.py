@@ -218,7 +218,8 @@ def test_container_checks(tmp_path: Path) -> None:
 
 
 def test_transfer_threads_run_below_the_event_loop_priority() -> None:
-    """Download bytes move on threads niced below the UI's (Linux), so a busy machine delays them, not the screen."""
+    """Bytes through Python (TLS) and the hashing after move on threads niced below the UI's (Linux), so a busy machine
+    delays them, not the screen; spliced transfers, which hardly run Python, keep the normal priority."""
     import os
     import threading
 
@@ -230,6 +231,8 @@ def test_transfer_threads_run_below_the_event_loop_priority() -> None:
     theirs = transfer_threads().submit(lambda: os.getpriority(os.PRIO_PROCESS, threading.get_native_id())).result()
     assert theirs == min(19, mine + 10)
     assert os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) == mine  # the caller's own is unchanged
+    plain = transfer_threads(niced=False).submit(lambda: os.getpriority(os.PRIO_PROCESS, threading.get_native_id())).result()
+    assert plain == mine  # spliced plain-HTTP transfers hardly run Python: normal priority
 
 
 @contextlib.asynccontextmanager
