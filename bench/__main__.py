@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import platform
 import sys
 import time
@@ -49,6 +50,10 @@ def main() -> int:
     for module in (tracking, history, downloads, engine, memory, ui, keys):
         print(f"running {module.__name__} …", file=sys.stderr, flush=True)
         rows += module.run()
+        # The next one starts with this one's writes (and the deletes of its gigabytes) done on disk: otherwise an
+        # fsync it makes waits behind them (the '--speed instant' job after the download benchmark took 1,393 ms
+        # where it takes 600-1,000).
+        os.sync()
     text = table(rows)
     print(text)
     notes = "\n".join(f"- {r['what']}: {r['note']}" for r in rows if r.get("note"))
@@ -172,8 +177,10 @@ WHY = {
         "(200-330 ms; decoding every job instead took ~700 ms) is CPU- and memory-bound, so it moves with the machine: "
         "754-1,198 ms across runs on 12-02 before the cache, 440-690 ms after it in the same session."),
     "'--speed instant' job end to end": (
-        "an absolute target dominated by the real H.264 + AAC render (the row above), which moves with the machine: "
-        "the same render took 555 ms on 11-25 and 960 ms on 12-01 before the frames were drawn ahead of the encoder."),
+        "an absolute target dominated by the real H.264 + AAC render (the row above), which moves with the machine "
+        "(555 ms on 11-25, 960 ms on 12-01, 540-950 ms on 12-02), then the download's fsync in the sha256 step: run right "
+        "after the download benchmark had deleted its gigabytes, that fsync waited behind their discards (1,393 ms end "
+        "to end), hence the sync between benchmarks."),
     "five concurrent 256 MB downloads: longest event-loop stall": (
         "the machine: the baseline beside it is the same five downloads by curl in five processes of their own, with "
         "an event loop that does nothing else, and that loop waited 7-72 ms in runs on 12-02. Sampling the loop's "
@@ -209,8 +216,6 @@ def _why(r: dict[str, Any]) -> str:
 
 
 def _cores() -> int:
-    import os
-
     return os.cpu_count() or 1
 
 
