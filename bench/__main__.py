@@ -145,10 +145,12 @@ job more or less than the file) is ignored and every job decoded, as before.
 # What stands between a figure and its target, when a run misses it (measured while working on it).
 WHY = {
     "1 GB over loopback: throughput": (
-        "the disk and the page cache, shared with curl and as noisy: the client's own work is small now (the body is "
-        "spliced: 0.03 CPU-s a GB in user space, where httpx2 and h11 took 0.5 and curl takes 0.05) and it no longer "
-        "waits for the disk, so what is left is the kernel copying into the page cache. On 12-02 curl's own runs here "
-        "ranged 213-905 MB/s within one benchmark, and the same 1 GB written by dd 0.46-4.7 GB/s."),
+        "not yet explained. The client's own work is small now (the body is spliced: 0.03-0.05 CPU-s a GB in user space, "
+        "where httpx2 and h11 took 0.5; curl 0.05) and it no longer waits for the disk, and it spends as much time in "
+        "the kernel as curl (1.23 against 1.28 s a GB, rusage, 6 runs on 12-02), yet in paired runs onto this disk it "
+        "came in 0.76-0.80x of curl in some sessions and 1.0-1.2x in others (into tmpfs: 1.7x). Next: time the splice "
+        "from the pipe into the file against curl's write(2) with perf, and try receiving and writing on two threads "
+        "with the pipe between them. curl's own runs moved 213-1,072 MB/s on 12-02."),
     "completion on the server to shown by the client, p95": (
         "polling at exactly the server's openai-poll-after-ms puts a completion anywhere in the interval, so the p95 "
         "is about 0.95 x the interval (with ~11 ms of sampling noise over 100 jobs) plus one tracking round: "
