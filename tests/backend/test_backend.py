@@ -381,3 +381,43 @@ async def test_a_body_that_stops_coming_times_out_and_keeps_what_came(local_engi
         await slow.aclose()
         server.close()
         await server.wait_closed()
+
+
+async def test_a_download_cancelled_while_the_server_is_quiet_stops_at_once(local_engine, tmp_path: Path) -> None:
+    """Cancelling (the user, or the app quitting) while the server sends nothing stops the transfer within a
+    fraction of a second, not after the read timeout, and keeps what came for a resume."""
+    import time
+
+    engine = VideosBackend(local_engine.base_url, "k")
+    try:
+        vid, data = await _completed_and_whole(engine, tmp_path)
+    finally:
+        await engine.aclose()
+    quiet = asyncio.Event()
+
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.readuntil(b"\r\n\r\n")
+        writer.write(b"HTTP/1.1 200 OK\r\ncontent-type: video/mp4\r\ncontent-length: %d\r\n\r\n" % len(data))
+        writer.write(data[:100_000])
+        await writer.drain()
+        await quiet.wait()
+        writer.close()
+
+    server = await asyncio.start_server(handle, "127.0.0.1", 0)
+    slow = VideosBackend(f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}/v1", "k", timeout=30, max_retries=0)
+    dest = tmp_path / "cancelled.mp4"
+    try:
+        task = asyncio.ensure_future(slow.download(vid, dest))
+        while not part_path(dest).exists() or part_path(dest).stat().st_size < 100_000:
+            await asyncio.sleep(0.02)
+        t = time.monotonic()
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        assert time.monotonic() - t < 2  # the read timeout is 30 s
+        assert part_path(dest).read_bytes() == data[:100_000] and not dest.exists()
+    finally:
+        quiet.set()
+        await slow.aclose()
+        server.close()
+        await server.wait_closed()
