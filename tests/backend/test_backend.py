@@ -7,6 +7,7 @@ import contextlib
 import hashlib
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -253,6 +254,13 @@ async def _chunked_server(data: bytes) -> AsyncIterator[str]:
         await writer.drain()
         writer.close()
 
+    async with _serving(handle) as url:
+        yield url
+
+
+@contextlib.asynccontextmanager
+async def _serving(handle: Any) -> AsyncIterator[str]:
+    """A real asyncio server on loopback answering with `handle`; yields its /v1 base URL."""
     server = await asyncio.start_server(handle, "127.0.0.1", 0)
     try:
         yield f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}/v1"
@@ -350,37 +358,48 @@ async def test_a_disk_that_fills_mid_download_is_one_clear_error_and_the_next_tr
         assert result.resumed and dest.read_bytes() == data
 
 
-async def test_a_body_that_stops_coming_times_out_and_keeps_what_came(local_engine, tmp_path: Path) -> None:
-    """Spliced from a non-blocking socket: a server that goes quiet mid-body is the client's read timeout, one clear
-    error, with the bytes that came kept in the .part for a resume."""
-    engine = VideosBackend(local_engine.base_url, "k")
-    try:
-        vid, data = await _completed_and_whole(engine, tmp_path)
-    finally:
-        await engine.aclose()
+@contextlib.asynccontextmanager
+async def _goes_quiet(data: bytes, after: int) -> AsyncIterator[str]:
+    """A real server that announces all of `data` (Content-Length), sends its first `after` bytes, then nothing."""
     quiet = asyncio.Event()
 
     async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         await reader.readuntil(b"\r\n\r\n")
         writer.write(b"HTTP/1.1 200 OK\r\ncontent-type: video/mp4\r\ncontent-length: %d\r\n\r\n" % len(data))
-        writer.write(data[:100_000])
+        writer.write(data[:after])
         await writer.drain()
         await quiet.wait()
         writer.close()
 
-    server = await asyncio.start_server(handle, "127.0.0.1", 0)
-    slow = VideosBackend(f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}/v1", "k", timeout=0.5, max_retries=0)
-    dest = tmp_path / "quiet.mp4"
+    async with _serving(handle) as url:
+        try:
+            yield url
+        finally:
+            quiet.set()
+
+
+async def _engine_clip(base_url: str, folder: Path) -> tuple[str, bytes]:
+    engine = VideosBackend(base_url, "k")
     try:
-        with pytest.raises(BackendError) as info:
-            await slow.download(vid, dest)
-        assert info.value.kind == "timeout" and "did not answer in time" in info.value.user_message()
-        assert part_path(dest).read_bytes() == data[:100_000] and not dest.exists()
+        return await _completed_and_whole(engine, folder)
     finally:
-        quiet.set()
-        await slow.aclose()
-        server.close()
-        await server.wait_closed()
+        await engine.aclose()
+
+
+async def test_a_body_that_stops_coming_times_out_and_keeps_what_came(local_engine, tmp_path: Path) -> None:
+    """Spliced from a non-blocking socket: a server that goes quiet mid-body is the client's read timeout, one clear
+    error, with the bytes that came kept in the .part for a resume."""
+    vid, data = await _engine_clip(local_engine.base_url, tmp_path)
+    dest = tmp_path / "quiet.mp4"
+    async with _goes_quiet(data, 100_000) as url:
+        slow = VideosBackend(url, "k", timeout=0.5, max_retries=0)
+        try:
+            with pytest.raises(BackendError) as info:
+                await slow.download(vid, dest)
+        finally:
+            await slow.aclose()
+    assert info.value.kind == "timeout" and "did not answer in time" in info.value.user_message()
+    assert part_path(dest).read_bytes() == data[:100_000] and not dest.exists()
 
 
 async def test_a_download_cancelled_while_the_server_is_quiet_stops_at_once(local_engine, tmp_path: Path) -> None:
@@ -388,36 +407,19 @@ async def test_a_download_cancelled_while_the_server_is_quiet_stops_at_once(loca
     fraction of a second, not after the read timeout, and keeps what came for a resume."""
     import time
 
-    engine = VideosBackend(local_engine.base_url, "k")
-    try:
-        vid, data = await _completed_and_whole(engine, tmp_path)
-    finally:
-        await engine.aclose()
-    quiet = asyncio.Event()
-
-    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        await reader.readuntil(b"\r\n\r\n")
-        writer.write(b"HTTP/1.1 200 OK\r\ncontent-type: video/mp4\r\ncontent-length: %d\r\n\r\n" % len(data))
-        writer.write(data[:100_000])
-        await writer.drain()
-        await quiet.wait()
-        writer.close()
-
-    server = await asyncio.start_server(handle, "127.0.0.1", 0)
-    slow = VideosBackend(f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}/v1", "k", timeout=30, max_retries=0)
+    vid, data = await _engine_clip(local_engine.base_url, tmp_path)
     dest = tmp_path / "cancelled.mp4"
-    try:
-        task = asyncio.ensure_future(slow.download(vid, dest))
-        while not part_path(dest).exists() or part_path(dest).stat().st_size < 100_000:
-            await asyncio.sleep(0.02)
-        t = time.monotonic()
-        task.cancel()
-        with pytest.raises(asyncio.CancelledError):
-            await task
-        assert time.monotonic() - t < 2  # the read timeout is 30 s
-        assert part_path(dest).read_bytes() == data[:100_000] and not dest.exists()
-    finally:
-        quiet.set()
-        await slow.aclose()
-        server.close()
-        await server.wait_closed()
+    async with _goes_quiet(data, 100_000) as url:
+        slow = VideosBackend(url, "k", timeout=30, max_retries=0)
+        try:
+            task = asyncio.ensure_future(slow.download(vid, dest))
+            while not part_path(dest).exists() or part_path(dest).stat().st_size < 100_000:
+                await asyncio.sleep(0.02)
+            t = time.monotonic()
+            task.cancel()
+            with pytest.raises(asyncio.CancelledError):
+                await task
+            assert time.monotonic() - t < 2  # the read timeout is 30 s
+        finally:
+            await slow.aclose()
+    assert part_path(dest).read_bytes() == data[:100_000] and not dest.exists()
