@@ -66,7 +66,8 @@ class Session:
             await self.service.aclose()
         if self.backend is not None:
             await self.backend.aclose()
-        self.store.close()
+        # Off the loop: closing catches up with the files and may save the index cache (~0.1 s at 100,000 jobs).
+        await asyncio.to_thread(self.store.close)
 
 
 def open_store(paths: Paths) -> Any:  # -> HistoryStore

@@ -462,13 +462,13 @@ class JobService:
         fresh = await asyncio.to_thread(self.store.get, job.local_id) or job
         if not fresh.video_id or fresh.status not in (JobStatus.COMPLETED, JobStatus.DOWNLOADED, JobStatus.EXPIRED):
             raise ServiceError(f"Job {fresh.short_id} is {fresh.status.value.replace('_', ' ')}; only completed videos can be downloaded.")
-        existing = _on_disk(fresh, variant)
+        existing = await asyncio.to_thread(_on_disk, fresh, variant)  # reads the file: off the loop
         if existing is not None:
             return await self._digested(fresh, existing)
         async with self._download_slots, self._download_lock(fresh.local_id, variant):
             # Another process (a CLI beside the TUI) may have fetched it while we waited for the lock.
             fresh = await asyncio.to_thread(self.store.get, job.local_id) or fresh
-            existing = _on_disk(fresh, variant)
+            existing = await asyncio.to_thread(_on_disk, fresh, variant)  # reads the file: off the loop
             if existing is not None:
                 return await self._digested(fresh, existing)
             base = out_dir or (Path(fresh.download_dir) if fresh.download_dir else self.download_dir)
