@@ -16,7 +16,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Header, Input, Select, Static
+from textual.widgets import Input, Select, Static
 
 from ...core.job import Job
 from ...core.status import ACTIVE
@@ -25,6 +25,7 @@ from ..css import SCREENS_CSS
 from ..widgets import job_list
 from ..widgets.job_list import JobList, cost_cell, files_cell, prompt_cell, status_cell
 from ..widgets.key_bar import KeyBar
+from ..widgets.title_bar import TitleBar
 
 SHOWN = 500  # rows in the table; the count line says how many matched in all
 
@@ -138,7 +139,7 @@ class HistoryScreen(Screen[None]):
         self.opened_at = job_list.clock()
 
     def compose(self) -> ComposeResult:
-        yield Header(show_clock=False)
+        yield TitleBar()
         with Horizontal(id="history-filters"):
             yield Input(placeholder="search prompts, tags, notes…", id="history-search", compact=True)
             yield Select(STATUS_FILTERS, value="", allow_blank=False, id="filter-status", compact=True)

@@ -12,7 +12,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Header, Static
+from textual.widgets import Static
 
 from ...core.job import Job
 from ...core.params import InvalidParams, validate_prompt
@@ -21,6 +21,7 @@ from ..widgets.composer import PromptComposer
 from ..widgets.job_table import JobTable
 from ..widgets.key_bar import KeyBar
 from ..widgets.tips import TipsPanel, report_text
+from ..widgets.title_bar import TitleBar
 
 
 class MainScreen(Screen[None]):
@@ -51,7 +52,7 @@ class MainScreen(Screen[None]):
         super()._on_screen_resume(event)
 
     def compose(self) -> ComposeResult:
-        yield Header(show_clock=False)
+        yield TitleBar()
         with Horizontal(id="top"):
             yield PromptComposer(id="composer")
             yield TipsPanel(id="tips")
