@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 
@@ -35,3 +36,50 @@ def _imported(module: str) -> set[str]:
 def test_layer_does_not_import(module: str) -> None:
     forbidden = LAYERS[module] & _imported(module)
     assert not forbidden, f"{module} pulls in {sorted(forbidden)}"
+
+
+
+def test_the_tui_loads_only_what_its_first_frame_needs(tmp_path) -> None:
+    """What the app does before its first frame — import its screen, read the saved theme (none yet), find the
+    data dir — loads no TOML or JSON parser, no SDK and no database: those load off the first frame. And the
+    collector, paused while the modules load, runs again."""
+    code = (
+        "import gc, sys\n"
+        "from sora_tui.tui.app import SoraApp\n"
+        "from sora_tui.tui import preferences\n"
+        "assert preferences.load() == {} and gc.isenabled()\n"
+        "sys.stdout.write(' '.join(sorted({n.split('.')[0] for n in sys.modules})))\n"
+    )
+    env = {**os.environ, "SORA_TUI_HOME": str(tmp_path)}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env).stdout
+    loaded = set(out.split())
+    assert not loaded & {"json", "tomllib", "openai", "httpx2", "tinydb", "orjson", "av", "starlette"}, loaded
+
+
+def test_the_first_frame_parses_no_rich_markup(tmp_path) -> None:
+    """Drawn headless to its first frame, the workbench has not loaded Rich's emoji table: a str handed to Rich
+    as markup (a column label, say) loads it, 6 ms of the cold start for text that holds no markup."""
+    code = (
+        "import sys\n"
+        "from sora_tui.tui.app import SoraApp\n"
+        "class First(SoraApp):\n"
+        "    def on_main_screen_ready(self, event):\n"
+        "        super().on_main_screen_ready(event)\n"
+        "        self.call_after_refresh(self.drawn)\n"
+        "    def drawn(self):\n"
+        "        self.loaded = 'rich._emoji_codes' in sys.modules\n"
+        "        self.exit()\n"
+        "app = First()\n"
+        "app.run(headless=True, size=(160, 45))\n"
+        "sys.stdout.write(f'emoji table loaded: {app.loaded}')\n"
+    )
+    env = {**os.environ, "SORA_TUI_HOME": str(tmp_path), "SORA_TUI_ENGINE_SPEED": "instant"}
+    env.pop("SORA_TUI_CONFIG", None)
+    try:
+        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env,
+                             timeout=60).stdout
+    finally:
+        from sora_tui.engine import stop_engine
+
+        stop_engine(tmp_path / "engine")  # the engine the app started on demand
+    assert out == "emoji table loaded: False"

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import stat
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -121,6 +120,8 @@ class Profile:
 
 
 def _read_config(path: Path) -> dict:
+    import tomllib  # here, not at the top: the TUI reads its paths from this module before its first frame
+
     if not path.exists():
         return {}
     try:
@@ -314,6 +315,8 @@ def add_profile(
         else:
             head = setting + "\n" + head
         text = head + sep + rest
+    import tomllib
+
     tomllib.loads(text)  # never write a file we could not read back
     _write_private(path, text.lstrip("\n"))
     return path

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
 from typing import Any
@@ -17,13 +16,21 @@ def _path() -> Path:
 def load() -> dict[str, Any]:
     """What was saved, or nothing: a missing or damaged file only means the defaults."""
     try:
-        data = json.loads(_path().read_text(encoding="utf-8"))
+        text = _path().read_text(encoding="utf-8")
     except (OSError, ValueError):
+        return {}
+    import json  # only when there is a file: this runs before the first frame, and most starts have none
+
+    try:
+        data = json.loads(text)
+    except ValueError:
         return {}
     return data if isinstance(data, dict) else {}
 
 
 def save(**values: Any) -> None:
+    import json
+
     path = _path()
     data = {**load(), **values}
     tmp = path.with_name(f".ui.{os.getpid()}.tmp")
