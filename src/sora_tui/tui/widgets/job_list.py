@@ -190,6 +190,16 @@ class JobList(DataTable):
         for key, label in self.columns_for(compact):
             self.add_column(Text(label), key=key)
 
+    def on_mount(self) -> None:
+        # The size the columns (and any rows loaded already) need, before the screen's first layout: DataTable works
+        # it out when it first idles, which is after the first frame, and the new size laid out and painted the
+        # whole screen again straight after it (10-15 ms of the cold start). The same calculation, done earlier.
+        if self._require_update_dimensions:
+            self._require_update_dimensions = False
+            new_rows = self._new_rows.copy()
+            self._new_rows.clear()
+            self._update_dimensions(new_rows)
+
     def columns_for(self, compact: bool) -> tuple[tuple[str, str], ...]:
         return self.COLUMNS
 
