@@ -125,8 +125,8 @@ def rendered(monkeypatch: pytest.MonkeyPatch) -> list[tuple[int, int]]:
         drawn.append((row_index, column_index))
         return real(self, row_index, column_index, *args, **kwargs)
 
-    def counting_short(self, row_key, column_key, row_index, column_index, *args):  # type: ignore[no-untyped-def]
-        lines = short(self, row_key, column_key, row_index, column_index, *args)
+    def counting_short(self, cell, height, row_index, column_index, *args):  # type: ignore[no-untyped-def]
+        lines = short(self, cell, height, row_index, column_index, *args)
         if lines is not None:  # drawn here; None goes on to DataTable's path, counted there
             drawn.append((row_index, column_index))
         return lines
@@ -269,16 +269,19 @@ async def test_one_line_cells_draw_exactly_as_datatable_draws_them() -> None:
                 table.blur()
             await pilot.pause()
             table._pseudo_class_state = table.get_pseudo_class_state()
-            for row_index in range(table.row_count):
-                row_key = table._row_locations.get_key(row_index)
+            for row_index in range(-1, table.row_count):  # -1: the header
+                header = row_index == -1
+                row_key = table._header_row_key if header else table._row_locations.get_key(row_index)
                 base = table._get_row_style(row_index, table.rich_style)
                 for column_index, column in enumerate(table.ordered_columns):
                     width = column.get_render_width(table)
+                    cell, height = ((column.label, table.header_height) if header else
+                                    (table._data[row_key][column.key], table.rows[row_key].height))
                     for cursor in (False, True):
                         component, post = table._get_styles_to_render_cell(
-                            False, False, False, False, cursor, table.show_cursor, table._show_hover_cursor,
+                            header, False, False, False, cursor, table.show_cursor, table._show_hover_cursor,
                             table.cursor_foreground_priority == "css", table.cursor_background_priority == "css")
-                        fast = table._one_line_cell(row_key, column.key, row_index, column_index, base + component, post, width)
+                        fast = table._one_line_cell(cell, height, row_index, column_index, base + component, post, width)
                         table._cell_render_cache.clear()
                         slow = DataTable._render_cell(table, row_index, column_index, base, width, cursor, False)
                         if fast is None:
@@ -292,6 +295,7 @@ async def test_one_line_cells_draw_exactly_as_datatable_draws_them() -> None:
         assert ("extra-right", 0) in short and ("extra-left", 0) in short  # right- and left-aligned, a background
         assert ("extra-left", 1) not in short  # centred: DataTable's own path
         assert {(j.local_id, 0) for j in jobs} <= short
+        assert {(table._header_row_key.value, i) for i in range(len(table.columns))} <= short  # every column label
 
 
 async def test_new_rows_fit_the_columns_as_datatable_would() -> None:

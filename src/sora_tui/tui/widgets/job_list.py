@@ -264,8 +264,8 @@ class JobList(DataTable):
     # DataTable keys its cache of rendered cells on a counter that every update_cell bumps, so one changed cell
     # re-renders every visible cell (a few hundred Rich renders, 50-100 ms at 160x45 with live rows updating
     # every second: the event loop's longest stalls in bench/keys.py). Body cells are cached here on what they
-    # show instead: the cell's own version (bumped when it is updated), where its row and column are now, the
-    # width and the style. Header cells take DataTable's own path.
+    # show instead: the cell's own version (bumped when it is updated; a header cell's label), where its row and
+    # column are now, the width and the style.
     def update_cell(self, row_key, column_key, value, *, update_width: bool = False) -> None:  # type: ignore[no-untyped-def, override]
         key = (getattr(row_key, "value", row_key), getattr(column_key, "value", column_key))
         self._cell_version[key] = self._cell_version.get(key, 0) + 1
@@ -306,8 +306,12 @@ class JobList(DataTable):
         key = (row_key, column_key, row_index, column_index, version, base_style, component_style, post_style, width)
         lines = self._cells_drawn.get(key)
         if lines is None:
-            lines = None if header else self._one_line_cell(row_key, column_key, row_index, column_index,
-                                                            base_style + component_style, post_style, width)
+            if header:
+                cell, height = self.columns[column_key].label, self.header_height
+            else:
+                cell, height = self._data[row_key][column_key], self.rows[row_key].height
+            lines = self._one_line_cell(cell, height, row_index, column_index, base_style + component_style,
+                                        post_style, width)
             if lines is None:
                 lines = super()._render_cell(row_index, column_index, base_style, width, cursor, hover)
             self._cells_drawn[key] = lines
@@ -377,16 +381,16 @@ class JobList(DataTable):
                 frame["flags"] = flags
         return flags  # type: ignore[return-value]
 
-    def _one_line_cell(self, row_key, column_key, row_index: int, column_index: int, pre: Style,  # type: ignore[no-untyped-def]
-                       post: Style, width: int) -> list[list[Segment]] | None:
-        """A one-line Text cell that fits its column, drawn straight to segments: what DataTable gets from Rich (a
-        Padding in a Styled, laid out by the console) for 5-10x less time, which is most of a frame that redraws the
-        table (bench/keys.py). Anything else (wider than the column, several lines, tabs, centred) returns None and
-        takes DataTable's own path. tests/tui/test_job_table.py checks the two draw the same."""
-        cell = self._data[row_key][column_key]
+    def _one_line_cell(self, cell: object, height: int, row_index: int, column_index: int, pre: Style, post: Style,
+                       width: int) -> list[list[Segment]] | None:
+        """A one-line Text cell (or column label) that fits its column, drawn straight to segments: what DataTable gets
+        from Rich (a Padding in a Styled, laid out by the console) for 5-10x less time, which is most of a frame that
+        redraws the table (bench/keys.py) and a fifth of the first frame's drawing. Anything else (wider than the
+        column, several lines, tabs, centred) returns None and takes DataTable's own path.
+        tests/tui/test_job_table.py checks the two draw the same."""
         pad = self.cell_padding
         inner = width - 2 * pad
-        if type(cell) is not Text or inner <= 0 or self.rows[row_key].height != 1:
+        if type(cell) is not Text or inner <= 0 or height != 1:
             return None
         plain = cell.plain
         justify = cell.justify or "default"
