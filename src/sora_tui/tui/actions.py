@@ -9,17 +9,19 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual import work
 
-from ..core.job import Job
 from ..core.params import InvalidParams
 from ..core.status import JobStatus
 from ..core.text import one_line
 from .desktop import copy_with_pyperclip, open_in_player
 from .messages import JobChanged
 from .widgets.job_list import JobList
+
+if TYPE_CHECKING:  # only named in annotations: core.job loads with the history, after the first frame
+    from ..core.job import Job
 
 AUTO = ["video"]  # what a job made from the TUI downloads by itself when it completes
 DOWNLOAD_CHOICES = [("v", "video", "video (MP4)"), ("t", "thumbnail", "thumbnail (WEBP)"),

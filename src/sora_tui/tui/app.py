@@ -13,7 +13,7 @@ gc.disable()
 import asyncio
 import importlib
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from textual import work
@@ -21,13 +21,15 @@ from textual.app import App
 from textual.binding import Binding
 from textual.worker import Worker, WorkerState
 
-from ..core.job import Job
 from ..core.text import middle, one_line
 from .actions import JobActions
 from .css import APP_CSS, styles_dir  # noqa: F401  (styles_dir: where tests and tools look for it)
 from .messages import JobChanged, SessionFailed, SessionReady
 from .screens.main import MainScreen
 from .server_actions import ServerActions
+
+if TYPE_CHECKING:  # only named in annotations: core.job loads with the history, after the first frame
+    from ..core.job import Job
 
 gc.freeze()  # all of it is young (nothing was collected): out of the collector's way, not one long first pass
 if _collecting:

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual.message import Message
 
-from ..core.job import Job
+if TYPE_CHECKING:  # only named in annotations: core.job loads with the history, after the first frame
+    from ..core.job import Job
+
 
 
 @dataclass

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual import events, on, work
 from textual.app import ComposeResult
@@ -14,7 +14,6 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Static
 
-from ...core.job import Job
 from ...core.params import InvalidParams, validate_prompt
 from ..messages import JobChanged
 from ..widgets.composer import PromptComposer
@@ -22,6 +21,9 @@ from ..widgets.job_table import JobTable
 from ..widgets.key_bar import KeyBar
 from ..widgets.tips import TipsPanel, report_text
 from ..widgets.title_bar import TitleBar
+
+if TYPE_CHECKING:  # only named in annotations: core.job loads with the history, after the first frame
+    from ...core.job import Job
 
 
 class MainScreen(Screen[None]):

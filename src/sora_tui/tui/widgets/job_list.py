@@ -9,7 +9,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.segment import Segment
 from rich.style import Style
@@ -19,9 +19,11 @@ from textual.cache import LRUCache
 from textual.message import Message
 from textual.widgets import DataTable
 
-from ...core.job import Job
 from ...core.status import ACTIVE, JobStatus
 from ...core.text import one_line
+
+if TYPE_CHECKING:  # only named in annotations: core.job loads with the history, after the first frame
+    from ...core.job import Job
 
 # Tests freeze this to make screenshots repeatable.
 clock: Callable[[], float] = time.time

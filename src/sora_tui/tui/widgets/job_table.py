@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rich.text import Text
 from textual.coordinate import Coordinate
 
-from ...core.job import Job
 from . import job_list
 from .job_list import (
     JobList,
@@ -19,6 +20,9 @@ from .job_list import (
     span,
     status_cell,
 )
+
+if TYPE_CHECKING:  # only named in annotations: core.job loads with the history, after the first frame
+    from ...core.job import Job
 
 WIDE = (("id", "ID"), ("prompt", "Prompt"), ("model", "Model"), ("size", "Size"), ("secs", "Sec"),
         ("status", "Status"), ("progress", "Progress"), ("elapsed", "Elapsed"), ("eta", "ETA"), ("cost", "Cost"),
