@@ -13,12 +13,14 @@ from __future__ import annotations
 from typing import NamedTuple
 
 from rich.cells import cell_len
-from rich.style import Style
-from rich.text import Text
 from textual import events
 from textual.binding import Binding
+from textual.content import Content
 from textual.screen import Screen
+from textual.style import Style
 from textual.widget import Widget
+
+DIM = Style(dim=True)  # a key that is shown but cannot be used now
 
 
 class _Key(NamedTuple):  # not a frozen dataclass: that costs 2 ms of the cold start to create, this 0.2
@@ -120,26 +122,29 @@ class KeyBar(Widget, can_focus=False):
             self._keys, self._laid_out_width = self._layout(width), width
         return self._keys
 
-    def render(self) -> Text:
+    def render(self) -> Content:
+        # Content, not a Rich Text: Textual draws Content directly, and converted the Text first on every redraw.
         keys = self.keys()
-        key_style = self.get_component_rich_style("key-bar--key", partial=True)
-        description_style = self.get_component_rich_style("key-bar--description", partial=True)
-        hover_style = self.get_component_rich_style("key-bar--hover", partial=True)
-        separator_style = self.get_component_rich_style("key-bar--separator")  # its colour blended over the bar
-        line = Text(no_wrap=True, overflow="crop", end="")
+        key_style = self.get_visual_style("key-bar--key", partial=True)
+        description_style = self.get_visual_style("key-bar--description", partial=True)
+        hover_style = self.get_visual_style("key-bar--hover", partial=True)
+        separator_style = self.get_visual_style("key-bar--separator")  # its colour blended over the bar
+        pieces: list[tuple[str, Style]] = []
+        width = 0
         for index, key in enumerate(keys):
-            extra = hover_style if index == self._hover and key.enabled else Style()
+            extra = hover_style if index == self._hover and key.enabled else None
             if not key.enabled:
-                extra += Style(dim=True)
+                extra = (extra or Style()) + DIM
             if key.palette:  # against the right edge, after a thin rule, as the Footer drew it
-                line.append(" " * (key.start - line.cell_len))
-                line.append("▏", separator_style)
-                line.append(key.display, key_style + extra)
+                pieces.append((" " * (key.start - width), Style()))
+                pieces.append(("▏", separator_style))
+                pieces.append((key.display, _with(key_style, extra)))
             else:
-                line.append(f" {key.display} ", key_style + extra)
+                pieces.append((f" {key.display} ", _with(key_style, extra)))
             if key.description:
-                line.append(f"{' ' if key.palette else ''}{key.description} ", description_style + extra)
-        return line
+                pieces.append((f"{' ' if key.palette else ''}{key.description} ", _with(description_style, extra)))
+            width = key.end
+        return Content.assemble(*pieces)
 
     # --- the mouse --------------------------------------------------------------------------------
     def _key_at(self, x: int) -> int | None:
@@ -167,6 +172,10 @@ class KeyBar(Widget, can_focus=False):
             self.app.simulate_key(key.key)
         else:
             self.app.bell()
+
+
+def _with(style: Style, extra: Style | None) -> Style:
+    return style if extra is None else style + extra
 
 
 def _key(binding: Binding, display: str, enabled: bool, tooltip: str) -> _Key:
