@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import sys
 
 SWITCH_INTERVAL = 0.001
@@ -31,3 +32,21 @@ def responsive_gc() -> None:
 
     young, middle = GC_THRESHOLDS
     gc.set_threshold(young, middle, gc.get_threshold()[2])
+
+
+def pause_gc() -> bool:
+    """Stop the cyclic garbage collector for a stretch that allocates much and frees little. True when this call
+    stopped it, and so is the one to resume it; False when it was off already (someone else's pause)."""
+    if not gc.isenabled():
+        return False
+    gc.disable()
+    return True
+
+
+def resume_gc(freeze: bool = True) -> None:
+    """Run the collector again. With `freeze`, what was allocated meanwhile (modules, classes, the first frame's
+    widgets: it lives as long as the process) moves out of its way first: none of it was ever collected, and the
+    first collection would otherwise walk all of it."""
+    if freeze:
+        gc.freeze()
+    gc.enable()

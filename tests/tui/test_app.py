@@ -282,3 +282,44 @@ def test_the_first_app_of_a_process_settles_the_interpreter_for_an_interactive_l
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert out.returncode == 0, out.stderr
     assert out.stdout.split() == ["(0.005,", "700,", "0)", "0.001", "10000", "True", "True"], out.stdout
+
+
+def test_the_collector_waits_out_the_first_frame_and_runs_after_it(tmp_path: Path) -> None:
+    """No collection runs while the modules load or the first frame is built (all of it lives on), the collector
+    runs again once that frame is drawn, and an app that stops before drawing anything does not leave it off.
+    In a fresh process, headless, as the cold-start benchmark starts the app."""
+    import os
+    import subprocess
+    import sys
+
+    code = (
+        "import gc, sys\n"
+        "ran = []\n"
+        "gc.callbacks.append(lambda phase, info: phase == 'start' and ran.append(info['generation']))\n"
+        "from sora_tui.tui.app import SoraApp\n"
+        "after_imports = (gc.isenabled(), len(ran))\n"
+        "class First(SoraApp):\n"
+        "    def on_main_screen_ready(self, event):\n"
+        "        self.built = (gc.isenabled(), len(ran))\n"
+        "        super().on_main_screen_ready(event)\n"
+        "        self.call_after_refresh(lambda: self.call_after_refresh(self.drawn))\n"
+        "    def drawn(self):\n"
+        "        self.after = gc.isenabled()\n"
+        "        self.exit()\n"
+        "app = First(); app.run(headless=True, size=(120, 40))\n"
+        "class Stopped(SoraApp):\n"
+        "    def on_mount(self):\n"
+        "        self.exit()\n"
+        "Stopped().run(headless=True, size=(120, 40))\n"
+        "print(after_imports, app.built, app.after, gc.isenabled())\n"
+    )
+    env = {**os.environ, "SORA_TUI_HOME": str(tmp_path), "SORA_TUI_CONFIG": str(tmp_path / "none.toml"),
+           "SORA_TUI_ENGINE_SPEED": "instant"}
+    try:
+        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, env=env)
+    finally:
+        from sora_tui.engine import stop_engine
+
+        stop_engine(tmp_path / "engine")
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == ["(True,", "0)", "(False,", "0)", "True", "True"], out.stdout

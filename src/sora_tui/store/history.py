@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import csv
-import gc
 import io
 import json
 import operator
@@ -22,6 +21,7 @@ from tinydb import TinyDB
 from ..core.job import SCHEMA_VERSION, Job
 from ..core.status import ACTIVE, JobStatus
 from ..core.text import one_line
+from ..runtime import pause_gc, resume_gc
 from .storage import TMP_MARK, CorruptHistory, HistoryLock, JournaledStorage, remove_stale_temps, stat_key
 
 JOBS = "jobs"
@@ -56,14 +56,12 @@ def _collector_paused() -> Iterator[None]:
     holds: in a process with a large heap already (bench/history.py's, which holds the documents it wrote) that
     was a fifth of the time (1,114 -> 910 ms of CPU); in a fresh process it changes little. What is read makes no
     cycles (the parsed documents are freed as soon as indexed), so nothing waits for the collector meanwhile."""
-    if not gc.isenabled():  # someone else paused it: theirs to resume
-        yield
-        return
-    gc.disable()
+    paused = pause_gc()  # False: someone else paused it, theirs to resume
     try:
         yield
     finally:
-        gc.enable()
+        if paused:
+            resume_gc(freeze=False)  # what was read is the index and its documents: collected as usual later
 
 
 class _Entry:

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import gc
 
+from ..runtime import pause_gc, responsive_gc, responsive_threads, resume_gc
+
 # No collections while the UI's modules load: importing Textual and the workbench allocates a few hundred thousand
 # objects that all live as long as the process, and the default collector walked them again and again on the way
 # (~8% of the import). Resumed, and what was loaded frozen out of later full passes, once the imports are done.
-_collecting = gc.isenabled()
-gc.disable()
+_paused_for_imports = pause_gc()
 
 import asyncio
 import importlib
@@ -31,9 +32,8 @@ from .server_actions import ServerActions
 if TYPE_CHECKING:  # only named in annotations: core.job loads with the history, after the first frame
     from ..core.job import Job
 
-gc.freeze()  # all of it is young (nothing was collected): out of the collector's way, not one long first pass
-if _collecting:
-    gc.enable()
+if _paused_for_imports:
+    resume_gc()
 
 RECENT_JOBS = 500
 
@@ -50,8 +50,6 @@ def _settle_the_runtime() -> None:
     if _runtime_settled:
         return
     _runtime_settled = True
-    from ..runtime import responsive_gc, responsive_threads
-
     responsive_threads()
     responsive_gc()
     gc.freeze()
@@ -167,8 +165,25 @@ class SoraApp(JobActions, ServerActions, App[int]):
                                     lambda a=action: self.run_job_action(a, local_id))
         yield SystemCommand("app: Quit", "Jobs keep running on the server", self.action_quit)
 
+    _paused_until_drawn = False
+
+    def on_load(self) -> None:
+        # No collections while the first frame is built either (its widgets, styles and caches live on): the two
+        # or three young collections that ran meanwhile were 5 ms of the cold start. Resumed once it is drawn, or
+        # when the app stops before that.
+        self._paused_until_drawn = pause_gc()
+
+    def _resume_gc(self) -> None:
+        if self._paused_until_drawn:
+            self._paused_until_drawn = False
+            resume_gc()
+
     def on_main_screen_ready(self, event: MainScreen.Ready) -> None:
-        self.call_after_refresh(self.open_session)  # draw the screen first, then open the history and connect
+        self.call_after_refresh(self._drawn)  # draw the screen first, then open the history and connect
+
+    def _drawn(self) -> None:
+        self._resume_gc()
+        self.open_session()
 
     @property
     def main(self) -> MainScreen:
@@ -409,6 +424,7 @@ class SoraApp(JobActions, ServerActions, App[int]):
         self._close_messages_no_wait()
 
     async def on_unmount(self) -> None:
+        self._resume_gc()  # stopped before its first frame
         if self._unsubscribe:
             self._unsubscribe()
         if self.session is not None:
