@@ -93,8 +93,13 @@ Notes:
 - **Cold start**: the history is opened and the server reached only after the first frame, and the
   openai SDK (~0.5 s to import) loads in a thread so the screen answers keys meanwhile. The workbench is
   the app's default screen (not pushed over a blank one), styled once (not again when first shown) and focuses
-  the prompt once; the keys' line is one widget, not one per key; the tips' patterns and the dialogs load when
-  first needed.
+  the prompt once; the keys' line and the title line are one widget each (Textual's Footer and Header are a
+  widget per key and three widgets); the tips' patterns and the dialogs load when first needed. The garbage
+  collector waits out the imports and the building of the first frame (all of it lives on; it then walked it
+  again and again), then runs with that frozen out of its way. Nothing before the first frame loads a TOML or
+  JSON parser, Rich's emoji table (a column label given as markup) or the job record module (named only in
+  annotations); the job tables know their size when mounted (DataTable found it on its first idle, after the
+  first frame, and laid out and painted the screen again) and draw their column labels on the one-line path.
 - **Engine**: PyAV encodes H.264 + AAC from numpy frames. Each render draws its frames and converts them to
   YUV (swscale, one shared converter) in a thread of its own a few frames ahead of libx264, so one clip uses
   both cores; two renders at a time.
@@ -157,14 +162,14 @@ WHY = {
         "13-19 ms here now (list request parsed straight from JSON, one durable write a round), 486-493 ms across "
         "runs. Polling faster than the server asks would meet it by any margin; we do not."),
     "cold start to the first interactive frame": (
-        "what is left is the workbench itself: 24 widgets against the minimal app's handful, TextArea and DataTable "
-        "(36 ms more imports than Textual's Input and Footer, measured with -X importtime), and Textual parsing every "
-        "style source again each time a new kind of widget first mounts (six times before the first frame). Done on "
-        "12-02: a Picker instead of Select for the composer's four settings (24 widgets -> 4; 463 -> 350 ms, median of "
-        "13 against the commit before), the keys' line as one widget, one restyle and one frame before the first "
-        "instead of two, the garbage collector settled as the app starts (55-59 ms of collections -> 20-28), other "
-        "screens' styles read when they open, 35 ms of imports deferred. Across runs on 12-02 the ratio was "
-        "1.27-1.45x; the machine's noise (the minimal app alone: 212-298 ms) is as large as what is left to gain."),
+        "what is left is the workbench itself: 25 widgets (and 54 component-style nodes) against the minimal app's "
+        "handful, so about three times the Python calls after the imports (267,000 against 87,000, counted with "
+        "cProfile: drawing, styling, layout), TextArea and DataTable (20-25 ms of imports and stylesheets the minimal "
+        "app does not have). Done on 12-02, each measured: no garbage collections during the imports (36-55 ms) or "
+        "the first frame (5 ms), a one-widget title line (16-18 ms), no TOML/JSON parser, Rich emoji table or job "
+        "module before the first frame, the tables sized on mount (one layout and paint fewer). A 61-round run put "
+        "the ratio at 1.245x; single starts on this machine move by a third from one second to the next, so one "
+        "run's median can land either side of 1.3x."),
     "longest event-loop stall during that run": (
         "a stall is two steps back to back: the work a change asks for, then the frame that draws it (Textual's "
         "compositor at 160x45). Fixed, traced per event-loop iteration: cells drawn through Rich, styles walked per "

@@ -66,7 +66,7 @@ def _start(code: str, env: dict[str, str]) -> float:
     return took
 
 
-def run(rounds: int = 11) -> list[dict[str, Any]]:
+def run(rounds: int = 41) -> list[dict[str, Any]]:
     with tempfile.TemporaryDirectory() as home:
         env = {**os.environ, "SORA_TUI_HOME": home, "SORA_TUI_ENGINE_SPEED": "instant"}
         env.pop("SORA_TUI_CONFIG", None)
@@ -74,14 +74,18 @@ def run(rounds: int = 11) -> list[dict[str, Any]]:
         # would make our editable install recompile every module on every start while Textual's are precompiled).
         env.pop("PYTHONDONTWRITEBYTECODE", None)
         _start(MINIMAL, env), _start(OURS, env)  # warm the OS file cache for both
-        # 11 rounds: on this machine one start of the minimal app alone varied 212-298 ms (12-02); fewer let a
-        # slow moment decide the ratio
+        # 41 rounds: on this machine a single start moves by a third from one second to the next (the minimal app
+        # alone: 403-530 ms in one run on 12-02, and within one round ours was now 0.95x, now 1.5x the minimal's).
+        # With 11 rounds the ratio of the medians moved 1.16-1.33 between runs of the same code, with 21 1.17-1.31;
+        # a 61-round run gave 1.245. Each round starts both, in turn first, so neither gets a warmer machine.
         ours, minimal = [], []
-        for _ in range(rounds):  # alternating, so neither gets a systematically warmer machine
-            minimal.append(_start(MINIMAL, env))
-            ours.append(_start(OURS, env))
+        for i in range(rounds):
+            for code in ((MINIMAL, OURS) if i % 2 == 0 else (OURS, MINIMAL)):
+                (minimal if code is MINIMAL else ours).append(_start(code, env))
         stop_engine(Path(home) / "engine")  # the engine the app started on demand
     o, m = statistics.median(ours), statistics.median(minimal)
+    q1, _, q3 = statistics.quantiles([a / b for a, b in zip(ours, minimal)], n=4)
     return [{"area": "ui", "what": "cold start to the first interactive frame", "ours": o * 1000, "base": m * 1000,
              "unit": "ms", "target": m * 1000 * 1.3, "baseline_label": "a minimal Textual app: Input + Footer",
-             "note": f"target = 1.3x the minimal app; median of {rounds}, headless at 160x45, fresh processes"}]
+             "note": f"target = 1.3x the minimal app; medians of {rounds} rounds, each starting both (headless at "
+                     f"160x45, fresh processes); the rounds' own ratios: {q1:.2f}-{q3:.2f}x (middle half)"}]
