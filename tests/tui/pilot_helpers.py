@@ -25,6 +25,11 @@ async def wait_until(pilot: Any, predicate: Callable[[], Any], timeout: float = 
         await pilot.pause(0.05)
 
 
+def shown(widget: Any) -> str:
+    """The text a one-line widget that draws itself (KeyBar, TitleBar) shows."""
+    return widget.render().plain
+
+
 def connected(app: Any) -> bool:
     return app.session is not None and app.session.service is not None
 

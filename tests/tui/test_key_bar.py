@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pilot_helpers import connected, count_restyles, wait_until
+from pilot_helpers import connected, count_restyles, shown, wait_until
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 
@@ -15,10 +15,6 @@ from sora_tui.tui.screens.history import HistoryScreen
 from sora_tui.tui.widgets.key_bar import KeyBar
 
 WIDE = (160, 45)
-
-
-def shown(bar: KeyBar) -> str:
-    return bar.render().plain
 
 
 async def test_the_bar_follows_the_focus_by_redrawing_one_line(home: Path, engine_daemon: Path) -> None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pilot_helpers import connected, wait_until
+from pilot_helpers import connected, shown, wait_until
 from textual.app import App, ComposeResult
 from textual.command import CommandPalette
 from textual.screen import Screen
@@ -15,10 +15,6 @@ from sora_tui.tui.app import SoraApp
 from sora_tui.tui.widgets.title_bar import ICON_WIDTH, RIGHT_WIDTH, TitleBar
 
 WIDE = (160, 45)
-
-
-def shown(bar: TitleBar) -> str:
-    return bar.render().plain
 
 
 async def test_the_workbench_names_its_server_and_follows_the_connection(home: Path, engine_daemon: Path) -> None:
