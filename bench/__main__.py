@@ -48,8 +48,10 @@ def main() -> int:
     speed = _cpu_loop()
     rows: list[dict[str, Any]] = []
     for module in (tracking, history, downloads, engine, memory, ui, keys):
-        print(f"running {module.__name__} …", file=sys.stderr, flush=True)
+        print(f"running {module.__name__} …", file=sys.stderr, end=" ", flush=True)
+        began = time.time()
         rows += module.run()
+        print(f"{time.time() - began:.0f} s", file=sys.stderr, flush=True)
         # The next one starts with this one's writes (and the deletes of its gigabytes) done on disk: otherwise an
         # fsync it makes waits behind them (the '--speed instant' job after the download benchmark took 1,393 ms
         # where it takes 600-1,000).
