@@ -168,3 +168,31 @@ def test_frame_feed_keeps_order_and_hands_errors_to_the_encoder() -> None:
     next(iter(feed))
     feed.close()
     assert not any(t.name == "render-frames" and t.is_alive() for t in threading.enumerate())
+
+
+def test_yuv_drawing_matches_rgb_converted_by_swscale() -> None:
+    """The frames are drawn in YUV: a colour, and the ball blended over a sky, come out as swscale converts
+    the same picture drawn in RGB."""
+    from sora_tui.engine.render import _ball_rgba, _frame_planes, _Overlay, _planes_of, _yuv
+
+    colour = (170, 190, 230)
+    solid = _planes_of(np.full((8, 8, 3), colour, np.uint8))
+    assert [int(p[0, 0]) for p in solid] == pytest.approx(list(_yuv(colour)), abs=1)
+
+    ramp = np.linspace(0.0, 1.0, 64, dtype=np.float32)[:, None, None]
+    sky = np.broadcast_to(np.array([40, 60, 160], np.float32) + ramp * np.array([200, 90, -100], np.float32),
+                          (64, 96, 3))
+    premul, inv = _ball_rgba(14, (200, 40, 30))
+    background = _planes_of(sky.astype(np.uint8))
+    for x, chroma_max in ((30, 6), (31, 32)):  # odd x: the chroma lands half a sample beside the luma
+        drawn = sky.copy()
+        drawn[20:49, x:x + 29] = premul + drawn[20:49, x:x + 29] * inv
+        expected = _planes_of(drawn.astype(np.uint8))
+        planes = _frame_planes(av.VideoFrame(96, 64, "yuv420p"))
+        for out, src in zip(planes, background):
+            out[:] = src
+        _Overlay(premul, inv).blend(planes, x, 20)
+        diffs = [np.abs(got.astype(int) - want.astype(int)) for got, want in zip(planes, expected)]
+        assert diffs[0].max() <= 2
+        assert max(d.max() for d in diffs[1:]) <= chroma_max and max(d.mean() for d in diffs[1:]) < 0.5
+        assert np.abs(planes[1].astype(int) - background[1].astype(int)).max() > 20  # it did draw

@@ -109,8 +109,44 @@ def bounce_path(seconds: float, height: float = 1.0) -> tuple[Callable[[np.ndarr
     return height_at, impacts
 
 
+Planes = tuple[np.ndarray, np.ndarray, np.ndarray]  # Y (h x w), U and V (h/2 x w/2): a yuv420p picture
+
+# RGB -> limited-range BT.601 YUV, as swscale converts by default (the backdrops go through swscale)
+_YUV_MATRIX = np.array([[0.256788, 0.504129, 0.097906],
+                        [-0.148223, -0.290993, 0.439216],
+                        [0.439216, -0.367788, -0.071427]], np.float32)
+_YUV_OFFSET = np.array([16.0, 128.0, 128.0], np.float32)
+
+
+def _yuv(colour: tuple[int, int, int]) -> tuple[int, int, int]:
+    y, u, v = _YUV_MATRIX @ np.array(colour, np.float32) + _YUV_OFFSET
+    return int(round(y)), int(round(u)), int(round(v))
+
+
+def _planes_of(rgb: np.ndarray) -> Planes:
+    """An RGB picture of even size as yuv420p planes (swscale: chroma averaged over each 2x2 block)."""
+    import av
+
+    h, w = rgb.shape[:2]
+    flat = av.VideoFrame.from_ndarray(np.ascontiguousarray(rgb), format="rgb24").reformat(format="yuv420p").to_ndarray()
+    flat = flat.reshape(-1)
+    q = (h // 2) * (w // 2)
+    return (flat[:h * w].reshape(h, w).copy(), flat[h * w:h * w + q].reshape(h // 2, w // 2).copy(),
+            flat[h * w + q:h * w + 2 * q].reshape(h // 2, w // 2).copy())
+
+
+def _frame_planes(frame: object) -> Planes:
+    """Writable views of a yuv420p VideoFrame's planes, without their row padding."""
+    views = []
+    for plane in frame.planes:  # type: ignore[attr-defined]
+        rows = np.frombuffer(plane, np.uint8).reshape(plane.height, plane.line_size)
+        views.append(rows[:, :plane.width])
+    return views[0], views[1], views[2]
+
+
 class _Part:
-    """One prompt's look: a pre-rendered canvas larger than the frame, the camera path and particles."""
+    """One prompt's look: a pre-rendered canvas larger than the frame (kept as yuv420p planes, so a frame is
+    cropped from it ready for the encoder), the camera path and particles."""
 
     def __init__(self, scene: Scene, w: int, h: int, rng: np.random.Generator, reference: np.ndarray | None) -> None:
         self.scene = scene
@@ -118,34 +154,42 @@ class _Part:
         cam = scene.camera
         self.mx = int(abs(cam.dx) * w) + 2
         self.my = int(abs(cam.dy) * h) + 2
-        cw, ch = w + 2 * self.mx, h + 2 * self.my
-        self.canvas = _backdrop(scene, cw, ch, rng, reference)
+        cw, ch = w + 2 * self.mx, h + 2 * self.my  # even: w and h are
+        self.canvas = _planes_of(_backdrop(scene, cw, ch, rng, reference))
         self.horizon = int(ch * 0.62)
         n = {"rain": 420, "snow": 260, "petals": 140, "leaves": 110, "sparks": 90, "stars": 160}.get(scene.particles or "", 0)
         self.px = rng.uniform(0, w, n).astype(np.float32)
         self.py = rng.uniform(0, h, n).astype(np.float32)
         self.pv = rng.uniform(0.6, 1.4, n).astype(np.float32)
 
-    def view(self, u: float) -> np.ndarray:
-        """The camera's view at clip fraction u (0..1) of this part, exactly w x h."""
+    def view(self, u: float, out: Planes) -> None:
+        """Draws the camera's view at clip fraction u (0..1) of this part into `out` (w x h)."""
         cam = self.scene.camera
-        ox = int(round(self.mx + cam.dx * self.w * (u - 0.5) * (1 if cam.dx >= 0 else 1)))
+        ox = int(round(self.mx + cam.dx * self.w * (u - 0.5)))
         ox = min(max(ox, 0), 2 * self.mx)
         oy = min(max(int(round(self.my + cam.dy * self.h * (u - 0.5))), 0), 2 * self.my)
+        luma, cu, cv = self.canvas
         if cam.zoom == 1.0:
-            return self.canvas[oy:oy + self.h, ox:ox + self.w].copy()
+            # chroma from the 2x2 block the luma offset falls in: at most half a chroma sample off
+            np.copyto(out[0], luma[oy:oy + self.h, ox:ox + self.w])
+            cy, cx, hh, hw = oy // 2, ox // 2, self.h // 2, self.w // 2
+            np.copyto(out[1], cu[cy:cy + hh, cx:cx + hw])
+            np.copyto(out[2], cv[cy:cy + hh, cx:cx + hw])
+            return
         scale = 1.0 + (cam.zoom - 1.0) * u
         cw, ch = int(self.w / scale), int(self.h / scale)
         cx, cy = ox + self.w // 2, oy + self.h // 2
-        x0 = min(max(cx - cw // 2, 0), self.canvas.shape[1] - cw)
-        y0 = min(max(cy - ch // 2, 0), self.canvas.shape[0] - ch)
-        crop = self.canvas[y0:y0 + ch, x0:x0 + cw]
-        # nearest-neighbour resample with precomputed index vectors: fast and deterministic
-        ys = (np.arange(self.h) * ch // self.h).clip(0, ch - 1)
-        xs = (np.arange(self.w) * cw // self.w).clip(0, cw - 1)
-        return crop[ys[:, None], xs[None, :]]
+        x0 = min(max(cx - cw // 2, 0), luma.shape[1] - cw)
+        y0 = min(max(cy - ch // 2, 0), luma.shape[0] - ch)
+        # nearest-neighbour resample with index vectors into the canvas: fast and deterministic
+        ys = y0 + (np.arange(self.h) * ch // self.h).clip(0, ch - 1)
+        xs = x0 + (np.arange(self.w) * cw // self.w).clip(0, cw - 1)
+        np.copyto(out[0], luma[ys[:, None], xs[None, :]])
+        cys, cxs = (ys[::2] // 2)[:, None], (xs[::2] // 2)[None, :]
+        np.copyto(out[1], cu[cys, cxs])
+        np.copyto(out[2], cv[cys, cxs])
 
-    def draw_particles(self, frame: np.ndarray, t: float) -> None:
+    def draw_particles(self, frame: Planes, t: float) -> None:
         kind = self.scene.particles
         if not kind:
             return
@@ -157,15 +201,25 @@ class _Part:
         xi, yi = x.astype(np.int32), y.astype(np.int32)
         colour = {"rain": (170, 190, 230), "snow": (250, 250, 255), "petals": (255, 170, 200),
                   "leaves": (210, 120, 40), "sparks": (255, 210, 90), "stars": (255, 255, 230)}[kind]
+        cy, cu, cv = _yuv(colour)
+        luma, u_plane, v_plane = frame
+        cxi = xi // 2
         size = max(1, w // 400)
         if kind == "rain":
             length = max(4, h // 40)
             for k in range(length):
-                frame[(yi + k) % h, xi] = colour
+                rows = (yi + k) % h
+                luma[rows, xi] = cy
+                if k % 2 == 0:
+                    u_plane[rows // 2, cxi] = cu
+                    v_plane[rows // 2, cxi] = cv
         else:
             for dx in range(size + 1):
                 for dy in range(size + 1):
-                    frame[(yi + dy) % h, (xi + dx) % w] = colour
+                    rows, cols = (yi + dy) % h, (xi + dx) % w
+                    luma[rows, cols] = cy
+                    u_plane[rows // 2, cols // 2] = cu
+                    v_plane[rows // 2, cols // 2] = cv
 
 
 def _backdrop(scene: Scene, w: int, h: int, rng: np.random.Generator, reference: np.ndarray | None) -> np.ndarray:
@@ -217,7 +271,31 @@ def _decode_reference(data: bytes | None) -> np.ndarray | None:
         return np.asarray(img.convert("RGB"), dtype=np.uint8)
 
 
-def _mark_overlay(w: int, h: int, prompt: str) -> tuple[int, int, np.ndarray, np.ndarray]:
+class _Overlay:
+    """A premultiplied RGBA sprite, kept as yuv420p planes so it is blended straight into a frame.
+
+    Blending is linear and RGB -> YUV is affine, so `premul + inv_alpha * background` carries over to YUV as
+    `M premul + (1 - inv_alpha) offset + inv_alpha * background`; chroma takes each 2x2 block's means."""
+
+    def __init__(self, premul: np.ndarray, inv_alpha: np.ndarray) -> None:
+        h, w = premul.shape[:2]
+        eh, ew = h + h % 2, w + w % 2
+        pm = np.zeros((eh, ew, 3), np.float32)
+        ia = np.ones((eh, ew), np.float32)
+        pm[:h, :w], ia[:h, :w] = premul, inv_alpha[:, :, 0]
+        yuv = pm @ _YUV_MATRIX.T + (1.0 - ia)[:, :, None] * _YUV_OFFSET
+        half = lambda a: a.reshape(eh // 2, 2, ew // 2, 2, *a.shape[2:]).mean(axis=(1, 3))  # noqa: E731
+        self.luma = (yuv[:, :, 0], ia)
+        chroma, cia = half(yuv[:, :, 1:]), half(ia)
+        self.u, self.v = (chroma[:, :, 0], cia), (chroma[:, :, 1], cia)
+
+    def blend(self, frame: Planes, x: int, y: int) -> None:
+        _blend(frame[0], x, y, *self.luma)
+        _blend(frame[1], x // 2, y // 2, *self.u)
+        _blend(frame[2], x // 2, y // 2, *self.v)
+
+
+def _mark_overlay(w: int, h: int, prompt: str) -> tuple[int, int, _Overlay]:
     """The "local render" label, drawn once with Pillow, blended into every frame."""
     from PIL import Image, ImageDraw, ImageFont
 
@@ -232,10 +310,11 @@ def _mark_overlay(w: int, h: int, prompt: str) -> tuple[int, int, np.ndarray, np
     draw.text((size // 2, int(size * 1.6)), excerpt, font=small, fill=(220, 220, 220, 255))
     arr = np.asarray(img, dtype=np.float32)
     alpha = arr[:, :, 3:4] / 255.0
-    return 4, 4, arr[:, :, :3] * alpha, 1.0 - alpha
+    return 4, 4, _Overlay(arr[:, :, :3] * alpha, 1.0 - alpha)
 
 
-def _ball_sprite(radius: int, colour: tuple[int, int, int]) -> tuple[np.ndarray, np.ndarray]:
+def _ball_rgba(radius: int, colour: tuple[int, int, int]) -> tuple[np.ndarray, np.ndarray]:
+    """The shaded ball as premultiplied RGB and 1 - alpha."""
     d = 2 * radius + 1
     yy, xx = np.mgrid[0:d, 0:d].astype(np.float32)
     dist = np.sqrt((xx - radius) ** 2 + (yy - radius) ** 2)
@@ -245,16 +324,17 @@ def _ball_sprite(radius: int, colour: tuple[int, int, int]) -> tuple[np.ndarray,
     return rgb * alpha, 1.0 - alpha
 
 
-def _blend(frame: np.ndarray, x: int, y: int, premul: np.ndarray, inv_alpha: np.ndarray) -> None:
+def _blend(plane: np.ndarray, x: int, y: int, premul: np.ndarray, inv_alpha: np.ndarray) -> None:
+    """plane = premul + plane * inv_alpha over the sprite's rectangle at (x, y), clipped to the plane."""
     h, w = premul.shape[:2]
-    fh, fw = frame.shape[:2]
+    fh, fw = plane.shape[:2]
     x0, y0, x1, y1 = max(x, 0), max(y, 0), min(x + w, fw), min(y + h, fh)
     if x0 >= x1 or y0 >= y1:
         return
-    sub = frame[y0:y1, x0:x1].astype(np.float32)
     px, py = x0 - x, y0 - y
-    sub = premul[py:py + y1 - y0, px:px + x1 - x0] + sub * inv_alpha[py:py + y1 - y0, px:px + x1 - x0]
-    frame[y0:y1, x0:x1] = sub.astype(np.uint8)
+    sub = premul[py:py + y1 - y0, px:px + x1 - x0] + plane[y0:y1, x0:x1] * inv_alpha[py:py + y1 - y0, px:px + x1 - x0]
+    np.clip(sub, 0, 255, out=sub)
+    plane[y0:y1, x0:x1] = sub.astype(np.uint8)
 
 
 def render(spec: RenderSpec, out_dir: Path, progress: Callable[[float], None] | None = None) -> RenderResult:
@@ -276,7 +356,7 @@ def render(spec: RenderSpec, out_dir: Path, progress: Callable[[float], None] | 
     height_at, impacts = bounce_path(total)
     radius = max(6, min(w, h) // 22)
     accent = parts[0][0].scene.accent
-    sprite = _ball_sprite(radius, accent)
+    sprite = _Overlay(*_ball_rgba(radius, accent))
     ground_y = int(h * 0.62) + int((h - int(h * 0.62)) * 0.35)
     drop_px = ground_y - radius - int(h * 0.08)
     mark = _mark_overlay(w, h, spec.prompt)
@@ -286,69 +366,71 @@ def render(spec: RenderSpec, out_dir: Path, progress: Callable[[float], None] | 
 
     sprite_idx = sorted({int(round(i * (n_frames - 1) / (SPRITE_FRAMES - 1))) for i in range(SPRITE_FRAMES)})
     thumb_idx = min(n_frames - 1, n_frames // 3)
-    samples: dict[int, np.ndarray] = {}
+    # the stills are made from their frames in the drawing thread, which has time to spare beside libx264
+    scale = THUMB_LONG_SIDE / max(w, h)
+    thumb_size = (max(2, int(w * scale)), max(2, int(h * scale)))
+    tscale = SPRITE_TILE / max(w, h)
+    tw, th = max(2, int(w * tscale)), max(2, int(h * tscale))
+    stills: dict[int, Image.Image] = {}
 
     token = uuid.uuid4().hex[:8]
     video_tmp = out_dir / f".video-{token}.mp4"
-    audio = soundtrack(spec, total, impacts, [(read_prompt(p).ambience, s) for p, s in parts_spec], spec.digest())
-    from av.video.reformatter import VideoReformatter
-
-    reformatter = VideoReformatter()
 
     def make_frame(i: int) -> object:
+        """Frame i, drawn straight into the yuv420p picture the encoder takes (no RGB frame, no swscale)."""
         t = times[i]
         k = min(int(np.searchsorted(bounds, t, side="right")) - 1, len(parts) - 1)
         part, secs = parts[k]
         u = (t - bounds[k]) / secs if secs else 0.0
-        frame = part.view(float(u))
-        part.draw_particles(frame, float(t))
+        vf = av.VideoFrame(w, h, "yuv420p")
+        planes = _frame_planes(vf)
+        part.view(float(u), planes)
+        part.draw_particles(planes, float(t))
         by = ground_y - radius - int(heights[i] * drop_px)
-        _blend(frame, int(xs[i]) - radius, by - radius, *sprite)
-        _blend(frame, mark[0], mark[1], mark[2], mark[3])
+        sprite.blend(planes, int(xs[i]) - radius, by - radius)
+        mark[2].blend(planes, mark[0], mark[1])
         if i in sprite_idx or i == thumb_idx:
-            samples[i] = frame.copy()
-        vf = reformatter.reformat(av.VideoFrame.from_ndarray(frame, format="rgb24"), format="yuv420p", threads=1)
+            rgb = Image.fromarray(vf.to_ndarray(format="rgb24"))
+            if i == thumb_idx:
+                stills[-1] = rgb.resize(thumb_size, Image.BILINEAR)
+            if i in sprite_idx:
+                stills[i] = rgb.resize((tw, th), Image.BILINEAR)
         vf.pts = i
         return vf
 
-    container = av.open(str(video_tmp), mode="w", format="mp4")
+    frames = _FrameFeed(n_frames, make_frame)  # drawing starts now, beside the soundtrack and the encoder
     try:
-        vstream = container.add_stream("libx264", rate=FPS)
-        vstream.width, vstream.height = w, h
-        vstream.pix_fmt = "yuv420p"
-        vstream.options = {"preset": "ultrafast", "crf": "26", "tune": "fastdecode"}
-        vstream.thread_count = 2
-        astream = container.add_stream("aac", rate=SAMPLE_RATE)
-        astream.layout = "mono"
-        frames = _FrameFeed(n_frames, make_frame)
+        audio = soundtrack(spec, total, impacts, [(read_prompt(p).ambience, s) for p, s in parts_spec], spec.digest())
+        container = av.open(str(video_tmp), mode="w", format="mp4")
         try:
+            vstream = container.add_stream("libx264", rate=FPS)
+            vstream.width, vstream.height = w, h
+            vstream.pix_fmt = "yuv420p"
+            vstream.options = {"preset": "ultrafast", "crf": "26", "tune": "fastdecode"}
+            vstream.thread_count = 2
+            astream = container.add_stream("aac", rate=SAMPLE_RATE)
+            astream.layout = "mono"
+            astream.options = {"aac_coder": "fast"}  # a third of the default coder's time; fine for these sounds
             for i, vf in enumerate(frames):
                 for packet in vstream.encode(vf):
                     container.mux(packet)
                 if progress is not None and i % 6 == 0:
                     progress(0.95 * (i + 1) / n_frames)
+            for packet in vstream.encode():
+                container.mux(packet)
+            _encode_audio(container, astream, audio)
         finally:
-            frames.close()
-        for packet in vstream.encode():
-            container.mux(packet)
-        _encode_audio(container, astream, audio)
+            container.close()
     finally:
-        container.close()
+        frames.close()
     video = out_dir / "video.mp4"
     os.replace(video_tmp, video)
 
-    thumb = Image.fromarray(samples[thumb_idx])
-    scale = THUMB_LONG_SIDE / max(w, h)
-    thumb = thumb.resize((max(2, int(w * scale)), max(2, int(h * scale))), Image.BILINEAR)
-    thumbnail = _atomic_image(thumb, out_dir / "thumbnail.webp", "WEBP", quality=82)
-
-    tscale = SPRITE_TILE / max(w, h)
-    tw, th = max(2, int(w * tscale)), max(2, int(h * tscale))
+    thumbnail = _atomic_image(stills[-1], out_dir / "thumbnail.webp", "WEBP", quality=82)
     rows = math.ceil(len(sprite_idx) / SPRITE_COLS)
     sheet = Image.new("RGB", (tw * SPRITE_COLS, th * rows))
     for n, idx in enumerate(sprite_idx):
-        tile = Image.fromarray(samples[idx]).resize((tw, th), Image.BILINEAR)
-        sheet.paste(tile, ((n % SPRITE_COLS) * tw, (n // SPRITE_COLS) * th))
+        sheet.paste(stills[idx], ((n % SPRITE_COLS) * tw, (n // SPRITE_COLS) * th))
     spritesheet = _atomic_image(sheet, out_dir / "spritesheet.jpg", "JPEG", quality=80)
     if progress is not None:
         progress(1.0)
@@ -359,10 +441,10 @@ def render(spec: RenderSpec, out_dir: Path, progress: Callable[[float], None] | 
 
 
 class _FrameFeed:
-    """Builds the frames (drawing and RGB to YUV conversion) in a thread of its own, a few ahead of the encoder.
+    """Builds the frames (and the stills taken from them) in a thread of its own, a few ahead of the encoder.
 
-    Both sides spend their time in numpy, swscale and libx264 with the GIL released, so a single render uses
-    both cores: drawing frame n+1 overlaps encoding frame n. Frames come out in order; an error in the drawing
+    Both sides spend their time in numpy and libx264 with the GIL released, so a single render uses both
+    cores: drawing frame n+1 overlaps encoding frame n. Frames come out in order; an error in the drawing
     thread is raised in the encoder's."""
 
     def __init__(self, count: int, make: Callable[[int], object], ahead: int = 6) -> None:
