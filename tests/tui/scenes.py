@@ -29,6 +29,7 @@ def seed_history(home: Path) -> None:
     from sora_tui.core.job import FileRecord, Job, JobError
     from sora_tui.core.params import GenerationParams
     from sora_tui.core.status import JobStatus
+    from sora_tui.engine import render as render_module
     from sora_tui.engine.render import RenderSpec, render
     from sora_tui.store import HistoryStore
 
@@ -36,10 +37,14 @@ def seed_history(home: Path) -> None:
             "cinematic 35 mm, wind and distant gulls")
     ASSETS.mkdir(parents=True, exist_ok=True)
     sheet, thumb = ASSETS / "kite_spritesheet.jpg", ASSETS / "kite_thumbnail.webp"
-    if not (sheet.is_file() and thumb.is_file()):
+    # Rendered once per version of the renderer: pictures cached from older code would hide a changed
+    # snapshot until a fresh machine renders them anew.
+    stamp, made_by = ASSETS / "rendered-by", hashlib.sha256(Path(render_module.__file__).read_bytes()).hexdigest()
+    if not (sheet.is_file() and thumb.is_file() and stamp.is_file() and stamp.read_text() == made_by):
         out = render(RenderSpec(kite, 320, 180, 1.0, seed=2), ASSETS / "render")
         os.replace(out.spritesheet, sheet)
         os.replace(out.thumbnail, thumb)
+        stamp.write_text(made_by)
 
     def job(local_id: str, prompt: str, status: JobStatus, age: float, **kw) -> Job:
         params = kw.pop("params", None) or GenerationParams(prompt, size="1280x720", seconds="4")
