@@ -79,7 +79,10 @@ Notes:
   for in `openai-poll-after-ms` counted from the start of each round; a burst of submissions wakes the
   tracker but never makes it poll faster than that. A round reads the page's JSON directly (the SDK's
   models cost 10-20 ms a page of 100), reads the active jobs once, and stores all its status changes in one
-  journal write before showing them: 13-19 ms a round while the engine renders.
+  journal write before showing them: 13-19 ms a round while the engine renders. The p95 cannot go much below
+  0.95 of the interval without polling faster than the server asks: a completion waits for the next round, on
+  average half an interval, up to a whole one plus the round's 10-15 ms after the server answers. Across runs
+  on this machine it was 453-505 ms, depending on how the renders' finishing times fell against the rounds'.
 - **Downloads** run whole in a worker thread on the SDK's sync client (same SDK, same httpx2). A plain-HTTP
   body of known length (the local engine, a server on the LAN) is spliced from the socket into the file inside
   the kernel (splice(2) through a 1 MB pipe, the socket taken from the response's `network_stream` extension):
