@@ -196,3 +196,16 @@ def test_yuv_drawing_matches_rgb_converted_by_swscale() -> None:
         assert diffs[0].max() <= 2
         assert max(d.max() for d in diffs[1:]) <= chroma_max and max(d.mean() for d in diffs[1:]) < 0.5
         assert np.abs(planes[1].astype(int) - background[1].astype(int)).max() > 20  # it did draw
+
+
+def test_a_render_that_fails_midway_leaves_no_partial_file(tmp_path: Path) -> None:
+    calls = []
+
+    def progress(fraction: float) -> None:
+        calls.append(fraction)
+        if len(calls) == 3:  # some frames are already in the container
+            raise RuntimeError("stop here")
+
+    with pytest.raises(RuntimeError, match="stop here"):
+        render(RenderSpec("a kite over the sea", 320, 180, 2.0, seed=1), tmp_path, progress)
+    assert list(tmp_path.iterdir()) == []

@@ -421,6 +421,9 @@ def render(spec: RenderSpec, out_dir: Path, progress: Callable[[float], None] | 
             _encode_audio(container, astream, audio)
         finally:
             container.close()
+    except BaseException:
+        video_tmp.unlink(missing_ok=True)  # a failed or cancelled render leaves nothing half-written behind
+        raise
     finally:
         frames.close()
     video = out_dir / "video.mp4"
