@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import io
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import av
@@ -209,3 +212,24 @@ def test_a_render_that_fails_midway_leaves_no_partial_file(tmp_path: Path) -> No
     with pytest.raises(RuntimeError, match="stop here"):
         render(RenderSpec("a kite over the sea", 320, 180, 2.0, seed=1), tmp_path, progress)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_render_killed_with_its_process_is_cleared_by_the_next_render(tmp_path: Path) -> None:
+    script = ("import sys; from pathlib import Path; from sora_tui.engine.render import RenderSpec, render; "
+              "render(RenderSpec('a kite over the sea', 1280, 720, 12.0, seed=1), Path(sys.argv[1]))")
+    proc = subprocess.Popen([sys.executable, "-c", script, str(tmp_path)])
+    try:
+        deadline = time.monotonic() + 60
+        while not any(p.stat().st_size for p in tmp_path.glob(".video-*.mp4")):
+            assert proc.poll() is None and time.monotonic() < deadline, "the render never started writing"
+            time.sleep(0.02)
+    finally:
+        proc.kill()
+        proc.wait()
+    assert list(tmp_path.glob(".video-*.mp4"))  # SIGKILL ran no cleanup: the half-written file is there
+    meta_tmp = tmp_path / ".meta.json.0123abcd"  # the engine's own temp file is not the renderer's to remove
+    meta_tmp.write_text("{}")
+
+    render(RenderSpec("a kite over the sea", 320, 180, 1.0, seed=1), tmp_path)
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        ".meta.json.0123abcd", "spritesheet.jpg", "thumbnail.webp", "video.mp4"]

@@ -373,6 +373,7 @@ def render(spec: RenderSpec, out_dir: Path, progress: Callable[[float], None] | 
     tw, th = max(2, int(w * tscale)), max(2, int(h * tscale))
     stills: dict[int, Image.Image] = {}
 
+    _discard_leftovers(out_dir)
     token = uuid.uuid4().hex[:8]
     video_tmp = out_dir / f".video-{token}.mp4"
 
@@ -505,6 +506,17 @@ def _encode_audio(container: object, stream: object, audio: np.ndarray) -> None:
             container.mux(packet)  # type: ignore[attr-defined]
     for packet in stream.encode(None):  # type: ignore[attr-defined]
         container.mux(packet)  # type: ignore[attr-defined]
+
+
+# The half-written files a render leaves when it dies with its process (SIGKILL, power cut): no except clause runs
+# then, so the next render of the same directory clears them. Only these names: meta.json's are not the renderer's.
+_LEFTOVERS = (".video-*.mp4", ".thumbnail.webp-*", ".spritesheet.jpg-*")
+
+
+def _discard_leftovers(out_dir: Path) -> None:
+    for pattern in _LEFTOVERS:
+        for path in out_dir.glob(pattern):
+            path.unlink(missing_ok=True)
 
 
 def _atomic_image(img: object, path: Path, fmt: str, **kw: object) -> Path:
