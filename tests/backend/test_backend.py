@@ -324,6 +324,33 @@ async def test_every_byte_arrives_in_small_pieces_whole_and_resumed(how: str, lo
         assert result.resumed and dest.read_bytes() == data
 
 
+async def test_a_filesystem_that_refuses_splice_still_gets_every_byte(local_engine, tmp_path: Path, monkeypatch) -> None:
+    """Some filesystems take no splice(2) into their files (ecryptfs, as Ubuntu's encrypted homes use): the kernel
+    answers EINVAL and the bytes stay in the pipe. Here the kernel refuses for real, as it does for any file opened
+    O_APPEND; the download still arrives whole, and resumes."""
+    import os
+
+    from sora_tui.backend import downloads
+
+    real_open, real_drain, drained = downloads._open_part, downloads._drain_pipe, []
+
+    def refusing_splice(path: Path, append: bool) -> int:
+        os.close(real_open(path, append))
+        return os.open(path, os.O_WRONLY | os.O_APPEND)
+
+    monkeypatch.setattr(downloads, "_open_part", refusing_splice)
+    monkeypatch.setattr(downloads, "_drain_pipe", lambda *a: drained.append(a[2]) or real_drain(*a))
+    monkeypatch.setattr(downloads, "SPLICE_PIECE", 16_384)
+    async with _source("spliced", local_engine.base_url, tmp_path) as (backend, vid, data):
+        whole = await backend.download(vid, tmp_path / "whole.mp4")
+        assert whole.bytes == len(data) > 150_000 and (tmp_path / "whole.mp4").read_bytes() == data
+        dest = tmp_path / "resumed.mp4"
+        part_path(dest).write_bytes(data[:63_457])
+        result = await backend.download(vid, dest)
+        assert result.resumed and dest.read_bytes() == data
+    assert sum(drained) > len(data)  # the kernel refused the splices: the bytes went through the buffer
+
+
 @pytest.mark.parametrize("how", ["spliced", "through httpx2"])
 async def test_a_disk_that_fills_mid_download_is_one_clear_error_and_the_next_try_resumes(how: str, local_engine, tmp_path: Path,
                                                                                        monkeypatch) -> None:

@@ -445,12 +445,33 @@ def _splice_body(http: Any, sock: socket.socket, fd: int, received: int, total: 
     return received
 
 
+# splice(2) into a file the filesystem cannot splice into (ecryptfs, as Ubuntu's encrypted homes use; a file opened
+# O_APPEND): nothing moves, the bytes stay in the pipe.
+_NO_SPLICE = frozenset({errno.EINVAL, errno.EOPNOTSUPP, errno.ENOSYS})
+
+
 def _splice_all(pipe: int, fd: int, count: int) -> int:
-    """Move `count` bytes from the pipe to the file (a full disk raises OSError; what was moved stays in the file)."""
+    """Move `count` bytes from the pipe to the file (a full disk raises OSError; what was moved stays in the file).
+    Where the file's filesystem refuses splice, the bytes go through a buffer instead."""
     left = count
     while left:
-        moved = os.splice(pipe, fd, left)
+        try:
+            moved = os.splice(pipe, fd, left)
+        except OSError as exc:
+            if exc.errno not in _NO_SPLICE:
+                raise
+            _drain_pipe(pipe, fd, left)
+            return count
         if moved <= 0:
             raise OSError(errno.EIO, "the download pipe ran dry")
         left -= moved
     return count
+
+
+def _drain_pipe(pipe: int, fd: int, count: int) -> None:
+    while count:
+        piece = os.read(pipe, count)
+        if not piece:
+            raise OSError(errno.EIO, "the download pipe ran dry")
+        _writev_all(fd, [piece], len(piece))
+        count -= len(piece)
