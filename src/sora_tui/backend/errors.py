@@ -13,7 +13,7 @@ from ..core.text import one_line
 _ADVICE = {
     "auth": "Check the API key for this profile (is the environment variable set, is the key still valid?).",
     "unreachable": "Check the base URL and that the server is running and reachable from this machine.",
-    "timeout": "The server did not answer in time; it may be overloaded. Try again, or raise the profile's timeout.",
+    "timeout": "It may be overloaded: try again, or raise the profile's timeout.",
     "rate_limited": "The server is rate-limiting this key; sora-tui will wait and retry.",
     "bad_request": "Change the request as the message says and try again.",
     "not_found": "The server does not know this id (deleted, expired, or created on another server/profile).",
