@@ -122,6 +122,25 @@ async def test_unreachable_server_is_one_clear_error() -> None:
         await backend.aclose()
 
 
+async def test_a_connection_dropped_by_the_server_is_said_once_with_what_to_do() -> None:
+    """A server that reads the request and hangs up: 'network', said once, with advice that fits any call (not only
+    a download)."""
+    async def hang_up(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.readuntil(b"\r\n\r\n")
+        writer.close()
+
+    async with _serving(hang_up) as url:
+        backend = VideosBackend(url, "k", max_retries=0)
+        try:
+            with pytest.raises(BackendError) as info:
+                await backend.list_page()
+        finally:
+            await backend.aclose()
+    shown = info.value.user_message()
+    assert info.value.kind == "network" and f"The connection to the server at {url} dropped." in shown
+    assert shown.count("dropped") == 1 and "try again" in shown
+
+
 async def test_truncated_body_is_never_reported_done(tmp_path: Path) -> None:
     from sora_tui.engine import EngineConfig, start_engine_thread
 

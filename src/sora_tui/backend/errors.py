@@ -19,8 +19,8 @@ _ADVICE = {
     "not_found": "The server does not know this id (deleted, expired, or created on another server/profile).",
     "expired": "The server's copy has expired. Remix it (remixes of expired videos still work) or generate again.",
     "server": "The server had an internal error; retrying later usually works.",
-    "network": "The connection dropped mid-way; the download can be resumed.",
-    "truncated": "The server sent fewer bytes than it announced; the download can be resumed.",
+    "network": "Check the connection and try again; a download picks up where it stopped.",
+    "truncated": "Try the download again; it picks up where it stopped when the server allows.",
     "unsupported": "That is a limit of this server (often a proxy or gateway), not a fault; "
                    "use a profile whose server offers it.",
     "disk": "Free some disk space or choose another download directory.",
