@@ -133,6 +133,27 @@ async def test_server_unreachable_on_create_fails_cleanly(tmp_path: Path) -> Non
     store.close()
 
 
+async def test_a_create_whose_answer_is_lost_says_so_without_advising_to_send_it_again(tmp_path: Path) -> None:
+    """The server acts on the create, then the connection drops: the job is uncertain and its message says what
+    happened and that sora-tui checks the list, not the generic 'try again' (which could bill twice)."""
+    from sora_tui.backend import VideosBackend
+    from sora_tui.engine import EngineConfig, start_engine_thread
+    from sora_tui.store import HistoryStore
+
+    store = HistoryStore(tmp_path / "h.json")
+    with start_engine_thread(EngineConfig(speed="instant", state_dir=tmp_path / "s", faults="lost:1")) as engine:
+        backend = VideosBackend(engine.base_url, "k")
+        try:
+            [job] = await JobService(store, backend, download_dir=tmp_path / "dl").generate(GenerationParams(PROMPT))
+        finally:
+            await backend.aclose()
+    assert job.status == JobStatus.UNCERTAIN and job.error
+    message = job.error.message
+    assert f"The connection to the server at {engine.base_url} dropped." in message
+    assert "may still have been created" in message and "try again" not in message.lower()
+    store.close()
+
+
 async def test_5xx_on_create_is_uncertain_then_reconciled(tmp_path: Path) -> None:
     """A create whose answer was lost is found in the server's list, not resubmitted; one that provably never
     arrived is sent again (a few times at most)."""

@@ -50,10 +50,13 @@ class BackendError(Exception):
     def retryable(self) -> bool:
         return self.kind in {"unreachable", "timeout", "rate_limited", "server", "network", "truncated"}
 
-    def user_message(self) -> str:
+    def what_happened(self) -> str:
+        """The message and HTTP status, without the kind's advice (for callers whose own advice fits better)."""
         status = f" (HTTP {self.status})" if self.status else ""
-        advice = f" {self.advice}" if self.advice else ""
-        return f"{self.message}{status}.{advice}".replace("..", ".")
+        return f"{self.message}{status}.".replace("..", ".")
+
+    def user_message(self) -> str:
+        return f"{self.what_happened()} {self.advice}" if self.advice else self.what_happened()
 
     def __str__(self) -> str:
         return self.user_message()

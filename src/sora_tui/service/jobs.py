@@ -335,7 +335,7 @@ class JobService:
             job = await self._update(
                 job.local_id,
                 status=JobStatus.UNCERTAIN,
-                error=JobError("uncertain", f"{exc.user_message()} The job may still have been created; sora-tui will check the server's list."),
+                error=JobError("uncertain", f"{exc.what_happened()} The job may still have been created; sora-tui will check the server's list."),
             )
             self.emit(JobUncertain(job))
             return job
