@@ -154,6 +154,32 @@ async def test_a_create_whose_answer_is_lost_says_so_without_advising_to_send_it
     store.close()
 
 
+async def test_tracking_through_a_dropping_connection_says_it_keeps_trying(tmp_path: Path) -> None:
+    """Every request's connection drops: the tracker's notice says what happened and that it tries again by itself,
+    not the advice meant for a one-off command."""
+    from sora_tui.backend import BackendError, VideosBackend
+    from sora_tui.engine import EngineConfig, start_engine_thread
+    from sora_tui.service.events import ServiceNotice
+    from sora_tui.store import HistoryStore
+
+    store = HistoryStore(tmp_path / "h.json")
+    store.add(Job.new(GenerationParams(PROMPT), status=JobStatus.IN_PROGRESS, video_id="video_in_flight"))
+    notices: list[ServiceNotice] = []
+    with start_engine_thread(EngineConfig(speed="instant", state_dir=tmp_path / "s", faults="reset:1")) as engine:
+        backend = VideosBackend(engine.base_url, "k", max_retries=0)
+        svc = JobService(store, backend, download_dir=tmp_path / "dl")
+        svc.subscribe(lambda e: notices.append(e) if isinstance(e, ServiceNotice) else None)
+        try:
+            with pytest.raises(BackendError):
+                await svc.tracker.run(max_failures=1)
+        finally:
+            await backend.aclose()
+    [notice] = notices
+    assert notice.level == "warning" and "dropped." in notice.message
+    assert "tries again by itself" in notice.message and "try again;" not in notice.message
+    store.close()
+
+
 async def test_5xx_on_create_is_uncertain_then_reconciled(tmp_path: Path) -> None:
     """A create whose answer was lost is found in the server's list, not resubmitted; one that provably never
     arrived is sent again (a few times at most)."""

@@ -133,7 +133,10 @@ class Tracker:
             await asyncio.sleep(rest)
 
     def _notice(self, exc: BackendError) -> None:
-        message = exc.user_message()
+        # A passing fault (a dropped connection, a timeout, a 5xx): the tracker tries again by itself, so it says
+        # that rather than the kind's advice to the user to try again.
+        passing = exc.retryable and exc.kind not in ("unreachable", "rate_limited")
+        message = f"{exc.what_happened()} Tracking goes on: sora-tui tries again by itself." if passing else exc.user_message()
         if message != self._last_notice:  # one clear message, not a flood
             self._last_notice = message
             self.service.emit(ServiceNotice(message, "error" if exc.kind in ("auth", "unreachable") else "warning"))
