@@ -371,6 +371,44 @@ async def test_small_terminal_keeps_everything_reachable(home: Path, engine_daem
         assert str(table.get_cell(history(home)[0].local_id, "status")) == "downloaded"
 
 
+async def test_a_history_opened_while_connecting_fills_in_and_down_reaches_the_results(home: Path, engine_daemon: Path) -> None:
+    """ctrl+o pressed before the history is read (here another process holds its lock, as a CLI writing does): the
+    screen says it is opening, then shows the jobs once the session opens. Down from the search box goes to the
+    results, enter there opens the job."""
+    import fcntl
+
+    from sora_tui.core.job import Job
+    from sora_tui.core.params import GenerationParams
+    from sora_tui.store import HistoryStore
+
+    store = HistoryStore(home / "history.json")
+    for prompt in ("a kite over dunes, slow pan", "a paper boat in a gutter, rain"):
+        store.add(Job.new(GenerationParams(prompt), status=JobStatus.FAILED))
+    store.close()
+    lock = os.open(home / "history.json.lock", os.O_RDWR)
+    fcntl.flock(lock, fcntl.LOCK_EX)
+    try:
+        app = SoraApp()
+        async with app.run_test(size=SMALL) as pilot:
+            await pilot.press("ctrl+o")
+            await wait_until(pilot, lambda: isinstance(app.screen, HistoryScreen), what="the history screen")
+            screen = app.screen
+            count = screen.query_one("#history-count", Static)
+            await wait_until(pilot, lambda: "Opening the history" in str(count.render()), what="the opening note")
+            assert not connected(app)
+            fcntl.flock(lock, fcntl.LOCK_UN)
+            results = screen.query_one(HistoryTable)
+            await wait_until(pilot, lambda: results.row_count == 2 and "2 jobs" in str(count.render()), what="the jobs")
+            await pilot.press(*"boat")
+            await wait_until(pilot, lambda: results.row_count == 1, what="the search")
+            await pilot.press("down")
+            assert app.focused is results
+            await pilot.press("enter")
+            await wait_until(pilot, lambda: isinstance(app.screen, JobDetailScreen), what="the job's details")
+    finally:
+        os.close(lock)
+
+
 def test_readme_key_table_lists_every_key() -> None:
     readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
     table = readme[readme.index("### Keys"):readme.index("### A first session")]

@@ -243,6 +243,7 @@ class SoraApp(JobActions, ServerActions, App[int]):
         self.main.use_profile(profile)
         self.connecting = False
         self.main.connected()
+        self._tell_screens("session_opened")  # a history opened while connecting fills in now
         self.track()
         self.watch_history()
         self.discover_capabilities()
@@ -404,10 +405,14 @@ class SoraApp(JobActions, ServerActions, App[int]):
 
     def _show_job(self, job: Job) -> None:
         self.main.show_job(job)
+        self._tell_screens("show_job", job)
+
+    def _tell_screens(self, hook: str, *args: Any) -> None:
+        """Call `hook` on every open screen above the main one that has it."""
         for screen in self.screen_stack:
-            show = getattr(screen, "show_job", None)
-            if show is not None and screen is not self.main:
-                show(job)
+            call = getattr(screen, hook, None)
+            if call is not None and screen is not self.main:
+                call(*args)
 
     def _handle_exception(self, error: Exception) -> None:
         """Textual would print a traceback with local variables on exit (a key in a local reaches the

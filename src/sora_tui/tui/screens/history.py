@@ -128,7 +128,7 @@ class HistoryScreen(Screen[None]):
     BINDINGS = [
         Binding("escape", "close", "Back", tooltip="Back to the composer and live jobs", id="history.close"),
         Binding("ctrl+f", "focus_search", "Search", tooltip="Type to search prompts, tags and notes", id="history.search"),
-        Binding("ctrl+j", "focus_results", "Results", tooltip="Move to the results (enter in the search box too)",
+        Binding("ctrl+j", "focus_results", "Results", tooltip="Move to the results (enter or down in the search box too)",
                 show=False, id="history.results"),
     ]
 
@@ -198,10 +198,17 @@ class HistoryScreen(Screen[None]):
     def _search_done(self) -> None:
         self.action_focus_results()
 
+    def on_key(self, event: Any) -> None:
+        if event.key == "down" and self.focused is self.query_one("#history-search", Input):
+            event.stop()  # down from the search box goes into the results, as in any search list
+            self.action_focus_results()
+
     @work(exclusive=True, exit_on_error=False, group="history-query", description="search the history")
     async def run_query(self) -> None:
         if self.store is None:
-            self.query_one("#history-count", Static).update(Text("The history is not open yet.", style="dim"))
+            waiting = ("Opening the history… (it appears here as soon as it is read)" if getattr(self.app, "connecting", False)
+                       else "The history is not open: the session did not start (the status line on the main screen says why).")
+            self.query_one("#history-count", Static).update(Text(waiting, style="dim"))
             return
         args = self.filters.query_args(job_list.clock())
         jobs = await asyncio.to_thread(self.store.query, **args)
@@ -236,6 +243,11 @@ class HistoryScreen(Screen[None]):
         ancestors, below = await asyncio.to_thread(self.store.lineage, local_id)
         group = await asyncio.to_thread(self.store.query, group_id=job.group_id, descending=False) if job.group_id else [job]
         box.update(lineage_text(job, ancestors, below, group))
+
+    def session_opened(self) -> None:
+        """The app's session (and with it the history) opened after this screen did."""
+        self.load_facets()
+        self.run_query()
 
     def show_job(self, job: Job) -> None:
         """A job changed (here or elsewhere): refresh its row if it is shown."""
