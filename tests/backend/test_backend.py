@@ -327,6 +327,16 @@ async def test_a_plain_http_body_of_known_length_is_spliced_and_others_come_thro
             assert spliced == ([1] if how == "spliced" else [])
 
 
+async def _whole_then_resumed(backend: VideosBackend, vid: str, data: bytes, folder: Path) -> None:
+    """Download `vid` whole, then again from a .part holding its first 63,457 bytes: both equal `data`."""
+    whole = await backend.download(vid, folder / "again.mp4")
+    assert whole.bytes == len(data) > 150_000 and (folder / "again.mp4").read_bytes() == data
+    dest = folder / "resumed.mp4"
+    part_path(dest).write_bytes(data[:63_457])
+    result = await backend.download(vid, dest)
+    assert result.resumed and dest.read_bytes() == data
+
+
 @pytest.mark.parametrize("how", ["spliced", "through httpx2"])
 async def test_every_byte_arrives_in_small_pieces_whole_and_resumed(how: str, local_engine, tmp_path: Path, monkeypatch) -> None:
     """Small pipe pieces and (through httpx2) small write batches, so one clip crosses many of them, whole and resumed."""
@@ -335,12 +345,7 @@ async def test_every_byte_arrives_in_small_pieces_whole_and_resumed(how: str, lo
     monkeypatch.setattr(downloads, "WRITE_BATCH", 5000)
     monkeypatch.setattr(downloads, "SPLICE_PIECE", 16_384)
     async with _source(how, local_engine.base_url, tmp_path) as (backend, vid, data):
-        whole = await backend.download(vid, tmp_path / "again.mp4")
-        assert whole.bytes == len(data) > 150_000 and (tmp_path / "again.mp4").read_bytes() == data
-        dest = tmp_path / "resumed.mp4"
-        part_path(dest).write_bytes(data[:63_457])
-        result = await backend.download(vid, dest)
-        assert result.resumed and dest.read_bytes() == data
+        await _whole_then_resumed(backend, vid, data, tmp_path)
 
 
 async def test_a_filesystem_that_refuses_splice_still_gets_every_byte(local_engine, tmp_path: Path, monkeypatch) -> None:
@@ -361,12 +366,7 @@ async def test_a_filesystem_that_refuses_splice_still_gets_every_byte(local_engi
     monkeypatch.setattr(downloads, "_drain_pipe", lambda *a: drained.append(a[2]) or real_drain(*a))
     monkeypatch.setattr(downloads, "SPLICE_PIECE", 16_384)
     async with _source("spliced", local_engine.base_url, tmp_path) as (backend, vid, data):
-        whole = await backend.download(vid, tmp_path / "whole.mp4")
-        assert whole.bytes == len(data) > 150_000 and (tmp_path / "whole.mp4").read_bytes() == data
-        dest = tmp_path / "resumed.mp4"
-        part_path(dest).write_bytes(data[:63_457])
-        result = await backend.download(vid, dest)
-        assert result.resumed and dest.read_bytes() == data
+        await _whole_then_resumed(backend, vid, data, tmp_path)
     assert sum(drained) > len(data)  # the kernel refused the splices: the bytes went through the buffer
 
 
