@@ -212,6 +212,25 @@ def test_lost_fault_creates_the_job_but_drops_the_answer(tmp_path: Path) -> None
         assert [v["prompt"] for v in data] == ["a lost answer"]
 
 
+def test_slow_fault_stalls_a_download_in_the_middle_of_its_body(tmp_path: Path) -> None:
+    """A clip fits in one piece of the engine's body: the stall still falls between its first and its last byte,
+    where a client's read timeout and resume are tested."""
+    with start_engine_thread(EngineConfig(speed="instant", state_dir=tmp_path)) as e:
+        vid = wait(e.base_url, make(e.base_url)["id"])["id"]
+        whole = httpx2.get(f"{e.base_url}/videos/{vid}/content", headers=AUTH).content
+    with start_engine_thread(EngineConfig(speed="instant", state_dir=tmp_path, faults="slow:1.0")) as e:
+        got, before_stall = b"", None
+        started = time.monotonic()
+        with httpx2.stream("GET", f"{e.base_url}/videos/{vid}/content", headers=AUTH, timeout=10) as r:
+            for piece in r.iter_raw():
+                if before_stall is None and time.monotonic() - started > 1.0:
+                    before_stall = len(got)
+                got += piece
+        took = time.monotonic() - started
+    assert got == whole and took >= 2.0
+    assert before_stall is not None and 0 < before_stall < len(whole)
+
+
 def test_state_survives_restart(tmp_path: Path) -> None:
     with start_engine_thread(EngineConfig(speed="instant", state_dir=tmp_path)) as e:
         v = wait(e.base_url, make(e.base_url)["id"])

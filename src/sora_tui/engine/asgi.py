@@ -131,13 +131,18 @@ def _late(send: Send) -> Send:
 
 
 def _stalling(send: Send) -> Send:
-    sent = {"bodies": 0}
+    """Send the first half of the body's first piece, stall 2 s, then the rest: a stall in the middle of the body
+    however the body is cut into pieces (a clip is often one piece)."""
+    state = {"stalled": False}
 
     async def wrapped(message: dict[str, Any]) -> None:
-        if message["type"] == "http.response.body":
-            sent["bodies"] += 1
-            if sent["bodies"] == 2:
-                await asyncio.sleep(2.0)
+        body = message.get("body", b"")
+        if message["type"] == "http.response.body" and not state["stalled"] and len(body) > 1:
+            state["stalled"] = True
+            half = len(body) // 2
+            await send({"type": "http.response.body", "body": body[:half], "more_body": True})
+            await asyncio.sleep(2.0)
+            message = {**message, "body": body[half:]}
         await send(message)
 
     return wrapped
