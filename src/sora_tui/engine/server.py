@@ -36,10 +36,7 @@ MODEL_ALIASES = {
 MAX_PROMPT = 32_000
 MAX_EXTENSIONS = 6
 MAX_TOTAL_SECONDS = 120
-# Content is sent a megabyte at a time: each piece is one thread hop and one write. At 256 KB the engine itself was
-# the bottleneck of a 1 GB download (ours 978, curl 840 MB/s), and a client that drains the socket faster (splice)
-# waited on it; at 1 MB the same client ran at 1,379 against curl's 839 (bench/downloads.py, same run).
-CHUNK = 1 << 20
+CHUNK = 256 * 1024
 EXPIRED_MESSAGE = "The video is no longer available. Downloads expire after 1 hours."
 # Where the middleware leaves the decoded video id of a /v1/videos/{id}... path (see asgi.py).
 VIDEO_ID_SCOPE_KEY = "sora_tui.video_id"
