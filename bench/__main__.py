@@ -161,9 +161,14 @@ WHY = {
         "not yet explained. The client's own work is small now (the body is spliced: 0.03-0.05 CPU-s a GB in user space, "
         "where httpx2 and h11 took 0.5; curl 0.05) and it no longer waits for the disk, and it spends as much time in "
         "the kernel as curl (1.23 against 1.28 s a GB, rusage, 6 runs on 12-02), yet in paired runs onto this disk it "
-        "came in 0.76-0.80x of curl in some sessions and 1.0-1.2x in others (into tmpfs: 1.7x). Next: time the splice "
-        "from the pipe into the file against curl's write(2) with perf, and try receiving and writing on two threads "
-        "with the pipe between them. curl's own runs moved 213-1,072 MB/s on 12-02."),
+        "came in 0.76-0.80x of curl in some sessions and 1.0-1.2x in others (into tmpfs: 1.7x). curl's own runs moved "
+        "213-1,072 MB/s on 12-02. On 12-03: full runs 0.62x and 0.72x, this benchmark alone 1.11x, and 0.57x right "
+        "after the tracking and history benchmarks, ours slowest in the first rounds; all of the time is in the body "
+        "(the request, the .part, the checks and the rename: under 6 ms). Tried, not kept: a 1 MB engine piece (ours "
+        "1.6x curl alone, but five downloads then stalled the loop 38 ms, and the full run gave 0.81x); receiving into "
+        "a reused buffer instead of splicing (0.66x in the same position). A bare Python receive loop in a fresh "
+        "process after the history benchmark ran at 0.77-1.02x curl: the gap is not in sora-tui's own code paths. "
+        "Next: perf on the receiving process in that state."),
     "completion on the server to shown by the client, p95": (
         "polling at exactly the server's openai-poll-after-ms puts a completion anywhere in the interval, so the p95 "
         "is about 0.95 x the interval (with ~11 ms of sampling noise over 100 jobs) plus one tracking round: "
