@@ -167,7 +167,7 @@ WHY = {
         "(the request, the .part, the checks and the rename: under 6 ms). Tried, not kept: a 1 MB engine piece (ours "
         "1.6x curl alone, but five downloads then stalled the loop 38 ms, and the full run gave 0.81x); receiving into "
         "a reused buffer instead of splicing (0.66x in the same position). A bare Python receive loop in a fresh "
-        "process after the history benchmark ran at 0.77-1.02x curl: the gap is not in sora-tui's own code paths. "
+        "process after the history benchmark ran at 0.77-1.02x curl: a bare loop shows the gap too, at times. "
         "Next: perf on the receiving process in that state."),
     "completion on the server to shown by the client, p95": (
         "polling at exactly the server's openai-poll-after-ms puts a completion anywhere in the interval, so the p95 "
