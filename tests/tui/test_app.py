@@ -13,6 +13,7 @@ from sora_tui.core.status import JobStatus
 from sora_tui.store import HistoryStore
 from sora_tui.tui.app import SoraApp
 from sora_tui.tui.screens.detail import JobDetailScreen
+from sora_tui.tui.screens.history import HistoryScreen
 
 PROMPT = "a red kite over a windy beach, slow pan left, gulls crying"
 SIZE = (100, 30)
@@ -226,6 +227,10 @@ async def test_a_damaged_history_and_an_unusable_data_dir_are_explained(home: Pa
         await wait_until(pilot, lambda: app.sub_title == "not connected", what="the failure")
         assert "cannot use the data directory" in status_text(app) and "SORA_TUI_HOME" in status_text(app)
         assert app.is_running
+        await pilot.press("ctrl+o")  # the history cannot open either: it says so, and where to read why
+        await wait_until(pilot, lambda: isinstance(app.screen, HistoryScreen), what="the history screen")
+        count = app.screen.query_one("#history-count")
+        await wait_until(pilot, lambda: "could not open; escape shows why" in str(count.render()), what="the history's note")
 
 
 async def test_a_thousand_new_jobs_at_once_are_shown_in_turns_with_the_loop_free_between(home: Path, engine_daemon: Path) -> None:

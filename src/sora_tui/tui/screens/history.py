@@ -207,7 +207,7 @@ class HistoryScreen(Screen[None]):
     async def run_query(self) -> None:
         if self.store is None:
             waiting = ("Opening the history… (it appears here as soon as it is read)" if getattr(self.app, "connecting", False)
-                       else "The history is not open: the session did not start (the status line on the main screen says why).")
+                       else "The history could not open; escape shows why on the status line.")
             self.query_one("#history-count", Static).update(Text(waiting, style="dim"))
             return
         args = self.filters.query_args(job_list.clock())
