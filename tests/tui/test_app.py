@@ -141,22 +141,49 @@ async def test_unreachable_server_gives_one_clear_message_and_no_crash(
     assert len(jobs) == 1 and jobs[0].status == JobStatus.FAILED  # written before the request, then marked
 
 
-async def test_session_failure_is_shown_not_raised(home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    # a profile that needs a key nobody set: the app stays up and says what to set
+async def test_session_failure_is_shown_not_raised_and_the_history_stays_browsable(home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # a profile that needs a key nobody set: the app stays up and says what to set; the history (which did open)
+    # can still be searched and read, and what needs the server says why it cannot run
+    from sora_tui.core.job import Job
+    from sora_tui.core.params import GenerationParams
+
     config = home / "config.toml"
     config.write_text('default_profile = "proxy"\n[profiles.proxy]\nbase_url = "http://127.0.0.1:9/v1"\n'
                       'api_key_env = "SORA_TUI_TEST_MISSING_KEY"\n')
     monkeypatch.delenv("SORA_TUI_TEST_MISSING_KEY", raising=False)
+    store = HistoryStore(home / "history.json")
+    old = Job.new(GenerationParams(PROMPT), status=JobStatus.COMPLETED, video_id="video_" + "a" * 32, profile="proxy",
+                  server="http://127.0.0.1:9/v1")
+    store.add(old)
+    store.close()
     app = SoraApp()
     async with app.run_test(size=SIZE) as pilot:
         await wait_until(pilot, lambda: app.sub_title == "not connected", what="the failure")
         assert "SORA_TUI_TEST_MISSING_KEY" in status_text(app)
         await type_prompt(pilot, PROMPT)
         await pilot.press("ctrl+g")
-        await pilot.pause(0.2)
-        assert any("Not connected" in n.message for n in app._notifications)
+        await wait_until(pilot, lambda: any("the prompt is kept" in n.message for n in app._notifications), what="the refusal")
+        refusal = next(n.message for n in app._notifications if "the prompt is kept" in n.message)
+        assert "needs an API key" in refusal and "F3 switches profile" in refusal and "wait a moment" not in refusal
+
+        app.main.query_one(DataTable).focus()
+        await pilot.press("r")  # a retry needs the server: it says why there is none
+        await wait_until(pilot, lambda: sum("SORA_TUI_TEST_MISSING_KEY" in n.message for n in app._notifications) == 2,
+                         what="the retry's refusal")
+        await pilot.press("enter")  # the details only read the history
+        await wait_until(pilot, lambda: isinstance(app.screen, JobDetailScreen), what="the details")
+        await pilot.press("escape")
+
+        await pilot.press("ctrl+o")
+        await wait_until(pilot, lambda: isinstance(app.screen, HistoryScreen), what="the history screen")
+        count = app.screen.query_one("#history-count")
+        await wait_until(pilot, lambda: str(count.render()).startswith("1 job"), what="the history's one job")
+        await pilot.press(*"kite")
+        await wait_until(pilot, lambda: "matching kite" in str(count.render()), what="the search")
+        assert app.screen.query_one(DataTable).row_count == 1
         assert app.is_running
-    assert history(home) == []
+    jobs = history(home)
+    assert [j.local_id for j in jobs] == [old.local_id]  # nothing sent, nothing added
 
 
 async def test_an_unexpected_error_writes_a_report_not_a_traceback(home: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -27,6 +27,7 @@ AUTO = ["video"]  # what a job made from the TUI downloads by itself when it com
 DOWNLOAD_CHOICES = [("v", "video", "video (MP4)"), ("t", "thumbnail", "thumbnail (WEBP)"),
                     ("s", "spritesheet", "spritesheet (JPEG)")]
 # job action -> the server operation it needs (backend.capabilities.OPERATIONS)
+OFFLINE = frozenset({"details", "open", "copy", "reuse"})  # actions that need the history, not the server
 NEEDS = {"remix": "remix", "edit": "edits", "extend": "extensions", "delete": "delete"}
 COPY_CHOICES = [("p", "prompt", "prompt"), ("i", "id", "server id"), ("f", "path", "file path of the video")]
 
@@ -35,6 +36,7 @@ class JobActions:
     """Mixed into SoraApp: needs `session`, `notify`, `push_screen_wait`, `copy_to_clipboard`."""
 
     session: Any
+    connected_or_say: Callable[[], bool]  # SoraApp's
 
     def on_job_list_action(self, event: JobList.Action) -> None:  # by name: @on is not collected from a mixin
         event.stop()
@@ -42,8 +44,8 @@ class JobActions:
 
     @work(exclusive=False, exit_on_error=False, group="job-actions", description="job action")
     async def run_job_action(self, action: str, local_id: str) -> None:
-        if self.session is None or self.session.service is None:
-            self.notify("Not connected to a server yet; wait a moment.", severity="warning", markup=False)  # type: ignore[attr-defined]
+        # What only reads the history works without a server (it did not start: the history is still open)
+        if (action not in OFFLINE or self.session is None) and not self.connected_or_say():
             return
         job = await asyncio.to_thread(self.session.store.get, local_id)
         if job is None:

@@ -84,6 +84,7 @@ class SoraApp(JobActions, ServerActions, App[int]):
         # The session is being opened (the composer then holds a generate until it is): from the start, since
         # the first frame opens one at once, so a key pressed before that is held too.
         self.connecting = True
+        self.offline_reason: str | None = None  # why the last session did not reach its server
         self._unsubscribe: Any = None
         # What the server offers (backend.capabilities.OPERATIONS -> True/False/None), found out after connecting
         # and corrected whenever an operation answers "unsupported".
@@ -195,6 +196,8 @@ class SoraApp(JobActions, ServerActions, App[int]):
         from ..session import SessionError, prepare
 
         self.connecting = True
+        self.offline_reason = None
+        session = None
         try:
             session = await asyncio.to_thread(prepare, self.profile_name, self.base_url)  # opening a big history reads the disk
             # The history's index lives as long as the app: keep its objects out of the garbage collector's
@@ -213,13 +216,13 @@ class SoraApp(JobActions, ServerActions, App[int]):
             # out of the full passes too, which otherwise took 60 ms each with an empty history (bench/keys.py).
             gc.freeze()
         except (SessionError, ConfigError) as exc:
-            self.post_message(SessionFailed(getattr(exc, "message", str(exc))))
+            self.post_message(SessionFailed(getattr(exc, "message", str(exc)), session))
             return
         except Exception as exc:  # never a traceback on screen: say what failed and keep the app usable
             from ..crash import write_report
 
             report = write_report(exc)
-            self.post_message(SessionFailed(f"{type(exc).__name__}: {exc}. Report: {report}"))
+            self.post_message(SessionFailed(f"{type(exc).__name__}: {exc}. Report: {report}", session))
             return
         self.post_message(SessionReady(session))
 
@@ -309,10 +312,31 @@ class SoraApp(JobActions, ServerActions, App[int]):
         line.append("   f1 help · ctrl+o history", style="dim italic")
         return line
 
-    def on_session_failed(self, event: SessionFailed) -> None:
+    def connected_or_say(self, kept: str = "") -> bool:
+        """True with a server to talk to; otherwise says why not (still connecting, or what failed) and what to do.
+        `kept` tells what the user loses nothing of ("; the prompt is kept")."""
+        if self.session is not None and self.session.service is not None:
+            return True
+        if self.connecting:
+            self.notify(f"Not connected to a server yet{kept}; wait a moment.", severity="warning", markup=False)
+        else:
+            reason = one_line(self.offline_reason or "", 160).rstrip(". ")
+            self.notify(f"Not connected to a server{': ' + reason if reason else ''}{kept}. F3 switches profile.",
+                        severity="warning", markup=False, timeout=8)
+        return False
+
+    async def on_session_failed(self, event: SessionFailed) -> None:
         self.connecting = False
         if self._quitting():
+            if event.session is not None:
+                await event.session.aclose()
             return
+        self.offline_reason = event.message
+        if event.session is not None:
+            # The history opened, only the server did not: it stays browsable (search, details, copy a prompt into
+            # the composer); what needs the server says why it cannot.
+            self.session = event.session
+            self._tell_screens("session_opened")
         self.main.connection_failed()
         self.sub_title = "not connected"
         line = Text()

@@ -19,7 +19,11 @@ class SessionReady(Message):
 
 @dataclass
 class SessionFailed(Message):
+    """The session did not start. `session` is what did open (the profile and the history, no server) when only
+    reaching the server failed: the history stays browsable."""
+
     message: str
+    session: Any = None
 
 
 @dataclass

@@ -5,6 +5,7 @@ by notification."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -16,15 +17,10 @@ from .messages import JobChanged
 
 class ServerActions:
     session: Any
-
-    def _connected_or_say(self) -> bool:
-        if self.session is None or self.session.service is None:
-            self.notify("Not connected to a server yet; wait a moment.", severity="warning", markup=False)  # type: ignore[attr-defined]
-            return False
-        return True
+    connected_or_say: Callable[[], bool]  # SoraApp's
 
     def action_import_videos(self) -> None:
-        if self._connected_or_say():
+        if self.connected_or_say():
             self.import_videos()
 
     @work(exclusive=True, exit_on_error=False, group="import", description="import the server's videos")
@@ -57,7 +53,7 @@ class ServerActions:
         self.notify(f"Imported {len(jobs)} video{'s' if len(jobs) != 1 else ''}; d downloads one.", markup=False)  # type: ignore[attr-defined]
 
     def action_create_character(self) -> None:
-        if self._connected_or_say():
+        if self.connected_or_say():
             self.create_character()
 
     @work(exclusive=True, exit_on_error=False, group="character", description="create a character")
@@ -108,7 +104,7 @@ class ServerActions:
             self.main.add_character(character)  # type: ignore[attr-defined]
 
     def action_show_character(self) -> None:
-        if self._connected_or_say():
+        if self.connected_or_say():
             self.show_character()
 
     @work(exclusive=True, exit_on_error=False, group="character", description="show a character")

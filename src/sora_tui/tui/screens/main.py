@@ -169,8 +169,7 @@ class MainScreen(Screen[None]):
                 self._held = event
                 self.notify("Connecting to the server: this is sent as soon as it answers.", markup=False)
             else:
-                self.notify("Not connected to a server (see the line above the jobs); the prompt is kept. "
-                            "F3 switches profile.", severity="warning", markup=False, timeout=8)
+                self.app.connected_or_say(kept="; the prompt is kept")  # type: ignore[attr-defined]
             return
         self.submit(event.params, event.variations, event.fit, event.character_ids)
 
