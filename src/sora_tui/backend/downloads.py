@@ -417,6 +417,7 @@ def _splice_body(http: Any, sock: socket.socket, fd: int, received: int, total: 
                 fcntl.fcntl(w, fcntl.F_SETPIPE_SZ, SPLICE_PIECE)
             readable = select.poll()
             readable.register(sock.fileno(), select.POLLIN)
+            into_file = True  # the file takes splice(2) (until it refuses once)
             while received < total:
                 if stop.is_set():
                     raise _Stopped()
@@ -434,7 +435,11 @@ def _splice_body(http: Any, sock: socket.socket, fd: int, received: int, total: 
                     raise httpx2.ReadError(str(exc)) from exc
                 if got == 0:
                     break  # the server closed early: the caller reports the short body
-                received += _splice_all(r, fd, got)
+                if into_file:
+                    into_file = _splice_all(r, fd, got)
+                else:  # the file refused splice before: the rest goes through the buffer, without asking again
+                    _drain_pipe(r, fd, got)
+                received += got
                 if progress is not None:
                     progress(received, total)
         finally:
@@ -450,9 +455,9 @@ def _splice_body(http: Any, sock: socket.socket, fd: int, received: int, total: 
 _NO_SPLICE = frozenset({errno.EINVAL, errno.EOPNOTSUPP, errno.ENOSYS})
 
 
-def _splice_all(pipe: int, fd: int, count: int) -> int:
+def _splice_all(pipe: int, fd: int, count: int) -> bool:
     """Move `count` bytes from the pipe to the file (a full disk raises OSError; what was moved stays in the file).
-    Where the file's filesystem refuses splice, the bytes go through a buffer instead."""
+    Where the file's filesystem refuses splice, the bytes go through a buffer instead: False says so, for the rest."""
     left = count
     while left:
         try:
@@ -461,11 +466,11 @@ def _splice_all(pipe: int, fd: int, count: int) -> int:
             if exc.errno not in _NO_SPLICE:
                 raise
             _drain_pipe(pipe, fd, left)
-            return count
+            return False
         if moved <= 0:
             raise OSError(errno.EIO, "the download pipe ran dry")
         left -= moved
-    return count
+    return True
 
 
 def _drain_pipe(pipe: int, fd: int, count: int) -> None:
