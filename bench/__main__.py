@@ -168,7 +168,15 @@ WHY = {
         "1.6x curl alone, but five downloads then stalled the loop 38 ms, and the full run gave 0.81x); receiving into "
         "a reused buffer instead of splicing (0.66x in the same position). A bare Python receive loop in a fresh "
         "process after the history benchmark ran at 0.77-1.02x curl: a bare loop shows the gap too, at times. "
-        "Next: perf on the receiving process in that state."),
+        "On 12-03, in longer series against one engine outside the full run: 0.87x over 15 rounds each (a bare splice "
+        "loop 0.95x, a bare 256 KB receive loop 0.95x), 0.89x over 9 right after the history benchmark, 1.05x over 9 "
+        "in another; the same loop on a worker thread beside an idle event loop (as ours) 0.96x the same loop on the "
+        "main thread over 16 rounds; SO_RCVLOWAT, smaller splice pieces or receive buffers: no gain beyond the noise. "
+        "perf (cpu-clock; this VM has no hardware counters) shows the engine's send path waking the receiver "
+        "(sock_def_readable) and paravirtual spinlock slow paths, as for curl. This VM reports freed memory to its host "
+        "(virtio-balloon free page reporting: 168 GB reported since boot, bursts of ~190 MB during transfers), so pages "
+        "a side writes into may first have to be faulted back in by the host: a lead, not measured per side. "
+        "Next: count those refaults per side (the host's view) or run both sides on a machine without reporting."),
     "completion on the server to shown by the client, p95": (
         "polling at exactly the server's openai-poll-after-ms puts a completion anywhere in the interval, so the p95 "
         "is about 0.95 x the interval (with ~11 ms of sampling noise over 100 jobs) plus one tracking round: "
