@@ -409,6 +409,69 @@ async def test_a_history_opened_while_connecting_fills_in_and_down_reaches_the_r
         os.close(lock)
 
 
+async def test_a_history_opened_while_connecting_fills_in_when_the_server_cannot_be_reached(
+        home: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """The same, but the session then fails on its server (a key nobody set): the history it opened still fills the
+    screen that was waiting for it, rather than staying at 'Opening the history…'."""
+    import fcntl
+
+    from sora_tui.core.job import Job
+    from sora_tui.core.params import GenerationParams
+    from sora_tui.store import HistoryStore
+
+    config = tmp_path / "config.toml"
+    config.write_text('default_profile = "lab"\n[profiles.lab]\nbase_url = "http://127.0.0.1:9/v1"\n'
+                      'api_key_env = "LAB_KEY_THAT_IS_NOT_SET"\n', encoding="utf-8")
+    monkeypatch.setenv("SORA_TUI_CONFIG", str(config))
+    store = HistoryStore(home / "history.json")
+    store.add(Job.new(GenerationParams("a kite over dunes, slow pan"), status=JobStatus.FAILED))
+    store.close()
+    lock = os.open(home / "history.json.lock", os.O_RDWR)
+    fcntl.flock(lock, fcntl.LOCK_EX)
+    try:
+        app = SoraApp()
+        async with app.run_test(size=SMALL) as pilot:
+            await pilot.press("ctrl+o")
+            await wait_until(pilot, lambda: isinstance(app.screen, HistoryScreen), what="the history screen")
+            count = app.screen.query_one("#history-count", Static)
+            await wait_until(pilot, lambda: "Opening the history" in str(count.render()), what="the opening note")
+            fcntl.flock(lock, fcntl.LOCK_UN)
+            await wait_until(pilot, lambda: app.sub_title == "not connected", what="the failed connection")
+            await wait_until(pilot, lambda: str(count.render()).startswith("1 job"), what="the job")
+            assert app.screen.query_one(HistoryTable).row_count == 1
+    finally:
+        os.close(lock)
+
+
+async def test_a_history_opened_while_connecting_says_so_when_the_history_then_cannot_open(home: Path) -> None:
+    """While the screen waits for the history, its file turns into something the store cannot read (here a
+    directory): the session fails, and the screen says the history could not open instead of 'Opening…' forever."""
+    import fcntl
+    import shutil
+
+    from sora_tui.store import HistoryStore
+
+    HistoryStore(home / "history.json").close()
+    lock = os.open(home / "history.json.lock", os.O_RDWR)
+    fcntl.flock(lock, fcntl.LOCK_EX)
+    try:
+        app = SoraApp()
+        async with app.run_test(size=SMALL) as pilot:
+            await pilot.press("ctrl+o")
+            await wait_until(pilot, lambda: isinstance(app.screen, HistoryScreen), what="the history screen")
+            count = app.screen.query_one("#history-count", Static)
+            await wait_until(pilot, lambda: "Opening the history" in str(count.render()), what="the opening note")
+            for leftover in home.glob("history.json*"):
+                if leftover.name != "history.json.lock":
+                    shutil.rmtree(leftover) if leftover.is_dir() else leftover.unlink()
+            (home / "history.json").mkdir()
+            fcntl.flock(lock, fcntl.LOCK_UN)
+            await wait_until(pilot, lambda: app.sub_title == "not connected", what="the failed session")
+            await wait_until(pilot, lambda: "could not open; escape shows why" in str(count.render()), what="the note")
+    finally:
+        os.close(lock)
+
+
 def test_readme_key_table_lists_every_key() -> None:
     readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
     table = readme[readme.index("### Keys"):readme.index("### A first session")]

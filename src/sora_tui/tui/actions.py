@@ -26,8 +26,8 @@ if TYPE_CHECKING:  # only named in annotations: core.job loads with the history,
 AUTO = ["video"]  # what a job made from the TUI downloads by itself when it completes
 DOWNLOAD_CHOICES = [("v", "video", "video (MP4)"), ("t", "thumbnail", "thumbnail (WEBP)"),
                     ("s", "spritesheet", "spritesheet (JPEG)")]
+OFFLINE = frozenset({"details", "open", "copy", "reuse"})  # job actions that need the history, not the server
 # job action -> the server operation it needs (backend.capabilities.OPERATIONS)
-OFFLINE = frozenset({"details", "open", "copy", "reuse"})  # actions that need the history, not the server
 NEEDS = {"remix": "remix", "edit": "edits", "extend": "extensions", "delete": "delete"}
 COPY_CHOICES = [("p", "prompt", "prompt"), ("i", "id", "server id"), ("f", "path", "file path of the video")]
 

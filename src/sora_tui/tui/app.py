@@ -246,7 +246,7 @@ class SoraApp(JobActions, ServerActions, App[int]):
         self.main.use_profile(profile)
         self.connecting = False
         self.main.connected()
-        self._tell_screens("session_opened")  # a history opened while connecting fills in now
+        self._tell_screens("session_settled")  # a history opened while connecting fills in now
         self.track()
         self.watch_history()
         self.discover_capabilities()
@@ -336,7 +336,7 @@ class SoraApp(JobActions, ServerActions, App[int]):
             # The history opened, only the server did not: it stays browsable (search, details, copy a prompt into
             # the composer); what needs the server says why it cannot.
             self.session = event.session
-            self._tell_screens("session_opened")
+        self._tell_screens("session_settled")  # a history opened while connecting fills in, or says it cannot
         self.main.connection_failed()
         self.sub_title = "not connected"
         line = Text()

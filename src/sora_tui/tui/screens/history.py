@@ -244,8 +244,9 @@ class HistoryScreen(Screen[None]):
         group = await asyncio.to_thread(self.store.query, group_id=job.group_id, descending=False) if job.group_id else [job]
         box.update(lineage_text(job, ancestors, below, group))
 
-    def session_opened(self) -> None:
-        """The app's session (and with it the history) opened after this screen did."""
+    def session_settled(self) -> None:
+        """The app's session opened (with the history, with or without its server) or failed, after this screen
+        opened: show the history, or why there is none."""
         self.load_facets()
         self.run_query()
 
