@@ -11,6 +11,7 @@ import io
 import os
 import stat
 from pathlib import Path
+from typing import Any
 
 import pytest
 from PIL import Image
@@ -371,6 +372,15 @@ async def test_small_terminal_keeps_everything_reachable(home: Path, engine_daem
         assert str(table.get_cell(history(home)[0].local_id, "status")) == "downloaded"
 
 
+async def _history_screen_waiting(pilot: Any) -> Static:
+    """ctrl+o while the history is still being read (its lock held): the screen is up and says it is opening."""
+    await pilot.press("ctrl+o")
+    await wait_until(pilot, lambda: isinstance(pilot.app.screen, HistoryScreen), what="the history screen")
+    count = pilot.app.screen.query_one("#history-count", Static)
+    await wait_until(pilot, lambda: "Opening the history" in str(count.render()), what="the opening note")
+    return count
+
+
 async def test_a_history_opened_while_connecting_fills_in_and_down_reaches_the_results(home: Path, engine_daemon: Path) -> None:
     """ctrl+o pressed before the history is read (here another process holds its lock, as a CLI writing does): the
     screen says it is opening, then shows the jobs once the session opens. Down from the search box goes to the
@@ -390,11 +400,8 @@ async def test_a_history_opened_while_connecting_fills_in_and_down_reaches_the_r
     try:
         app = SoraApp()
         async with app.run_test(size=SMALL) as pilot:
-            await pilot.press("ctrl+o")
-            await wait_until(pilot, lambda: isinstance(app.screen, HistoryScreen), what="the history screen")
+            count = await _history_screen_waiting(pilot)
             screen = app.screen
-            count = screen.query_one("#history-count", Static)
-            await wait_until(pilot, lambda: "Opening the history" in str(count.render()), what="the opening note")
             assert not connected(app)
             fcntl.flock(lock, fcntl.LOCK_UN)
             results = screen.query_one(HistoryTable)
@@ -431,10 +438,7 @@ async def test_a_history_opened_while_connecting_fills_in_when_the_server_cannot
     try:
         app = SoraApp()
         async with app.run_test(size=SMALL) as pilot:
-            await pilot.press("ctrl+o")
-            await wait_until(pilot, lambda: isinstance(app.screen, HistoryScreen), what="the history screen")
-            count = app.screen.query_one("#history-count", Static)
-            await wait_until(pilot, lambda: "Opening the history" in str(count.render()), what="the opening note")
+            count = await _history_screen_waiting(pilot)
             fcntl.flock(lock, fcntl.LOCK_UN)
             await wait_until(pilot, lambda: app.sub_title == "not connected", what="the failed connection")
             await wait_until(pilot, lambda: str(count.render()).startswith("1 job"), what="the job")
@@ -457,10 +461,7 @@ async def test_a_history_opened_while_connecting_says_so_when_the_history_then_c
     try:
         app = SoraApp()
         async with app.run_test(size=SMALL) as pilot:
-            await pilot.press("ctrl+o")
-            await wait_until(pilot, lambda: isinstance(app.screen, HistoryScreen), what="the history screen")
-            count = app.screen.query_one("#history-count", Static)
-            await wait_until(pilot, lambda: "Opening the history" in str(count.render()), what="the opening note")
+            count = await _history_screen_waiting(pilot)
             for leftover in home.glob("history.json*"):
                 if leftover.name != "history.json.lock":
                     shutil.rmtree(leftover) if leftover.is_dir() else leftover.unlink()
