@@ -332,6 +332,34 @@ async def test_a_service_never_polls_or_loses_jobs_of_another_profile(service: J
         await other_backend.aclose()
 
 
+@pytest.mark.parametrize("whole", [True, False])
+async def test_a_file_saved_but_never_settled_is_settled_after_a_restart(service: JobService, whole: bool) -> None:
+    """A run stopped between recording a download and its sha256 (SIGKILL; the crash harness hit it once downloads
+    got fast): a restart settles the file, checked and hashed where it is, or fetched again if it is not whole."""
+    [job] = await service.generate(GenerationParams(PROMPT, size="1280x720", seconds="4"), auto_download=["video"])
+    [done] = await service.wait([job], timeout=60)
+    video = done.file("video")
+    assert video is not None and video.sha256
+    if not whole:
+        with open(video.path, "r+b") as fh:
+            fh.truncate(video.bytes // 2)
+
+    def never_settled(j: Job) -> None:
+        j.files = [replace(f, sha256="") for f in j.files]
+
+    stuck = await service._mutate(done.local_id, never_settled)
+    assert [(j.local_id, v) for j, v in service.pending_auto_downloads()] == [(stuck.local_id, "video")]
+    attempts = service.stats["download_attempts"]
+    await service.resume()
+    after = service.store.get(stuck.local_id)
+    assert after is not None and after.status == JobStatus.DOWNLOADED
+    settled = after.file("video")
+    assert settled is not None and settled.sha256 == video.sha256
+    assert hashlib.sha256(Path(settled.path).read_bytes()).hexdigest() == video.sha256
+    assert service.stats["download_attempts"] == attempts + (0 if whole else 1)
+    assert service.pending_auto_downloads() == []
+
+
 async def test_a_picture_that_gave_up_after_the_video_arrived_is_fetched_again(service: JobService) -> None:
     """The video on disk makes the job 'downloaded'; a thumbnail or spritesheet that gave up (faults, a full disk)
     must still be fetched by wait() and picked up after a restart, not left as a .part (seen in the fault harness)."""

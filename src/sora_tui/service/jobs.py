@@ -677,11 +677,11 @@ class JobService:
             for j in current:
                 assert j is not None
                 # DOWNLOADED too: the video being on disk says nothing of a thumbnail or spritesheet that gave up
-                if j.status in (JobStatus.COMPLETED, JobStatus.DOWNLOADED) and j.auto_download:
-                    for v in j.auto_download:
+                if j.status in (JobStatus.COMPLETED, JobStatus.DOWNLOADED):
+                    for v in _to_fetch(j):
                         key = (j.local_id, v)
                         task = self._downloads.get(key)
-                        if j.file(v) is None and (task is None or (task.done() and retries[key] < DOWNLOAD_ROUNDS)):
+                        if task is None or (task.done() and retries[key] < DOWNLOAD_ROUNDS):
                             if task is not None:  # it gave up (its own retries spent): one more round, later
                                 retries[key] += 1
                             self.start_download(j, v)
@@ -693,13 +693,14 @@ class JobService:
         return [self.store.get(i) or j for i, j in zip(ids, jobs)]
 
     def pending_auto_downloads(self) -> list[tuple[Job, str]]:
-        """Finished jobs whose requested automatic downloads are not on disk yet (e.g. after a restart)."""
+        """Finished jobs whose requested automatic downloads are not on disk yet, or saved but never settled (e.g.
+        after a restart)."""
         # Downloaded jobs too (the video is there; a thumbnail or spritesheet may have given up), but only recent
         # ones: servers keep the assets for hours, and decoding every old job of a big history would cost seconds.
         recent = time.time() - RESUME_DOWNLOADS_WITHIN
         jobs = self.store.query(status=JobStatus.COMPLETED.value, profile=self.profile) + \
             self.store.query(status=JobStatus.DOWNLOADED.value, profile=self.profile, since=recent)
-        return [(j, v) for j in jobs if self.owns(j) for v in j.auto_download if j.file(v) is None]
+        return [(j, v) for j in jobs if self.owns(j) for v in _to_fetch(j)]
 
     async def track_forever(self, auth_pause: float = 60.0) -> None:
         """The TUI's tracker: pick up what an earlier session left, then track every active job until cancelled.
@@ -724,6 +725,14 @@ class JobService:
         if pending:
             return await self.wait(pending, max_failures=max_failures)
         return []
+
+
+def _to_fetch(job: Job) -> list[str]:
+    """The variants of a job still to fetch: automatic downloads not on disk yet, and any file saved without its
+    sha256 (a run stopped between recording the file and settling it). download() settles those without fetching
+    them again, if they are whole (_on_disk)."""
+    wanted = dict.fromkeys([*job.auto_download, *(f.variant for f in job.files)])
+    return [v for v in wanted if (record := job.file(v)) is None or not record.sha256]
 
 
 def _on_disk(job: Job, variant: str) -> FileRecord | None:
