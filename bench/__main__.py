@@ -94,7 +94,11 @@ Notes:
   was never settled, and its container is checked before it is trusted. The event loop the TUI draws on only
   receives throttled progress; TLS transfers and the hashing run niced below it (a spliced transfer, which hardly
   runs Python, lost only throughput niced: 698 against 810 MB/s). Memory stays flat whatever the file
-  size. Each side's run starts after a sync, so neither pays for the previous file's writeback.
+  size. Each side's run starts after a sync, so neither pays for the previous file's writeback. The engine
+  sends the file with sendfile(2) (ASGI Zero Copy Send on uvicorn's h11, src/sora_tui/engine/zerocopy.py):
+  before, it streamed the body through Python at about 1 CPU-s a GB, which took one of the two cores and capped
+  both clients near 0.75-1.0 GB/s, so the ratio measured how the two cores were shared (0.57-1.11x across runs
+  of the same client); now the engine takes 0.1-0.3 CPU-s a GB and each client's own copying is its limit.
 - **Cold start**: the history is opened and the server reached only after the first frame, and the
   openai SDK (~0.5 s to import) loads in a thread so the screen answers keys meanwhile. The workbench is
   the app's default screen (not pushed over a blank one), styled once (not again when first shown) and focuses
@@ -158,25 +162,11 @@ job more or less than the file) is ignored and every job decoded, as before.
 # What stands between a figure and its target, when a run misses it (measured while working on it).
 WHY = {
     "1 GB over loopback: throughput": (
-        "not yet explained. The client's own work is small now (the body is spliced: 0.03-0.05 CPU-s a GB in user space, "
-        "where httpx2 and h11 took 0.5; curl 0.05) and it no longer waits for the disk, and it spends as much time in "
-        "the kernel as curl (1.23 against 1.28 s a GB, rusage, 6 runs on 12-02), yet in paired runs onto this disk it "
-        "came in 0.76-0.80x of curl in some sessions and 1.0-1.2x in others (into tmpfs: 1.7x). curl's own runs moved "
-        "213-1,072 MB/s on 12-02. On 12-03: full runs 0.62x and 0.72x, this benchmark alone 1.11x, and 0.57x right "
-        "after the tracking and history benchmarks, ours slowest in the first rounds; all of the time is in the body "
-        "(the request, the .part, the checks and the rename: under 6 ms). Tried, not kept: a 1 MB engine piece (ours "
-        "1.6x curl alone, but five downloads then stalled the loop 38 ms, and the full run gave 0.81x); receiving into "
-        "a reused buffer instead of splicing (0.66x in the same position). A bare Python receive loop in a fresh "
-        "process after the history benchmark ran at 0.77-1.02x curl: a bare loop shows the gap too, at times. "
-        "On 12-03, in longer series against one engine outside the full run: 0.87x over 15 rounds each (a bare splice "
-        "loop 0.95x, a bare 256 KB receive loop 0.95x), 0.89x over 9 right after the history benchmark, 1.05x over 9 "
-        "in another; the same loop on a worker thread beside an idle event loop (as ours) 0.96x the same loop on the "
-        "main thread over 16 rounds; SO_RCVLOWAT, smaller splice pieces or receive buffers: no gain beyond the noise. "
-        "perf (cpu-clock; this VM has no hardware counters) shows the engine's send path waking the receiver "
-        "(sock_def_readable) and paravirtual spinlock slow paths, as for curl. This VM reports freed memory to its host "
-        "(virtio-balloon free page reporting: 168 GB reported since boot, bursts of ~190 MB during transfers), so pages "
-        "a side writes into may first have to be faulted back in by the host: a lead, not measured per side. "
-        "Next: count those refaults per side (the host's view) or run both sides on a machine without reporting."),
+        "the engine, if it streams again: through Python a body cost it about 1 CPU-s a GB, a whole core of two, and "
+        "both clients then ran at what was left (0.57-1.11x curl across runs of the same client, 12-02 and 12-03, "
+        "while the client's own work was 0.03-0.05 CPU-s a GB against curl's 0.05). Check that the engine's uvicorn "
+        "still takes the zero-copy protocol (tests/engine/test_zero_copy.py) and that the run is not sharing the "
+        "cores with something else; one run of either side moves by 2x on this VM."),
     "completion on the server to shown by the client, p95": (
         "polling at exactly the server's openai-poll-after-ms puts a completion anywhere in the interval, so the p95 "
         "is about 0.95 x the interval (with ~11 ms of sampling noise over 100 jobs) plus one tracking round: "

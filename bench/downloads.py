@@ -22,9 +22,10 @@ import httpx2
 from .tracking import _engine_process
 
 GB = 1 << 30
-# One run of either side moves by 2x on this machine (curl: 449-1,053 MB/s within one bench), so the median of 7
-# alternating rounds still moved by a third between benches (ours against curl: 0.62-0.95x, the same code). Longer
-# series on 2026-12-03: 0.87x over 15 rounds each, 0.89x over 9 right after the history benchmark.
+# One run of either side moves by 2x on this machine (curl: 449-1,053 MB/s within one bench). While the engine
+# streamed bodies through Python it held a core and the median of 7 rounds moved by a third between benches
+# (0.62-0.95x, the same code); with sendfile the engine is out of the way, and 15 alternating rounds keep the
+# median steady.
 ROUNDS = 15
 KEY = {"Authorization": "Bearer k"}
 

@@ -390,8 +390,8 @@ def _splice_body(http: Any, sock: socket.socket, fd: int, received: int, total: 
     """Receive the rest of the body socket -> pipe -> file with splice(2), a megabyte at a time: no copy through
     Python, no Python object per piece. On 2 cores with the server on one, receiving through httpx2 (a bytes object
     every 64 KB, copied into h11's buffer and out again, then written) took 0.5 CPU-s per GB in Python and ran at
-    0.75-0.85x curl's rate; this takes 0.03, and into tmpfs ran at 1.7x curl's rate (onto this disk 0.76-1.2x, as
-    curl's own runs moved by 2x: bench/downloads.py). Errors keep their meaning: the socket's as httpx2's
+    0.75-0.85x curl's rate; this takes 0.03. Against the engine sending with sendfile it runs at 1.5-3 GB/s onto
+    this disk, 1.3-3x curl (bench/downloads.py). Errors keep their meaning: the socket's as httpx2's
     ReadError/ReadTimeout, the file's (a full disk) as OSError. A stop (the download cancelled) is seen within
     STOP_CHECK even while the server sends nothing."""
     import httpx2

@@ -11,6 +11,7 @@ from urllib.parse import quote, unquote
 
 from .faults import FaultPlan
 from .server import VIDEO_ID_SCOPE_KEY
+from .zerocopy import ZERO_COPY_SEND
 
 Scope = dict[str, Any]
 Receive = Callable[[], Awaitable[dict[str, Any]]]
@@ -88,11 +89,11 @@ class EngineMiddleware:
             await _drop(send)
         elif fault == "slow":
             if path.endswith("/content"):
-                await self.app(scope, receive, _stalling(send))
+                await self.app(_streamed(scope), receive, _stalling(send))
             else:  # the server acts at once but answers late, like a busy gateway (clients time out here)
                 await self.app(scope, receive, _late(send))
         elif fault == "truncate":
-            await self.app(scope, receive, _truncating(send))
+            await self.app(_streamed(scope), receive, _truncating(send))
         elif fault == "lost":
             async def swallow(message: dict[str, Any]) -> None:
                 return None
@@ -119,6 +120,12 @@ def _with_video_id(scope: Scope) -> Scope:
         return scope
     routed = "/v1/videos/" + "/".join([quote(segments[0], safe=""), *segments[1:]])
     return {**scope, "path": routed, VIDEO_ID_SCOPE_KEY: segments[0]}
+
+
+def _streamed(scope: Scope) -> Scope:
+    """The scope without Zero Copy Send, for faults that cut or stall a body: they need its bytes in messages."""
+    extensions = {k: v for k, v in scope.get("extensions", {}).items() if k != ZERO_COPY_SEND}
+    return {**scope, "extensions": extensions}
 
 
 def _late(send: Send) -> Send:

@@ -23,6 +23,7 @@ from typing import Any
 from .faults import FaultPlan
 from .server import EngineConfig, create_app
 from .state import atomic_write_json
+from .zerocopy import http_protocol
 
 ANNOUNCE_NAME = "engine.json"
 START_TIMEOUT = 20.0
@@ -43,7 +44,9 @@ def _server(config: EngineConfig, sock: socket.socket) -> Any:
 
     logging.getLogger("uvicorn.error").addFilter(_QuietFaults())
     app = create_app(config)
-    uv_config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off", timeout_graceful_shutdown=2)
+    # asyncio's own loop (not uvloop, if installed): its loop.sendfile is what serves clips without a copy
+    uv_config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off", timeout_graceful_shutdown=2,
+                               loop="asyncio", http=http_protocol())
     server = uvicorn.Server(uv_config)
     server.engine_app = app  # type: ignore[attr-defined]
     return server

@@ -23,6 +23,7 @@ from starlette.routing import Route
 from .faults import FaultPlan
 from .modes import MISSING_ROUTES, OTHER_MODELS, Presenter, parse_modes
 from .state import POLL_AFTER_MS, EngineState, VideoRecord
+from .zerocopy import ZERO_COPY_SEND
 
 ENGINE_HEADER = {"x-sora-tui-engine": "local-render"}
 SECONDS = ("4", "8", "12", "16", "20")
@@ -417,7 +418,22 @@ class Engine:
             status_code = 206
             headers["Content-Range"] = f"bytes {start}-{end}/{size}"
         headers["Content-Length"] = str(end - start + 1)
+        if ZERO_COPY_SEND in request.scope.get("extensions", {}):
+            return _ZeroCopyFileResponse(path, start, end, status_code=status_code, media_type=ctype, headers=headers)
         return StreamingResponse(_file_chunks(path, start, end), status_code=status_code, media_type=ctype, headers=headers)
+
+
+class _ZeroCopyFileResponse(Response):
+    """A file's bytes start..end (inclusive), moved by the server with sendfile(2) (zerocopy.py)."""
+
+    def __init__(self, path: Path, start: int, end: int, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.path, self.start, self.count = path, start, end - start + 1
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        with open(self.path, "rb") as fh:
+            await send({"type": "http.response.start", "status": self.status_code, "headers": self.raw_headers})
+            await send({"type": ZERO_COPY_SEND, "file": fh, "offset": self.start, "count": self.count, "more_body": False})
 
 
 async def _file_chunks(path: Path, start: int, end: int):  # type: ignore[no-untyped-def]
