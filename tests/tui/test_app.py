@@ -356,3 +356,37 @@ def test_the_collector_waits_out_the_first_frame_and_runs_after_it(tmp_path: Pat
         stop_engine(tmp_path / "engine")
     assert out.returncode == 0, out.stderr
     assert out.stdout.split() == ["(True,", "0)", "(False,", "0)", "True", "True"], out.stdout
+
+
+async def test_a_large_history_reads_only_the_rows_it_shows_and_says_how_many_match(home: Path) -> None:
+    """1,200 jobs: the browser shows the newest 500 and counts them all; a search matching more than 500 says so (it
+    stopped there: only what is shown is read), a narrower one gives its exact count."""
+    from textual.widgets import Input
+
+    from sora_tui.core.job import Job
+    from sora_tui.core.params import GenerationParams
+    from sora_tui.tui.screens.history import SHOWN, HistoryTable
+
+    store = HistoryStore(home / "history.json")
+    for i in range(1_200):
+        job = Job.new(GenerationParams(f"kite number {i}" + (", lighthouse at dusk" if i % 40 == 0 else "")),
+                      status=JobStatus.COMPLETED, video_id=f"video_{i:032x}")
+        job.created_at = 1_700_000_000 + i
+        store.add(job)
+    newest = store.query(limit=1)[0]
+    store.close()
+    app = SoraApp(base_url="http://127.0.0.1:9/v1")  # no server: browsing the history needs none
+    async with app.run_test(size=(160, 45)) as pilot:
+        await pilot.press("ctrl+o")
+        await wait_until(pilot, lambda: isinstance(app.screen, HistoryScreen), what="the history screen")
+        count, results = app.screen.query_one("#history-count", Static), app.screen.query_one(HistoryTable)
+        await wait_until(pilot, lambda: str(count.render()).startswith("1,200 jobs"), what="the whole history's count")
+        assert str(count.render()) == f"1,200 jobs (the newest {SHOWN} shown; narrow the search)"
+        assert results.row_count == SHOWN and results.selected_local_id == newest.local_id
+        await pilot.press(*"kite")
+        await wait_until(pilot, lambda: "matching kite" in str(count.render()), what="the wide search")
+        assert str(count.render()) == f"more than {SHOWN} jobs matching kite (the newest {SHOWN} shown; narrow the search)"
+        app.screen.query_one("#history-search", Input).value = ""
+        await pilot.press(*"LIGHTHOUSE")
+        await wait_until(pilot, lambda: "matching LIGHTHOUSE" in str(count.render()), what="the narrow search")
+        assert str(count.render()) == "30 jobs matching LIGHTHOUSE" and results.row_count == 30

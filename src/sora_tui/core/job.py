@@ -120,6 +120,9 @@ class Job:
             status = JobStatus.UNCERTAIN
         error = JobError.from_dict(data.pop("error", None))
         files = [FileRecord.from_dict(f) for f in data.pop("files", []) or []]
-        known = {f for f in cls.__dataclass_fields__}
-        rest = {k: v for k, v in data.items() if k in known}
-        return cls(params=params, status=status, error=error, files=files, **rest)
+        for unknown in data.keys() - _JOB_FIELDS:  # a field this version does not know (a newer sora-tui wrote it)
+            del data[unknown]
+        return cls(params=params, status=status, error=error, files=files, **data)
+
+
+_JOB_FIELDS = frozenset(Job.__dataclass_fields__)

@@ -11,9 +11,11 @@ import os
 import shutil
 import time
 import uuid
-from collections.abc import Callable, Iterable, Iterator
+from bisect import bisect_right
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from itertools import accumulate
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import orjson
 from tinydb import TinyDB
@@ -123,6 +125,8 @@ class HistoryStore:
         self._entries: dict[str, _Entry] = {}  # local_id -> entry
         self._by_video: dict[str, str] = {}  # video_id -> local_id
         self._order: list[_Entry] | None = None  # newest first, rebuilt after adds and deletes
+        # the order's texts joined, for text searches: (the order it was built for, the bytes, each entry's start)
+        self._haystack: tuple[list[_Entry], bytes, list[int]] | None = None
         self._next_id = 1
         self._cached_at: int | None = None  # the journal position the index cache on disk stands at, if it is ours
         with self._lock.held():
@@ -259,7 +263,7 @@ class HistoryStore:
             if table == JOBS:
                 self._index(doc_id, raw)
 
-    def _index_all(self, docs: dict[str, bytes]) -> None:
+    def _index_all(self, docs: Mapping[str, bytes]) -> None:
         """Index a whole table into an empty index: _index's work without what only a change needs (an entry to
         replace, the next id worked out per document). Opening 100,000 jobs is this loop: ~10 µs a job."""
         entries, by_video, loads, path = self._entries, self._by_video, orjson.loads, self.path
@@ -288,7 +292,7 @@ class HistoryStore:
     def _cache_path(self) -> Path:
         return self.path.with_name(self.path.name + ".index")
 
-    def _index_from_cache(self, docs: dict[str, bytes]) -> bool:
+    def _index_from_cache(self, docs: Mapping[str, bytes]) -> bool:
         """Load the index saved at a known place in the snapshot and journal, then index again only the jobs the
         journal changed after it. False when the cache is missing, from another snapshot or journal, damaged, or
         does not hold exactly the jobs on disk: the caller resets the index and decodes every job.
@@ -378,6 +382,8 @@ class HistoryStore:
         if old is not None and old.created_at == entry.created_at:
             if old.video_id and old.video_id != entry.video_id:
                 self._by_video.pop(old.video_id, None)
+            if old.hay != entry.hay:
+                self._haystack = None
             for name in _Entry.__slots__:  # in place: the newest-first order stays valid
                 setattr(old, name, getattr(entry, name))
             entry = old
@@ -624,41 +630,108 @@ class HistoryStore:
         descending: bool = True,
         limit: int | None = None,
     ) -> list[Job]:
+        return self.search(status=status, text=text, model=model, starred=starred, profile=profile, group_id=group_id,
+                           since=since, until=until, sort=sort, descending=descending, limit=limit).jobs
+
+    def search(
+        self,
+        *,
+        status: str | Iterable[str] | None = None,
+        text: str | None = None,
+        model: str | None = None,
+        starred: bool | None = None,
+        profile: str | None = None,
+        group_id: str | None = None,
+        since: float | None = None,
+        until: float | None = None,
+        sort: str = "created_at",
+        descending: bool = True,
+        limit: int | None = None,
+    ) -> SearchResult:
+        """The jobs that match every filter given (text: in the prompt, tags or notes, any case), sorted, at most
+        `limit` of them. Only those returned are decoded. In date order the search stops at the limit (`matched` is
+        then None, more than the limit match, unless no filter was given: then it is every job); in another order every
+        match is counted and sorted."""
         statuses = {status} if isinstance(status, str) else (set(status) if status is not None else None)
         needle = text.casefold() if text else None
         by_date = sort == "created_at"
-        if not by_date:
+        by_index = _INDEX_SORTS.get(sort)
+        if not by_date and by_index is None:
             _sort_key(sort)  # refuse an unknown field before doing any work
+        checks = [(name, value) for name, value in (("model", model), ("starred", starred), ("profile", profile),
+                                                   ("group_id", group_id)) if value is not None]
         with self._lock.held():
             self._sync()
             order = self._newest_first()
-            if by_date and not descending:
-                order = order[::-1]
+            oldest_first = by_date and not descending
+            candidates: Iterable[_Entry] = (self._text_hits(needle, oldest_first) if needle is not None
+                                            else reversed(order) if oldest_first else order)
             picked: list[_Entry] = []
-            for e in order:
+            stopped = False
+            for e in candidates:
                 if statuses is not None and e.status not in statuses:
-                    continue
-                if model is not None and e.model != model:
-                    continue
-                if starred is not None and e.starred != starred:
-                    continue
-                if profile is not None and e.profile != profile:
-                    continue
-                if group_id is not None and e.group_id != group_id:
                     continue
                 if since is not None and e.created_at < since:
                     continue
                 if until is not None and e.created_at > until:
                     continue
-                if needle is not None and needle not in e.hay:
+                if checks and any(getattr(e, name) != value for name, value in checks):
                     continue
-                picked.append(e)
                 if by_date and limit is not None and len(picked) >= limit:
-                    break  # already in order: stop at the limit
+                    stopped = True  # already in order: one more than the limit says there are more
+                    break
+                picked.append(e)
+            unfiltered = needle is None and statuses is None and since is None and until is None and not checks
+            matched = len(order) if unfiltered else None if stopped else len(picked)
+            if by_index is not None:
+                picked.sort(key=by_index, reverse=descending)
+                picked = picked[:limit] if limit is not None else picked
             jobs = [self._job(e) for e in picked]
-        if not by_date:
+        if not by_date and by_index is None:
             jobs.sort(key=_sort_key(sort), reverse=descending)
-        return jobs[:limit] if limit is not None else jobs
+            jobs = jobs[:limit] if limit is not None else jobs
+        return SearchResult(jobs, matched)
+
+    def _text_hits(self, needle: str, oldest_first: bool) -> Iterator[_Entry]:
+        """The entries whose prompt, tags or notes hold `needle` (casefolded), newest first (or oldest first).
+
+        Found with one bytes.find over every entry's text joined (C speed: ~6 ms through 100,000 prompts when
+        nothing matches, where `needle in e.hay` per entry took 15-40 ms), then mapped back to the entry by offset."""
+        order = self._newest_first()
+        if self._haystack is None or self._haystack[0] is not order:
+            self._haystack = (order, *_haystack(order))
+        _, joined, starts = self._haystack
+        want = needle.encode()
+        n = len(want)
+        if not n:
+            yield from (reversed(order) if oldest_first else order)
+            return
+        if oldest_first:
+            end = len(joined)
+            while (pos := joined.rfind(want, 0, end)) >= 0:
+                i = bisect_right(starts, pos) - 1
+                if pos + n < starts[i + 1]:  # inside entry i (not across the separator after it)
+                    yield order[i]
+                    end = max(0, starts[i] - 1)
+                else:
+                    end = pos + n - 1
+            return
+        pos = joined.find(want)
+        while pos >= 0:
+            i = bisect_right(starts, pos) - 1
+            if pos + n < starts[i + 1]:
+                yield order[i]
+                pos = joined.find(want, starts[i + 1])
+            else:
+                pos = joined.find(want, pos + 1)
+
+    def prepare_search(self) -> None:
+        """Build what a text search needs now (a thread's work, before the first keystroke) rather than at it."""
+        with self._lock.held():
+            self._sync()
+            order = self._newest_first()
+            if self._haystack is None or self._haystack[0] is not order:
+                self._haystack = (order, *_haystack(order))
 
     def export(self, fmt: str = "jsonl") -> Iterator[str]:
         if fmt not in ("jsonl", "csv"):
@@ -715,6 +788,23 @@ class HistoryStore:
                                     if table == JOBS and end > since) >= INDEX_CACHE_STALE_AFTER:
                 self._save_index_cache()
         self._db.close()
+
+
+class SearchResult(NamedTuple):
+    jobs: list[Job]
+    matched: int | None  # how many matched in all; None: more than the jobs returned (the search stopped there)
+
+
+_INDEX_SORTS: dict[str, Callable[[_Entry], Any]] = {  # sorts the index can do without decoding a job
+    "status": operator.attrgetter("status"), "model": operator.attrgetter("model"),
+}
+
+
+def _haystack(order: list[_Entry]) -> tuple[bytes, list[int]]:
+    """Every entry's text as UTF-8 (so a prompt with one emoji does not make all of it four bytes a character),
+    NUL-separated, and where each starts; one more start marks the end."""
+    texts = [e.hay.encode() for e in order]
+    return b"\0".join(texts), list(accumulate((len(t) + 1 for t in texts), initial=0))
 
 
 def _sort_key(field: str) -> Callable[[Job], Any]:

@@ -27,7 +27,7 @@ from ..widgets.job_list import JobList, cost_cell, files_cell, prompt_cell, stat
 from ..widgets.key_bar import KeyBar
 from ..widgets.title_bar import TitleBar
 
-SHOWN = 500  # rows in the table; the count line says how many matched in all
+SHOWN = 500  # rows in the table (only these are decoded); the count line says how many matched, or that more did
 
 STATUS_FILTERS = [("any status", ""), ("active", "active"), ("completed", "completed"), ("downloaded", "downloaded"),
                   ("failed", "failed"), ("uncertain", "uncertain"), ("expired", "expired")]
@@ -135,7 +135,7 @@ class HistoryScreen(Screen[None]):
     def __init__(self) -> None:
         super().__init__()
         self.filters = Filters()
-        self.matched = 0
+        self.matched: int | None = 0  # None: more than SHOWN
         self.opened_at = job_list.clock()
 
     def compose(self) -> ComposeResult:
@@ -179,6 +179,7 @@ class HistoryScreen(Screen[None]):
         facets = await asyncio.to_thread(self.store.facets)
         self.query_one("#filter-model", Select).set_options([("any model", "")] + [(m, m) for m in facets["model"]])
         self.query_one("#filter-profile", Select).set_options([("any profile", "")] + [(p, p) for p in facets["profile"]])
+        await asyncio.to_thread(self.store.prepare_search)  # before the first keystroke rather than at it
 
     @on(Input.Changed, "#history-search")
     @on(Select.Changed)
@@ -211,15 +212,20 @@ class HistoryScreen(Screen[None]):
             self.query_one("#history-count", Static).update(Text(waiting, style="dim"))
             return
         args = self.filters.query_args(job_list.clock())
-        jobs = await asyncio.to_thread(self.store.query, **args)
-        self.matched = len(jobs)
-        self.query_one(HistoryTable).load(jobs[:SHOWN])
-        line = Text(f"{len(jobs):,} job{'s' if len(jobs) != 1 else ''}", style="bold")
-        if len(jobs) > SHOWN:
-            line.append(f" (showing {SHOWN}; narrow the search)", style="dim")
-        if args.get("text"):
-            line.append("  matching ")
+        found = await asyncio.to_thread(self.store.search, **args, limit=SHOWN)
+        jobs = found.jobs
+        self.matched = found.matched
+        self.query_one(HistoryTable).load(jobs)
+        if found.matched is None:  # the search stopped at SHOWN: in date order, the first of more
+            line = Text(f"more than {SHOWN:,} jobs", style="bold")
+        else:
+            line = Text(f"{found.matched:,} job{'s' if found.matched != 1 else ''}", style="bold")
+        if args.get("text"):  # before the note on what is shown, so a narrow screen keeps it
+            line.append(" matching ")
             line.append(one_line(args["text"], 40), style="italic")
+        if found.matched is None or found.matched > len(jobs):
+            which = ("newest" if args["descending"] else "oldest") if args["sort"] == "created_at" else "first"
+            line.append(f" (the {which} {len(jobs):,} shown; narrow the search)", style="dim")
         self.query_one("#history-count", Static).update(line)
         self.show_lineage()
 

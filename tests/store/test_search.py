@@ -1,0 +1,128 @@
+"""Searching the history: the text search (one find over every job's text joined) answers exactly what a plain
+per-job `needle in text` answers, in both date orders, with the other filters and a limit, and follows every kind of
+change; and a page of results says whether more match than it holds."""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+import pytest
+
+from sora_tui.core.job import Job
+from sora_tui.core.params import GenerationParams
+from sora_tui.core.status import JobStatus
+from sora_tui.store import HistoryStore
+
+WORDS = ["kite", "dune", "lighthouse", "dusk", "neon", "rain", "été", "北京", "🌊 wave", "a", "at", "sea\x00salt"]
+
+
+def _job(i: int, rng: random.Random) -> Job:
+    job = Job.new(GenerationParams(" ".join(rng.choice(WORDS) for _ in range(rng.randint(1, 6)))),
+                  status=rng.choice([JobStatus.COMPLETED, JobStatus.FAILED, JobStatus.QUEUED]), starred=i % 5 == 0)
+    job.tags = ["Keep"] if i % 7 == 0 else []
+    job.notes = "Windy ÉTÉ" if i % 11 == 0 else ""
+    job.created_at = 1_700_000_000 + i
+    return job
+
+
+def _text(job: Job) -> str:
+    return " ".join([job.params.prompt, *job.tags, *([job.notes] if job.notes else [])]).casefold()
+
+
+def _expected(jobs: dict[str, Job], needle: str, *, descending: bool = True, status: str | None = None,
+              starred: bool | None = None, limit: int | None = None) -> list[str]:
+    picked = [j for j in jobs.values() if needle.casefold() in _text(j) and (status is None or j.status.value == status)
+              and (starred is None or j.starred == starred)]
+    picked.sort(key=lambda j: j.created_at, reverse=descending)
+    return [j.local_id for j in picked][:limit]
+
+
+@pytest.fixture
+def filled(tmp_path: Path) -> tuple[HistoryStore, dict[str, Job]]:
+    rng = random.Random(7)
+    store = HistoryStore(tmp_path / "history.json")
+    jobs = {}
+    for i in range(300):
+        job = _job(i, rng)
+        store.add(job)
+        jobs[job.local_id] = job
+    yield store, jobs
+    store.close()
+
+
+NEEDLES = ["kite", "KITE", "a", "t d", "dusk lighthouse", "été", "ÉTÉ", "北", "🌊", "wave", "keep", "windy", "e d",
+           "sea\x00salt", "\x00", "a a", "nothing like this", " ", "lighthouse dusk kite"]
+
+
+@pytest.mark.parametrize("descending", [True, False])
+def test_text_search_finds_exactly_what_a_plain_scan_finds(filled, descending: bool) -> None:
+    store, jobs = filled
+    for needle in NEEDLES:
+        got = [j.local_id for j in store.query(text=needle, descending=descending)]
+        assert got == _expected(jobs, needle, descending=descending), needle
+        for limit in (1, 3, 40):
+            got = [j.local_id for j in store.query(text=needle, descending=descending, limit=limit)]
+            assert got == _expected(jobs, needle, descending=descending, limit=limit), (needle, limit)
+
+
+def test_text_search_with_other_filters(filled) -> None:
+    store, jobs = filled
+    for needle in ("kite", "a", "keep"):
+        assert [j.local_id for j in store.query(text=needle, status="failed")] == _expected(jobs, needle, status="failed")
+        assert [j.local_id for j in store.query(text=needle, starred=True, limit=2)] == \
+            _expected(jobs, needle, starred=True, limit=2)
+
+
+def test_the_search_follows_adds_deletes_and_edited_tags_and_notes(filled, tmp_path: Path) -> None:
+    store, jobs = filled
+    assert store.query(text="zebra") == []
+    newest = Job.new(GenerationParams("a zebra at dusk"))
+    newest.created_at = 1_800_000_000
+    store.add(newest)
+    jobs[newest.local_id] = newest
+    assert [j.local_id for j in store.query(text="zebra")] == [newest.local_id]
+
+    some = next(iter(jobs.values()))
+    store.update(some.local_id, tags=["Zebra-crossing"])
+    jobs[some.local_id] = store.get(some.local_id)
+    assert [j.local_id for j in store.query(text="zebra")] == _expected(jobs, "zebra")
+    store.update(some.local_id, notes="no stripes", tags=[])  # no longer matches
+    jobs[some.local_id] = store.get(some.local_id)
+    assert [j.local_id for j in store.query(text="zebra")] == [newest.local_id]
+
+    store.delete(newest.local_id)
+    del jobs[newest.local_id]
+    assert store.query(text="zebra") == []
+
+    other = HistoryStore(tmp_path / "history.json")  # another process's writes are followed too
+    late = Job.new(GenerationParams("a zebra again"))
+    other.add(late)
+    other.close()
+    assert [j.local_id for j in store.query(text="ZEBRA")] == [late.local_id]
+
+
+def test_a_page_says_whether_more_match_than_it_holds(filled) -> None:
+    store, jobs = filled
+    everything = _expected(jobs, "a")
+    assert len(everything) > 10
+    page = store.search(text="a", limit=10)
+    assert [j.local_id for j in page.jobs] == everything[:10] and page.matched is None  # more than 10
+    page = store.search(text="a", limit=len(everything))
+    assert page.matched is None or page.matched == len(everything)
+    page = store.search(text="a", limit=len(everything) + 1)
+    assert len(page.jobs) == len(everything) and page.matched == len(everything)
+    page = store.search(text="nothing like this", limit=10)
+    assert page.jobs == [] and page.matched == 0
+
+
+def test_sorting_by_status_or_model_counts_every_match_and_keeps_newest_first_among_equals(filled) -> None:
+    store, jobs = filled
+    page = store.search(text="kite", sort="status", descending=False, limit=5)
+    matches = [j for j in jobs.values() if "kite" in _text(j)]
+    assert page.matched == len(matches)
+    matches.sort(key=lambda j: j.created_at, reverse=True)
+    matches.sort(key=lambda j: j.status.value)
+    assert [j.local_id for j in page.jobs] == [j.local_id for j in matches[:5]]
+    by_cost = store.search(text="kite", sort="cost_estimate", limit=3)  # not in the index: decoded, still right
+    assert by_cost.matched == len(matches) and len(by_cost.jobs) == 3
