@@ -73,6 +73,7 @@ def _ms(seconds: float) -> float:
 
 def measure_ours(path: Path, docs: list[dict[str, Any]], writes: int, rng: random.Random) -> dict[str, float]:
     from sora_tui.store import HistoryStore
+    from sora_tui.tui.screens.history import SHOWN, Filters
 
     HistoryStore(path).compact()  # our own layout, as a history that has lived a while has
     opens = []
@@ -83,21 +84,30 @@ def measure_ours(path: Path, docs: list[dict[str, Any]], writes: int, rng: rando
         opens.append(time.perf_counter() - t)
         if _ < 2:
             store.close()
-    ids = [d["local_id"] for d in docs]
-    lat = []
-    for _ in range(writes):
-        local_id = rng.choice(ids)
+    gc.freeze()  # as the app does once the history is open (tui/app.py): its index lives as long as the process
+    try:
+        ids = [d["local_id"] for d in docs]
+        lat = []
+        for _ in range(writes):
+            local_id = rng.choice(ids)
+            t = time.perf_counter()
+            store.update(local_id, status=JobStatus.COMPLETED, progress=100)
+            lat.append(time.perf_counter() - t)
         t = time.perf_counter()
-        store.update(local_id, status=JobStatus.COMPLETED, progress=100)
-        lat.append(time.perf_counter() - t)
-    search = []
-    for n in range(1, len(TYPED) + 1):
-        t = time.perf_counter()
-        store.query(text=TYPED[:n], limit=200)
-        search.append(time.perf_counter() - t)
-    store.close()
+        store.prepare_search()  # what the history browser does when it opens, before the first keystroke
+        prepare = time.perf_counter() - t
+        search, found = [], []
+        for n in range(1, len(TYPED) + 1):  # each keystroke's search, exactly as the history browser makes it
+            args = Filters(text=TYPED[:n]).query_args(time.time())
+            t = time.perf_counter()
+            page = store.search(**args, limit=SHOWN)
+            search.append(time.perf_counter() - t)
+            found.append(len(page.jobs))
+        store.close()
+    finally:
+        gc.unfreeze()
     return {"open": _ms(statistics.median(opens)), "write_p50": _ms(statistics.median(lat)),
-            "write_p95": _ms(sorted(lat)[int(0.95 * (len(lat) - 1))]),
+            "write_p95": _ms(sorted(lat)[int(0.95 * (len(lat) - 1))]), "prepare": _ms(prepare), "found": found,
             "search_p50": _ms(statistics.median(search)), "search_max": _ms(max(search))}
 
 
@@ -129,6 +139,8 @@ def measure_stock(path: Path, docs: list[dict[str, Any]], writes: int, searches:
 
 
 def run(sizes: tuple[int, ...] = (10_000, 100_000)) -> list[dict[str, Any]]:
+    from sora_tui.tui.screens.history import SHOWN
+
     rows: list[dict[str, Any]] = []
     for n in sizes:
         rng = random.Random(n)
@@ -148,8 +160,11 @@ def run(sizes: tuple[int, ...] = (10_000, 100_000)) -> list[dict[str, Any]]:
              "note": f"p95 {ours['write_p95']:.1f} ms; stock TinyDB rewrites the whole file (and is not crash-safe)"},
             {"area": "history", "what": f"open the history, {label}", "ours": ours["open"], "base": stock["open"], "unit": "ms",
              "target": 1000.0 if n == 100_000 else None, "note": "stock: TinyDB(path) + first read"},
-            {"area": "history", "what": f"incremental prompt search per keystroke p50, {label}", "ours": ours["search_p50"],
+            {"area": "history", "what": f"incremental prompt search, slowest keystroke, {label}", "ours": ours["search_max"],
              "base": stock["search_p50"], "unit": "ms", "target": 20.0 if n == 100_000 else None,
-             "note": f"typing '{TYPED}' (worst keystroke {ours['search_max']:.1f} ms); stock: Query.test over the table"},
+             "note": f"typing '{TYPED}' in the history browser: each keystroke's search as the browser makes it, the "
+                     f"{SHOWN} newest matches read (p50 {ours['search_p50']:.1f} ms; matches shown per keystroke "
+                     f"{ours['found'][0]}…{ours['found'][-1]}; the browser builds the search's text index when it opens: "
+                     f"{ours['prepare']:.0f} ms, in a thread); stock: Query.test over the table, p50"},
         ]
     return rows
