@@ -42,12 +42,12 @@ def table(rows: list[dict[str, Any]]) -> str:
 
 
 def main() -> int:
-    from . import downloads, engine, history, keys, memory, tracking, ui
+    from . import downloads, engine, history, keys, memory, tracking, tui_downloads, ui
 
     started = time.time()
     speed = _cpu_loop()
     rows: list[dict[str, Any]] = []
-    for module in (tracking, history, downloads, engine, memory, ui, keys):
+    for module in (tracking, history, downloads, tui_downloads, engine, memory, ui, keys):
         print(f"running {module.__name__} …", file=sys.stderr, end=" ", flush=True)
         began = time.time()
         rows += module.run()

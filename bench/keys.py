@@ -5,23 +5,19 @@ The live jobs are driven the way the service drives them: a JobProgressed event 
 the app's service-event bridge as the tracker hands it, so the figure is the UI's own cost; tracking itself is benchmarked in
 bench/tracking.py. Each key is handed to the app as the terminal driver hands it a key from stdin, and timed
 until the first frame that shows its effect (the table's cursor moved, the character in the prompt) has been
-turned into terminal output. Not pilot.press: it waits for the whole process to go idle, which with live
-updates and a 5 ms probe timer measures Pilot's idle heuristic, not the key.
+turned into terminal output (bench/probe.py, shared with bench/tui_downloads.py).
 """
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 from . import history
+from .probe import run_child
 
 CHILD = r"""
-import asyncio, json, statistics, sys, time
+import asyncio, json, sys, time
 from sora_tui.runtime import responsive_gc, responsive_threads
 from sora_tui.core.job import Job
 from sora_tui.core.params import GenerationParams
@@ -29,8 +25,7 @@ from sora_tui.core.status import JobStatus
 from sora_tui.tui.app import SoraApp
 from sora_tui.service.events import JobProgressed
 from sora_tui.tui.widgets.job_table import JobTable
-from textual._compositor import CompositorUpdate
-from textual.events import Key
+from bench.probe import Probe
 
 LIVE, UPDATING = int(sys.argv[1]), sys.argv[2] == "updating"
 
@@ -38,13 +33,13 @@ async def main():
     responsive_threads()
     responsive_gc()  # as the TUI sets itself up (SoraApp)
     app = SoraApp(base_url="http://127.0.0.1:9/v1")  # no server: the UI's own cost is what is measured
-    stalls = []
     async with app.run_test(size=(160, 45)) as pilot:
         while app.session is None or app.session.service is None:  # the history is open and the table filled
             await pilot.pause(0.05)
         await pilot.pause(0.5)
         for n in list(app._notifications):
             app._unnotify(n)
+        probe = Probe(app)
         now = time.time()
         jobs = [Job.new(GenerationParams(f"live job {i}: a kite over dunes, slow pan left, wind"),
                         status=JobStatus.IN_PROGRESS, video_id=f"video_{i:032x}", progress=1,
@@ -56,69 +51,32 @@ async def main():
         update()
         if UPDATING:
             app.set_interval(1.0, update)
-        last = [time.perf_counter()]
-        phase = ["settling"]
-
-        def beat():
-            t = time.perf_counter()
-            stalls.append((t - last[0], phase[0]))
-            last[0] = t
-        app.set_interval(0.005, beat)
+        probe.start_ticker()
         await pilot.pause(2.5)  # let the table fill and a few update rounds pass
         table = app.main.query_one(JobTable)
         table.focus()
         await pilot.pause(0.2)
-
-        # A frame is "shown" when the compositor's update has been turned into the bytes a terminal would get
-        # (headless mode skips that step, so it is done here: a real terminal pays for it).
-        watch = {"done": None, "at": None}
-        original = app._display
-
-        def display(screen, renderable):
-            original(screen, renderable)
-            if isinstance(renderable, CompositorUpdate):
-                renderable.render_segments(app.console)
-            if watch["done"] is not None and watch["at"] is None and watch["done"]():
-                watch["at"] = time.perf_counter()
-
-        app._display = display
-
-        async def timed(key, char, done):
-            watch["done"], watch["at"] = done, None
-            t = time.perf_counter()
-            app._driver.send_message(Key(key, char))  # what the terminal driver does with a key from stdin
-            while watch["at"] is None:
-                if time.perf_counter() - t > 10:
-                    raise RuntimeError(f"the key {key!r} never reached the screen")
-                await asyncio.sleep(0.0005)
-            watch["done"] = None
-            return watch["at"] - t
+        probe.watch_frames()
 
         timings = []
-        phase[0] = "arrow keys"
+        probe.phase = "arrow keys"
         for key in ["down", "up"] * 60:
             row = table.cursor_row
             want = min(table.row_count - 1, row + 1) if key == "down" else max(0, row - 1)
-            timings.append(await timed(key, None, lambda w=want: table.cursor_row == w))
+            timings.append(await probe.timed(key, None, lambda w=want: table.cursor_row == w))
             await asyncio.sleep(0.03)
         # typing in the prompt (the tips read it as it is typed)
         prompt = app.main.query_one("#prompt")
         prompt.focus()
         await pilot.pause(0.2)
         typed = ""
-        phase[0] = "typing"
+        probe.phase = "typing"
         for ch in "a red kite over dunes at dusk, slow pan left":
             typed += ch
             key = "space" if ch == " " else "comma" if ch == "," else ch
-            timings.append(await timed(key, ch, lambda t=typed: prompt.text.endswith(t)))
+            timings.append(await probe.timed(key, ch, lambda t=typed: prompt.text.endswith(t)))
             await asyncio.sleep(0.03)
-        timings.sort()
-        p95 = timings[int(0.95 * (len(timings) - 1))]
-        late = sorted(((gap - 0.005, what) for gap, what in stalls[10:]), reverse=True)
-        worst_stall = late[0][0] if late else 0.0
-        print(json.dumps({"p95": p95, "p50": statistics.median(timings), "stall": worst_stall,
-                          "worst": [f"{gap * 1000:.0f} ms ({what})" for gap, what in late[:5]],
-                          "rows": table.row_count}))
+        print(json.dumps({**probe.summary(timings), "rows": table.row_count}))
 
 asyncio.run(main())
 """
@@ -128,13 +86,7 @@ BASE_ROWS = 20  # the baseline's table: a few still rows, so the arrow keys have
 
 
 def _measure(home: Path, live: int, updating: bool) -> dict[str, float]:
-    env = {**os.environ, "SORA_TUI_HOME": str(home), "OPENAI_API_KEY": "bench-key"}
-    env.pop("SORA_TUI_CONFIG", None)
-    out = subprocess.run([sys.executable, "-c", CHILD, str(live), "updating" if updating else "still"], env=env,
-                         capture_output=True, text=True, timeout=600)
-    if out.returncode != 0:
-        raise RuntimeError(f"the key benchmark failed: {out.stderr[-2000:]}")
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    return run_child(CHILD, home, str(live), "updating" if updating else "still", what="the key benchmark")
 
 
 def run(n: int = 100_000, live: int = 1_000) -> list[dict[str, Any]]:
