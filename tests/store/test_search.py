@@ -13,6 +13,7 @@ from sora_tui.core.job import Job
 from sora_tui.core.params import GenerationParams
 from sora_tui.core.status import JobStatus
 from sora_tui.store import HistoryStore
+from sora_tui.store import history as history_module
 
 WORDS = ["kite", "dune", "lighthouse", "dusk", "neon", "rain", "été", "北京", "🌊 wave", "a", "at", "sea\x00salt"]
 
@@ -55,8 +56,10 @@ NEEDLES = ["kite", "KITE", "a", "t d", "dusk lighthouse", "été", "ÉTÉ", "北
            "sea\x00salt", "\x00", "a a", "nothing like this", " ", "lighthouse dusk kite"]
 
 
+@pytest.mark.parametrize("piece", [2_048, 7, 1])  # the haystack in one piece, in many, one entry a piece
 @pytest.mark.parametrize("descending", [True, False])
-def test_text_search_finds_exactly_what_a_plain_scan_finds(filled, descending: bool) -> None:
+def test_text_search_finds_exactly_what_a_plain_scan_finds(filled, descending: bool, piece: int, monkeypatch) -> None:
+    monkeypatch.setattr(history_module, "HAYSTACK_PIECE", piece)
     store, jobs = filled
     for needle in NEEDLES:
         got = [j.local_id for j in store.query(text=needle, descending=descending)]
@@ -126,3 +129,21 @@ def test_sorting_by_status_or_model_counts_every_match_and_keeps_newest_first_am
     assert [j.local_id for j in page.jobs] == [j.local_id for j in matches[:5]]
     by_cost = store.search(text="kite", sort="cost_estimate", limit=3)  # not in the index: decoded, still right
     assert by_cost.matched == len(matches) and len(by_cost.jobs) == 3
+
+
+def test_a_group_query_follows_new_members_and_moves(filled) -> None:
+    store, jobs = filled
+    some = list(jobs.values())[:6]
+    for job in some[:3]:
+        store.update(job.local_id, group_id="grp_a")
+    expect = sorted(some[:3], key=lambda j: j.created_at)
+    assert [j.local_id for j in store.query(group_id="grp_a", descending=False)] == [j.local_id for j in expect]
+    late = Job.new(GenerationParams("another take"), group_id="grp_a")
+    late.created_at = 1_800_000_000
+    store.add(late)
+    assert [j.local_id for j in store.query(group_id="grp_a")] == [late.local_id, *(j.local_id for j in expect[::-1])]
+    store.update(some[0].local_id, group_id="grp_b")  # moved out
+    assert [j.local_id for j in store.query(group_id="grp_a")] == [late.local_id, some[2].local_id, some[1].local_id]
+    assert [j.local_id for j in store.query(group_id="grp_b", text="nothing like this")] == []
+    assert [j.local_id for j in store.query(group_id="grp_b")] == [some[0].local_id]
+    assert store.query(group_id="grp_none") == []

@@ -382,7 +382,8 @@ async def test_a_large_history_reads_only_the_rows_it_shows_and_says_how_many_ma
         count, results = app.screen.query_one("#history-count", Static), app.screen.query_one(HistoryTable)
         await wait_until(pilot, lambda: str(count.render()).startswith("1,200 jobs"), what="the whole history's count")
         assert str(count.render()) == f"1,200 jobs (the newest {SHOWN} shown; narrow the search)"
-        assert results.row_count == SHOWN and results.selected_local_id == newest.local_id
+        assert len(results.jobs) == SHOWN and results.selected_local_id == newest.local_id
+        assert results.row_count == HistoryTable.ROWS_AHEAD  # rows for the rest as they are scrolled to
         await pilot.press(*"kite")
         await wait_until(pilot, lambda: "matching kite" in str(count.render()), what="the wide search")
         assert str(count.render()) == f"more than {SHOWN} jobs matching kite (the newest {SHOWN} shown; narrow the search)"
@@ -390,3 +391,42 @@ async def test_a_large_history_reads_only_the_rows_it_shows_and_says_how_many_ma
         await pilot.press(*"LIGHTHOUSE")
         await wait_until(pilot, lambda: "matching LIGHTHOUSE" in str(count.render()), what="the narrow search")
         assert str(count.render()) == "30 jobs matching LIGHTHOUSE" and results.row_count == 30
+
+
+async def test_a_search_after_scrolling_down_the_results_replaces_them(home: Path) -> None:
+    """The results beyond the first screens are added as they are scrolled to; a new search after scrolling down
+    shows its own rows (clearing the old ones scrolls to the top, which once added the old search's next rows and
+    the new search failed on them)."""
+    from textual.widgets import Input
+
+    from sora_tui.core.job import Job
+    from sora_tui.core.params import GenerationParams
+    from sora_tui.tui.screens.history import SHOWN, HistoryTable
+
+    store = HistoryStore(home / "history.json")
+    for i in range(700):
+        job = Job.new(GenerationParams(f"kite number {i}"), status=JobStatus.COMPLETED)
+        job.created_at = 1_700_000_000 + i
+        store.add(job)
+    store.close()
+    app = SoraApp(base_url="http://127.0.0.1:9/v1")
+    async with app.run_test(size=(160, 45)) as pilot:
+        await pilot.press("ctrl+o")
+        await wait_until(pilot, lambda: isinstance(app.screen, HistoryScreen), what="the history screen")
+        count, results = app.screen.query_one("#history-count", Static), app.screen.query_one(HistoryTable)
+        await pilot.press(*"kite")
+        await wait_until(pilot, lambda: "matching kite" in str(count.render()), what="the first search")
+        assert results.row_count < SHOWN  # the rest come as they are scrolled to
+        results.focus()
+        for _ in range(3):
+            await pilot.press("pagedown")
+        await wait_until(pilot, lambda: results.row_count > HistoryTable.ROWS_AHEAD, what="more rows as the view nears them")
+        assert results.cursor_row > 40
+        await pilot.press("ctrl+f", "end")  # back to the search box (its text selected), to its end
+        await pilot.press("space", *"number", "space", "1")
+        await wait_until(pilot, lambda: "matching kite number 1" in str(count.render()), what="the second search")
+        assert str(count.render()) == "111 jobs matching kite number 1"  # 1, 10-19, 100-199
+        shown = [str(results.get_cell(key, "prompt")) for key in results.rows]
+        assert len(shown) == HistoryTable.ROWS_AHEAD < 111  # its first rows, only its own
+        assert all("kite number 1" in prompt for prompt in shown) and len(set(shown)) == len(shown)
+        await pilot.press("pagedown")  # and its own next rows come as the view nears them

@@ -15,7 +15,6 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.screen import Screen
 from textual.widgets import Input, Select, Static
 
 from ...core.job import Job
@@ -26,6 +25,7 @@ from ..widgets import job_list
 from ..widgets.job_list import JobList, cost_cell, files_cell, prompt_cell, status_cell
 from ..widgets.key_bar import KeyBar
 from ..widgets.title_bar import TitleBar
+from .shown import StyledOnce
 
 SHOWN = 500  # rows in the table (only these are decoded); the count line says how many matched, or that more did
 
@@ -72,8 +72,48 @@ class HistoryTable(JobList):
                ("secs", "Sec"), ("status", "Status"), ("cost", "Cost"), ("files", "Files"), ("tags", "Tags"))
     COMPACT = (("when", "Created"), ("prompt", "Prompt"), ("status", "Status"), ("files", "Files"))
 
+    # A search's rows: a few screens' worth at once, the rest as they are scrolled to. All 500 at once held the event
+    # loop 30-45 ms on every keystroke of a search, for rows no one had scrolled to (bench/keys.py: 'search results').
+    ROWS_AHEAD = 80
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self._rest: list[str] = []  # the loaded jobs (local ids) not yet rows, in order
+
     def columns_for(self, compact: bool) -> tuple[tuple[str, str], ...]:
         return self.COMPACT if compact else self.COLUMNS
+
+    def load(self, jobs: list[Job]) -> None:
+        selected = self.selected_local_id
+        self._rest = []  # first: clearing scrolls to the top, which must not add the last search's rows
+        self.clear()
+        self.jobs = {j.local_id: j for j in jobs}
+        at = next((i for i, j in enumerate(jobs) if j.local_id == selected), 0)
+        at_once = max(self.ROWS_AHEAD, 2 * self.size.height, at + self.ROWS_AHEAD)
+        self._rest = [j.local_id for j in jobs[at_once:]]
+        self._fill(jobs[:at_once], selected)
+
+    def watch_scroll_y(self, old_value: float, new_value: float) -> None:
+        super().watch_scroll_y(old_value, new_value)
+        if self._rest and new_value + 2 * self.size.height >= self.row_count:
+            self._add_more()
+
+    def _add_more(self) -> None:
+        """The next rows of the search, as the view nears the last row added."""
+        more, self._rest = self._rest[:self.ROWS_AHEAD], self._rest[self.ROWS_AHEAD:]
+        now = job_list.clock()
+        for local_id in more:
+            self.add_row(*self.cells(self.jobs[local_id], now), key=local_id)
+
+    def set_compact(self, compact: bool) -> None:
+        self._rest = []  # every loaded job becomes a row again (a resize is rare; a search loads afresh)
+        super().set_compact(compact)
+
+    def update_job(self, job: Job) -> None:
+        if job.local_id in self.rows:
+            super().update_job(job)
+        else:  # not a row yet: it becomes one as it is now
+            self.jobs[job.local_id] = job
 
     def cells(self, job: Job, now: float) -> list[Text]:
         p = job.params
@@ -123,7 +163,7 @@ def lineage_text(job: Job, ancestors: list[Job], below: list[tuple[int, Job]], g
     return text
 
 
-class HistoryScreen(Screen[None]):
+class HistoryScreen(StyledOnce):
     CSS_PATH = SCREENS_CSS
     BINDINGS = [
         Binding("escape", "close", "Back", tooltip="Back to the composer and live jobs", id="history.close"),
@@ -163,8 +203,11 @@ class HistoryScreen(Screen[None]):
     def on_mount(self) -> None:
         self.title = "History"
         self.query_one("#history-search", Input).focus()
-        self.load_facets()
-        self.run_query()
+        # After the screen's first frame: drawing the screen and a page of results in one frame held the event
+        # loop 55-75 ms with 1,000 live jobs behind it (bench/keys.py, 'opening the history'); one after the other,
+        # each frame is about half that.
+        self.call_after_refresh(self.load_facets)
+        self.call_after_refresh(self.run_query)
 
     def on_resize(self) -> None:
         self.set_class(self.size.width < 110, "-narrow")
@@ -259,7 +302,7 @@ class HistoryScreen(Screen[None]):
     def show_job(self, job: Job) -> None:
         """A job changed (here or elsewhere): refresh its row if it is shown."""
         table = self.query_one(HistoryTable)
-        if job.local_id in table.rows:
+        if job.local_id in table.jobs:
             table.update_job(job)
             if table.selected_local_id == job.local_id:
                 self.show_lineage()

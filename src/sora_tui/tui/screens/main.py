@@ -6,12 +6,11 @@ import asyncio
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
-from textual import events, on, work
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.message import Message
-from textual.screen import Screen
 from textual.widgets import Static
 
 from ...core.params import InvalidParams, validate_prompt
@@ -21,12 +20,13 @@ from ..widgets.job_table import JobTable
 from ..widgets.key_bar import KeyBar
 from ..widgets.tips import TipsPanel, report_text
 from ..widgets.title_bar import TitleBar
+from .shown import StyledOnce
 
 if TYPE_CHECKING:  # only named in annotations: core.job loads with the history, after the first frame
     from ...core.job import Job
 
 
-class MainScreen(Screen[None]):
+class MainScreen(StyledOnce):
     BINDINGS = [
         Binding("ctrl+g", "generate", "Generate", tooltip="Submit the prompt (with N variations)", id="app.generate", priority=True),
         Binding("ctrl+j", "focus_jobs", "Jobs", tooltip="Move to the job table", id="app.jobs"),
@@ -41,17 +41,6 @@ class MainScreen(Screen[None]):
     AUTO_FOCUS = "#prompt"
 
     _held: PromptComposer.Generate | None = None  # a generate asked for while the session was still opening
-    _shown = False
-
-    def _on_screen_resume(self, event: events.ScreenResume) -> None:
-        # The first time the app shows this screen Textual restyles all its widgets again, straight after styling
-        # each as it was mounted (95 style applications of the cold start's 258). Nothing changed in between; later
-        # resumes (back from a dialog, a theme changed meanwhile) restyle as Textual decides. The snapshot tests
-        # show the first frame is drawn the same.
-        if not self._shown:
-            self._shown = True
-            event.refresh_styles = False
-        super()._on_screen_resume(event)
 
     def compose(self) -> ComposeResult:
         yield TitleBar()
