@@ -64,15 +64,18 @@ class Probe:
 
         app._display = display
 
-    async def timed(self, key: str, char: str | None, done: Callable[[], bool]) -> float:
-        """Seconds from `key` handed to the app to the first frame shown with `done()` true (watch_frames first)."""
+    async def timed(self, key: str, char: str | None, done: Callable[[], bool],
+                    state: Callable[[], str] | None = None) -> float:
+        """Seconds from `key` handed to the app to the first frame shown with `done()` true (watch_frames first);
+        `state` says what the screen showed instead, if that never came."""
         watch = self._watch
         watch["done"], watch["at"] = done, None
         t = time.perf_counter()
         self.press(key, char)
         while watch["at"] is None:
             if time.perf_counter() - t > 10:
-                raise RuntimeError(f"the key {key!r} never reached the screen")
+                shown = f" (it shows {state()!r})" if state is not None else ""
+                raise RuntimeError(f"the key {key!r} never reached the screen{shown}")
             await asyncio.sleep(0.0005)
         watch["done"] = None
         return watch["at"] - t

@@ -14,9 +14,11 @@ def test_tracking_benchmark_counts_requests_per_interval(monkeypatch) -> None:
 
 
 def test_key_benchmark_times_real_keys_on_a_live_table() -> None:
-    """bench/keys.py end to end on a small history: the keys reach the screen and both runs report."""
+    """bench/keys.py end to end on a small history: the keys and the history search reach the screen, both runs report."""
     from bench import keys
 
-    press, stall = keys.run(n=300, live=60)
+    press, search, stall = keys.run(n=300, live=60)
     assert 0 < press["base"] < 1000 and 0 < press["ours"] < 1000  # milliseconds per key, both runs
+    assert 0 < search["base"] < 1000 and 0 < search["ours"] < 1000  # the history browser's search, both runs
+    assert "matching neon rain reflections" in search["note"]
     assert stall["ours"] >= 0 and stall["base"] >= 0
