@@ -23,7 +23,7 @@ from textual.binding import Binding
 from textual.worker import Worker, WorkerState
 
 from ..core.text import middle, one_line
-from . import frames
+from . import fixes
 from .actions import JobActions
 from .css import APP_CSS, styles_dir  # noqa: F401  (styles_dir: where tests and tools look for it)
 from .messages import JobChanged, SessionFailed, SessionReady
@@ -47,14 +47,14 @@ def _settle_the_runtime() -> None:
     loaded by then (modules, classes: it lives as long as the process) frozen out of the full passes. Building the
     workbench allocates enough that the default collector ran 128 collections before the first frame, one of them a
     full pass over everything imported (29 ms): 55-59 ms of the cold start, against 18 ms for a minimal app. And
-    the screens' frame timer corrected to draw the next frame on time (tui/frames.py)."""
+    three corrections to Textual (tui/fixes.py): the next frame on time, caches that leave no cycles behind."""
     global _runtime_settled
     if _runtime_settled:
         return
     _runtime_settled = True
     responsive_threads()
     responsive_gc()
-    frames.install()
+    fixes.install()
     gc.freeze()
 
 

@@ -1,0 +1,115 @@
+"""tui/fixes.py: each correction does what it says, and the pinned Textual still needs it (when one of the
+`..._still_...` tests fails after an upgrade, that correction can go)."""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import time
+from collections.abc import Callable, Iterator
+
+import pytest
+from rich.segment import Segment
+from textual.app import App
+from textual.cache import LRUCache
+from textual.strip import Strip
+from textual.timer import Timer
+
+from sora_tui.tui import fixes
+
+INTERVAL = 0.1
+
+
+async def _delay_after_a_quiet_spell() -> float:
+    """A paused interval timer, as a screen's frame timer is between changes: resumed half way between two of its
+    ticks after a quiet spell, it ticks at once for the change; resumed again straight away (the next change), how
+    long until it ticks? Due: the rest of that interval, ~0.5 x INTERVAL."""
+    ticks: list[float] = []
+    app = App()
+    async with app.run_test():
+        timer: Timer
+
+        def tick() -> None:
+            ticks.append(time.monotonic())
+            timer.pause()  # as Screen._on_timer_update does
+
+        timer = app.set_interval(INTERVAL, tick, pause=True)
+        timer.resume()
+        began = time.monotonic()  # the timer's schedule starts here
+        while not ticks:
+            await asyncio.sleep(0.001)
+        await asyncio.sleep(began + 5.5 * INTERVAL - time.monotonic())  # quiet, then a change half way to a tick
+        timer.resume()
+        while len(ticks) < 2:
+            await asyncio.sleep(0.001)
+        timer.resume()  # the next change, straight after
+        while len(ticks) < 3:
+            await asyncio.sleep(0.001)
+        return ticks[2] - ticks[1]
+
+
+async def test_the_frame_after_a_quiet_spell_comes_when_due(monkeypatch) -> None:
+    monkeypatch.setattr(Timer, "_run", fixes._run)
+    delay = await _delay_after_a_quiet_spell()
+    assert 0.3 * INTERVAL < delay < 0.8 * INTERVAL
+
+
+async def test_the_pinned_textual_still_skips_a_frame_too_many(monkeypatch) -> None:
+    monkeypatch.setattr(Timer, "_run", fixes.STOCK["Timer._run"])
+    delay = await _delay_after_a_quiet_spell()
+    assert delay > 1.2 * INTERVAL  # ~1.5 x INTERVAL: the tick after the one due
+
+
+@pytest.fixture
+def collector_off() -> Iterator[Callable[[], int]]:
+    """The cyclic collector off; the function collects and says how many unreachable objects it found."""
+    gc.collect()
+    gc.disable()
+    try:
+        yield gc.collect
+    finally:
+        gc.enable()
+
+
+def _cache_cleared() -> object:
+    cache: LRUCache[int, list[int]] = LRUCache(100)
+    for n in range(50):
+        cache.set(n, [n])
+    cache.clear()
+    cache.set(1, [1])  # and it still works after
+    if cache.get(1) != [1] or len(cache) != 1:
+        raise AssertionError("the cleared cache does not work")
+    return cache  # kept by the caller: a cache dropped whole is a ring still (a screen's, when it closes)
+
+
+def _strips_drawn() -> object:
+    strip = Strip([Segment("a kite over the dunes")], 21)
+    if strip.divide([21]) != [strip] or strip.divide([5, 21])[1].cell_length != 16:
+        raise AssertionError("divide")
+    if strip.crop_extend(0, 21, None) is not strip or strip.crop_extend(0, 25, None).cell_length != 25:
+        raise AssertionError("crop_extend")
+    return None
+
+
+@pytest.mark.parametrize("drawing", [_cache_cleared, _strips_drawn])
+def test_cleared_caches_and_drawn_strips_leave_no_cyclic_garbage(collector_off, monkeypatch, drawing) -> None:
+    monkeypatch.setattr(LRUCache, "clear", fixes._clear)
+    monkeypatch.setattr(Strip, "divide", fixes._divide_uncycled)
+    monkeypatch.setattr(Strip, "crop_extend", fixes._crop_extend_uncycled)
+    drawing()  # once for what is made once a process (Rich's and Textual's own caches)
+    collector_off()
+    kept = drawing()
+    assert collector_off() == 0
+    del kept
+
+
+@pytest.mark.parametrize("drawing", [_cache_cleared, _strips_drawn])
+def test_the_pinned_textual_still_leaves_cycles(collector_off, monkeypatch, drawing) -> None:
+    for name, stock in fixes.STOCK.items():
+        owner = {"LRUCache": LRUCache, "Strip": Strip, "Timer": Timer}[name.split(".")[0]]
+        monkeypatch.setattr(owner, name.split(".")[1], stock)
+    drawing()
+    collector_off()
+    kept = drawing()
+    assert collector_off() > 0
+    del kept
