@@ -147,3 +147,15 @@ def test_a_group_query_follows_new_members_and_moves(filled) -> None:
     assert [j.local_id for j in store.query(group_id="grp_b", text="nothing like this")] == []
     assert [j.local_id for j in store.query(group_id="grp_b")] == [some[0].local_id]
     assert store.query(group_id="grp_none") == []
+
+
+def test_a_page_can_decode_only_its_first_jobs_and_read_the_rest_later(filled) -> None:
+    store, jobs = filled
+    everything = _expected(jobs, "a")
+    page = store.search(text="a", limit=50, decode=10)
+    assert [j.local_id for j in page.jobs] == everything[:10] and list(page.later) == everything[10:50]
+    assert [j.local_id for j in store.get_many(page.later[:5])] == everything[10:15]
+    store.delete(everything[11])  # gone meanwhile: left out
+    assert [j.local_id for j in store.get_many(page.later[:3])] == [everything[10], everything[12]]
+    by_model = store.search(text="a", sort="model", limit=30, decode=5)  # in the index's order too
+    assert len(by_model.jobs) == 5 and len(by_model.later) == 25 and by_model.matched == len(everything) - 1

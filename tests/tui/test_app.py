@@ -382,8 +382,8 @@ async def test_a_large_history_reads_only_the_rows_it_shows_and_says_how_many_ma
         count, results = app.screen.query_one("#history-count", Static), app.screen.query_one(HistoryTable)
         await wait_until(pilot, lambda: str(count.render()).startswith("1,200 jobs"), what="the whole history's count")
         assert str(count.render()) == f"1,200 jobs (the newest {SHOWN} shown; narrow the search)"
-        assert len(results.jobs) == SHOWN and results.selected_local_id == newest.local_id
-        assert results.row_count == HistoryTable.ROWS_AHEAD  # rows for the rest as they are scrolled to
+        assert results.selected_local_id == newest.local_id
+        assert results.row_count == len(results.jobs) == results.rows_at_once() < SHOWN  # the rest as they are scrolled to
         await pilot.press(*"kite")
         await wait_until(pilot, lambda: "matching kite" in str(count.render()), what="the wide search")
         assert str(count.render()) == f"more than {SHOWN} jobs matching kite (the newest {SHOWN} shown; narrow the search)"
@@ -420,13 +420,19 @@ async def test_a_search_after_scrolling_down_the_results_replaces_them(home: Pat
         results.focus()
         for _ in range(3):
             await pilot.press("pagedown")
-        await wait_until(pilot, lambda: results.row_count > HistoryTable.ROWS_AHEAD, what="more rows as the view nears them")
+        first = results.rows_at_once()
+        await wait_until(pilot, lambda: results.row_count > first, what="more rows as the view nears them")
         assert results.cursor_row > 40
         await pilot.press("ctrl+f", "end")  # back to the search box (its text selected), to its end
         await pilot.press("space", *"number", "space", "1")
         await wait_until(pilot, lambda: "matching kite number 1" in str(count.render()), what="the second search")
         assert str(count.render()) == "111 jobs matching kite number 1"  # 1, 10-19, 100-199
         shown = [str(results.get_cell(key, "prompt")) for key in results.rows]
-        assert len(shown) == HistoryTable.ROWS_AHEAD < 111  # its first rows, only its own
+        assert len(shown) == results.rows_at_once() < 111  # its first rows, only its own
         assert all("kite number 1" in prompt for prompt in shown) and len(set(shown)) == len(shown)
-        await pilot.press("pagedown")  # and its own next rows come as the view nears them
+        results.focus()
+        for _ in range(3):
+            await pilot.press("pagedown")  # and its own next rows come as the view nears them
+        await wait_until(pilot, lambda: results.row_count == 111, what="the rest of the second search")
+        shown = [str(results.get_cell(key, "prompt")) for key in results.rows]
+        assert all("kite number 1" in prompt for prompt in shown) and len(set(shown)) == 111

@@ -12,7 +12,7 @@ import shutil
 import time
 import uuid
 from bisect import bisect_right
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from itertools import accumulate
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -650,11 +650,13 @@ class HistoryStore:
         sort: str = "created_at",
         descending: bool = True,
         limit: int | None = None,
+        decode: int | None = None,
     ) -> SearchResult:
         """The jobs that match every filter given (text: in the prompt, tags or notes, any case), sorted, at most
         `limit` of them. Only those returned are decoded. In date order the search stops at the limit (`matched` is
         then None, more than the limit match, unless no filter was given: then it is every job); in another order every
-        match is counted and sorted."""
+        match is counted and sorted. With `decode`, only that many are decoded; the ids of the rest follow in `later`
+        (get_many reads them when they are wanted)."""
         statuses = {status} if isinstance(status, str) else (set(status) if status is not None else None)
         needle = text.casefold() if text else None
         by_date = sort == "created_at"
@@ -694,11 +696,24 @@ class HistoryStore:
             if by_index is not None:
                 picked.sort(key=by_index, reverse=descending)
                 picked = picked[:limit] if limit is not None else picked
-            jobs = [self._job(e) for e in picked]
+            if by_date or by_index is not None:  # in order already: decode only the first `decode`
+                cut = len(picked) if decode is None else decode
+                jobs, later = [self._job(e) for e in picked[:cut]], [e.local_id for e in picked[cut:]]
+            else:
+                jobs, later = [self._job(e) for e in picked], []
         if not by_date and by_index is None:
             jobs.sort(key=_sort_key(sort), reverse=descending)
             jobs = jobs[:limit] if limit is not None else jobs
-        return SearchResult(jobs, matched)
+            if decode is not None:
+                jobs, later = jobs[:decode], [j.local_id for j in jobs[decode:]]
+        return SearchResult(jobs, matched, later)
+
+    def get_many(self, local_ids: Iterable[str]) -> list[Job]:
+        """These jobs, in this order; those no longer in the history are left out."""
+        with self._lock.held():
+            self._sync()
+            entries = self._entries
+            return [self._job(entries[i]) for i in local_ids if i in entries]
 
     def _text_hits(self, needle: str, oldest_first: bool) -> Iterator[_Entry]:
         """The entries whose prompt, tags or notes hold `needle` (casefolded), newest first (or oldest first).
@@ -816,7 +831,8 @@ class HistoryStore:
 
 class SearchResult(NamedTuple):
     jobs: list[Job]
-    matched: int | None  # how many matched in all; None: more than the jobs returned (the search stopped there)
+    matched: int | None  # how many matched in all; None: more than the limit (the search stopped there)
+    later: Sequence[str] = ()  # the local ids of the matches after `jobs`, in order, not decoded (search(decode=...))
 
 
 _INDEX_SORTS: dict[str, Callable[[_Entry], Any]] = {  # sorts the index can do without decoding a job

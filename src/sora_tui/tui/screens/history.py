@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,6 +16,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.message import Message
 from textual.widgets import Input, Select, Static
 
 from ...core.job import Job
@@ -72,48 +74,54 @@ class HistoryTable(JobList):
                ("secs", "Sec"), ("status", "Status"), ("cost", "Cost"), ("files", "Files"), ("tags", "Tags"))
     COMPACT = (("when", "Created"), ("prompt", "Prompt"), ("status", "Status"), ("files", "Files"))
 
-    # A search's rows: a few screens' worth at once, the rest as they are scrolled to. All 500 at once held the event
-    # loop 30-45 ms on every keystroke of a search, for rows no one had scrolled to (bench/keys.py: 'search results').
-    ROWS_AHEAD = 80
+    # A search's rows: a few screens' worth decoded and added at once, the rest as they are scrolled to. All 500 at
+    # once held the event loop 30-45 ms on every keystroke of a search, for rows no one had scrolled to, and decoding
+    # them slowed the search's thread (bench/keys.py: 'search results').
+    ROWS_AHEAD = 60
+
+    class MoreWanted(Message):
+        """The view nears the last row: the next jobs of the search, by local id (`batch`: which load they are for)."""
+
+        def __init__(self, local_ids: list[str], batch: int) -> None:
+            super().__init__()
+            self.local_ids, self.batch = local_ids, batch
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
-        self._rest: list[str] = []  # the loaded jobs (local ids) not yet rows, in order
+        self._later: list[str] = []  # the search's further matches, not rows yet (nor decoded), in order
+        self._batch = 0  # bumped by every load: what arrives for an earlier one is dropped
+        self._wanting = False
 
     def columns_for(self, compact: bool) -> tuple[tuple[str, str], ...]:
         return self.COMPACT if compact else self.COLUMNS
 
-    def load(self, jobs: list[Job]) -> None:
-        selected = self.selected_local_id
-        self._rest = []  # first: clearing scrolls to the top, which must not add the last search's rows
-        self.clear()
-        self.jobs = {j.local_id: j for j in jobs}
-        at = next((i for i, j in enumerate(jobs) if j.local_id == selected), 0)
-        at_once = max(self.ROWS_AHEAD, 2 * self.size.height, at + self.ROWS_AHEAD)
-        self._rest = [j.local_id for j in jobs[at_once:]]
-        self._fill(jobs[:at_once], selected)
+    def rows_at_once(self) -> int:
+        return max(self.ROWS_AHEAD, 2 * self.size.height)
+
+    def load(self, jobs: list[Job], later: Sequence[str] = ()) -> None:
+        self._batch += 1
+        self._later, self._wanting = [], False  # first: clearing scrolls to the top, which must not ask for more
+        super().load(jobs)
+        self._later = list(later)
 
     def watch_scroll_y(self, old_value: float, new_value: float) -> None:
         super().watch_scroll_y(old_value, new_value)
-        if self._rest and new_value + 2 * self.size.height >= self.row_count:
-            self._add_more()
+        if self._later and not self._wanting and new_value + 2 * self.size.height >= self.row_count:
+            self._wanting = True
+            self.post_message(self.MoreWanted(self._later[:self.ROWS_AHEAD], self._batch))
 
-    def _add_more(self) -> None:
-        """The next rows of the search, as the view nears the last row added."""
-        more, self._rest = self._rest[:self.ROWS_AHEAD], self._rest[self.ROWS_AHEAD:]
+    def add_more(self, jobs: list[Job], batch: int) -> None:
+        """The jobs asked for with MoreWanted, as rows (unless another search's rows are here now)."""
+        if batch != self._batch:
+            return
+        self._wanting = False
+        wanted = set(self._later[:self.ROWS_AHEAD])
+        self._later = self._later[self.ROWS_AHEAD:]
         now = job_list.clock()
-        for local_id in more:
-            self.add_row(*self.cells(self.jobs[local_id], now), key=local_id)
-
-    def set_compact(self, compact: bool) -> None:
-        self._rest = []  # every loaded job becomes a row again (a resize is rare; a search loads afresh)
-        super().set_compact(compact)
-
-    def update_job(self, job: Job) -> None:
-        if job.local_id in self.rows:
-            super().update_job(job)
-        else:  # not a row yet: it becomes one as it is now
-            self.jobs[job.local_id] = job
+        for job in jobs:
+            if job.local_id in wanted and job.local_id not in self.rows:
+                self.jobs[job.local_id] = job
+                self.add_row(*self.cells(job, now), key=job.local_id)
 
     def cells(self, job: Job, now: float) -> list[Text]:
         p = job.params
@@ -255,10 +263,11 @@ class HistoryScreen(StyledOnce):
             self.query_one("#history-count", Static).update(Text(waiting, style="dim"))
             return
         args = self.filters.query_args(job_list.clock())
-        found = await asyncio.to_thread(self.store.search, **args, limit=SHOWN)
-        jobs = found.jobs
+        table = self.query_one(HistoryTable)
+        found = await asyncio.to_thread(self.store.search, **args, limit=SHOWN, decode=table.rows_at_once())
         self.matched = found.matched
-        self.query_one(HistoryTable).load(jobs)
+        table.load(found.jobs, found.later)
+        shown = len(found.jobs) + len(found.later)
         if found.matched is None:  # the search stopped at SHOWN: in date order, the first of more
             line = Text(f"more than {SHOWN:,} jobs", style="bold")
         else:
@@ -266,11 +275,20 @@ class HistoryScreen(StyledOnce):
         if args.get("text"):  # before the note on what is shown, so a narrow screen keeps it
             line.append(" matching ")
             line.append(one_line(args["text"], 40), style="italic")
-        if found.matched is None or found.matched > len(jobs):
+        if found.matched is None or found.matched > shown:
             which = ("newest" if args["descending"] else "oldest") if args["sort"] == "created_at" else "first"
-            line.append(f" (the {which} {len(jobs):,} shown; narrow the search)", style="dim")
-        self.query_one("#history-count", Static).update(line)
+            line.append(f" (the {which} {shown:,} shown; narrow the search)", style="dim")
+        self.query_one("#history-count", Static).update(line, layout=False)  # one line, always: no new layout per key
         self.show_lineage()
+
+    @on(HistoryTable.MoreWanted)
+    def _more_wanted(self, event: HistoryTable.MoreWanted) -> None:
+        self.fetch_more(event.local_ids, event.batch)
+
+    @work(exclusive=True, exit_on_error=False, group="history-more", description="more of the search's results")
+    async def fetch_more(self, local_ids: list[str], batch: int) -> None:
+        if self.store is not None:
+            self.query_one(HistoryTable).add_more(await asyncio.to_thread(self.store.get_many, local_ids), batch)
 
     # --- the selected job's family -----------------------------------------------------------------------
     @on(HistoryTable.RowHighlighted)
