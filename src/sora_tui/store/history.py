@@ -618,23 +618,9 @@ class HistoryStore:
             self._sync()
             return [self._job(e) for e in self._newest_first() if e.parent_id == local_id]
 
-    def query(
-        self,
-        *,
-        status: str | Iterable[str] | None = None,
-        text: str | None = None,
-        model: str | None = None,
-        starred: bool | None = None,
-        profile: str | None = None,
-        group_id: str | None = None,
-        since: float | None = None,
-        until: float | None = None,
-        sort: str = "created_at",
-        descending: bool = True,
-        limit: int | None = None,
-    ) -> list[Job]:
-        return self.search(status=status, text=text, model=model, starred=starred, profile=profile, group_id=group_id,
-                           since=since, until=until, sort=sort, descending=descending, limit=limit).jobs
+    def query(self, **filters: Any) -> list[Job]:
+        """The matching jobs themselves: search(...).jobs, with the same filters, sort and limit."""
+        return self.search(**filters).jobs
 
     def search(
         self,
