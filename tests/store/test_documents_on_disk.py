@@ -101,3 +101,34 @@ def test_no_file_handle_is_left_behind(tmp_path: Path) -> None:
     store.close()
     gc.collect()
     assert _open_handles(path) == before
+
+
+def test_a_snapshot_cut_short_under_an_open_history_says_so_and_a_restart_restores_it(tmp_path: Path) -> None:
+    """Something other than sora-tui truncates history.json in place while a process has it open: reading a job
+    whose bytes are gone says what happened and what to do (never returns a cut document); the next open keeps the
+    damaged file aside and restores every job from the backup."""
+    from sora_tui.store import CorruptHistory
+    from sora_tui.store.history import JOBS
+
+    path = tmp_path / "history.json"
+    jobs = _fill(path, 40)
+    store = HistoryStore(path)
+    docs = store._storage.tables[JOBS]  # what the open process holds: places in the file
+    os.truncate(path, path.stat().st_size // 2)
+    last = max(docs, key=int)
+    try:
+        docs[last]  # read by its place, as a search decodes it, before anything looked at the file again
+    except CorruptHistory as exc:
+        assert "cut short" in str(exc) and "Restart sora-tui" in str(exc) and str(path) in str(exc)
+    else:
+        raise AssertionError("a document past the end of the file was read")
+    try:
+        store.get(jobs[-1].local_id)  # a public call looks at the file first: it finds it damaged
+    except CorruptHistory as exc:
+        assert str(path) in str(exc)
+    else:
+        raise AssertionError("a damaged history was read as if whole")
+    again = HistoryStore(path)
+    assert again.recovery_note and "backup" in again.recovery_note
+    assert {j.local_id for j in again.all()} == {j.local_id for j in jobs}
+    again.close()

@@ -103,26 +103,29 @@ class JournaledStorage(Storage):
     def _load_snapshot(self) -> None:
         self.tables, self._journal_ino, self._journal_pos, self._journal_lines = {}, None, 0, 0
         self.changes, self.touched = None, {}
+        # Until the file has been read whole, it has not been read: a damaged file fails every call that looks at it,
+        # not only the first (the next would have found the file "unchanged" and the history empty).
+        self._snap_key, self._snap_size = ("unread",), 0  # type: ignore[assignment]
         try:
             fh = open(self.path, "rb")  # noqa: SIM115 (closed by the with below; only opening may find no file)
         except FileNotFoundError:
-            self._snap_key, self._snap_size = None, 0
+            self._snap_key = None
             return
         with fh:
             st = os.fstat(fh.fileno())  # the file as opened, whatever replaces it meanwhile
-            self._snap_key, self._snap_size = (st.st_ino, st.st_mtime_ns, st.st_size), st.st_size
+            key = (st.st_ino, st.st_mtime_ns, st.st_size)
             if fh.read(len(_SNAPSHOT_HEAD)) == _SNAPSHOT_HEAD:
                 fh.seek(0)
                 # Line by line straight from the file, keeping each document's place, not its bytes.
-                fast = _parse_lines(fh, SnapshotFile(os.dup(fh.fileno())))
+                fast = _parse_lines(fh, SnapshotFile(os.dup(fh.fileno()), str(self.path)))
                 if fast is not None:
-                    self.tables = fast
+                    self.tables, self._snap_key, self._snap_size = fast, key, st.st_size
                     return
             fh.seek(0)
             raw = fh.read()
-        if not raw.strip():
-            return
-        self.tables = _parse_snapshot(raw, self.path)
+        if raw.strip():
+            self.tables = _parse_snapshot(raw, self.path)
+        self._snap_key, self._snap_size = key, st.st_size
 
     def _read_journal(self) -> None:
         try:
@@ -234,7 +237,7 @@ class JournaledStorage(Storage):
             with contextlib.suppress(OSError):
                 os.unlink(tmp)
             raise
-        snapshot = SnapshotFile(fd)  # the new file, renamed below: its documents are read back from here
+        snapshot = SnapshotFile(fd, str(self.path))  # the new file, renamed below: its documents are read back from here
         os.replace(tmp, self.path)
         fsync_dir(self.path.parent)
         # A kill here leaves the old journal beside the new snapshot: replaying it is harmless (same docs).
@@ -395,16 +398,18 @@ class SnapshotFile:
     in place, only replaced by a rename, so this open file keeps the very bytes their places point into, even after
     another process has compacted the history. Closed when the last table using it is gone."""
 
-    __slots__ = ("fd",)
+    __slots__ = ("fd", "name")
 
-    def __init__(self, fd: int) -> None:
-        self.fd = fd
+    def __init__(self, fd: int, name: str = "history.json") -> None:
+        self.fd, self.name = fd, name
 
     def read(self, place: int) -> bytes:
         at, size = place >> 32, place & 0xFFFFFFFF
         data = os.pread(self.fd, size, at)
         if len(data) != size:
-            raise CorruptHistory(f"the history snapshot ended before a document at byte {at}")
+            raise CorruptHistory(f"{self.name} was cut short while open (a document at byte {at} is gone): something "
+                                 "other than sora-tui changed it in place. Restart sora-tui: it keeps the damaged "
+                                 "file aside and restores the history from its backup (.bak) where there is one.")
         return data
 
     def __del__(self) -> None:
@@ -414,8 +419,8 @@ class SnapshotFile:
 
 class Docs(MutableMapping[str, bytes]):
     """One table's documents by id, as JSON bytes. A document as the snapshot holds it is kept as its place there
-    (offset << 32 | length: 32 bytes where its JSON is ~1.2 kB) and read back when asked for; one set since (from the
-    journal) is kept as bytes. At 100,000 jobs this is the difference between ~120 MB of documents held by every
+    (offset << 32 | length: 32 bytes where its JSON is ~1.2 kB) and read back when asked for; a document written since
+    (from the journal) is kept as its bytes. At 100,000 jobs this is the difference between ~120 MB of documents held by every
     process that opens the history and ~5 MB."""
 
     __slots__ = ("_file", "places")
