@@ -436,3 +436,45 @@ async def test_a_search_after_scrolling_down_the_results_replaces_them(home: Pat
         await wait_until(pilot, lambda: results.row_count == 111, what="the rest of the second search")
         shown = [str(results.get_cell(key, "prompt")) for key in results.rows]
         assert all("kite number 1" in prompt for prompt in shown) and len(set(shown)) == 111
+
+
+async def test_when_more_results_cannot_be_read_the_browser_says_so_and_keeps_its_rows(home: Path) -> None:
+    """The history file is damaged under the open browser (cut short by something else): scrolling on to rows not
+    read yet says what failed, the rows shown stay, and scrolling again asks again (never a traceback)."""
+    import os
+
+    from sora_tui.core.job import Job
+    from sora_tui.core.params import GenerationParams
+    from sora_tui.tui.screens.history import HistoryTable
+
+    store = HistoryStore(home / "history.json")
+    for i in range(300):
+        job = Job.new(GenerationParams(f"kite number {i}"), status=JobStatus.COMPLETED)
+        job.created_at = 1_700_000_000 + i
+        store.add(job)
+    store.compact()
+    store.close()
+    app = SoraApp(base_url="http://127.0.0.1:9/v1")
+    async with app.run_test(size=(160, 45)) as pilot:
+        await pilot.press("ctrl+o")
+        await wait_until(pilot, lambda: isinstance(app.screen, HistoryScreen), what="the history screen")
+        results = app.screen.query_one(HistoryTable)
+        await wait_until(pilot, lambda: results.row_count > 0, what="the first rows")
+        first = results.row_count
+        os.truncate(home / "history.json", 1000)
+        results.focus()
+
+        def failures() -> list[str]:
+            return [n.message for n in app._notifications if "more of the search's results stopped" in n.message]
+
+        for _ in range(3):
+            await pilot.press("pagedown")
+        await wait_until(pilot, lambda: failures(), what="the failure said")
+        assert "damaged" in failures()[0] and "history.json" in failures()[0]
+        assert results.row_count == first and app.is_running
+        await pilot.press("pageup", "pagedown", "pagedown")  # asks again (and says so again)
+        await wait_until(pilot, lambda: len(failures()) >= 2, what="the second try")
+        await pilot.press("ctrl+f", *"kite")  # a new search says why it cannot run, the rows stay
+        await wait_until(pilot, lambda: any("search the history stopped" in n.message for n in app._notifications),
+                         what="the search's failure said")
+        assert results.row_count == first and app.is_running

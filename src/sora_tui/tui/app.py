@@ -357,15 +357,18 @@ class SoraApp(JobActions, ServerActions, App[int]):
         await self.session.service.watch_history()
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        """One place where a worker's unexpected failure becomes a message and a report, never a traceback."""
-        if event.state != WorkerState.ERROR:
-            return
+        if event.state == WorkerState.ERROR:
+            self.report_worker_failure(event.worker)
+
+    def report_worker_failure(self, worker: Worker[Any]) -> None:
+        """One place where a worker's unexpected failure becomes a message and a report, never a traceback: the app's
+        own workers', and those of its screens and widgets (ReportsWorkerFailures)."""
         from ..crash import write_report
 
-        error = event.worker.error
+        error = worker.error
         report = write_report(error) if isinstance(error, BaseException) else None
         where = f" A report was written to {report}." if report else ""
-        self.notify(f"{event.worker.description or event.worker.name} stopped: {type(error).__name__}: {one_line(str(error), 200)}.{where}",
+        self.notify(f"{worker.description or worker.name} stopped: {type(error).__name__}: {one_line(str(error), 200)}.{where}",
                     title="Unexpected error", severity="error", markup=False, timeout=30)
 
     def _on_service_event(self, event: Any) -> None:

@@ -18,6 +18,7 @@ from ...core.text import strip_control
 from ..css import SCREENS_CSS
 from ..widgets.key_bar import KeyBar
 from ..widgets.preview import PicturePreview, PreviewError, load_frames, load_thumbnail, picture_preview
+from ..failures import ReportsWorkerFailures
 
 ERROR_ADVICE = {
     "moderation_blocked": "The server's guardrail refused it. Describe original characters and no real people, then retry.",
@@ -71,7 +72,7 @@ def detail_text(job: Job) -> Text:
     return text
 
 
-class JobDetailScreen(ModalScreen[None]):
+class JobDetailScreen(ReportsWorkerFailures, ModalScreen[None]):
     """One job: its text on the left, its picture on the right (fetched for the preview when it is missing)."""
     CSS_PATH = SCREENS_CSS
 

@@ -110,6 +110,10 @@ class HistoryTable(JobList):
             self._wanting = True
             self.post_message(self.MoreWanted(self._later[:self.ROWS_AHEAD], self._batch))
 
+    def more_failed(self, batch: int) -> None:
+        if batch == self._batch:
+            self._wanting = False
+
     def add_more(self, jobs: list[Job], batch: int) -> None:
         """The jobs asked for with MoreWanted, as rows (unless another search's rows are here now)."""
         if batch != self._batch:
@@ -287,8 +291,13 @@ class HistoryScreen(StyledOnce):
 
     @work(exclusive=True, exit_on_error=False, group="history-more", description="more of the search's results")
     async def fetch_more(self, local_ids: list[str], batch: int) -> None:
-        if self.store is not None:
-            self.query_one(HistoryTable).add_more(await asyncio.to_thread(self.store.get_many, local_ids), batch)
+        table = self.query_one(HistoryTable)
+        try:
+            jobs = await asyncio.to_thread(self.store.get_many, local_ids)
+        except Exception:
+            table.more_failed(batch)  # the rows shown stay; scrolling on asks again
+            raise  # and the app says what failed (SoraApp.on_worker_state_changed)
+        table.add_more(jobs, batch)
 
     # --- the selected job's family -----------------------------------------------------------------------
     @on(HistoryTable.RowHighlighted)

@@ -17,6 +17,7 @@ from textual.widgets import DataTable, Input, Label, Select, Static
 
 from ...core.text import one_line
 from ..css import SCREENS_CSS
+from ..failures import ReportsWorkerFailures
 
 KINDS = {
     "openai": ("OpenAI", "https://api.openai.com/v1", "OPENAI_API_KEY", "sora-2"),
@@ -34,7 +35,7 @@ class NewProfile:
     default_model: str | None
 
 
-class ProfilesScreen(ModalScreen[str | None]):
+class ProfilesScreen(ReportsWorkerFailures, ModalScreen[str | None]):
     """Returns the name of the profile to switch to, or None."""
     CSS_PATH = SCREENS_CSS
 

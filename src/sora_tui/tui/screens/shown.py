@@ -1,12 +1,14 @@
-"""A screen that is not styled twice before its first frame."""
+"""The base of the app's full screens: not styled twice before its first frame, and its workers' failures said."""
 
 from __future__ import annotations
 
 from textual import events
 from textual.screen import Screen
 
+from ..failures import ReportsWorkerFailures
 
-class StyledOnce(Screen):  # type: ignore[type-arg]
+
+class StyledOnce(ReportsWorkerFailures, Screen):  # type: ignore[type-arg]
     """The first time a screen is shown Textual restyles all its widgets again, straight after styling each as it was
     mounted: the workbench's 95 style applications of the cold start's 258; for the history browser half of the
     57 ms its first frame held the event loop (bench/keys.py). Nothing changed in between, so the first resume skips

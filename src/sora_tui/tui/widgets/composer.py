@@ -30,6 +30,7 @@ from ...core.params import (
 )
 from ...core.text import one_line
 from .picker import Picker
+from ..failures import ReportsWorkerFailures
 
 SHORT_USE = {
     "720x1280": "vertical · Reels/TikTok/Shorts",
@@ -75,7 +76,7 @@ class PathSuggester(Suggester):
         return None
 
 
-class PromptComposer(Vertical):
+class PromptComposer(ReportsWorkerFailures, Vertical):
     """Edits a GenerationParams; posts Changed as it is edited and Generate when the user asks."""
 
     BINDINGS = [

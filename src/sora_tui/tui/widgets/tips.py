@@ -11,6 +11,7 @@ from textual import work
 from textual.widgets import Static
 
 from ...core.params import GenerationParams
+from ..failures import ReportsWorkerFailures
 
 if TYPE_CHECKING:
     from ...core.tips import Tip, TipsReport
@@ -84,7 +85,7 @@ def summary_text(report: TipsReport) -> Text:
     return text
 
 
-class TipsPanel(Static):
+class TipsPanel(ReportsWorkerFailures, Static):
     """Shows a TipsReport for the composer's current prompt and settings."""
 
     def __init__(self, *, id: str | None = None) -> None:
