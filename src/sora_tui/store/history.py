@@ -708,15 +708,12 @@ class HistoryStore:
         100,000 prompts when nothing matches, where `needle in e.hay` per entry took 15-40 ms), each hit mapped back
         to its entry by offset. In pieces, not one 20 MB string: a find or a join holds the GIL throughout, and
         the event loop waits behind it (one join of all of them held it 23 ms)."""
-        order = self._newest_first()
-        if self._haystack is None or self._haystack[0] is not order:
-            self._haystack = (order, _haystack(order))
+        order, pieces = self._newest_first(), self._haystack_pieces()
         want = needle.encode()
         n = len(want)
         if not n:
             yield from (reversed(order) if oldest_first else order)
             return
-        pieces = self._haystack[1]
         for k in (range(len(pieces) - 1, -1, -1) if oldest_first else range(len(pieces))):
             joined, starts = pieces[k]
             base = k * HAYSTACK_PIECE
@@ -750,13 +747,18 @@ class HistoryStore:
             self._grouped = (order, groups)
         return self._grouped[1]
 
+    def _haystack_pieces(self) -> list[tuple[bytes, list[int]]]:
+        """The text search's haystack for the current order, built when the order or a text changed."""
+        order = self._newest_first()
+        if self._haystack is None or self._haystack[0] is not order:
+            self._haystack = (order, _haystack(order))
+        return self._haystack[1]
+
     def prepare_search(self) -> None:
         """Build what a text search needs now (a thread's work, before the first keystroke) rather than at it."""
         with self._lock.held():
             self._sync()
-            order = self._newest_first()
-            if self._haystack is None or self._haystack[0] is not order:
-                self._haystack = (order, _haystack(order))
+            self._haystack_pieces()
 
     def export(self, fmt: str = "jsonl") -> Iterator[str]:
         if fmt not in ("jsonl", "csv"):
