@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -358,23 +359,31 @@ def test_the_collector_waits_out_the_first_frame_and_runs_after_it(tmp_path: Pat
     assert out.stdout.split() == ["(True,", "0)", "(False,", "0)", "True", "True"], out.stdout
 
 
+def kites(home: Path, n: int, more: Callable[[int], str] = lambda i: "") -> list:
+    """A history of n completed jobs, "kite number i" (plus `more(i)`), one a minute, compacted; oldest first."""
+    from sora_tui.core.job import Job
+    from sora_tui.core.params import GenerationParams
+
+    store = HistoryStore(home / "history.json")
+    jobs = []
+    for i in range(n):
+        job = Job.new(GenerationParams(f"kite number {i}{more(i)}"), status=JobStatus.COMPLETED, video_id=f"video_{i:032x}")
+        job.created_at = 1_700_000_000 + i * 60
+        store.add(job)
+        jobs.append(job)
+    store.compact()
+    store.close()
+    return jobs
+
+
 async def test_a_large_history_reads_only_the_rows_it_shows_and_says_how_many_match(home: Path) -> None:
     """1,200 jobs: the browser shows the newest 500 and counts them all; a search matching more than 500 says so (it
     stopped there: only what is shown is read), a narrower one gives its exact count."""
     from textual.widgets import Input
 
-    from sora_tui.core.job import Job
-    from sora_tui.core.params import GenerationParams
     from sora_tui.tui.screens.history import SHOWN, HistoryTable
 
-    store = HistoryStore(home / "history.json")
-    for i in range(1_200):
-        job = Job.new(GenerationParams(f"kite number {i}" + (", lighthouse at dusk" if i % 40 == 0 else "")),
-                      status=JobStatus.COMPLETED, video_id=f"video_{i:032x}")
-        job.created_at = 1_700_000_000 + i
-        store.add(job)
-    newest = store.query(limit=1)[0]
-    store.close()
+    newest = kites(home, 1_200, lambda i: ", lighthouse at dusk" if i % 40 == 0 else "")[-1]
     app = SoraApp(base_url="http://127.0.0.1:9/v1")  # no server: browsing the history needs none
     async with app.run_test(size=(160, 45)) as pilot:
         await pilot.press("ctrl+o")
@@ -397,18 +406,10 @@ async def test_a_search_after_scrolling_down_the_results_replaces_them(home: Pat
     """The results beyond the first screens are added as they are scrolled to; a new search after scrolling down
     shows its own rows (clearing the old ones scrolls to the top, which once added the old search's next rows and
     the new search failed on them)."""
-    from textual.widgets import Input
 
-    from sora_tui.core.job import Job
-    from sora_tui.core.params import GenerationParams
     from sora_tui.tui.screens.history import SHOWN, HistoryTable
 
-    store = HistoryStore(home / "history.json")
-    for i in range(700):
-        job = Job.new(GenerationParams(f"kite number {i}"), status=JobStatus.COMPLETED)
-        job.created_at = 1_700_000_000 + i
-        store.add(job)
-    store.close()
+    kites(home, 700)
     app = SoraApp(base_url="http://127.0.0.1:9/v1")
     async with app.run_test(size=(160, 45)) as pilot:
         await pilot.press("ctrl+o")
@@ -443,17 +444,9 @@ async def test_when_more_results_cannot_be_read_the_browser_says_so_and_keeps_it
     read yet says what failed, the rows shown stay, and scrolling again asks again (never a traceback)."""
     import os
 
-    from sora_tui.core.job import Job
-    from sora_tui.core.params import GenerationParams
     from sora_tui.tui.screens.history import HistoryTable
 
-    store = HistoryStore(home / "history.json")
-    for i in range(300):
-        job = Job.new(GenerationParams(f"kite number {i}"), status=JobStatus.COMPLETED)
-        job.created_at = 1_700_000_000 + i
-        store.add(job)
-    store.compact()
-    store.close()
+    kites(home, 300)
     app = SoraApp(base_url="http://127.0.0.1:9/v1")
     async with app.run_test(size=(160, 45)) as pilot:
         await pilot.press("ctrl+o")
