@@ -8,10 +8,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .core.params import MODELS, ModelSpec
+from .core.redact import LOCAL_ENGINE_KEY as LOCAL_KEY
 
 APP_NAME = "sora-tui"
-LOCAL_KEY = "sora-tui-local"  # the local engine wants *a* bearer key; this one is not a secret
-
 
 class ConfigError(ValueError):
     """A configuration problem, with a message that names the file, the key and the fix."""
@@ -252,6 +251,26 @@ def _models(section: dict, where: str) -> dict[str, ModelSpec]:
         models[str(name)] = ModelSpec(str(name), tuple(str(s).lower() for s in sizes), tuple(str(s) for s in seconds),
                                       price_per_second={k: float(v) for k, v in prices.items()})
     return models
+
+
+def remember_keys(paths: Paths, environ: dict[str, str] | None = None) -> None:
+    """Every key this user has configured (each profile's, the environment variables they name, OPENAI_API_KEY),
+    remembered for redaction (core/redact.py): a server may echo any of them, and an old history may hold one. A
+    config file that cannot be read is left to the command that needs it to report."""
+    from .core.redact import remember
+
+    env = os.environ if environ is None else environ
+    keys = [env.get("OPENAI_API_KEY")]
+    try:
+        cfg = _read_config(paths.config_file)
+    except ConfigError:
+        cfg = {}
+    profiles = cfg.get("profiles", {})
+    for section in profiles.values() if isinstance(profiles, dict) else ():
+        if isinstance(section, dict):
+            key, key_env = section.get("api_key"), section.get("api_key_env")
+            keys += [key if isinstance(key, str) else None, env.get(key_env) if isinstance(key_env, str) else None]
+    remember(*keys)
 
 
 def profile_names(paths: Paths) -> list[str]:

@@ -5,30 +5,36 @@ from __future__ import annotations
 import logging
 import logging.handlers
 import os
-import re
 from pathlib import Path
 
-# Anything shaped like a bearer token or an OpenAI-style key, whatever its origin.
-_KEYISH = re.compile(r"(sk-[A-Za-z0-9_\-]{6,}|Bearer\s+[A-Za-z0-9_\-.]{6,})")
+from .core.redact import redact, remember
 
 
 class RedactFilter(logging.Filter):
     def __init__(self, secrets: list[str]) -> None:
         super().__init__()
-        self.secrets = [s for s in secrets if s and len(s) >= 6]
+        remember(*secrets)
 
     def filter(self, record: logging.LogRecord) -> bool:
-        text = record.getMessage()
-        for secret in self.secrets:
-            text = text.replace(secret, "[redacted]")
-        record.msg, record.args = _KEYISH.sub("[redacted]", text), ()
+        record.msg, record.args = redact(record.getMessage()), ()
         return True
+
+
+class QuietFileHandler(logging.handlers.RotatingFileHandler):
+    """A log file that cannot be written (a full or read-only disk) is not worth a word on the user's terminal:
+    logging's default prints "--- Logging error ---" and a stack dump to stderr, over the CLI's output and the TUI.
+    What failed is counted instead, for whoever asks."""
+
+    failures = 0
+
+    def handleError(self, record: logging.LogRecord) -> None:  # logging's own name
+        type(self).failures += 1
 
 
 def setup_logging(log_dir: Path, secrets: list[str] | None = None, level: int = logging.INFO) -> Path:
     log_dir.mkdir(parents=True, exist_ok=True)
     path = log_dir / "sora-tui.log"
-    handler = logging.handlers.RotatingFileHandler(path, maxBytes=2_000_000, backupCount=3, encoding="utf-8")
+    handler = QuietFileHandler(path, maxBytes=2_000_000, backupCount=3, encoding="utf-8")
     handler.setFormatter(logging.Formatter("%(asctime)s %(process)d %(levelname)s %(name)s: %(message)s"))
     handler.addFilter(RedactFilter([*(secrets or []), os.environ.get("OPENAI_API_KEY", "")]))
     root = logging.getLogger("sora_tui")

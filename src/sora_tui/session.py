@@ -71,8 +71,10 @@ class Session:
 
 
 def open_store(paths: Paths) -> Any:  # -> HistoryStore
+    from .config import remember_keys
     from .store import HistoryStore
 
+    remember_keys(paths)  # before anything from the history or a server is shown: none of them may show a key
     try:
         paths.ensure()
         return HistoryStore(paths.history)

@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import re
 
+from .redact import redact
+
 # C0 controls except tab/newline, DEL, C1 controls, and bidi overrides/isolates.
 _UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f\x80-\x9f\u202a-\u202e\u2066-\u2069]")
 
 
 def strip_control(text: str | None) -> str:
-    """Remove terminal control characters (ESC sequences lose their ESC and become harmless text)."""
+    """Remove terminal control characters (ESC sequences lose their ESC and become harmless text), and any key a
+    server echoed back (core/redact.py)."""
     if not text:
         return ""
-    return _UNSAFE.sub("", str(text))
+    return redact(_UNSAFE.sub("", str(text)))
 
 
 def one_line(text: str | None, limit: int | None = None) -> str:
