@@ -140,11 +140,30 @@ def test_schema_version_and_newer_file(tmp_path: Path) -> None:
     assert json.loads(path.read_text())["meta"]["1"]["schema"] == SCHEMA_VERSION + 1  # untouched
 
 
-def test_no_secrets_in_history(store: HistoryStore) -> None:
-    job = make(extra={"api_key": "sk-nope"})
-    with pytest.raises(HistoryError):
-        store.add(job)
-    assert store.all() == []
+def _files_bytes(store: HistoryStore) -> bytes:
+    return b"".join(p.read_bytes() for p in store.path.parent.glob("history.json*") if p.is_file())
+
+
+def test_words_are_stored_and_keys_are_not(store: HistoryStore) -> None:
+    """A prompt or a server's message that only *says* "secret" or "authorization" is ordinary text (refusing it
+    stopped tracking); a key is redacted wherever it appears, and a field named like one keeps no value."""
+    from sora_tui.core.redact import remember
+
+    key = "sk-test-echoed-0123456789abcdef"
+    remember(key)
+    words = make('a kite over the "Secret" garden', extra={"note": '"authorization" and "api_key" as words'})
+    store.add(words)
+    store.update(words.local_id, error=JobError("moderation_blocked", f"Authorization failed for key {key}: blocked"))
+    named = make("a named field", extra={"api_key": "value-of-a-field-named-like-a-key"})
+    store.add(named)
+    stored = store.get(words.local_id)
+    assert stored.params.prompt == 'a kite over the "Secret" garden'
+    assert stored.extra["note"] == '"authorization" and "api_key" as words'
+    assert stored.error.message == "Authorization failed for key [redacted]: blocked"
+    assert store.get(named.local_id).extra["api_key"] == "[redacted]"
+    store.compact()
+    raw = _files_bytes(store)
+    assert key.encode() not in raw and b"value-of-a-field-named" not in raw and b'\\"Secret\\" garden' in raw
 
 
 def test_private_permissions(tmp_path: Path) -> None:
@@ -261,7 +280,7 @@ def test_a_job_stored_twice_opens_as_one_with_its_later_copy_and_new_ids_follow_
     assert gc.isenabled()  # the collector, paused while the file was read, runs again
 
 
-def test_a_damaged_journal_is_kept_aside_and_the_snapshot_kept(tmp_path: Path) -> None:
+def test_a_damaged_journal_line_is_kept_aside_and_every_other_change_kept(tmp_path: Path) -> None:
     path = tmp_path / "history.json"
     store = HistoryStore(path)
     first = _job("in the snapshot")
@@ -272,9 +291,12 @@ def test_a_damaged_journal_is_kept_aside_and_the_snapshot_kept(tmp_path: Path) -
     journal = path.with_name("history.json.journal")
     journal.write_bytes(b"garbage that is not json\n" + journal.read_bytes())
     again = HistoryStore(path)
-    assert again.recovery_note and "journal was damaged" in again.recovery_note
-    assert [j.local_id for j in again.all()] == [first.local_id]
-    assert list(tmp_path.glob("history.json.journal.corrupt-*"))
+    assert again.recovery_note and "1 damaged journal line" in again.recovery_note
+    assert len(again.all()) == 2  # only the damaged line is lost, never the changes around it
+    kept = list(tmp_path.glob("history.json.damaged-*"))
+    assert len(kept) == 1 and b"garbage that is not json" in kept[0].read_bytes()
+    assert b"garbage" not in journal.read_bytes()  # folded away: no later reader meets it again
+    assert HistoryStore(path).recovery_note is None
 
 
 def test_another_process_compacting_is_followed(tmp_path: Path) -> None:

@@ -6,6 +6,7 @@ import contextlib
 import csv
 import io
 import json
+import logging
 import operator
 import os
 import shutil
@@ -21,14 +22,25 @@ import orjson
 from tinydb import TinyDB
 
 from ..core.job import SCHEMA_VERSION, Job
+from ..core.redact import needs_scrub, scrub
 from ..core.status import ACTIVE, JobStatus
 from ..core.text import one_line
 from ..runtime import pause_gc, resume_gc
-from .storage import TMP_MARK, CorruptHistory, HistoryLock, JournaledStorage, remove_stale_temps, stat_key
+from .storage import (
+    TMP_MARK,
+    CorruptHistory,
+    Docs,
+    HistoryLock,
+    JournaledStorage,
+    parse_lines,
+    remove_stale_temps,
+    stat_key,
+)
+
+log = logging.getLogger(__name__)
 
 JOBS = "jobs"
 META = "meta"
-_FORBIDDEN_FIELDS = ("api_key", "authorization", "secret")
 
 
 class HistoryError(Exception):
@@ -130,6 +142,7 @@ class HistoryStore:
         self._grouped: tuple[list[_Entry], dict[str, list[_Entry]]] | None = None  # likewise, the entries by group
         self._next_id = 1
         self._cached_at: int | None = None  # the journal position the index cache on disk stands at, if it is ours
+        self._damaged_docs: dict[str, bytes] = {}  # job documents that did not decode, skipped until _repair
         with self._lock.held():
             remove_stale_temps(self.path)
             remove_stale_temps(self._storage.journal)
@@ -142,77 +155,117 @@ class HistoryStore:
 
     # --- opening, recovery, schema --------------------------------------------------------------
     def _recover_if_damaged(self) -> None:
+        """Open the history whatever state its files are in, keeping every record that can still be read. A damaged
+        journal line or job document costs that one line or document (kept aside; a document's copy in the backup
+        is used where it is whole: _repair). A damaged snapshot is read line by line, merged with the backup, and
+        the journal replayed on top (_restore_snapshot). recovery_note says what happened and what was kept."""
+        for path in (self.path, self._storage.journal):
+            if path.is_dir():
+                raise HistoryError(f"{path} is a directory, but sora-tui keeps its history in a file of that name. "
+                                   "Move the directory away, or set SORA_TUI_HOME to another directory; nothing was "
+                                   "changed.")
         try:
             self._sync()
-            return
         except CorruptHistory as exc:
-            damage = str(exc)
+            self._restore_snapshot(str(exc))
+
+    def _note(self, text: str) -> None:
+        log.warning("%s", text)
+        self.recovery_note = f"{self.recovery_note} {text}" if self.recovery_note else text
+
+    def _restore_snapshot(self, damage: str) -> None:
         stamp = time.strftime("%Y%m%d-%H%M%S")
-        snapshot_ok = self._snapshot_readable()
-        if snapshot_ok:
-            # only the journal is damaged: keep it aside, keep the snapshot
-            kept = self._storage.journal.with_name(f"{self._storage.journal.name}.corrupt-{stamp}")
-            os.replace(self._storage.journal, kept)
-            self.recovery_note = (
-                f"The history journal was damaged ({damage}). It was kept as {kept.name}; changes made since "
-                "the last compaction may be missing."
-            )
-            self._storage = JournaledStorage(self.path)
-            self._reset_index()
-            self._sync()
-            return
         kept = self.path.with_name(f"{self.path.name}.corrupt-{stamp}")
         os.replace(self.path, kept)
-        backup = self._backup_path
-        restored = False
-        if backup.exists():
-            try:  # a damaged backup fails the same load below
-                shutil.copyfile(backup, self.path)
-                self._storage = JournaledStorage(self.path)
-                self._reset_index()
-                self._sync()
-                restored = True
-            except (OSError, orjson.JSONDecodeError, CorruptHistory):
-                restored = False
-        if not restored:
-            self.path.unlink(missing_ok=True)
-            if self._storage.journal.exists():
-                os.replace(self._storage.journal, self._storage.journal.with_name(f"{self._storage.journal.name}.corrupt-{stamp}"))
-            self._storage = JournaledStorage(self.path)
-            self._reset_index()
-            self._sync()
-        if restored:
-            self.recovery_note = (
-                f"The history file was damaged ({damage}). It was kept as {kept.name} and the backup "
-                f"{backup.name} was restored; jobs changed since that backup may be missing."
-            )
-        else:
-            self.recovery_note = (
-                f"The history file was damaged ({damage}) and no usable backup exists. It was kept as "
-                f"{kept} and a new, empty history was started."
-            )
+        salvaged, unreadable = _salvage(kept)
+        backup = _read_history_file(self._backup_path)
+        tables = {name: dict(docs) for name, docs in (backup or {}).items()}
+        for name, docs in salvaged.items():  # the damaged file is newer than its backup: its documents win
+            tables.setdefault(name, {}).update(docs)
+        if tables:
+            JournaledStorage(self.path).replace_snapshot({name: Docs.of(docs) for name, docs in tables.items()})
+        self._storage = JournaledStorage(self.path)
+        self._reset_index()
+        journal_before = self._journal_jobs()
+        self._sync()  # the journal (changes since the damaged file was written) replays on top
+        from_file = len(salvaged.get(JOBS, {}))
+        from_backup = len(backup.get(JOBS, {}).keys() - salvaged.get(JOBS, {}).keys()) if backup else 0
+        sources = [f"{from_file} read from the damaged file" if from_file else "",
+                   f"{from_backup} restored from the backup {self._backup_path.name}" if from_backup else "",
+                   f"{journal_before} changed since, from the journal" if journal_before else ""]
+        found = ", ".join(x for x in sources if x)
+        held = len(self._entries)
+        self._note(f"The history file was damaged ({damage}). It was kept as {kept.name}"
+                   + ("" if backup else " (no usable backup exists)")
+                   + f"; the history now holds {held} job{'s' if held != 1 else ''}"
+                   + (f" ({found})." if found else ", a new, empty history.")
+                   + (f" {unreadable} damaged line{'s' if unreadable != 1 else ''} could not be read." if unreadable else ""))
 
-    def _snapshot_readable(self) -> bool:
-        probe = JournaledStorage(self.path)
-        probe.journal = self.path.with_name(self.path.name + ".no-journal")  # the snapshot alone
+    def _journal_jobs(self) -> int:
+        """How many jobs the journal (as it is on disk) changes: for the recovery note."""
         try:
-            probe.refresh()
-            for raw in probe.tables.get(JOBS, {}).values():
-                orjson.loads(raw)
-            return True
-        except (CorruptHistory, orjson.JSONDecodeError, OSError):
-            return False
+            with open(self._storage.journal, "rb") as fh:
+                return len({line[:80].split(b',"doc"')[0] for line in fh if line.startswith(b'{"t":"jobs"')})
+        except OSError:
+            return 0
+
+    def _repair(self) -> None:
+        """Damaged journal lines and job documents found while reading (each skipped): kept aside in a file of their
+        own, each document replaced by its copy in the backup where that is whole, and the journal folded into a
+        new snapshot so that no process meets them again."""
+        lines, docs = self._storage.damaged, self._damaged_docs
+        self._storage.damaged, self._damaged_docs = [], {}
+        kept = self.path.with_name(f"{self.path.name}.damaged-{time.strftime('%Y%m%d-%H%M%S')}")
+        restored = 0
+        try:
+            fd = os.open(kept, os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_NOFOLLOW, 0o600)
+            with os.fdopen(fd, "ab") as fh:
+                for at, line in lines:
+                    fh.write(b"journal line at byte %d: " % at + line + b"\n")
+                for doc_id, raw in docs.items():
+                    fh.write(b"job document %s: " % doc_id.encode() + raw + b"\n")
+            if docs:
+                older = (_read_history_file(self._backup_path) or {}).get(JOBS, {})
+                table = self._storage.tables.get(JOBS)
+                for doc_id in docs:
+                    if doc_id in older and table is not None:
+                        table[doc_id] = older[doc_id]
+                        self._index(doc_id, older[doc_id])
+                        restored += 1
+                    elif table is not None:
+                        table.pop(doc_id, None)
+            self._storage.compact()
+            self._backup()
+            self._save_index_cache()
+        except OSError as exc:  # a read-only or full disk: the history is read as well as it can be, and says so
+            self._note(f"The history has damaged entries that could not be set aside ({exc.strerror or exc}); "
+                       "they were skipped.")
+            return
+        what = []
+        if lines:
+            what.append(f"{len(lines)} damaged journal line{'s' if len(lines) != 1 else ''} (a change each)")
+        if docs:
+            what.append(f"{len(docs)} damaged job document{'s' if len(docs) != 1 else ''}"
+                        + (f", {restored} of them restored from the backup" if restored else ""))
+        self._note(f"The history had {' and '.join(what)}; {'they were' if len(lines) + len(docs) > 1 else 'it was'} "
+                   f"kept in {kept.name}, and everything else was read: {len(self._entries)} jobs.")
 
     @property
     def _backup_path(self) -> Path:
         return self.path.with_name(self.path.name + ".bak")
 
     def _backup(self) -> None:
-        """A copy of the snapshot as it is now (the journal replays on top of either); skipped when current."""
+        """A copy of the snapshot as it is now (the journal replays on top of either); skipped when current, and
+        never over a backup that holds more jobs than the snapshot: jobs are never removed in use, so such a
+        snapshot is damaged or not ours, and the backup is what a recovery needs."""
         try:
             snap, bak = self.path.stat(), self._backup_path.stat()
             if bak.st_size == snap.st_size and bak.st_mtime_ns >= snap.st_mtime_ns:
                 return  # copying 100 MB at every start for nothing would double the time to open
+            held, have = _count_jobs(self._backup_path), _count_jobs(self.path)
+            if held is not None and have is not None and held > have:
+                log.warning("%s holds %d jobs, the history %d: the backup is kept", self._backup_path, held, have)
+                return
         except FileNotFoundError:
             if not self.path.exists():
                 return
@@ -259,24 +312,25 @@ class HistoryStore:
             if not self._index_from_cache(docs):
                 self._reset_index()
                 self._index_all(docs)
-            return
-        for table, doc_id, raw in changes:
-            if table == JOBS:
-                self._index(doc_id, raw)
+        else:
+            for table, doc_id, raw in changes:
+                if table == JOBS:
+                    self._index(doc_id, raw)
+        if self._storage.damaged or self._damaged_docs:
+            self._repair()
 
     def _index_all(self, docs: Mapping[str, bytes]) -> None:
         """Index a whole table into an empty index: _index's work without what only a change needs (an entry to
         replace, the next id worked out per document). Opening 100,000 jobs is this loop: ~10 µs a job."""
-        entries, by_video, loads, path = self._entries, self._by_video, orjson.loads, self.path
+        entries, by_video, loads = self._entries, self._by_video, orjson.loads
         highest = 0
         for doc_id, raw in docs.items():
             try:
                 doc = loads(raw)
-            except orjson.JSONDecodeError as exc:
-                raise CorruptHistory(f"{path}: job document {doc_id} is damaged ({exc})") from None
-            if type(doc) is not dict:
-                raise CorruptHistory(f"{path}: job document {doc_id} is not an object")
-            entry = _Entry(doc_id, doc)
+                entry = _Entry(doc_id, doc)
+            except (orjson.JSONDecodeError, TypeError, ValueError, AttributeError):
+                self._damaged_docs[doc_id] = raw  # this one job, not the history: _repair keeps it aside
+                continue
             if entry.local_id in entries:  # the same job twice (a damaged or hand-edited file): as a change would
                 self._index(doc_id, raw)
                 continue
@@ -373,12 +427,10 @@ class HistoryStore:
                 self._forget(gone)
             return
         try:
-            doc = orjson.loads(raw)
-        except orjson.JSONDecodeError as exc:
-            raise CorruptHistory(f"{self.path}: job document {doc_id} is damaged ({exc})") from None
-        if not isinstance(doc, dict):
-            raise CorruptHistory(f"{self.path}: job document {doc_id} is not an object")
-        entry = _Entry(doc_id, doc)
+            entry = _Entry(doc_id, orjson.loads(raw))
+        except (orjson.JSONDecodeError, TypeError, ValueError, AttributeError):
+            self._damaged_docs[doc_id] = raw
+            return
         old = self._entries.get(entry.local_id)
         if old is not None and old.created_at == entry.created_at:
             if old.video_id and old.video_id != entry.video_id:
@@ -415,11 +467,11 @@ class HistoryStore:
         return Job.from_doc(orjson.loads(self._storage.tables[JOBS][entry.doc_id]))
 
     @staticmethod
-    def _check_secret_free(doc: dict[str, Any]) -> None:
-        text = json.dumps(doc).lower()
-        for word in _FORBIDDEN_FIELDS:
-            if f'"{word}' in text:
-                raise HistoryError(f"Refusing to store a field named like {word!r} in the history.")
+    def _secret_free(doc: dict[str, Any]) -> dict[str, Any]:
+        """The document as it may be stored: no key this process knows (a server may echo one in an error), no
+        key-shaped token, no value in a field named like a secret. Redacted, never refused: a prompt that says
+        "secret" or a server's "Authorization failed…" is ordinary text, and refusing it stopped tracking."""
+        return scrub(doc) if needs_scrub(orjson.dumps(doc)) else doc
 
     def _write(self, doc_id: str, doc: dict[str, Any] | None) -> None:
         self._write_many([(doc_id, doc)])
@@ -444,8 +496,7 @@ class HistoryStore:
 
     # --- writing ----------------------------------------------------------------------------------
     def add(self, job: Job) -> None:
-        doc = job.to_doc()
-        self._check_secret_free(doc)
+        doc = self._secret_free(job.to_doc())
         with self._lock.held():
             self._sync()
             if job.local_id in self._entries:
@@ -497,12 +548,14 @@ class HistoryStore:
             return updated
 
     def _edited(self, entry: _Entry, fn: Callable[[Job], None], now: float) -> tuple[Job, dict[str, Any]]:
-        """The entry's job changed by fn, stamped, and the document to store (checked for secrets)."""
+        """The entry's job changed by fn, stamped, and the document to store (without secrets)."""
         job = self._job(entry)
         fn(job)
         job.updated_at = now
-        doc = job.to_doc()
-        self._check_secret_free(doc)
+        whole = job.to_doc()
+        doc = self._secret_free(whole)
+        if doc is not whole:
+            job = Job.from_doc(doc)  # what the caller goes on with is what was stored
         return job, doc
 
     def delete(self, local_id: str) -> None:
@@ -856,6 +909,75 @@ def _csv_line(values: list[Any]) -> str:
     buf = io.StringIO()
     csv.writer(buf).writerow(values)
     return buf.getvalue()
+
+
+def _salvage(path: Path) -> tuple[dict[str, dict[str, bytes]], int]:
+    """Every whole document of a damaged snapshot written one per line (as compact() writes them), by table, and
+    how many lines could not be read. A file laid out otherwise (one line, plain TinyDB) gives nothing."""
+    tables: dict[str, dict[str, bytes]] = {}
+    current: dict[str, bytes] | None = None
+    unreadable = 0
+    try:
+        fh = open(path, "rb")  # noqa: SIM115 (closed below; only opening may fail)
+    except OSError:
+        return {}, 0
+    with fh:
+        for raw_line in fh:
+            line = raw_line.strip()
+            if not line:
+                continue
+            head = line.lstrip(b"{")
+            if head.startswith(b'"') and head.endswith(b": {"):
+                with contextlib.suppress(orjson.JSONDecodeError):
+                    current = tables.setdefault(str(orjson.loads(head[:-3])), {})
+                    continue
+            if line in (b"}", b"},", b"}}"):
+                current = None
+                continue
+            key_end = line.find(b'": ')
+            try:
+                if current is None or not line.startswith(b'"') or key_end < 0:
+                    raise ValueError(line[:40])
+                doc_id = orjson.loads(line[:key_end + 1])
+                body = line[key_end + 3:].rstrip(b",")
+                doc = orjson.loads(body)
+                if not isinstance(doc, dict) or not isinstance(doc_id, str):
+                    raise TypeError(doc_id)
+                if current is tables.get(JOBS) and not isinstance(doc.get("local_id"), str):
+                    raise TypeError(doc_id)
+            except (orjson.JSONDecodeError, ValueError, TypeError):
+                unreadable += 1
+                continue
+            current[doc_id] = body
+    return tables, unreadable
+
+
+def _read_history_file(path: Path) -> dict[str, dict[str, bytes]] | None:
+    """The readable documents of a history snapshot (the backup), by table; None when there is no such file or
+    nothing in it can be read."""
+    if not path.is_file():
+        return None
+    tables, _ = _salvage(path)
+    if tables:
+        return tables
+    try:  # the one-document layout of plain TinyDB and older versions
+        data = orjson.loads(path.read_bytes())
+    except (OSError, orjson.JSONDecodeError):
+        return None
+    if not isinstance(data, dict):
+        return None
+    return {str(name): {str(k): orjson.dumps(v) for k, v in docs.items() if isinstance(v, dict)}
+            for name, docs in data.items() if isinstance(docs, dict)} or None
+
+
+def _count_jobs(path: Path) -> int | None:
+    """How many jobs a snapshot holds, from its layout alone (nothing decoded); None when it is laid out otherwise."""
+    try:
+        with open(path, "rb") as fh:
+            tables = parse_lines(fh, None)
+    except OSError:
+        return None
+    return None if tables is None else len(tables.get(JOBS, ()))
 
 
 class _Adapter:

@@ -87,6 +87,9 @@ class JournaledStorage(Storage):
         # (table, doc_id) -> the journal position just after the last line that changed it, since the snapshot
         # was loaded: what an index saved at some journal position has to take again (HistoryStore's index cache)
         self.touched: dict[tuple[str, str], int] = {}
+        # Whole journal lines that do not parse (a disk's damage, not a writer killed mid-line), skipped as they are
+        # read: (byte offset, the line). The history keeps them aside and folds the journal (HistoryStore._repair).
+        self.damaged: list[tuple[int, bytes]] = []
         self._snap_key: tuple[int, int, int] | None = ("unread",)  # type: ignore[assignment]
         self._journal_ino: int | None = None
         self._journal_pos = 0
@@ -117,14 +120,15 @@ class JournaledStorage(Storage):
             if fh.read(len(_SNAPSHOT_HEAD)) == _SNAPSHOT_HEAD:
                 fh.seek(0)
                 # Line by line straight from the file, keeping each document's place, not its bytes.
-                fast = _parse_lines(fh, SnapshotFile(os.dup(fh.fileno()), str(self.path)))
+                fast = parse_lines(fh, SnapshotFile(os.dup(fh.fileno()), str(self.path)))
                 if fast is not None:
                     self.tables, self._snap_key, self._snap_size = fast, key, st.st_size
                     return
             fh.seek(0)
             raw = fh.read()
-        if raw.strip():
-            self.tables = _parse_snapshot(raw, self.path)
+        # Never written by sora-tui (a new history is created whole, with its tables, by a rename): an empty file or
+        # one without tables is damage, and taking it for a new history would let the next write bury the backup.
+        self.tables = _parse_snapshot(raw, self.path)
         self._snap_key, self._snap_size = key, st.st_size
 
     def _read_journal(self) -> None:
@@ -158,8 +162,12 @@ class JournaledStorage(Storage):
             entry = orjson.loads(line)
             table, doc_id = str(entry["t"]), str(entry["id"])
             doc = None if entry.get("del") else orjson.dumps(entry["doc"])
-        except (orjson.JSONDecodeError, KeyError, TypeError) as exc:
-            raise CorruptHistory(f"{self.journal} is damaged at byte {self._journal_pos} ({exc})") from None
+            if doc is not None and not doc.startswith(b"{"):
+                raise TypeError("the document is not an object")
+        except (orjson.JSONDecodeError, KeyError, TypeError):
+            # One damaged line costs that one change, never the lines around it (where recent work is).
+            self.damaged.append((end - len(line) - 1, line))
+            return
         self._set(table, doc_id, doc)
         self.touched[(table, doc_id)] = end
         self._journal_lines += 1
@@ -205,8 +213,14 @@ class JournaledStorage(Storage):
             if st.st_size > self._journal_pos:
                 os.ftruncate(fd, self._journal_pos)  # a torn line from a writer that was killed
             os.lseek(fd, self._journal_pos, os.SEEK_SET)
-            _write_all(fd, data)
-            os.fdatasync(fd)
+            try:
+                _write_all(fd, data)
+                os.fdatasync(fd)
+            except OSError:
+                # A full disk took part of the batch: none of it counts, and none is left for a reader to apply.
+                with contextlib.suppress(OSError):
+                    os.ftruncate(fd, self._journal_pos)
+                raise
             new_journal = self._journal_ino is None
             self._journal_ino = st.st_ino
         finally:
@@ -227,10 +241,28 @@ class JournaledStorage(Storage):
 
     def compact(self) -> None:
         """Write everything as a new snapshot (atomically), then start an empty journal."""
+        snapshot, places, size = self.replace_snapshot(self.tables)
+        # A kill here leaves the old journal beside the new snapshot: replaying it is harmless (same docs).
+        empty = self.journal.with_name(f"{self.journal.name}{TMP_MARK}{os.getpid()}-{uuid.uuid4().hex[:8]}")
+        os.close(os.open(empty, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+        os.replace(empty, self.journal)
+        fsync_dir(self.path.parent)
+        # What was held in memory (the journal's documents) is now in the file: hold only its places.
+        self.tables = {name: Docs(snapshot, at) for name, at in places.items()}
+        st = os.fstat(snapshot.fd)
+        self._snap_key, self._snap_size = (st.st_ino, st.st_mtime_ns, st.st_size), size
+        self._journal_ino, self._journal_pos, self._journal_lines = os.stat(self.journal).st_ino, 0, 0
+        self.touched = {}
+        self.damaged = []  # folded away with the journal that held them
+        self.writes += 1
+
+    def replace_snapshot(self, tables: dict[str, Docs]) -> tuple[SnapshotFile, dict[str, dict[str, int]], int]:
+        """Write `tables` as the snapshot, atomically (temp file, fsync, rename, directory fsync); the journal is
+        left as it is. Returns the new file (open, for reading documents back), their places in it and its size."""
         tmp = self.path.with_name(f"{self.path.name}{TMP_MARK}{os.getpid()}-{uuid.uuid4().hex[:8]}")
         fd = os.open(tmp, os.O_RDWR | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
         try:
-            places, size = _write_snapshot(fd, self.tables)
+            places, size = _write_snapshot(fd, tables)
             os.fsync(fd)
         except BaseException:
             os.close(fd)
@@ -240,18 +272,7 @@ class JournaledStorage(Storage):
         snapshot = SnapshotFile(fd, str(self.path))  # the new file, renamed below: its documents are read back from here
         os.replace(tmp, self.path)
         fsync_dir(self.path.parent)
-        # A kill here leaves the old journal beside the new snapshot: replaying it is harmless (same docs).
-        empty = self.journal.with_name(f"{self.journal.name}{TMP_MARK}{os.getpid()}-{uuid.uuid4().hex[:8]}")
-        os.close(os.open(empty, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
-        os.replace(empty, self.journal)
-        fsync_dir(self.path.parent)
-        # What was held in memory (the journal's documents) is now in the file: hold only its places.
-        self.tables = {name: Docs(snapshot, at) for name, at in places.items()}
-        st = os.fstat(fd)
-        self._snap_key, self._snap_size = (st.st_ino, st.st_mtime_ns, st.st_size), size
-        self._journal_ino, self._journal_pos, self._journal_lines = os.stat(self.journal).st_ino, 0, 0
-        self.touched = {}
-        self.writes += 1
+        return snapshot, places, size
 
     def position(self) -> tuple[tuple[int, int, int] | None, int | None, int]:
         """Where the tables stand: the snapshot's (inode, mtime, size), the journal's inode and how far it is read."""
@@ -348,16 +369,20 @@ def _write_snapshot(fd: int, tables: dict[str, Docs]) -> tuple[dict[str, dict[st
 
 
 def _parse_snapshot(raw: bytes, path: Path) -> dict[str, Docs]:
+    if not raw.strip():
+        raise CorruptHistory(f"{path} is empty")
     try:  # a file written by plain TinyDB (or an older sora-tui): one JSON document
         data = orjson.loads(raw)
     except orjson.JSONDecodeError as exc:
         raise CorruptHistory(f"{path} is damaged ({exc})") from None
     if not isinstance(data, dict) or not all(isinstance(v, dict) for v in data.values()):
         raise CorruptHistory(f"{path} does not hold a history (top level is not an object of tables)")
+    if not data:
+        raise CorruptHistory(f"{path} holds no tables (it is {raw.strip()[:20]!r})")
     return {str(name): Docs.of({str(k): orjson.dumps(v) for k, v in docs.items()}) for name, docs in data.items()}
 
 
-def _parse_lines(lines: Iterable[bytes], snapshot: SnapshotFile) -> dict[str, Docs] | None:
+def parse_lines(lines: Iterable[bytes], snapshot: SnapshotFile | None) -> dict[str, Docs] | None:
     """The one-document-per-line layout that compact() writes, each document kept as its place in `snapshot`
     (the same file, open); None if the file is laid out otherwise."""
     tables: dict[str, Docs] = {}
