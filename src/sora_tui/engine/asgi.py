@@ -1,4 +1,5 @@
-"""ASGI middleware of the local engine: bearer-key check, fault injection, activity tracking, ids in paths."""
+"""ASGI middleware of the local engine: bearer-key check, fault injection, activity tracking, ids in paths,
+and the modes that change every response (a skewed Date header, rewritten error messages)."""
 
 from __future__ import annotations
 
@@ -6,10 +7,12 @@ import asyncio
 import json
 import time
 from collections.abc import Awaitable, Callable
+from email.utils import formatdate
 from typing import Any
 from urllib.parse import quote, unquote
 
 from .faults import FaultPlan
+from .modes import Presenter, bearer_key
 from .server import VIDEO_ID_SCOPE_KEY
 from .zerocopy import ZERO_COPY_SEND
 
@@ -57,12 +60,15 @@ class EngineMiddleware:
             await self.app(scope, receive, send)
             return
         self.engine.last_request = time.monotonic()
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
+        auth = headers.get("authorization", "")
+        present: Presenter = self.engine.present
+        if present.skew or present.rewrites_errors():
+            send = _presented(send, present, bearer_key(auth))
         path: str = scope.get("path", "")
         if not path.startswith("/v1/"):
             await self.app(scope, receive, send)
             return
-        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
-        auth = headers.get("authorization", "")
         if not auth.lower().startswith("bearer ") or not auth[7:].strip():
             await _send_error(send, 401, "You didn't provide an API key. Send it in the Authorization header as 'Bearer YOUR_KEY' (any non-empty key works with the local engine).",
                               "invalid_api_key", "invalid_request_error")
@@ -100,6 +106,49 @@ class EngineMiddleware:
 
             await self.app(scope, receive, swallow)  # the server acts...
             await _drop(send)  # ...and the answer never arrives
+
+
+def _presented(send: Send, present: Presenter, key: str | None) -> Send:
+    """Every response as the modes send it: a Date from the server's skewed clock (the launcher turns
+    uvicorn's own off then), and OpenAI error bodies rewritten (echo-key, control-text) with their length."""
+    held: list[dict[str, Any]] = []
+    chunks: list[bytes] = []
+
+    async def wrapped(message: dict[str, Any]) -> None:
+        if message["type"] == "http.response.start":
+            headers = list(message.get("headers", []))
+            if present.skew:
+                date = formatdate(present.now(), usegmt=True).encode()
+                headers = [(k, v) for k, v in headers if k.lower() != b"date"] + [(b"date", date)]
+            message = {**message, "headers": headers}
+            ctype = next((v for k, v in headers if k.lower() == b"content-type"), b"")
+            is_error = message["status"] >= 400 and ctype.startswith(b"application/json")
+            if is_error and present.rewrites_errors():
+                held.append(message)  # until its whole body is known: the length changes
+                return
+        elif held and message["type"] == "http.response.body":
+            chunks.append(message.get("body", b""))
+            if message.get("more_body"):
+                return
+            start = held.pop()
+            body = _rewritten_error(b"".join(chunks), present, key)
+            headers = [(k, v) for k, v in start["headers"] if k.lower() != b"content-length"]
+            await send({**start, "headers": [*headers, (b"content-length", str(len(body)).encode())]})
+            message = {"type": "http.response.body", "body": body}
+        await send(message)
+
+    return wrapped
+
+
+def _rewritten_error(raw: bytes, present: Presenter, key: str | None) -> bytes:
+    try:
+        body = json.loads(raw)
+    except ValueError:
+        return raw
+    if not isinstance(body, dict) or not isinstance(body.get("error"), dict):
+        return raw  # not an OpenAI error (a proxy's {"detail": ...}): left as that server would send it
+    body = {**body, "error": present.error(body["error"], key)}
+    return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
 
 
 def _with_video_id(scope: Scope) -> Scope:

@@ -44,11 +44,14 @@ def _server(config: EngineConfig, sock: socket.socket) -> Any:
 
     logging.getLogger("uvicorn.error").addFilter(_QuietFaults())
     app = create_app(config)
-    # asyncio's own loop (not uvloop, if installed): its loop.sendfile is what serves clips without a copy
-    uv_config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off", timeout_graceful_shutdown=2,
-                               loop="asyncio", http=http_protocol())
+    # asyncio's own loop (not uvloop, if installed): its loop.sendfile is what serves clips without a copy.
+    # A clock-* mode dates responses itself, from its skewed clock: uvicorn's Date would be a second one.
+    uv_config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off",
+                               timeout_graceful_shutdown=2, loop="asyncio", http=http_protocol(),
+                               date_header=not app.engine.present.skew)
     server = uvicorn.Server(uv_config)
     server.engine_app = app  # type: ignore[attr-defined]
+    app.engine.should_stop = lambda: server.should_exit
     return server
 
 

@@ -21,7 +21,15 @@ from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
 from .faults import FaultPlan
-from .modes import MISSING_ROUTES, OTHER_MODELS, Presenter, parse_modes
+from .modes import (
+    ECHO_KEY_TRIGGER,
+    LIST_400_MESSAGE,
+    MISSING_ROUTES,
+    OTHER_MODELS,
+    Presenter,
+    bearer_key,
+    parse_modes,
+)
 from .state import POLL_AFTER_MS, EngineState, VideoRecord
 from .zerocopy import ZERO_COPY_SEND
 
@@ -42,6 +50,11 @@ EXPIRED_MESSAGE = "The video is no longer available. Downloads expire after 1 ho
 # Where the middleware leaves the decoded video id of a /v1/videos/{id}... path (see asgi.py).
 VIDEO_ID_SCOPE_KEY = "sora_tui.video_id"
 _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
+# stall-headers: how long /content holds a request before giving up on it (a client gives up long before).
+STALL_SECONDS = 3600.0
+SERVER_ERROR_MESSAGE = ("The server had an error processing your request. Sorry about that! You can retry "
+                        "your request, or contact us through our help center at help.openai.com if you keep "
+                        "seeing this error.")
 
 
 @dataclass
@@ -90,17 +103,25 @@ class Engine:
         self.modes = config.modes
         self.present = Presenter(config.modes)
         self.state = EngineState(config.state_dir, config.speed, config.seed, config.expires_after,
-                                 new_id=self.present.new_id)
+                                 new_id=self.present.new_id,
+                                 blocked_terms=(ECHO_KEY_TRIGGER,) if "echo-key" in config.modes else ())
         self.poll_ms = str(POLL_AFTER_MS[config.speed])
         self.last_request = time.monotonic()
+        # Whether the server hosting this engine is shutting down (set by the launcher): a stalled request
+        # must let go then, or shutting down would wait for it.
+        self.should_stop: Callable[[], bool] = lambda: False
+        self._rate_limited_once = False
 
     def ok(self, body: Any, status: int = 200) -> JSONResponse:
         return JSONResponse(body, status_code=status, headers={**ENGINE_HEADER, "openai-poll-after-ms": self.poll_ms})
 
-    def video_json(self, rec: VideoRecord, *, poll: bool = False, created: bool = False) -> dict[str, Any]:
-        """The video object as sent; `poll` for GET/list answers, `created` for the answer that made it."""
+    def video_json(self, rec: VideoRecord, request: Request, *, poll: bool = False,
+                   created: bool = False) -> dict[str, Any]:
+        """The video object as sent to `request`; `poll` for GET/list answers, `created` for the answer that
+        made it."""
         body = rec.public(time.time(), self.config.expires_after)
-        return self.present.video(body, poll=poll, created=created)
+        key = bearer_key(request.headers.get("authorization"))
+        return self.present.video(body, poll=poll, created=created, key=key)
 
     def _video(self, video_id: str) -> VideoRecord:
         rec = self.state.get(video_id)
@@ -255,6 +276,10 @@ class Engine:
 
     # --- handlers ------------------------------------------------------------------------------------
     async def create(self, request: Request) -> Response:
+        if "retry-after-long" in self.modes and not self._rate_limited_once:
+            self._rate_limited_once = True
+            return error_response(429, "Rate limit reached for requests. Please try again in 10m0s.",
+                                  "rate_limit_exceeded", type_="requests", headers={"Retry-After": "600"})
         fields, files, is_json = await self._body(request)
         prompt = self._prompt(fields)
         model, size = self._model_size(fields)
@@ -264,9 +289,11 @@ class Engine:
         reference = self._reference(fields, files, size)
         self._characters(fields, prompt)
         rec = self.state.new_video(model=model, size=size, seconds=seconds, prompt=prompt, reference=reference)
-        return self.ok(self.video_json(rec, created=True))
+        return self.ok(self.video_json(rec, request, created=True))
 
     async def list(self, request: Request) -> Response:
+        if "list-400" in self.modes:
+            raise ApiError(400, LIST_400_MESSAGE, "400")
         q = request.query_params
         try:
             limit = int(q.get("limit", "20"))
@@ -285,7 +312,7 @@ class Engine:
                 raise ApiError(400, f"Invalid 'after': no video with id '{_safe(after)}'.", "invalid_value", "after")
             recs = recs[ids.index(after) + 1:]
         page = recs[:limit]
-        data = [self.video_json(r, poll=True) for r in page]
+        data = [self.video_json(r, request, poll=True) for r in page]
         return self.ok(self.present.listing({
             "object": "list", "data": data,
             "first_id": data[0]["id"] if data else None, "last_id": data[-1]["id"] if data else None,
@@ -293,7 +320,7 @@ class Engine:
         }))
 
     async def retrieve(self, request: Request) -> Response:
-        return self.ok(self.video_json(self._video(path_video_id(request)), poll=True))
+        return self.ok(self.video_json(self._video(path_video_id(request)), request, poll=True))
 
     async def delete(self, request: Request) -> Response:
         rec = self._video(path_video_id(request))
@@ -304,12 +331,14 @@ class Engine:
         return self.ok(self.present.deleted({"id": rec.id, "object": "video.deleted", "deleted": True}))
 
     async def remix(self, request: Request) -> Response:
+        if "remix-500" in self.modes:
+            raise ApiError(500, SERVER_ERROR_MESSAGE, None, None, "server_error")
         source = self._completed(path_video_id(request), "remixed")
         fields, _, _ = await self._body(request)
         prompt = self._prompt(fields)
         rec = self.state.new_video(model=source.model, size=source.size, seconds=source.seconds, prompt=prompt,
                                    kind="remix", remixed_from=source.id, source=source)
-        return self.ok(self.video_json(rec, created=True))
+        return self.ok(self.video_json(rec, request, created=True))
 
     async def edit(self, request: Request) -> Response:
         fields, files, is_json = await self._body(request)
@@ -321,7 +350,7 @@ class Engine:
         else:
             rec = self.state.new_video(model=source.model, size=source.size, seconds=source.seconds, prompt=prompt,
                                        kind="edit", source=source)
-        return self.ok(self.video_json(rec, created=True))
+        return self.ok(self.video_json(rec, request, created=True))
 
     def _uploaded_video(self, upload: UploadFile, fields: dict[str, Any], need_model: bool) -> tuple[str, str, str, bytes]:
         """Probe an uploaded clip: model, size, nearest allowed seconds, and a frame (PNG) to render from."""
@@ -350,7 +379,7 @@ class Engine:
                 model=model, size=size, seconds=str(total), prompt=prompt, kind="extension",
                 segments=["(uploaded clip)", prompt], segment_seconds=[float(up_seconds), float(seconds)], reference=last_frame,
             )
-            return self.ok(self.video_json(rec, created=True))
+            return self.ok(self.video_json(rec, request, created=True))
         if source.extensions >= MAX_EXTENSIONS:
             raise ApiError(400, f"A video can be extended at most {MAX_EXTENSIONS} times.", "too_many_extensions", "video")
         total = int(source.seconds) + int(seconds)
@@ -362,7 +391,7 @@ class Engine:
             model=source.model, size=source.size, seconds=str(total), prompt=prompt, kind="extension",
             source=source, segments=[*prompts, prompt], segment_seconds=[*durations, float(seconds)],
         )
-        return self.ok(self.video_json(rec, created=True))
+        return self.ok(self.video_json(rec, request, created=True))
 
     async def create_character(self, request: Request) -> Response:
         fields, files, _ = await self._body(request)
@@ -374,18 +403,21 @@ class Engine:
             raise ApiError(400, "Missing required parameter: 'video' (a video file).", "missing_required_parameter", "video")
         _probe_upload(upload, frame=None)
         ch = self.state.new_character(name.strip())
-        return self.ok(ch.public())
+        return self.ok(self.present.character(ch.public()))
 
     async def get_character(self, request: Request) -> Response:
         cid = request.path_params["character_id"]
         ch = self.state.characters.get(cid)
         if ch is None:
             raise ApiError(404, f"No character found with id '{_safe(cid)}'.", "not_found", "character_id")
-        return self.ok(ch.public())
+        return self.ok(self.present.character(ch.public()))
 
     async def content(self, request: Request) -> Response:
+        if "stall-headers" in self.modes:
+            return await self._stall(request)
         rec = self._video(path_video_id(request))
-        variant = request.query_params.get("variant", "video")
+        # ignore-variant: a proxy that drops the query string asks for the default, the video
+        variant = "video" if "ignore-variant" in self.modes else request.query_params.get("variant", "video")
         if variant not in ("video", "thumbnail", "spritesheet"):
             raise ApiError(400, f"Invalid 'variant': '{_safe(variant)}'. Use video, thumbnail or spritesheet.", "invalid_value", "variant")
         status, _, completed = rec.lifecycle(time.time())
@@ -397,6 +429,8 @@ class Engine:
         if not path.exists():
             raise ApiError(404, f"The {variant} of '{_safe(rec.id)}' is missing on the server.", "not_found", "variant")
         ctype = {"video": "video/mp4", "thumbnail": "image/webp", "spritesheet": "image/jpeg"}[variant]
+        if "lying-content" in self.modes:
+            ctype = "application/octet-stream"
         size = path.stat().st_size
         # from a hash: ids are opaque (any length, any characters), an ETag must stay a short ASCII token
         etag = f'"{hashlib.sha256(rec.id.encode()).hexdigest()[:12]}-{variant}-{size}"'
@@ -404,6 +438,8 @@ class Engine:
         start, end, status_code = 0, size - 1, 200
         range_header = request.headers.get("range")
         if_range = request.headers.get("if-range")
+        if range_header and "range-416" in self.modes:  # refused, and no Content-Range to say what is there
+            return error_response(416, "Requested range not satisfiable.", "range_not_satisfiable")
         if range_header and (not if_range or if_range == etag):
             m = re.fullmatch(r"bytes=(\d*)-(\d*)", range_header.strip())
             if not m or (not m.group(1) and not m.group(2)):
@@ -418,9 +454,29 @@ class Engine:
             status_code = 206
             headers["Content-Range"] = f"bytes {start}-{end}/{size}"
         headers["Content-Length"] = str(end - start + 1)
+        if status_code == 206 and "lying-content" in self.modes:
+            # the promised bytes, exactly as many, but an HTML page (a CDN's error page) and no type
+            return Response(_html_page(end - start + 1), status_code=206, headers=headers)
         if ZERO_COPY_SEND in request.scope.get("extensions", {}):
             return _ZeroCopyFileResponse(path, start, end, status_code=status_code, media_type=ctype, headers=headers)
         return StreamingResponse(_file_chunks(path, start, end), status_code=status_code, media_type=ctype, headers=headers)
+
+    async def _stall(self, request: Request) -> Response:
+        """Hold the request without an answer until the client leaves or the server shuts down."""
+        deadline = time.monotonic() + STALL_SECONDS
+        while time.monotonic() < deadline and not self.should_stop() and not await request.is_disconnected():
+            await asyncio.sleep(0.05)
+        return error_response(503, "The server is shutting down.", "server_unavailable", type_="server_error")
+
+
+def _html_page(length: int) -> bytes:
+    page = (b"<!doctype html><html><head><title>502 Bad Gateway</title></head><body><h1>502 Bad Gateway</h1>"
+            b"<p>The upstream server did not answer.</p>")
+    tail = b"</body></html>"
+    if length <= len(tail):
+        return tail[-length:] if length else b""
+    body = page[: length - len(tail)]
+    return body + b" " * (length - len(tail) - len(body)) + tail
 
 
 class _ZeroCopyFileResponse(Response):

@@ -34,9 +34,10 @@ COPYRIGHTED = (
 )
 
 
-def guardrail(prompt: str) -> str | None:
+def guardrail(prompt: str, extra: tuple[str, ...] = ()) -> str | None:
+    """The refused term the prompt holds, if any: a copyrighted name, or one of `extra` (a mode's own)."""
     text = prompt.lower()
-    for name in COPYRIGHTED:
+    for name in (*COPYRIGHTED, *extra):
         if name in text:
             return name
     return None
@@ -58,7 +59,7 @@ class VideoRecord:
     segments: list[str] = field(default_factory=list)  # prompts after the first (extensions)
     segment_seconds: list[float] = field(default_factory=list)
     has_reference: bool = False
-    blocked: str | None = None  # copyrighted name that failed the guardrail
+    blocked: str | None = None  # the term that failed the guardrail (a copyrighted name, mostly)
     render_done_at: float | None = None
     render_error: str | None = None
     extensions: int = 0
@@ -71,7 +72,7 @@ class VideoRecord:
         status, progress, completed = self.lifecycle(now)
         error = None
         if status == "failed":
-            if self.blocked:
+            if self.blocked in COPYRIGHTED:
                 error = {
                     "code": "moderation_blocked",
                     "message": (
@@ -79,6 +80,9 @@ class VideoRecord:
                         "well-known copyrighted character. Describe an original character instead."
                     ),
                 }
+            elif self.blocked:
+                message = f"Your request was blocked by the guardrail: the prompt mentions '{self.blocked}'."
+                error = {"code": "moderation_blocked", "message": message}
             else:
                 error = {"code": "render_failed", "message": self.render_error or "Rendering failed."}
         return {
@@ -140,8 +144,9 @@ def _new_video_id(model: str) -> str:
 
 class EngineState:
     def __init__(self, state_dir: Path | None, speed: str, seed: int, expires_after: float,
-                 new_id: Callable[[str], str] = _new_video_id) -> None:
+                 new_id: Callable[[str], str] = _new_video_id, blocked_terms: tuple[str, ...] = ()) -> None:
         self.new_id = new_id
+        self.blocked_terms = blocked_terms
         self._tmp = None
         if state_dir is None:
             self._tmp = tempfile.mkdtemp(prefix="sora-tui-engine-")
@@ -210,7 +215,8 @@ class EngineState:
             created_at=time.time(), queue_delay=queue, duration=base + per_s * float(seconds),
             kind=kind, remixed_from=remixed_from, source_id=source.id if source else None,
             segments=segments or [], segment_seconds=segment_seconds or [],
-            has_reference=reference is not None, blocked=guardrail(" ".join([prompt, *(segments or [])])),
+            has_reference=reference is not None,
+            blocked=guardrail(" ".join([prompt, *(segments or [])]), self.blocked_terms),
             extensions=(source.extensions + 1) if (source and kind == "extension") else 0,
             take=take,
         )
