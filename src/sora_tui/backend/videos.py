@@ -6,6 +6,7 @@ import base64
 import math
 import mimetypes
 import threading
+import time
 import warnings
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -95,6 +96,8 @@ class VideoPage:
     has_more: bool
     last_id: str | None
     poll_after_ms: int
+    server_time: float | None = None  # the server's clock when it answered (its Date header), if it said
+    received_at: float | None = None  # our clock when the answer arrived
 
 
 @dataclass
@@ -164,6 +167,17 @@ def _opt_time(v: Any) -> float | None:
     return f / 1000 if f > 1e11 else f  # 1e11 s is the year 5138; a value that large is milliseconds
 
 
+def _http_date(headers: Any) -> float | None:
+    """A Date header as Unix seconds; None when missing or unreadable."""
+    from email.utils import parsedate_to_datetime
+
+    try:
+        value = headers.get("date")
+        return parsedate_to_datetime(value).timestamp() if value else None
+    except (TypeError, ValueError, AttributeError, IndexError):
+        return None
+
+
 def _poll_after(headers: Any) -> int:
     try:
         value = headers.get("openai-poll-after-ms")
@@ -206,6 +220,9 @@ class VideosBackend:
         import httpx2  # deferred: the SDK costs ~0.7 s to import, the TUI should paint first
         import openai
 
+        from ..core.redact import remember
+
+        remember(api_key)  # a server that echoes it in an error must not get it shown or stored
         self.base_url = base_url.rstrip("/")
         self._timeout = httpx2.Timeout(timeout, connect=5.0)
         # One TLS context (httpx2's own defaults) for the async client and the download thread's sync client:
@@ -275,7 +292,7 @@ class VideosBackend:
         videos = [VideoInfo.from_obj(v) for v in (data if isinstance(data, list) else []) if isinstance(v, dict)]
         last_id = page.get("last_id")
         return VideoPage(videos, page.get("has_more") is True, last_id if isinstance(last_id, str) else None,
-                         _poll_after(raw.headers))
+                         _poll_after(raw.headers), _http_date(raw.headers), time.time())
 
     def _json_object(self, raw: Any) -> dict[str, Any]:
         """A polling answer's JSON object, read straight from the body. Polling reads it every interval; the SDK's

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import math
 import os
 import socket
 import time
@@ -218,22 +219,25 @@ class Tracker:
 
     async def reconcile(self, active: list[Job] | None = None) -> bool:
         """Find out whether creates that were cut off (crash, timeout) reached the server, by its list.
-        `active`: the active jobs if the caller has just read them. True if it changed any job."""
+        `active`: the active jobs if the caller has just read them. True if it changed any job.
+
+        Matching never depends on the two clocks agreeing (a server 15 minutes behind made every lost create look
+        absent, and it was sent and billed again): the list is in the server's order, newest first, and a video of
+        ours whose create was answered before this one was sent is older than anything this create made, so the
+        search stops there; a time window is applied only in the server's own clock, its offset from ours measured
+        on those same videos (or, without any, on the list's Date header)."""
         service = self.service
         now = time.time()
         if active is None:
             active = await asyncio.to_thread(service.store.active)
-        candidates = [
-            j for j in active
-            if not j.video_id and service.owns(j)
-            and (j.status == JobStatus.UNCERTAIN
-                 or (j.status == JobStatus.SUBMITTING and (now - j.created_at > STALE_SUBMIT_SECONDS or submitter_gone(j))))
-        ]
+        candidates = [j for j in active if self._unresolved(j, now)]
         if not candidates or self.list_supported is False:
             return False
         candidates.sort(key=lambda j: j.created_at)
-        oldest = candidates[0].created_at - 300
+        taken: set[str | None] = set(await asyncio.to_thread(service.store.video_ids))
         seen: list[VideoInfo] = []
+        answered: dict[str, float] = {}  # our videos in the list -> when their create was answered (our clock)
+        skew: float | None = None
         after: str | None = None
         complete = False
         try:
@@ -241,8 +245,12 @@ class Tracker:
                 page = await service.backend.list_page(after=after, limit=100, order="desc")
                 self.requests += 1
                 seen.extend(page.videos)
-                last = page.videos[-1] if page.videos else None
-                if not page.has_more or not page.last_id or (last and last.created_at and last.created_at < oldest):
+                ours = [i.id for i in page.videos if i.id in taken]
+                if ours:
+                    answered.update(await asyncio.to_thread(service.store.answered_times, ours))
+                if skew is None:
+                    skew = _clock_offset(seen, answered, page.server_time, page.received_at)
+                if not page.has_more or not page.last_id or self._listed_past(page.videos, answered, candidates[0], skew):
                     complete = True
                     break
                 after = page.last_id
@@ -251,25 +259,53 @@ class Tracker:
                 self.list_supported = False
                 return False
             raise
-        taken: set[str | None] = set(await asyncio.to_thread(service.store.video_ids))
         for job in candidates:
-            match = self._match(job, seen, taken)
+            match = self._match(job, seen, taken, answered, skew)
             if match is not None:
                 taken.add(match.id)
-                updated = await service._update(job.local_id, video_id=match.id, status=JobStatus.QUEUED, error=None, submitted_at=job.created_at)
+                updated = await service._update(job.local_id, video_id=match.id, status=JobStatus.QUEUED, error=None,
+                                                extra={**job.extra, "reconciled": True})
                 service.emit(JobSubmitted(updated))
                 await service.apply(updated, match)
             elif complete and now - float(job.extra.get("sent_at") or job.created_at) > self.reconcile_grace:
                 await service.resubmit_unsent(job)
         return True
 
-    def _match(self, job: Job, seen: list[VideoInfo], taken: set[str | None]) -> VideoInfo | None:
+    def _unresolved(self, job: Job, now: float) -> bool:
+        """A create whose outcome is unknown and no longer in flight: uncertain, or 'submitting' from a process
+        that has gone (or for longer than any request lasts). A create waiting out the server's Retry-After is
+        in flight until then; one whose process has gone is looked at once that time has come."""
+        if job.video_id or not self.service.owns(job):
+            return False
+        retry_at = float(job.extra.get("retry_at") or 0)
+        if retry_at > now:
+            return False
+        if job.status == JobStatus.UNCERTAIN:
+            return True
+        since = max(job.created_at, retry_at)
+        return job.status == JobStatus.SUBMITTING and (now - since > STALE_SUBMIT_SECONDS or submitter_gone(job))
+
+    @staticmethod
+    def _listed_past(videos: list[VideoInfo], answered: dict[str, float], oldest: Job, skew: float | None) -> bool:
+        """Whether this page reaches videos older than anything the oldest open create can have made."""
+        if any(answered.get(i.id, math.inf) < oldest.created_at - ORDER_MARGIN for i in videos):
+            return True
+        last = videos[-1] if videos else None
+        if skew is None or last is None or last.created_at is None:
+            return False
+        return last.created_at < oldest.created_at + skew - 300
+
+    def _match(self, job: Job, seen: list[VideoInfo], taken: set[str | None], answered: dict[str, float],
+               skew: float | None) -> VideoInfo | None:
         parent_video = None
         if job.parent_id and job.kind in ("remix",):
             parent = self.service.store.get(job.parent_id)
             parent_video = parent.video_id if parent else None
+        earliest = job.created_at  # the first time this create was sent (resubmissions are later)
         best: VideoInfo | None = None
-        for info in seen:
+        for info in seen:  # newest first, in the server's order
+            if answered.get(info.id, math.inf) < earliest - ORDER_MARGIN:
+                break  # everything from here on was created before this job was sent
             if info.id in taken:
                 continue
             if info.prompt is not None and info.prompt != job.params.prompt:
@@ -280,9 +316,26 @@ class Tracker:
                 continue
             if parent_video and info.remixed_from and info.remixed_from != parent_video:
                 continue
-            if info.created_at is not None and info.created_at < job.created_at - 60:
+            if skew is not None and info.created_at is not None and info.created_at < earliest + skew - CLOCK_SLACK:
                 continue
-            # the earliest plausible one: creates are matched in the order they were made
-            if best is None or (info.created_at or 0) < (best.created_at or 0):
-                best = info
+            best = info  # the earliest plausible one: creates are matched in the order they were made
         return best
+
+
+# A video whose create was answered this long before another create was sent is certainly listed after (older than)
+# anything that create made, even with created_at in whole seconds and ties in either order.
+ORDER_MARGIN = 5.0
+# How far a video's created_at (in the server's clock, offset applied) may come before its create was sent.
+CLOCK_SLACK = 60.0
+
+
+def _clock_offset(seen: list[VideoInfo], answered: dict[str, float], server_time: float | None,
+                  received_at: float | None) -> float | None:
+    """The server's clock minus ours: from our own videos (created on the server just before their answer reached
+    us), else from the list's Date header; None when neither says."""
+    gaps = sorted(i.created_at - answered[i.id] for i in seen if i.id in answered and i.created_at is not None)
+    if gaps:
+        return gaps[len(gaps) // 2]
+    if server_time is not None and received_at is not None:
+        return server_time - received_at
+    return None

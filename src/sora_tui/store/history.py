@@ -637,6 +637,21 @@ class HistoryStore:
             walk(local_id, 1)
             return [self._job(e) for e in reversed(ancestors)], [(d, self._job(e)) for d, e in below]
 
+    def answered_times(self, video_ids: Iterable[str]) -> dict[str, float]:
+        """When the create of each of these videos was answered by the server (our clock), for those the history
+        holds with such a time: not imported ones, nor those whose answer was lost and which were found later."""
+        with self._lock.held():
+            self._sync()
+            out: dict[str, float] = {}
+            for video_id in video_ids:
+                local_id = self._by_video.get(video_id)
+                if local_id is None or local_id not in self._entries:
+                    continue
+                job = self._job(self._entries[local_id])
+                if job.submitted_at and not job.extra.get("reconciled"):
+                    out[video_id] = job.submitted_at
+            return out
+
     def video_ids(self) -> set[str]:
         with self._lock.held():
             self._sync()
