@@ -27,6 +27,7 @@ AUTO = ["video"]  # what a job made from the TUI downloads by itself when it com
 DOWNLOAD_CHOICES = [("v", "video", "video (MP4)"), ("t", "thumbnail", "thumbnail (WEBP)"),
                     ("s", "spritesheet", "spritesheet (JPEG)")]
 OFFLINE = frozenset({"details", "open", "copy", "reuse"})  # job actions that need the history, not the server
+DIALOGS = frozenset({"remix", "edit", "extend", "download_variant", "copy", "note", "delete"})  # they ask first
 # job action -> the server operation it needs (backend.capabilities.OPERATIONS)
 NEEDS = {"remix": "remix", "edit": "edits", "extend": "extensions", "delete": "delete"}
 COPY_CHOICES = [("p", "prompt", "prompt"), ("i", "id", "server id"), ("f", "path", "file path of the video")]
@@ -38,12 +39,34 @@ class JobActions:
     session: Any
     connected_or_say: Callable[[], bool]  # SoraApp's
 
+    # A dialog of an earlier key is being opened or is open. Keys arrive faster than a dialog opens (a burst of
+    # typing meant for the prompt): each key's action runs in its own worker, so a second dialog was pushed over the
+    # first, or 'p' closed the first while it was still being built, and the app stopped with NoMatches.
+    _dialog_busy = False
+
     def on_job_list_action(self, event: JobList.Action) -> None:  # by name: @on is not collected from a mixin
         event.stop()
         self.run_job_action(event.action, event.local_id)
 
+    def run_job_action(self, action: str, local_id: str) -> None:
+        """Run a job action, unless a dialog opened by an earlier one is still opening or open: then the key is
+        dropped (it raced that dialog), never acted on beneath it."""
+        if self._dialog_busy:
+            return
+        dialog = action in DIALOGS
+        if dialog:
+            self._dialog_busy = True
+        self._job_action(action, local_id, dialog)
+
     @work(exclusive=False, exit_on_error=False, group="job-actions", description="job action")
-    async def run_job_action(self, action: str, local_id: str) -> None:
+    async def _job_action(self, action: str, local_id: str, dialog: bool) -> None:
+        try:
+            await self._act(action, local_id)
+        finally:
+            if dialog:
+                self._dialog_busy = False
+
+    async def _act(self, action: str, local_id: str) -> None:
         # What only reads the history works without a server (it did not start: the history is still open)
         if (action not in OFFLINE or self.session is None) and not self.connected_or_say():
             return
