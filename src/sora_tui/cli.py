@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
-import re
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 from . import __version__
-from .core.text import strip_control
+from .core.text import json_for_terminal, strip_control
 
 # Exit codes (the contract): 0 ok, 1 a job failed, 2 bad usage or bad input, 3 server unreachable or auth failure.
 EXIT_OK, EXIT_JOB_FAILED, EXIT_USAGE, EXIT_SERVER = 0, 1, 2, 3
@@ -138,6 +138,7 @@ def _dispatch(args: argparse.Namespace) -> int:
     from .core.params import InvalidParams
     from .service.jobs import ServiceError
     from .session import SessionError
+    from .store.history import HistoryError
 
     try:
         if args.command is None:
@@ -150,6 +151,13 @@ def _dispatch(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         _err("interrupted; jobs keep running on the server — `sora-tui resume` picks them up.")
         return 130
+    except BrokenPipeError:
+        # The reader went away (`sora-tui jobs | head -1`): it has what it wanted; end quietly, as Unix tools do.
+        _silence_stdout()
+        return EXIT_OK
+    except HistoryError as exc:  # the history cannot be used as asked (newer, a directory, a full disk)
+        _err(str(exc))
+        return EXIT_USAGE
     except (InvalidParams, ServiceError, TemplateError) as exc:
         _err(getattr(exc, "message", str(exc)))
         return EXIT_USAGE
@@ -168,6 +176,16 @@ def _dispatch(args: argparse.Namespace) -> int:
     except BackendError as exc:
         _err(exc.user_message())
         return EXIT_SERVER if exc.kind in ("auth", "unreachable", "timeout") else (EXIT_USAGE if exc.kind == "bad_request" else EXIT_JOB_FAILED)
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null, so the interpreter's last flush at exit does not fail on the closed pipe again."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):
+        pass
 
 
 def _err(message: str) -> None:
@@ -256,12 +274,8 @@ def job_json(job: Any) -> dict[str, Any]:
 
 
 def _print_json(obj: Any) -> None:
-    # JSON already escapes C0 controls; C1 controls and bidi overrides are escaped too, so the output is
-    # safe on a terminal and the same data for a parser.
-    sys.stdout.write(_UNSAFE_IN_JSON.sub(lambda m: f"\\u{ord(m.group()):04x}", json.dumps(obj, ensure_ascii=False)) + "\n")
-
-
-_UNSAFE_IN_JSON = re.compile("[\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+    # Safe on a terminal and the same data for a parser: the export's JSON lines are written the same way.
+    sys.stdout.write(json_for_terminal(json.dumps(obj, ensure_ascii=False)) + "\n")
 
 
 def _print_jobs(jobs: list[Any], as_json: bool) -> None:
@@ -304,6 +318,19 @@ def _assets(text: str) -> list[str]:
     if bad or not items:
         raise CliError(f"--assets takes video, thumbnail and/or spritesheet, not {','.join(bad) or 'nothing'}.")
     return items
+
+
+@contextlib.contextmanager
+def _notices(session: Any) -> Iterator[None]:
+    """What the service says while a job is being sent (the server asked to wait ten minutes before another
+    create...) reaches stderr: a command that pauses says why, terminal or not."""
+    from .service.events import ServiceNotice
+
+    unsubscribe = session.service.subscribe(lambda event: _err(event.message) if isinstance(event, ServiceNotice) else None)
+    try:
+        yield
+    finally:
+        unsubscribe()
 
 
 async def _follow(session: Any, jobs: list[Any] | None, as_json: bool) -> list[Any]:
@@ -363,8 +390,9 @@ async def _generate(session: Any, args: argparse.Namespace) -> int:
         params = GenerationParams(params.prompt, params.model, params.size, params.seconds, str(fitted))
     auto = _assets(args.assets) if args.download else []
     await session.connect()
-    jobs = await session.service.generate(params, variations=args.variations, auto_download=auto, download_dir=args.out,
-                                          character_ids=characters)
+    with _notices(session):
+        jobs = await session.service.generate(params, variations=args.variations, auto_download=auto,
+                                              download_dir=args.out, character_ids=characters)
     if args.wait or args.download:
         jobs = await _follow(session, jobs, args.json)
     _print_jobs(jobs, args.json)
@@ -397,12 +425,13 @@ async def _derived(session: Any, args: argparse.Namespace) -> int:
     validate_prompt(args.prompt)
     auto = ["video"] if args.download else []
     service = (await session.connect()).service
-    if args.command == "remix":
-        new = await service.remix(job, args.prompt, auto_download=auto)
-    elif args.command == "edit":
-        new = await service.edit(job, args.prompt, auto_download=auto)
-    else:
-        new = await service.extend(job, args.prompt, args.seconds, auto_download=auto)
+    with _notices(session):
+        if args.command == "remix":
+            new = await service.remix(job, args.prompt, auto_download=auto)
+        elif args.command == "edit":
+            new = await service.edit(job, args.prompt, auto_download=auto)
+        else:
+            new = await service.extend(job, args.prompt, args.seconds, auto_download=auto)
     jobs = [new]
     if args.wait or args.download:
         jobs = await _follow(session, jobs, args.json)
@@ -413,7 +442,8 @@ async def _derived(session: Any, args: argparse.Namespace) -> int:
 async def _retry(session: Any, args: argparse.Namespace) -> int:
     job = session.store.resolve(args.id)
     await session.connect()
-    new = await session.service.retry(job, auto_download=["video"] if args.download else [])
+    with _notices(session):
+        new = await session.service.retry(job, auto_download=["video"] if args.download else [])
     jobs = [new]
     if args.wait or args.download:
         jobs = await _follow(session, jobs, args.json)
@@ -475,20 +505,27 @@ def _history(args: argparse.Namespace) -> int:
 
                 print(job_detail(job))
             return EXIT_OK
-        jobs = store.query(status=args.status, text=args.search, limit=args.limit)
-        if args.json:
-            for job in jobs:
-                _print_json(job_json(job))
-        else:
-            from .cli_format import job_line
+        from .cli_format import job_line
 
-            for job in jobs:
-                print(job_line(job))
-            if not jobs:
-                _err("no jobs in the history yet — try: sora-tui generate \"a red kite over a windy beach\" --wait")
+        # The matches' ids only, then their jobs a page at a time, each page printed and let go: decoding
+        # every match at once held them all (`jobs --search` over 50,000 matches peaked at 218 MB, 80 MB for
+        # one match).
+        ids = store.search(status=args.status, text=args.search, limit=args.limit, decode=0).later
+        for at in range(0, len(ids), _PAGE):
+            for job in store.get_many(ids[at:at + _PAGE]):
+                if args.json:
+                    _print_json(job_json(job))
+                else:
+                    print(job_line(job))
+        if not ids and not args.json:
+            _err("no jobs in the history yet — try: "
+                 "sora-tui generate \"a red kite over a windy beach\" --wait")
         return EXIT_OK
     finally:
         store.close()
+
+
+_PAGE = 500  # jobs decoded at a time when a command prints many
 
 
 def _export(args: argparse.Namespace) -> int:

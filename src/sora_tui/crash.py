@@ -13,6 +13,9 @@ from pathlib import Path
 
 from .core.text import strip_control
 
+# True whatever failed: what the server accepted runs on there, and the history holds what was saved before the error.
+AFTER_A_CRASH = "Jobs the server already accepted keep running there; `sora-tui resume` picks them up."
+
 
 @dataclass
 class CrashGuard:
@@ -29,10 +32,11 @@ def write_report(exc: BaseException, where: Path | None = None) -> Path | None:
         directory.mkdir(parents=True, exist_ok=True)
         path = directory / time.strftime("crash-%Y%m%d-%H%M%S.txt")
         # format_exception without locals: a key held in a local variable must not land in the report.
+        from .core.redact import redact, remember
+
         text = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
-        key = os.environ.get("OPENAI_API_KEY")
-        if key:
-            text = text.replace(key, "[redacted]")
+        remember(os.environ.get("OPENAI_API_KEY"))
+        text = redact(text)
         path.write_text(f"sora-tui crash report\npython {sys.version}\n\n{text}", encoding="utf-8")
         return path
     except OSError:
@@ -52,6 +56,6 @@ def crash_guard() -> Iterator[CrashGuard]:
         where = f" A report was written to {guard.report}." if guard.report else ""
         print(
             f"sora-tui: unexpected error ({type(exc).__name__}: {strip_control(str(exc))[:200]}).{where} "
-            "Your jobs and history are safe; `sora-tui resume` continues them.",
+            f"{AFTER_A_CRASH}",
             file=sys.stderr,
         )

@@ -47,6 +47,10 @@ class HistoryError(Exception):
     """The history cannot be used as asked; the message says why and what to do."""
 
 
+class HistoryWriteError(HistoryError):
+    """The history's files could not be written (a full or read-only disk): the change was not made."""
+
+
 class JobNotFound(LookupError):
     def __init__(self, ref: str) -> None:
         super().__init__(f"No job matches {one_line(ref, 80)!r}; `sora-tui jobs` lists the ids.")
@@ -355,6 +359,9 @@ class HistoryStore:
         The cache is JSON lines, a header then one entry per line in __slots__ order, read line by line: each
         line's list is freed as the next is read, so loading leaves no large garbage behind (12 columns of 100,000
         values parsed at once left ~10 MB the allocator kept)."""
+        # Until this load succeeds no cache on disk stands for the index being built (the one read at open
+        # was for a snapshot another process has since replaced): if it fails, close() saves one.
+        self._cached_at = None
         snap, journal_ino, journal_pos = self._storage.position()
         entries, by_video, new, loads = self._entries, self._by_video, object.__new__, orjson.loads
         try:
@@ -409,11 +416,13 @@ class HistoryStore:
         row, dumps = operator.attrgetter(*_Entry.__slots__), orjson.dumps
         head = dumps({"format": INDEX_CACHE_FORMAT, "slots": list(_Entry.__slots__), "snapshot": list(snap),
                       "journal": [journal_ino, journal_pos], "next_id": self._next_id, "rows": len(self._entries)})
-        payload = b"\n".join([head, *(dumps(row(e)) for e in self._entries.values())]) + b"\n"
         tmp = self._cache_path.with_name(f"{self._cache_path.name}{TMP_MARK}{os.getpid()}-{uuid.uuid4().hex[:8]}")
         try:
             with open(tmp, "xb") as fh:
-                fh.write(payload)
+                fh.write(head + b"\n")
+                # row by row through the file's buffer: every row's bytes held at once, then joined, raised
+                # the peak of a process closing 50,000 jobs by 210 MB (for a 17 MB file) and took 3-6x as long
+                fh.writelines(dumps(row(e), option=orjson.OPT_APPEND_NEWLINE) for e in self._entries.values())
             os.replace(tmp, self._cache_path)
             self._cached_at = journal_pos
         except OSError:
@@ -478,10 +487,19 @@ class HistoryStore:
 
     def _write_many(self, changes: list[tuple[str, dict[str, Any] | None]]) -> None:
         self._check_schema_unchanged()
-        self._storage.append_many(JOBS, changes)
+        try:
+            self._storage.append_many(JOBS, changes)
+        except OSError as exc:
+            raise HistoryWriteError(
+                f"The history in {self.path.parent} cannot be written ({exc.strerror or exc}); the change was not "
+                "saved. Free some space there, or set SORA_TUI_HOME to another directory.") from None
         self._sync()
         if self._storage.needs_compaction():
-            self._storage.compact()
+            try:
+                self._storage.compact()
+            except OSError as exc:  # the change itself is durable in the journal; folding it waits for space
+                log.warning("compaction of %s put off: %s", self.path, exc)
+                return
             self._backup()
             self._sync()
             self._save_index_cache()
@@ -828,27 +846,37 @@ class HistoryStore:
             self._sync()
             self._haystack_pieces()
 
-    def export(self, fmt: str = "jsonl") -> Iterator[str]:
+    def export(self, fmt: str = "jsonl", chunk: int = 500) -> Iterator[str]:
+        """Every job, newest first: JSON lines (exactly the stored data; what a terminal would act on is
+        written as JSON escapes) or CSV (controls made visible, formulas neutralised: core/text.py csv_cell),
+        one line at a time. The jobs are read `chunk` at a time, so an export holds that many in memory, not
+        the whole history (exporting 50,000 jobs decoded at once peaked at 240 MB; read this way, 113 MB)."""
+        from ..core.text import csv_cell, json_for_terminal
+
         if fmt not in ("jsonl", "csv"):
             raise HistoryError(f"Unknown export format {fmt!r}; use jsonl or csv.")
-        jobs = self.all()
+        ids = self.search(decode=0).later
+        chunks = (self.get_many(ids[at:at + chunk]) for at in range(0, len(ids), chunk))
         if fmt == "jsonl":
-            for job in jobs:
-                doc = job.to_doc()
-                doc["id"] = job.video_id
-                yield json.dumps(doc, ensure_ascii=False)
+            for jobs in chunks:
+                for job in jobs:
+                    doc = job.to_doc()
+                    doc["id"] = job.video_id
+                    yield json_for_terminal(json.dumps(doc, ensure_ascii=False))
             return
         header = ["local_id", "video_id", "status", "model", "size", "seconds", "prompt", "created_at",
                   "cost_estimate", "video_path", "sha256"]
         yield _csv_line(header)
-        for job in jobs:
-            video = job.file("video")
-            yield _csv_line([
-                job.local_id, job.video_id or "", job.status.value, job.params.model, job.params.size,
-                job.params.seconds, job.params.prompt, time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(job.created_at)),
-                "" if job.cost_estimate is None else f"{job.cost_estimate:.2f}",
-                video.path if video else "", video.sha256 if video else "",
-            ])
+        for jobs in chunks:
+            for job in jobs:
+                video = job.file("video")
+                yield _csv_line([csv_cell(value) for value in (
+                    job.local_id, job.video_id or "", job.status.value, job.params.model, job.params.size,
+                    job.params.seconds, job.params.prompt,
+                    time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(job.created_at)),
+                    "" if job.cost_estimate is None else f"{job.cost_estimate:.2f}",
+                    video.path if video else "", video.sha256 if video else "",
+                )])
 
     # --- change detection (another process wrote) ---------------------------------------------------
     def token(self) -> tuple[Any, ...]:
@@ -875,12 +903,14 @@ class HistoryStore:
             self._save_index_cache()
 
     def close(self) -> None:
-        """Save the index cache if the journal has moved on far from it (or there is none), so the next open is quick."""
+        """Save the index cache if there is none for this index (never saved, not loaded, or deleted since: it
+        is safe to delete) or the journal has moved on far from it, so the next open is quick."""
         with contextlib.suppress(OSError, HistoryError, CorruptHistory), self._lock.held():
             self._sync()
             since = self._cached_at
-            if since is None or sum(1 for (table, _), end in self._storage.touched.items()
-                                    if table == JOBS and end > since) >= INDEX_CACHE_STALE_AFTER:
+            if since is None or not self._cache_path.is_file() or sum(
+                    1 for (table, _), end in self._storage.touched.items()
+                    if table == JOBS and end > since) >= INDEX_CACHE_STALE_AFTER:
                 self._save_index_cache()
         self._db.close()
 

@@ -476,6 +476,7 @@ def run_tui(profile: str | None = None, base_url: str | None = None) -> int:
     app.run()
     if app.crash_summary:
         where = f" A report was written to {app.crash_report}." if app.crash_report else ""
-        print(f"sora-tui: unexpected error ({app.crash_summary}).{where} Your jobs and history are safe; "
-              "`sora-tui resume` continues them.", file=sys.stderr)
+        from ..crash import AFTER_A_CRASH
+
+        print(f"sora-tui: unexpected error ({app.crash_summary}).{where} {AFTER_A_CRASH}", file=sys.stderr)
     return app.return_code or 0
