@@ -1,7 +1,15 @@
 """Shared pieces of the reliability harnesses: real CLI processes, the server's truth, and the figures file.
 
-Each harness writes its own section of docs/RELIABILITY.md from the numbers it measured, so the
-document always says what the last run of the harness saw (never a number typed by hand).
+Each harness writes its own section of figures from the numbers it measured (never a number typed by hand).
+Where the sections go:
+
+- by default (a plain `python -m pytest`): `build/reliability-figures.md` under the repository root, which
+  git ignores, so a test run never rewrites a tracked file. Each write prints the file's path.
+- with `SORA_TUI_WRITE_RELIABILITY=1` in the environment: the harness's own section of
+  `docs/RELIABILITY.md`, between its `<!-- harness:NAME:start -->` and `<!-- harness:NAME:end -->` markers,
+  replaced in place. This is how the published figures are refreshed, for example
+  `SORA_TUI_WRITE_RELIABILITY=1 python -m pytest tests/reliability/test_crash_harness.py`. Everything
+  outside the markers (the header and the promise table) is left as it is.
 """
 
 from __future__ import annotations
@@ -17,22 +25,27 @@ from typing import Any
 import openai
 
 ROOT = Path(__file__).resolve().parents[2]
-REPORT = ROOT / "docs" / "RELIABILITY.md"
+DOC = ROOT / "docs" / "RELIABILITY.md"  # tracked: written only when WRITE_DOC_ENV is set to 1
+FIGURES = ROOT / "build" / "reliability-figures.md"  # untracked (build/ is in .gitignore): the default
+WRITE_DOC_ENV = "SORA_TUI_WRITE_RELIABILITY"
 KEY = "sk-harness-key-0123456789"
 
-HEADER = """# Reliability figures
+HEADER = """# Reliability
 
-Written by the harnesses in `tests/reliability/` each time they run (they are part of the CI suite,
-`python -m pytest`): real `sora-tui` processes against the built-in engine on loopback, a real
-history file, and the server's own list and files as the truth to check against. Nothing here is
-typed by hand; each section says when it was last measured.
-
-Beside these figures, the same folder holds tests with no numbers to report: the bad-input
-catalogue (`test_bad_input.py`, 39 commands with their exact answer and proof that nothing
-changed), damaged state (`test_damaged_state.py`: a truncated or garbage history, a data dir that
-cannot be made, a read-only and a full download disk) and security (`test_security.py`: the key in
-no file, output or screen; no Authorization across origins; hostile ids and server text).
+What sora-tui promises in its README, the test that proves each promise, and the figures the reliability
+harnesses measured.
 """
+
+FIGURES_HEADER = f"""# Reliability figures (this checkout's last test run)
+
+Written by the harnesses in `tests/reliability/` on every test run. This file is not tracked; the published
+figures are in `docs/RELIABILITY.md`, which the harnesses write only when `{WRITE_DOC_ENV}=1` is set.
+"""
+
+
+def report_path() -> Path:
+    """Where write_section writes: docs/RELIABILITY.md when SORA_TUI_WRITE_RELIABILITY=1, else build/."""
+    return DOC if os.environ.get(WRITE_DOC_ENV) == "1" else FIGURES
 
 
 def cli_env(home: Path) -> dict[str, str]:
@@ -76,19 +89,28 @@ def sha256(path: Path) -> str:
 
 
 def write_section(name: str, title: str, rows: list[tuple[str, Any]], notes: str = "") -> None:
-    """Replace (or add) this harness's section of docs/RELIABILITY.md, atomically."""
+    """Replace (or add) this harness's section of the figures file, atomically, and print the file's path.
+
+    The file is build/reliability-figures.md unless SORA_TUI_WRITE_RELIABILITY=1 is set, in which case it is
+    docs/RELIABILITY.md (see the module docstring). The section's format is the same in both.
+    """
+    report = report_path()
     start, end = f"<!-- harness:{name}:start -->", f"<!-- harness:{name}:end -->"
     table = "\n".join(f"| {label} | {value} |" for label, value in rows)
     when = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
     block = (f"{start}\n## {title}\n\nLast run: {when}.\n\n| figure | value |\n|---|---|\n{table}\n"
              + (f"\n{notes.strip()}\n" if notes else "") + end)
-    REPORT.parent.mkdir(parents=True, exist_ok=True)
-    text = REPORT.read_text(encoding="utf-8") if REPORT.exists() else HEADER
+    report.parent.mkdir(parents=True, exist_ok=True)
+    if report.exists():
+        text = report.read_text(encoding="utf-8")
+    else:
+        text = HEADER if report == DOC else FIGURES_HEADER
     if start in text and end in text:
         head, rest = text.split(start, 1)
         text = head + block + rest.split(end, 1)[1]
     else:
         text = text.rstrip("\n") + "\n\n" + block + "\n"
-    tmp = REPORT.with_name(REPORT.name + ".tmp")
+    tmp = report.with_name(report.name + ".tmp")
     tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, REPORT)
+    os.replace(tmp, report)
+    print(f"reliability figures: the {name!r} section was written to {report}")
