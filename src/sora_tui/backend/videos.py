@@ -354,14 +354,20 @@ class VideosBackend:
         return await stream_to_file(self, video_id, dest, variant, progress)
 
     def _stream_content_sync(self, video_id: str, variant: str, headers: dict[str, str]) -> Any:
-        """The content stream on the SDK's sync client (same SDK, same httpx2), for a worker thread."""
+        """The content stream on the SDK's sync client (same SDK, same httpx2), for a worker thread.
+
+        Without the SDK's retries: the job service retries a download itself, resuming it (service/jobs.py);
+        both together multiplied a server that never answers into minutes of waiting. Its sockets can be shut
+        down by a stop from another thread (downloads.stoppable), so a cancel never waits out a read timeout."""
         with self._sync_lock:
             if self._sync_client is None:
                 import openai
 
+                from .downloads import stoppable
+
                 self._sync_client = openai.OpenAI(base_url=self.base_url, api_key=self._api_key,
-                                                  timeout=self._timeout, max_retries=self._max_retries,
-                                                  http_client=openai.DefaultHttpxClient(verify=self._tls))
+                                                  timeout=self._timeout, max_retries=0,
+                                                  http_client=stoppable(openai.DefaultHttpxClient(verify=self._tls)))
         return self._sync_client.videos.with_streaming_response.download_content(
             video_id, variant=variant, extra_headers=headers  # type: ignore[arg-type]
         )

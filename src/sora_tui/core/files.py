@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import errno
 import hashlib
+import os
 import re
 import string
 import time
@@ -12,7 +14,10 @@ from pathlib import Path
 DEFAULT_TEMPLATE = "{date}_{prompt}_{id}"
 TEMPLATE_FIELDS = {"date", "time", "prompt", "id", "model", "size", "seconds", "variant", "local_id"}
 _BAD = re.compile(r"[^\w.+=-]+", re.UNICODE)
-MAX_NAME_BYTES = 200  # leaves room for ".thumbnail.webp.part" under the 255-byte limit
+MAX_NAME_BYTES = 200  # leaves room for " (99)" and ".thumbnail.webp.part.validator" under the 255-byte limit
+# What each asset's file name ends with, and the sidecar's: a job's files share the stem before these.
+ASSET_SUFFIXES = {"video": ".mp4", "thumbnail": ".thumbnail.webp", "spritesheet": ".spritesheet.jpg"}
+SIDECAR_SUFFIX = ".json"
 
 
 class TemplateError(ValueError):
@@ -88,3 +93,53 @@ def name_fields(prompt: str, video_id: str, model: str, size: str, seconds: str,
         "seconds": seconds,
         "local_id": local_id,
     }
+
+
+def split_asset_name(name: str) -> tuple[str, str]:
+    """(stem, suffix) of a download's name, the suffix being a whole asset suffix (".thumbnail.webp", not
+    ".webp") so that numbering goes before it and the files of one job keep one stem."""
+    for suffix in sorted((*ASSET_SUFFIXES.values(), SIDECAR_SUFFIX), key=len, reverse=True):
+        if name.endswith(suffix) and len(name) > len(suffix):
+            return name[: -len(suffix)], suffix
+    stem, dot, ext = name.rpartition(".")
+    return (stem, dot + ext) if stem else (name, "")
+
+
+def numbered_path(path: Path, n: int) -> Path:
+    """`name (n).mp4` beside `name.mp4` (n > 1): the name a download takes when its own is taken."""
+    if n <= 1:
+        return path
+    stem, suffix = split_asset_name(path.name)
+    return path.with_name(f"{stem} ({n}){suffix}")
+
+
+def sibling_paths(path: Path) -> list[Path]:
+    """Every name that belongs with this file's stem: the video, its pictures and its sidecar."""
+    stem, _ = split_asset_name(path.name)
+    return [path.with_name(stem + suffix) for suffix in (*ASSET_SUFFIXES.values(), SIDECAR_SUFFIX)]
+
+
+# link(2) refused by the filesystem itself (FAT/exFAT take no hard links; some network and FUSE filesystems)
+_NO_LINKS = frozenset({errno.EPERM, errno.EOPNOTSUPP, errno.ENOTSUP, errno.ENOSYS, errno.EMLINK, errno.EXDEV})
+
+
+def place_new(src: Path, dst: Path) -> bool:
+    """Give the file at `src` the name `dst` only if nothing has that name (a file, a link, a dangling symlink):
+    False when it is taken, and then nothing was touched. A rename would silently replace what is there; a hard
+    link fails instead, atomically. Where the filesystem takes no hard links, the name is claimed with O_EXCL
+    first, so the rename can only ever replace the empty file just created for it."""
+    try:
+        os.link(src, dst, follow_symlinks=False)
+    except FileExistsError:
+        return False
+    except OSError as exc:
+        if exc.errno not in _NO_LINKS:
+            raise
+        try:
+            os.close(os.open(dst, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600))
+        except FileExistsError:
+            return False
+        os.replace(src, dst)
+        return True
+    os.unlink(src)
+    return True

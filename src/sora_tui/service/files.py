@@ -2,16 +2,30 @@
 
 from __future__ import annotations
 
+import errno
 import json
+import logging
 import os
+import stat
 import time
 import uuid
 from pathlib import Path
 
-from ..core.files import DEFAULT_TEMPLATE, check_template, download_path, name_fields
+from ..core.files import (
+    ASSET_SUFFIXES,
+    DEFAULT_TEMPLATE,
+    SIDECAR_SUFFIX,
+    check_template,
+    download_path,
+    name_fields,
+    place_new,
+)
 from ..core.job import Job
 
-SUFFIXES = {"video": ".mp4", "thumbnail": ".thumbnail.webp", "spritesheet": ".spritesheet.jpg"}
+log = logging.getLogger(__name__)
+
+SUFFIXES = ASSET_SUFFIXES
+SIDECAR_LIMIT = 1 << 20  # a sidecar is a few KB; a larger file at its name is not one
 
 
 class DownloadNamer:
@@ -37,12 +51,15 @@ class DownloadNamer:
 
 def sidecar_path(video_path: Path) -> Path:
     name = video_path.name
-    stem = name.removesuffix(".mp4")
-    return video_path.with_name(stem + ".json")
+    stem = name.removesuffix(SUFFIXES["video"])
+    return video_path.with_name(stem + SIDECAR_SUFFIX)
 
 
 def write_sidecar(job: Job, local_engine: bool) -> Path | None:
-    """Describe the files beside the video: prompt, params, server, dates, checksums, and what made it."""
+    """Describe the files beside the video: prompt, params, server, dates, checksums, and what made it.
+
+    It replaces only this job's own earlier sidecar: a file of the user's at that name (or a symlink) is left
+    alone and reported as FileExistsError."""
     video = job.file("video")
     if video is None:
         return None
@@ -76,14 +93,78 @@ def write_sidecar(job: Job, local_engine: bool) -> Path | None:
         "generator": "sora-tui",
     }
     # A unique temp name: the video's and the thumbnail's downloads finish at the same moment and both
-    # rewrite the sidecar; with one shared temp file their bytes interleaved.
+    # rewrite the sidecar; with one shared temp file their bytes interleaved. O_EXCL | O_NOFOLLOW: a symlink
+    # or file planted at that name is never followed or written through.
     tmp = path.with_name(f"{path.name}.{os.getpid()}-{uuid.uuid4().hex[:8]}.tmp")
-    tmp.write_text(json.dumps(doc, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    os.replace(tmp, path)
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o644)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(json.dumps(doc, indent=2, ensure_ascii=False) + "\n")
+        if _is_own_sidecar(path, job):
+            os.replace(tmp, path)
+        elif not place_new(tmp, path):
+            raise FileExistsError(errno.EEXIST, f"{path.name} is a file sora-tui did not write", str(path))
+    finally:
+        if os.path.lexists(tmp):
+            os.unlink(tmp)
     return path
+
+
+def _is_own_sidecar(path: Path, job: Job) -> bool:
+    """Whether `path` is a sidecar sora-tui wrote for this very job (the only file a new one may replace)."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError:
+        return False  # absent, or a symlink (ELOOP)
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return False
+        data = os.read(fd, SIDECAR_LIMIT + 1)
+    except OSError:
+        return False
+    finally:
+        os.close(fd)
+    if len(data) > SIDECAR_LIMIT:
+        return False
+    try:
+        doc = json.loads(data)
+    except ValueError:
+        return False
+    return isinstance(doc, dict) and doc.get("generator") == "sora-tui" and doc.get("local_id") == job.local_id
 
 
 def _iso(ts: float | None) -> str | None:
     if not ts:
         return None
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(ts))
+
+
+def destination(job: Job, variant: str, base: Path, namer: DownloadNamer) -> tuple[Path, tuple[int, int] | None]:
+    """Where a download goes, and the (device, inode) of the file there when it is the job's own recorded file
+    for this asset (no longer whole: the job service found it so), which the new one may replace. A recorded asset is
+    fetched again under its recorded name, so that its siblings' names (numbered or not) still fit."""
+    recorded = job.file(variant)
+    if recorded is None or Path(recorded.path).parent != base:
+        return namer.path_for(job, variant, base), None
+    dest = Path(recorded.path)
+    try:
+        info = os.lstat(dest)
+    except OSError:
+        return dest, None
+    return dest, ((info.st_dev, info.st_ino) if stat.S_ISREG(info.st_mode) else None)
+
+
+def replace_own(saved: Path, dest: Path, own: tuple[int, int] | None) -> Path:
+    """Where the download ends up: at `dest` in place of the job's own earlier file there (`own`, if it is still
+    that very file), else where the backend saved it (a free name beside a file of the user's)."""
+    if saved == dest or own is None:
+        return saved
+    try:
+        info = os.lstat(dest)
+        if (info.st_dev, info.st_ino) != own:
+            return saved
+        os.replace(saved, dest)
+    except OSError as exc:
+        log.warning("%s not replaced by its new download %s: %s", dest, saved, exc)
+        return saved
+    return dest

@@ -29,6 +29,7 @@ from ..core.params import (
 )
 from ..core.status import ACTIVE, JobStatus
 from ..core.text import strip_control
+from ..store.history import HistoryWriteError
 from .events import (
     DownloadFailed,
     DownloadProgressed,
@@ -43,7 +44,7 @@ from .events import (
     JobUncertain,
     ServiceNotice,
 )
-from .files import DownloadNamer, write_sidecar
+from .files import DownloadNamer, destination, replace_own, write_sidecar
 from .reference import check_reference_image
 from .tracker import Tracker, submitter_tag
 
@@ -51,12 +52,26 @@ log = logging.getLogger(__name__)
 
 VARIANTS = ("video", "thumbnail", "spritesheet")
 CREATE_ATTEMPTS = 6  # a create answered 429 is sent again, honouring Retry-After
-MAX_CREATE_WAIT = 120.0  # a longer Retry-After is reported, not waited out
-MAX_RESUBMITS = 3
-CLOCK_SLACK = 5.0  # seconds another process's clock may lag ours when watching the shared history  # creates proven never to have arrived are sent again this many times
+# A create answered 429 waits as long as the server asks, up to this; a longer Retry-After fails the job at once,
+# saying so (nothing was created). Waits longer than SHOWN_WAIT are shown on the job (a countdown) and said.
+MAX_CREATE_WAIT = 3600.0
+SHOWN_WAIT = 5.0
+MAX_RESUBMITS = 3  # creates proven never to have arrived are sent again this many times
+CLOCK_SLACK = 5.0  # seconds another process's clock may lag ours when watching the shared history
 MAX_VARIATIONS = 8
-DOWNLOAD_ATTEMPTS = 6
+# How long a failing download goes on. The service is the only one retrying it (the SDK's retries are off for
+# downloads: two loops multiplied a server that never answers into 6 x 3 read timeouts, and each try resumes):
+# - a server that takes the request and never answers: DOWNLOAD_STALLS tries in a row that time out before a byte
+#   comes, then it gives up: 2 read timeouts and a 0.5 s pause, 2 min at the default 60 s profile timeout;
+# - any other failure (refused, dropped, 429, 5xx): DOWNLOAD_ATTEMPTS tries that bring no byte, each at most 5 s
+#   to connect plus one read timeout, with pauses of 0.5, 1, 2, 4 then 8 s (or the server's Retry-After): about
+#   a minute for a server that is down. Tries whose bytes were kept (a body cut mid-way, resumed next) do not use
+#   those up; all tries together are at most DOWNLOAD_TRIES.
+DOWNLOAD_ATTEMPTS = 12
+DOWNLOAD_STALLS = 2
+DOWNLOAD_TRIES = 3 * DOWNLOAD_ATTEMPTS
 DOWNLOAD_ROUNDS = 2  # wait() starts a download that gave up this many more times before reporting it
+TRACKING_PAUSE = 30.0  # seconds: after an unexpected failure (a full disk), before the tracker tries again
 RESUME_DOWNLOADS_WITHIN = 2 * 86400  # seconds: assets older than this are long expired on every known server
 
 # Errors on create that prove the server did not start a job.
@@ -297,11 +312,16 @@ class JobService:
     async def _submit(self, job: Job) -> Job:
         """Write the job (durably) before the request, then send it and record what the server said."""
         self._create_call(job)  # refuses a job that cannot be sent before anything is written
-        await self._add(job)
+        try:
+            await self._add(job)
+        except HistoryWriteError as exc:
+            raise ServiceError(f"{exc} Nothing was sent to the server, so nothing was billed.") from None
         return await self._send(job)
 
     async def _create_with_rate_limit(self, job: Job) -> VideoInfo:
-        """Send the create; a 429 proves nothing was created, so wait as the server asks and send again."""
+        """Send the create; a 429 proves nothing was created, so wait as the server asks and send again. A long wait
+        is written on the job (extra.retry_at, shown as a countdown; the reconciler leaves it alone meanwhile) and
+        said; a Retry-After beyond MAX_CREATE_WAIT is not waited out."""
         call = self._create_call(job)
         for attempt in range(1, CREATE_ATTEMPTS + 1):
             self.stats["creates_sent"] += 1
@@ -315,8 +335,30 @@ class JobService:
                 if delay > MAX_CREATE_WAIT:
                     raise
                 log.info("create for %s rate limited; sending again in %.1f s", job.local_id, delay)
-                await asyncio.sleep(delay)
+                if delay > SHOWN_WAIT:
+                    await self._wait_to_resend(job, delay, exc)
+                else:
+                    await asyncio.sleep(delay)
         raise AssertionError("unreachable")  # the loop returns or raises
+
+    async def _wait_to_resend(self, job: Job, delay: float, exc: BackendError) -> None:
+        at = time.time() + delay
+        when = time.strftime("%H:%M", time.localtime(at))
+        message = (f"The server is rate-limiting new jobs (it asked to wait {_duration(delay)}); sora-tui sends "
+                   f"this one again at {when}. Nothing has been created or billed yet.")
+
+        def waiting(j: Job) -> None:
+            j.extra = {**j.extra, "retry_at": at}
+            j.error = JobError(exc.code or "rate_limited", message)
+
+        def sending(j: Job) -> None:
+            j.extra = {k: v for k, v in j.extra.items() if k != "retry_at"} | {"sent_at": time.time()}
+            j.error = None
+
+        self.emit(JobProgressed(await self._mutate(job.local_id, waiting)))
+        self.emit(ServiceNotice(f"{job.short_id}: {message}", "warning"))
+        await asyncio.sleep(delay)
+        self.emit(JobProgressed(await self._mutate(job.local_id, sending)))
 
     async def _send(self, job: Job) -> Job:
         log.info("submitting %s (%s, %s, %s s, %s)", job.local_id, job.kind, job.params.model, job.params.seconds, job.params.size)
@@ -325,7 +367,12 @@ class JobService:
         except BackendError as exc:
             log.warning("create for %s failed: %s (%s)", job.local_id, exc.kind, exc.message)
             if exc.kind in _NOT_CREATED:
-                job = await self._update(job.local_id, status=JobStatus.FAILED, error=JobError(exc.code or exc.kind, exc.user_message()))
+                message = exc.user_message()
+                if exc.kind == "rate_limited":  # it was not waited out: say so, never "will retry"
+                    asked = f" (it asked to wait {_duration(exc.retry_after)})" if exc.retry_after else ""
+                    message = (f"{exc.what_happened()} The server is rate-limiting new jobs{asked}, so sora-tui did "
+                               "not send it again; nothing was created or billed. Retry it later.")
+                job = await self._update(job.local_id, status=JobStatus.FAILED, error=JobError(exc.code or exc.kind, message))
                 self.emit(JobFailed(job))
                 if exc.kind in ("auth", "unreachable"):
                     raise
@@ -339,14 +386,20 @@ class JobService:
             )
             self.emit(JobUncertain(job))
             return job
-        job = await self._update(
-            job.local_id,
-            video_id=info.id,
-            status=info.status if info.status in ACTIVE or info.status == JobStatus.COMPLETED else info.status,
-            progress=info.progress,
-            submitted_at=time.time(),
-            error=_job_error(info),
-        )
+        try:
+            job = await self._update(
+                job.local_id,
+                video_id=info.id,
+                status=info.status,
+                progress=info.progress,
+                submitted_at=time.time(),
+                error=_job_error(info),
+            )
+        except HistoryWriteError as exc:
+            log.error("%s accepted as %s, but the history could not record it: %s", job.local_id, info.id, exc)
+            raise ServiceError(
+                f"The server accepted the job as {strip_control(info.id)}, but the history could not record it: {exc} "
+                "Once it can, `sora-tui resume` finds the job in the server's list.") from None
         log.info("%s accepted as %s", job.local_id, job.video_id)
         self.emit(JobSubmitted(job))
         self.tracker.wake()
@@ -457,7 +510,11 @@ class JobService:
         return [t for t in self._downloads.values() if not t.done()]
 
     async def download(self, job: Job, variant: str = "video", out_dir: Path | None = None) -> FileRecord:
-        """Download one asset with resume and retries; records it (path, bytes, sha256) exactly once."""
+        """Download one asset with resume and retries; records it (path, bytes, sha256) exactly once.
+
+        A file the app did not write is never replaced: when the name is taken the asset is saved as `name (2)`
+        and a ServiceNotice says so (the job's own recorded file, no longer whole, is replaced in place). How
+        long a failing download tries: DOWNLOAD_ATTEMPTS, DOWNLOAD_STALLS and DOWNLOAD_TRIES."""
         self._check_variants([variant])
         fresh = await asyncio.to_thread(self.store.get, job.local_id) or job
         if not fresh.video_id or fresh.status not in (JobStatus.COMPLETED, JobStatus.DOWNLOADED, JobStatus.EXPIRED):
@@ -472,16 +529,20 @@ class JobService:
             if existing is not None:
                 return await self._digested(fresh, existing)
             base = out_dir or (Path(fresh.download_dir) if fresh.download_dir else self.download_dir)
-            dest = self.namer.path_for(fresh, variant, base)
-            attempt = 0
+            dest, own = await asyncio.to_thread(destination, fresh, variant, base, self.namer)
+            moved = [False]  # whether the attempt received any byte
+
+            def progress(got: int, total: int | None) -> None:
+                moved[0] = True
+                self.emit(DownloadProgressed(fresh, variant, got, total))
+
+            attempt = stalls = tries = 0
             while True:
-                attempt += 1
+                tries += 1
+                moved[0] = False
                 self.stats["download_attempts"] += 1
                 try:
-                    result = await self.backend.download(
-                        fresh.video_id, dest, variant,
-                        progress=lambda got, total: self.emit(DownloadProgressed(fresh, variant, got, total)),
-                    )
+                    result = await self.backend.download(fresh.video_id, dest, variant, progress=progress)
                     break
                 except BackendError as exc:
                     if exc.kind == "expired":
@@ -489,11 +550,20 @@ class JobService:
                             expired = await self._update(fresh.local_id, status=JobStatus.EXPIRED, error=JobError("expired", exc.message))
                             self.emit(JobFailed(expired))
                         raise
-                    if not exc.retryable or attempt >= DOWNLOAD_ATTEMPTS:
+                    attempt += not moved[0]
+                    stalls = stalls + 1 if exc.kind == "timeout" and not moved[0] else 0
+                    if (not exc.retryable or attempt >= DOWNLOAD_ATTEMPTS or stalls >= DOWNLOAD_STALLS
+                            or tries >= DOWNLOAD_TRIES):
                         raise
                     await asyncio.sleep(exc.retry_after if exc.retry_after is not None else min(8.0, 0.25 * 2**attempt))
+            saved = await asyncio.to_thread(replace_own, result.path, dest, own)
+            if saved != dest:
+                log.info("%s %s: %s is taken; saved as %s", fresh.local_id, variant, dest, saved)
+                self.emit(ServiceNotice(f"{fresh.short_id}: {dest.name} was already taken in {dest.parent} by a "
+                                        f"file sora-tui did not write, so the {variant} was saved as {saved.name}.",
+                                        "information"))
         self.stats["downloads_resumed_with_range"] += result.resumed
-        record = FileRecord(variant=variant, path=str(result.path), bytes=result.bytes, sha256="", downloaded_at=time.time())
+        record = FileRecord(variant=variant, path=str(saved), bytes=result.bytes, sha256="", downloaded_at=time.time())
 
         def add_file(j: Job) -> None:
             j.files = [f for f in j.files if f.variant != variant] + [record]
@@ -715,6 +785,11 @@ class JobService:
                 await self.tracker.run()
             except BackendError:
                 await self.tracker.sleep(auth_pause)
+            except Exception as exc:  # the history could not be written or read: say so, and track on after a pause
+                log.exception("tracking paused")
+                self.emit(ServiceNotice(f"Tracking paused for {TRACKING_PAUSE:.0f} s: {strip_control(str(exc))}",
+                                        "error"))
+                await self.tracker.sleep(TRACKING_PAUSE)
 
     async def resume(self, max_failures: int | None = None) -> list[Job]:
         """After a restart: reconcile in-flight creates, pick up active jobs, fetch pending auto-downloads."""
@@ -725,6 +800,16 @@ class JobService:
         if pending:
             return await self.wait(pending, max_failures=max_failures)
         return []
+
+
+def _duration(seconds: float) -> str:
+    """A wait in words: 45 s, 10 min, 2 h 5 min."""
+    s = max(0, round(seconds))
+    if s < 90:
+        return f"{s} s"
+    if s < 5400:
+        return f"{round(s / 60)} min"
+    return f"{s // 3600} h {round(s % 3600 / 60)} min"
 
 
 def _to_fetch(job: Job) -> list[str]:
