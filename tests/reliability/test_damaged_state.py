@@ -5,11 +5,16 @@ from __future__ import annotations
 
 import json
 import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from harness import run_cli
+from harness import cli_env, run_cli, server_videos, spawn_cli
+
+from sora_tui.core.job import Job
+from sora_tui.core.params import GenerationParams
+from sora_tui.store import HistoryStore
 
 PROMPT = "a paper boat on a rainy street, slow pan left, rain hiss"
 
@@ -37,7 +42,7 @@ def test_truncated_history_is_restored_from_the_backup(tmp_path: Path, engine) -
     r = run_cli(home, engine.base_url, "jobs", "--json")
     _no_traceback(r)
     assert r.returncode == 0
-    assert "history file was damaged" in r.stderr and "backup" in r.stderr and "restored" in r.stderr
+    assert "history file was damaged" in r.stderr and "the history now holds 1 job" in r.stderr
     assert [j["id"] for j in map(json.loads, r.stdout.splitlines())] == [json.loads(first.stdout)["id"]]
     kept = list(home.glob("history.json.corrupt-*"))
     assert len(kept) == 1 and kept[0].name in r.stderr
@@ -100,3 +105,73 @@ def test_a_download_dir_that_cannot_take_the_file(options: str, says: str, tmp_p
     assert not [p for p in out.iterdir() if p.suffix == ".mp4"]  # nothing short is passed off as the video
     again = run_cli(home, engine.base_url, "download", job["id"], "--out", str(tmp_path / "elsewhere"))
     assert again.returncode == 0 and Path(again.stdout.strip()).is_file()
+
+
+def test_a_full_data_disk_says_the_truth_and_sends_nothing(tmp_path: Path, engine, mounts: list[Path]) -> None:
+    """The journal write itself fails: nothing was saved, so nothing may be sent (it would be billed and lost), and
+    the message must not promise that `resume` continues it. No logging stack dumps on stderr either."""
+    home = tmp_path / "home"
+    _mount_tmpfs(home, "size=512k")
+    mounts.append(home)
+    first = _generate(home, engine, "--json")
+    assert first.returncode == 0, first.stderr
+    before = len(server_videos(engine.base_url))
+    filler = home / "filler"
+    with open(filler, "wb", buffering=0) as fh:  # fill every last block of the data disk
+        try:
+            while fh.write(b"\0" * 4096):
+                pass
+        except OSError:
+            pass
+    long_prompt = PROMPT + ", " + "every wave and every gull in the frame, " * 200  # more than a page of journal
+    r = run_cli(home, engine.base_url, "generate", long_prompt, "--seconds", "4", "--size", "1280x720")
+    _no_traceback(r)
+    assert r.returncode == 2, r.stderr
+    assert "cannot be written (No space left on device)" in r.stderr
+    assert "Nothing was sent to the server, so nothing was billed." in r.stderr
+    assert "Logging error" not in r.stderr and "resume` continues" not in r.stderr and "unexpected error" not in r.stderr
+    assert len(server_videos(engine.base_url)) == before
+    filler.unlink()
+    listed = run_cli(home, engine.base_url, "jobs", "--json")
+    assert listed.returncode == 0 and len(listed.stdout.splitlines()) == 1  # the history is whole
+
+
+def test_a_directory_where_the_history_belongs(tmp_path: Path, engine) -> None:
+    home = tmp_path / "home"
+    (home / "history.json").mkdir(parents=True)
+    r = run_cli(home, engine.base_url, "jobs")
+    _no_traceback(r)
+    assert r.returncode == 2
+    assert f"{home / 'history.json'} is a directory" in r.stderr and "Move the directory away" in r.stderr
+
+
+def test_an_emptied_history_beside_its_backup_loses_nothing(tmp_path: Path, engine) -> None:
+    home = tmp_path / "home"
+    for _ in range(3):
+        assert _generate(home, engine).returncode == 0
+    run_cli(home, engine.base_url, "export", "--out", str(tmp_path / "before.jsonl"))
+    subprocess.run([sys.executable, "-c", "from sora_tui.store import HistoryStore as H; import sys; "
+                    "s = H(__import__('pathlib').Path(sys.argv[1])); s.compact(); s.close()", str(home / "history.json")],
+                   check=True, env=cli_env(home))
+    (home / "history.json").write_text("{}")
+    r = run_cli(home, engine.base_url, "jobs", "--json")
+    assert r.returncode == 0 and len(r.stdout.splitlines()) == 3
+    assert "history file was damaged" in r.stderr and "3 restored from the backup" in r.stderr
+
+
+def test_a_closed_pipe_ends_quietly(tmp_path: Path, engine) -> None:
+    """`sora-tui jobs --json | head -1` printed "unexpected error (BrokenPipeError)", exited 70 and wrote a report."""
+    home = tmp_path / "home"
+    for _ in range(2):
+        assert _generate(home, engine).returncode == 0
+    big = HistoryStore(home / "history.json")
+    for i in range(3000):  # more than a pipe holds, so the writer meets the closed end
+        big.add(Job.new(GenerationParams(f"kite {i} over a windy beach, slow pan left")))
+    big.close()
+    proc = spawn_cli(home, engine.base_url, "jobs", "--json")
+    assert proc.stdout is not None and proc.stdout.readline()
+    proc.stdout.close()  # as `head -1` does once it has its line
+    proc.wait(60)
+    err = proc.stderr.read() if proc.stderr else ""
+    assert proc.returncode == 0, err
+    assert err == "" and not (home / "crash").exists()

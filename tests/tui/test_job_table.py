@@ -348,3 +348,19 @@ async def test_the_table_is_sized_for_its_columns_as_it_is_mounted() -> None:
         width = sum(column.get_render_width(table) for column in table.columns.values())
         assert width > 0 and table.virtual_size == (width, table.header_height)
         assert left_for_idle == [False]
+
+
+async def test_a_rate_limited_create_shows_when_it_is_sent_again_and_counts_down() -> None:
+    now = time.time()
+    waiting = Job.new(GenerationParams("a kite the server asked to wait for"), status=JobStatus.SUBMITTING,
+                      extra={"retry_at": now + 600})
+    app = TableApp()
+    async with app.run_test(size=(160, 20)) as pilot:
+        table = app.query_one(CountingTable)
+        table.load([waiting])
+        await pilot.pause()
+        row = [cell.plain for cell in table.cells(waiting, now)]
+        assert "rate limited" in row and "10m00s" in row
+        assert "9m00s" in [cell.plain for cell in table.cells(waiting, now + 60)]
+        waiting.extra["retry_at"] = now - 1  # its time has come (and gone): an ordinary 'submitting' again
+        assert "submitting" in [cell.plain for cell in table.cells(waiting, now)]

@@ -14,7 +14,7 @@ _ADVICE = {
     "auth": "Check the API key for this profile (is the environment variable set, is the key still valid?).",
     "unreachable": "Check the base URL and that the server is running and reachable from this machine.",
     "timeout": "It may be overloaded: try again, or raise the profile's timeout.",
-    "rate_limited": "The server is rate-limiting this key; sora-tui will wait and retry.",
+    "rate_limited": "The server is rate-limiting this key: wait a little before sending more.",
     "bad_request": "Change the request as the message says and try again.",
     "not_found": "The server does not know this id (deleted, expired, or created on another server/profile).",
     "expired": "The server's copy has expired. Remix it (remixes of expired videos still work) or generate again.",

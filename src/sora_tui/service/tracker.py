@@ -138,6 +138,8 @@ class Tracker:
         # that rather than the kind's advice to the user to try again.
         passing = exc.retryable and exc.kind not in ("unreachable", "rate_limited")
         message = f"{exc.what_happened()} Tracking goes on: sora-tui tries again by itself." if passing else exc.user_message()
+        if exc.kind == "rate_limited":  # the tracker does wait as asked (run() sleeps Retry-After)
+            message = f"{exc.what_happened()} Tracking waits as the server asks, then goes on by itself."
         if message != self._last_notice:  # one clear message, not a flood
             self._last_notice = message
             self.service.emit(ServiceNotice(message, "error" if exc.kind in ("auth", "unreachable") else "warning"))

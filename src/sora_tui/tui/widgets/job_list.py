@@ -63,8 +63,18 @@ def elapsed(job: Job, now: float) -> float | None:
     return None
 
 
+def resend_at(job: Job) -> float | None:
+    """When a create the server rate-limited will be sent again (it waits as asked), while it is waiting."""
+    at = job.extra.get("retry_at") if job.status == JobStatus.SUBMITTING else None
+    return float(at) if isinstance(at, (int, float)) and at > clock() else None
+
+
 def eta(job: Job, now: float) -> float | None:
-    """Remaining time from the progress so far; None until there is progress to go on."""
+    """Remaining time from the progress so far (or until a rate-limited create is sent again); None until there is
+    progress to go on."""
+    waiting = resend_at(job)
+    if waiting is not None:
+        return max(0.0, waiting - now)
     if job.status not in ACTIVE or job.progress <= 0 or job.progress >= 100:
         return None
     spent = now - (job.submitted_at or job.created_at)
@@ -120,6 +130,8 @@ def prompt_cell(job: Job, width: int) -> Text:
 
 
 def status_cell(job: Job) -> Text:
+    if resend_at(job) is not None:  # the ETA column counts down to the time it is sent again
+        return Text("rate limited", style="yellow")
     return Text(job.status.value.replace("_", " "), style=STATUS_STYLE.get(job.status, ""))
 
 
