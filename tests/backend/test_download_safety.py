@@ -182,6 +182,18 @@ async def _scripted(answers: list[bytes]) -> AsyncIterator[tuple[str, list[str]]
         await server.wait_closed()
 
 
+async def _refused(answers: list[bytes], dest: Path) -> tuple[BackendError, list[str]]:
+    """The error a download into `dest` ends with, against a server answering `answers`; the heads it was sent."""
+    async with _scripted(answers) as (url, heads):
+        backend = VideosBackend(url, "k")
+        try:
+            with pytest.raises(BackendError) as info:
+                await backend.download("video_1", dest)
+        finally:
+            await backend.aclose()
+    return info.value, heads
+
+
 def _answer(status: str, body: bytes, **headers: str) -> bytes:
     lines = [f"HTTP/1.1 {status}", *(f"{k.replace('_', '-')}: {v}" for k, v in headers.items()), "connection: close"]
     return ("\r\n".join(lines) + "\r\n\r\n").encode() + body
@@ -194,16 +206,10 @@ async def test_an_html_piece_without_a_telling_type_is_never_appended(content_ty
     part_path(dest).write_bytes(mp4[:5000])
     typed = {"content_type": content_type} if content_type else {}
     page = HTML.ljust(len(mp4) - 5000, b" ")
-    async with _scripted([_answer("206 Partial Content", page, content_range=f"bytes 5000-{len(mp4) - 1}/{len(mp4)}",
-                                  content_length=str(len(page)), **typed)]) as (url, heads):
-        backend = VideosBackend(url, "k")
-        try:
-            with pytest.raises(BackendError) as info:
-                await backend.download("video_1", dest)
-        finally:
-            await backend.aclose()
+    failure, heads = await _refused([_answer("206 Partial Content", page, content_range=f"bytes 5000-{len(mp4) - 1}/{len(mp4)}",
+                                  content_length=str(len(page)), **typed)], dest)
     assert "range: bytes=5000-" in heads[0] and len(heads) == 1  # one request: no SDK retries under the service's
-    assert "instead of the video of video_1" in info.value.message
+    assert "instead of the video of video_1" in failure.message
     assert not dest.exists() and not part_path(dest).exists()
 
 
@@ -220,16 +226,10 @@ async def test_a_resumed_piece_must_be_exactly_the_one_asked_for(content_range: 
     if content_range:
         headers["content_range"] = content_range.format(last=len(mp4) - 1, size=len(mp4), other=len(mp4) + 10,
                                                         short=len(mp4) - 2)
-    async with _scripted([_answer("206 Partial Content", mp4[5000:], **headers)]) as (url, heads):
-        backend = VideosBackend(url, "k")
-        try:
-            with pytest.raises(BackendError) as info:
-                await backend.download("video_1", dest)
-        finally:
-            await backend.aclose()
+    failure, heads = await _refused([_answer("206 Partial Content", mp4[5000:], **headers)], dest)
     assert 'if-range: "e1"' in heads[0]
-    assert "a different piece of the video of video_1" in info.value.message
-    assert "starts from the beginning" in info.value.message and info.value.retryable
+    assert "a different piece of the video of video_1" in failure.message
+    assert "starts from the beginning" in failure.message and failure.retryable
     assert not dest.exists() and not part_path(dest).exists()
 
 
@@ -251,16 +251,10 @@ async def test_a_416_to_a_whole_request_is_said_without_advice_to_change_the_req
                       content_type="application/json")
     dest = tmp_path / "v.mp4"
     part_path(dest).write_bytes(b"\x00" * 300)
-    async with _scripted([refusal, refusal]) as (url, heads):
-        backend = VideosBackend(url, "k")
-        try:
-            with pytest.raises(BackendError) as info:
-                await backend.download("video_1", dest)
-        finally:
-            await backend.aclose()
+    failure, heads = await _refused([refusal, refusal], dest)
     assert ["range:" in h for h in heads] == [True, False]  # the resume, then once from the start
-    shown = info.value.user_message()
-    assert "416" in shown and "Change the request" not in shown and info.value.kind == "server"
+    shown = failure.user_message()
+    assert "416" in shown and "Change the request" not in shown and failure.kind == "server"
     assert not part_path(dest).exists() and not dest.exists()
 
 

@@ -3,12 +3,12 @@ decoding every job gives, with whatever the journal changed since, and a cache t
 
 from __future__ import annotations
 
-import os
 import time
 from pathlib import Path
 
 import orjson
 import pytest
+from index_helpers import index_of, true_index
 from tinydb import TinyDB
 
 from sora_tui.core.job import Job
@@ -32,34 +32,10 @@ def _jobs(n: int) -> list[Job]:
     return jobs
 
 
-def _index(store: HistoryStore) -> dict[str, tuple]:
-    return {k: tuple(getattr(e, s) for s in _Entry.__slots__) for k, e in store._entries.items()}
 
 
-@pytest.fixture
-def decoded(monkeypatch) -> list[int]:
-    """Counts full decodes (the open without the cache)."""
-    calls: list[int] = []
-    real = HistoryStore._index_all
-    monkeypatch.setattr(HistoryStore, "_index_all", lambda self, docs: (calls.append(len(docs)), real(self, docs))[1])
-    return calls
 
 
-def _truth(path: Path) -> dict[str, tuple]:
-    """The index from decoding every job, with the cache out of the way."""
-    cache = path.with_name(path.name + ".index")
-    aside = cache.with_name(cache.name + ".aside")
-    if cache.exists():
-        os.replace(cache, aside)
-    try:
-        store = HistoryStore(path)
-        index = _index(store)
-        store._cached_at = 0  # do not save a cache on the way out
-        store._db.close()
-        return index
-    finally:
-        if aside.exists():
-            os.replace(aside, cache)
 
 
 def _compacted(path: Path, n: int) -> tuple[HistoryStore, list[Job]]:
@@ -88,7 +64,7 @@ def test_a_compacted_history_opens_from_the_cache_with_the_journal_on_top(tmp_pa
     again = HistoryStore(path)
     try:
         assert decoded == []  # from the cache
-        assert _index(again) == _truth(path)
+        assert index_of(again) == true_index(path)
         assert again.get(jobs[1].local_id).status == JobStatus.DOWNLOADED  # type: ignore[union-attr]
         assert again.get(jobs[2].local_id) is None
         assert [j.local_id for j in again.query(text="late red kite")] == [late.local_id]
@@ -112,7 +88,7 @@ def test_another_processs_writes_since_the_cache_are_taken_again(tmp_path: Path,
     reopened = HistoryStore(path)
     try:
         assert decoded == [] and reopened.get(jobs[5].local_id).status == JobStatus.FAILED  # type: ignore[union-attr]
-        assert _index(reopened) == _truth(path)
+        assert index_of(reopened) == true_index(path)
     finally:
         reopened.close()
         first.close()
@@ -151,7 +127,7 @@ def test_a_cache_that_does_not_match_is_ignored(damage: str, tmp_path: Path, dec
     again = HistoryStore(path)
     try:
         assert decoded == [30]  # every job decoded instead
-        assert _index(again) == _truth(path)
+        assert index_of(again) == true_index(path)
         if damage == "another snapshot":
             assert any(e.status == "expired" for e in again._entries.values())
     finally:
@@ -186,6 +162,6 @@ def test_close_saves_a_cache_when_there_is_none_and_when_the_journal_has_moved_f
     decoded.clear()
     store = HistoryStore(path)
     try:
-        assert decoded == [] and store.get(c.local_id) is not None and _index(store) == _truth(path)
+        assert decoded == [] and store.get(c.local_id) is not None and index_of(store) == true_index(path)
     finally:
         store.close()

@@ -11,13 +11,13 @@ import sys
 from pathlib import Path
 
 import pytest
+from index_helpers import index_of, true_index
 from tinydb import TinyDB
 
 from sora_tui.core.job import Job
 from sora_tui.core.params import GenerationParams
 from sora_tui.core.status import JobStatus
 from sora_tui.store import HistoryStore
-from sora_tui.store.history import _Entry
 
 
 def _jobs(n: int) -> list[Job]:
@@ -29,37 +29,6 @@ def _jobs(n: int) -> list[Job]:
         job.notes = "windy" if i % 4 == 0 else ""
         jobs.append(job)
     return jobs
-
-
-@pytest.fixture
-def decoded(monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    """How many jobs each open of this process decoded whole (an open from the cache decodes none)."""
-    calls: list[int] = []
-    real = HistoryStore._index_all
-    monkeypatch.setattr(HistoryStore, "_index_all",
-                        lambda self, docs: (calls.append(len(docs)), real(self, docs))[1])
-    return calls
-
-
-def _index(store: HistoryStore) -> dict[str, tuple]:
-    return {k: tuple(getattr(e, s) for s in _Entry.__slots__) for k, e in store._entries.items()}
-
-
-def _truth(path: Path) -> dict[str, tuple]:
-    """The index from decoding every job, the cache moved out of the way and put back, nothing saved."""
-    cache = path.with_name(path.name + ".index")
-    aside = cache.with_name(cache.name + ".aside")
-    if cache.exists():
-        os.replace(cache, aside)
-    try:
-        store = HistoryStore(path)
-        index = _index(store)
-        store._cached_at = 0
-        store._db.close()
-        return index
-    finally:
-        if aside.exists():
-            os.replace(aside, cache)
 
 
 def _build(path: Path, layout: str, n: int = 60) -> list[Job]:
@@ -108,7 +77,7 @@ def test_one_command_after_the_cache_is_deleted_saves_it_and_the_next_open_reads
     store = HistoryStore(path)
     try:
         assert decoded == []  # read from the cache the command saved
-        assert _index(store) == _truth(path)
+        assert index_of(store) == true_index(path)
     finally:
         store.close()
 
@@ -128,7 +97,7 @@ def test_a_cache_deleted_while_the_history_is_open_is_saved_again_when_it_closes
     decoded.clear()
     again = HistoryStore(path)
     try:
-        assert decoded == [] and _index(again) == _truth(path)
+        assert decoded == [] and index_of(again) == true_index(path)
         assert again.get(jobs[3].local_id).status == JobStatus.DOWNLOADED  # type: ignore[union-attr]
     finally:
         again.close()
@@ -158,6 +127,6 @@ def test_an_index_rebuilt_whole_after_another_process_compacted_saves_its_cache_
     decoded.clear()
     again = HistoryStore(path)
     try:
-        assert decoded == [] and _index(again) == _truth(path)
+        assert decoded == [] and index_of(again) == true_index(path)
     finally:
         again.close()

@@ -145,12 +145,7 @@ class HistoryMachine(RuleBasedStateMachine):
         # the journal's last version wins; without one, the backup's copy; without that, the job is gone
         journal = [notes for _, lid, notes in _versions(_journal_lines(self.path)) if lid == local_id]
         backup = _snapshot_notes(self.path.with_name("history.json.bak"))
-        if journal:
-            self.model[local_id] = (self.model[local_id][0], journal[-1])
-        elif local_id in backup:
-            self.model[local_id] = (self.model[local_id][0], backup[local_id])
-        else:
-            del self.model[local_id]
+        self._expect(local_id, journal[-1] if journal else None, backup.get(local_id))
         self.store = HistoryStore(self.path)
 
     @rule(content=st.sampled_from([b"", b"{}", b"\n"]))
@@ -161,12 +156,7 @@ class HistoryMachine(RuleBasedStateMachine):
         journal = {lid: notes for _, lid, notes in _versions(_journal_lines(self.path))}
         self.path.write_bytes(content)
         for local_id in list(self.model):
-            if local_id in journal:
-                self.model[local_id] = (self.model[local_id][0], journal[local_id])
-            elif local_id in backup:
-                self.model[local_id] = (self.model[local_id][0], backup[local_id])
-            else:
-                del self.model[local_id]
+            self._expect(local_id, journal.get(local_id), backup.get(local_id))
         self.store = HistoryStore(self.path)
 
     def _expect_after_damage(self, before: list[tuple[int, str, str]], k: int) -> None:
@@ -175,13 +165,15 @@ class HistoryMachine(RuleBasedStateMachine):
             return
         local_id = hit[1]
         intact = [notes for i, lid, notes in before if lid == local_id and i != k]
-        snapshot = _snapshot_notes(self.path)
-        if intact:
-            self.model[local_id] = (self.model[local_id][0], intact[-1])
-        elif local_id in snapshot:
-            self.model[local_id] = (self.model[local_id][0], snapshot[local_id])
-        else:
+        self._expect(local_id, intact[-1] if intact else None, _snapshot_notes(self.path).get(local_id))
+
+    def _expect(self, local_id: str, *versions: str | None) -> None:
+        """The job comes back as the first of these versions (its notes) that survived, or not at all."""
+        notes = next((v for v in versions if v is not None), None)
+        if notes is None:
             del self.model[local_id]
+        else:
+            self.model[local_id] = (self.model[local_id][0], notes)
 
     # --- what must hold ------------------------------------------------------------------------------------
     @invariant()
