@@ -376,12 +376,20 @@ async def _generate(session: Any, args: argparse.Namespace) -> int:
         seconds=args.seconds or ("4" if spec is None or "4" in spec.seconds else spec.seconds[0]),
         image=args.image,
     )
-    validate_params(params, profile.models)
+    validate_params(params, profile.models, listed_only=profile.models_listed)
     if not 1 <= args.variations <= 8:
         raise CliError("Variations must be between 1 and 8.")
     if args.fit and not args.image:
         raise CliError("--fit needs --image.")
     characters = _characters(session, args.character, args.prompt)
+    if args.image and not args.fit:
+        from .service.reference import ImageSizeMismatch, check_reference_image
+
+        try:
+            check_reference_image(args.image, params.size)
+        except ImageSizeMismatch as exc:
+            raise CliError(f"{exc.message} Or let sora-tui make it fit: --fit crop (fill the frame, cutting the edges), "
+                           "--fit pad (letterbox) or --fit scale (stretch).") from None
     if args.fit:
         from .service.reference import fit_reference_image
 

@@ -108,6 +108,9 @@ class Profile:
     engine_speed: str = "fast"
     file_template: str | None = None  # None: core.files.DEFAULT_TEMPLATE
     source: str = "built in"  # where it was defined: "built in" or the config file
+    # Whether `models` is what the server offers (a built-in or configured profile), so that another model is
+    # refused before anything is sent; a server named only by its URL (--base-url) may offer any.
+    models_listed: bool = True
 
     @property
     def is_local(self) -> bool:
@@ -155,6 +158,7 @@ def load_profile(
             base_url=explicit_url.rstrip("/"),
             api_key=Secret(env.get("OPENAI_API_KEY")),
             api_key_env="OPENAI_API_KEY",
+            models_listed=False,
         )
     default = cfg.get("default_profile")
     if default is not None and not isinstance(default, str):

@@ -57,6 +57,7 @@ class Session:
             filename_template=profile.file_template,
             max_downloads=profile.max_concurrency,
             local_engine=profile.is_local,
+            models_listed=profile.models_listed,
             characters=CharacterBook(self.paths.home / "characters.json"),
         )
         return self

@@ -80,6 +80,7 @@ def test_bad_input_exit_2_and_nothing_written(cli) -> None:
         (("generate", "x", "--size", "1920x1080"), "sora-2 does not render 1920x1080"),
         (("generate", "x", "--seconds", "7"), "4, 8, 12, 16, 20"),
         (("generate", "x", "--variations", "99"), "Variations must be between 1 and 8"),
+        (("generate", "x", "--model", "sora-3"), "no model 'sora-3'; use one of sora-2, "),
         (("show", "nope"), "nope"),
         (("download", "nope"), "nope"),
     ]:
@@ -88,6 +89,26 @@ def test_bad_input_exit_2_and_nothing_written(cli) -> None:
         assert fragment in r.err, (args, r.err)
         assert r.out == ""
     assert cli("jobs", "--json").out == ""
+
+
+def test_a_reference_image_of_another_size_is_refused_naming_the_fits(cli, tmp_path: Path) -> None:
+    from PIL import Image
+
+    image = tmp_path / "frame.png"
+    Image.new("RGB", (640, 480), "teal").save(image)
+    r = cli("generate", PROMPT, "--size", "1280x720", "--image", str(image))
+    assert r.code == 2 and r.out == ""
+    assert "is 640x480 but the video is 1280x720" in r.err
+    assert "--fit crop" in r.err and "--fit pad" in r.err and "--fit scale" in r.err
+    fitted = cli("generate", PROMPT, "--size", "1280x720", "--image", str(image), "--fit", "scale", "--json")
+    assert fitted.code == 0, fitted.err
+
+
+def test_a_server_named_only_by_its_url_may_offer_any_model(cli, local_engine) -> None:
+    """Its models are not known: the server decides (here it refuses: a job that failed, exit 1, not bad usage)."""
+    r = cli("--base-url", local_engine.base_url, "generate", "x", "--model", "veo-3", "--wait",
+            env={"OPENAI_API_KEY": "sk-any-key-0123456789"})
+    assert r.code == 1 and "veo-3" in r.err
 
 
 def test_failed_job_exit_1(cli) -> None:

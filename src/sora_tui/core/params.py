@@ -130,10 +130,13 @@ def validate_prompt(prompt: str | None) -> str:
     return prompt
 
 
-def validate_params(params: GenerationParams, models: dict[str, ModelSpec] | None = None) -> GenerationParams:
+def validate_params(params: GenerationParams, models: dict[str, ModelSpec] | None = None, *,
+                    listed_only: bool = False) -> GenerationParams:
     """Check a generation against what its model accepts; return a normalised copy.
 
-    Unknown models pass with only basic checks, since other servers offer their own models.
+    With `listed_only` (a profile that says which models its server has) a model outside `models` is refused here,
+    before anything is sent; otherwise unknown models pass with only basic checks, since other servers offer
+    their own models.
     """
     models = MODELS if models is None else models
     prompt = validate_prompt(params.prompt)
@@ -158,6 +161,9 @@ def validate_params(params: GenerationParams, models: dict[str, ModelSpec] | Non
             )
     elif not model:
         raise InvalidParams("The model name is empty.", "model")
+    elif listed_only:
+        raise InvalidParams(f"This profile has no model {model!r}; use one of {', '.join(models)} (or add it to the "
+                            "profile's models in the config file, if its server has it).", "model")
     return GenerationParams(prompt=prompt, model=model, size=size, seconds=seconds, image=params.image)
 
 

@@ -99,6 +99,7 @@ class JobService:
         max_downloads: int = 3,
         local_engine: bool = False,
         characters: Any = None,  # store.CharacterBook, where created characters are remembered
+        models_listed: bool = False,  # `models` is all the server offers: refuse another before sending
     ) -> None:
         self.store = store
         self.characters = characters
@@ -106,6 +107,7 @@ class JobService:
         self.profile = profile
         self.download_dir = download_dir
         self.models = models
+        self.models_listed = models_listed
         self.local_engine = local_engine
         self.namer = DownloadNamer(download_dir, filename_template)
         self._listeners: list[Callable[[Event], Any]] = []
@@ -158,7 +160,7 @@ class JobService:
         character_ids: Iterable[str] = (),
     ) -> list[Job]:
         """Create one job, or N variations of the same params as one group. Validates before anything is written."""
-        params = validate_params(params, self.models)
+        params = validate_params(params, self.models, listed_only=self.models_listed)
         characters = [str(c).strip() for c in character_ids if str(c).strip()]
         if len(characters) > 2:
             raise InvalidParams("A video can use at most 2 characters.", "characters")
@@ -177,7 +179,7 @@ class JobService:
 
     async def retry(self, job: Job, *, auto_download: Iterable[str] = ()) -> Job:
         """The same params again, as a new job linked to the old one (the old one stays in history)."""
-        params = validate_params(job.params, self.models)
+        params = validate_params(job.params, self.models, listed_only=self.models_listed)
         if params.image:
             await asyncio.to_thread(check_reference_image, params.image, params.size)
         if job.kind in ("remix", "edit", "extend"):
@@ -190,7 +192,7 @@ class JobService:
         """More takes of a job's prompt and settings, in its variation group (a group is made if it had none)."""
         if job.kind in ("remix", "edit", "extend"):
             raise ServiceError(f"Job {job.short_id} is {'an' if job.kind[0] in 'ae' else 'a'} {job.kind}; retry it for another take.")
-        params = validate_params(job.params, self.models)
+        params = validate_params(job.params, self.models, listed_only=self.models_listed)
         if params.image:
             await asyncio.to_thread(check_reference_image, params.image, params.size)
         if not 1 <= count <= MAX_VARIATIONS:

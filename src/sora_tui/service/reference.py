@@ -19,6 +19,10 @@ MAX_IMAGE_PIXELS = 40_000_000  # decompression bombs: a tiny file that would dec
 FORMATS = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp"}
 
 
+class ImageSizeMismatch(InvalidParams):
+    """The reference image is another size than the video: something a fit (crop, pad, scale) can mend."""
+
+
 def check_reference_image(image: str, size: str) -> None:
     """Raise InvalidParams (field 'image') unless `image` can serve as the first frame of a `size` video."""
     if image.startswith(("http://", "https://")):
@@ -42,7 +46,7 @@ def check_reference_image(image: str, size: str) -> None:
     width, height = _dimensions(label, data)
     want_w, want_h = parse_size(size)
     if (width, height) != (want_w, want_h):
-        raise InvalidParams(
+        raise ImageSizeMismatch(
             f"{label} is {width}x{height} but the video is {size}; the first frame must match the video size. "
             f"Resize or crop it to {size}, or choose the size that matches the image.", "image")
 

@@ -42,7 +42,7 @@ SHORT_USE = {
 }
 MODEL_CHOICES = ("sora-2", "sora-2-pro")
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp")
-FIT_CHOICES = [("send as is", ""), ("fit: crop to fill", "crop"), ("fit: pad (letterbox)", "pad"), ("fit: stretch", "scale")]
+FIT_CHOICES = [("send as is", ""), ("fit: crop to fill", "crop"), ("fit: pad (letterbox)", "pad"), ("fit: scale (stretch)", "scale")]
 
 
 class PathSuggester(Suggester):
@@ -290,7 +290,7 @@ class PromptComposer(ReportsWorkerFailures, Vertical):
             fit.display = mismatch
             text = Text("⚠ ", style="bold yellow")
             if mismatch and dims is not None:
-                text.append(f"The image is {dims[0]}x{dims[1]} but the video is {p.size}: pick a fit (crop, pad or stretch) "
+                text.append(f"The image is {dims[0]}x{dims[1]} but the video is {p.size}: pick a fit (crop, pad or scale) "
                             "beside the path, or a size that matches. It must be the first frame.")
             else:
                 text.append(one_line(exc.message, 200))
