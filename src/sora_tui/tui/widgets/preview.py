@@ -2,9 +2,10 @@
 GraphicPreview: the same flipbook drawn by the terminal itself (Kitty's protocol or Sixel, via textual-image).
 
 Half blocks are the default and the fallback: they work over SSH, in tmux and under Pilot, with identical,
-deterministic output everywhere. textual-image is used only where tui/graphics.py decided from the environment
-that the terminal draws pictures: importing its renderers queries the terminal (ESC[c and a Kitty APC query,
-a wait of up to 0.2 s, a keystroke can be eaten), and off a TTY it silently switches to a greyscale renderer.
+deterministic output everywhere. textual-image is used only where tui/graphics.py, having asked the terminal,
+found that it draws pictures the way textual-image places them (Kitty's Unicode placeholders, or Sixel);
+graphics.py loads it without the terminal queries its import would make, and names the widget class itself,
+as textual-image's own choice off a TTY is a greyscale renderer.
 """
 from __future__ import annotations
 
