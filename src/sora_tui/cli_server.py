@@ -24,6 +24,17 @@ def add_commands(sub: Any) -> None:
                      help="read the key from standard input (kept in the config file, chmod 600)")
     pa.add_argument("--model", help="default model")
     pa.add_argument("--default", action="store_true", help="make it the default profile")
+    pe = prs.add_parser("edit", help="change a profile of the config file (what is not given stays as it is)")
+    pe.add_argument("name")
+    pe.add_argument("--base-url", dest="profile_url", metavar="URL")
+    key = pe.add_mutually_exclusive_group()
+    key.add_argument("--key-env", metavar="NAME", help="the environment variable that holds the key")
+    key.add_argument("--key-stdin", action="store_true",
+                     help="read the key from standard input (kept in the config file, chmod 600)")
+    pe.add_argument("--model", help="default model (\"\" removes it: the server's first)")
+    pd = prs.add_parser("delete", help="remove a profile from the config file")
+    pd.add_argument("name")
+    pd.add_argument("--yes", action="store_true", help="do not ask for confirmation")
 
     v = sub.add_parser("videos", help="the videos the server has, marking those not in the local history")
     v.add_argument("--limit", type=int, default=100)
@@ -81,42 +92,45 @@ def needs_server(args: argparse.Namespace) -> bool:
 # --- profiles -------------------------------------------------------------------------------------------
 async def _profiles(args: argparse.Namespace, out: Any) -> int:
     from .backend.capabilities import check_profile
-    from .config import ConfigError, Paths, add_profile, default_profile_name, load_profile, profile_names
+    from .config import ConfigError, Paths, custom_url, default_profile_name, load_profile, profile_names
 
     paths = Paths.from_env()
-    if args.profiles_command == "add":
-        secret = None
-        if args.key_stdin:
-            secret = sys.stdin.readline().strip()
-            if not secret:
-                raise out.CliError("--key-stdin: no key on standard input.", out.EXIT_USAGE)
-        path = add_profile(paths, args.name, args.profile_url, api_key=secret, api_key_env=args.key_env,
-                           default_model=args.model, make_default=args.default)
-        out.err(f"added profile {args.name} to {path}" + (" (private: chmod 600)" if secret else ""))
-        return out.EXIT_OK
+    if args.profiles_command in ("add", "edit", "delete"):
+        return _change_profile(paths, args, out)
+    override = custom_url(args.base_url)
     default = default_profile_name(paths)
+    # the one a command given these options would use (load_profile's order)
+    active = "custom" if args.base_url or (override and not args.profile) else args.profile or default
     rows: list[dict[str, Any]] = []
-    for name in profile_names(paths):
+    for name in profile_names(paths, custom=bool(override)):
         try:
-            profile = load_profile(paths, name)
+            profile = load_profile(paths, None, args.base_url) if name == "custom" and override else load_profile(paths, name)
         except ConfigError as exc:
             rows.append({"name": name, "error": str(exc)})
             continue
         row: dict[str, Any] = {
-            "name": name, "default": name == default,
+            "name": name, "default": name == default, "active": name == active,
             "server": profile.base_url or "local engine (on demand)",
             "key_from": ("not needed" if profile.is_local else f"${profile.api_key_env}" if profile.api_key_env
                          else "config file" if profile.api_key else "missing"),
             "default_model": profile.default_model, "models": sorted(profile.models),
         }
+        if name == "custom" and override:
+            row["from"] = "--base-url" if args.base_url else "OPENAI_BASE_URL"
         if not args.no_check:
             base_url = None
             if profile.is_local:
-                from .engine import ensure_engine
+                from .engine import EngineStartError, ensure_engine, running_engine
 
                 try:
-                    base_url = await asyncio.to_thread(ensure_engine, paths.engine_dir, profile.engine_speed)
-                except Exception as exc:  # EngineStartError or an OS error while spawning
+                    if name == active:  # the commands will use it: starting it now is no waste
+                        base_url = await asyncio.to_thread(ensure_engine, paths.engine_dir, profile.engine_speed)
+                    else:
+                        base_url = await asyncio.to_thread(running_engine, paths.engine_dir)
+                        if base_url is None:
+                            row["check"] = {"problem": "the local engine starts on demand (not started just to "
+                                                       "check it)"}
+                except (EngineStartError, OSError) as exc:  # an OS error while spawning it, too
                     row["check"] = {"problem": f"the local engine did not start: {exc}"}
             if "check" not in row:
                 row["check"] = (await check_profile(profile, base_url=base_url)).to_dict()
@@ -129,19 +143,68 @@ async def _profiles(args: argparse.Namespace, out: Any) -> int:
         if "error" in row:
             print(f"  {row['name']:<14} {out.safe(row['error'])}")
             continue
-        mark = "*" if row["default"] else " "
-        print(f"{mark} {row['name']:<14} {out.safe(row['server'])}  (key: {row['key_from']}; model {out.safe(row['default_model'])})")
+        mark = "*" if row["active"] else " "
+        via = f"; from {row['from']}" if "from" in row else ""
+        print(f"{mark} {row['name']:<14} {out.safe(row['server'])}  (key: {row['key_from']}; "
+              f"model {out.safe(row['default_model'])}{via})")
         check = row.get("check")
         if check:
             from .backend.capabilities import CheckResult
 
             print(f"    {out.safe(CheckResult(**check).summary())}")
+    out.err(f"* the profile in use: {active}" + ("" if active == default else f" (the default is {default})"))
+    return out.EXIT_OK
+
+
+def _change_profile(paths: Any, args: argparse.Namespace, out: Any) -> int:
+    from .config import add_profile, delete_profile, edit_profile
+
+    secret = None
+    if args.profiles_command != "delete" and args.key_stdin:
+        secret = sys.stdin.readline().strip()
+        if not secret:
+            raise out.CliError("--key-stdin: no key on standard input.", out.EXIT_USAGE)
+    if args.profiles_command == "add":
+        path = add_profile(paths, args.name, args.profile_url, api_key=secret, api_key_env=args.key_env,
+                           default_model=args.model, make_default=args.default)
+        out.err(f"added profile {args.name} to {path}" + (" (private: chmod 600)" if secret else ""))
+        return out.EXIT_OK
+    if args.profiles_command == "edit":
+        path = edit_profile(paths, args.name, args.profile_url, api_key=secret, api_key_env=args.key_env,
+                            default_model=args.model)
+        out.err(f"changed profile {args.name} in {path} (private: chmod 600)")
+        return out.EXIT_OK
+    if not args.yes:
+        if not sys.stdin.isatty():
+            raise out.CliError("profiles delete needs --yes when not run from a terminal.", out.EXIT_USAGE)
+        answer = input(f"Remove profile {args.name} from {paths.config_file}? [y/N] ")
+        if answer.strip().lower() not in ("y", "yes"):
+            out.err("not removed.")
+            return out.EXIT_OK
+    path, was_default = delete_profile(paths, args.name)
+    out.err(f"removed profile {args.name} from {path}"
+            + ("; it was the default, so the local engine is the default again" if was_default else ""))
     return out.EXIT_OK
 
 
 # --- the server's videos ----------------------------------------------------------------------------------
+def _no_list(session: Any, exc: Any, out: Any, instead: str) -> Exception:
+    """What it means that the server has no list: a limit of that server, neither bad usage nor a fault here."""
+    status = f" (it answered HTTP {exc.status})" if exc.status else ""
+    return out.CliError(f"the server of profile {session.profile.name} does not offer a list of its videos{status}, "
+                        "so sora-tui cannot see what it holds. Your own jobs are unaffected: each is tracked by "
+                        f"itself. {instead}", out.EXIT_JOB_FAILED)
+
+
 async def _videos(session: Any, args: argparse.Namespace, out: Any) -> int:
-    remote = await session.service.list_remote(limit=args.limit)
+    from .backend.errors import BackendError
+
+    try:
+        remote = await session.service.list_remote(limit=args.limit)
+    except BackendError as exc:
+        if exc.kind != "unsupported":
+            raise
+        raise _no_list(session, exc, out, "`sora-tui import ID` still adds a video whose id you know.") from None
     known = await asyncio.to_thread(session.store.video_ids)
     for info in remote:
         if args.json:
@@ -159,12 +222,19 @@ async def _videos(session: Any, args: argparse.Namespace, out: Any) -> int:
 
 
 async def _import(session: Any, args: argparse.Namespace, out: Any) -> int:
-    jobs = await session.service.import_remote(ids=args.ids or None, limit=args.limit)
+    from .backend.errors import BackendError
+
+    try:
+        jobs = await session.service.import_remote(ids=args.ids or None, limit=args.limit)
+    except BackendError as exc:
+        if exc.kind != "unsupported" or args.ids:
+            raise
+        raise _no_list(session, exc, out, "Name the videos to add instead: `sora-tui import ID …`.") from None
     for job in jobs:
         if args.json:
             out.print_json(out.job_json(job))
         else:
-            print(f"imported {out.safe(job.video_id)} ({job.status.value})")
+            print(f"imported {job.short_id} {out.safe(job.video_id)} ({job.status.value})")
     if not args.json and not jobs:
         out.err("nothing to import: every video the server lists is already in the history.")
     return out.EXIT_OK

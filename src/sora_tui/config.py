@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import stat
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -13,7 +14,12 @@ from .core.redact import LOCAL_ENGINE_KEY as LOCAL_KEY
 APP_NAME = "sora-tui"
 
 class ConfigError(ValueError):
-    """A configuration problem, with a message that names the file, the key and the fix."""
+    """A configuration problem, with a message that names the file, the key and the fix. `field`: the profile
+    setting it is about (name, base_url, api_key, api_key_env, default_model), so a form can say it beside it."""
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
 
 
 class Secret:
@@ -150,7 +156,7 @@ def load_profile(
     cfg = _read_config(paths.config_file)
     profiles = cfg.get("profiles", {}) if isinstance(cfg.get("profiles", {}), dict) else {}
     engine_speed = str(env.get("SORA_TUI_ENGINE_SPEED", "fast"))
-    explicit_url = base_url or (None if name else env.get("OPENAI_BASE_URL"))
+    explicit_url = base_url or (None if name else custom_url(environ=env))
     if explicit_url:
         _check_url(explicit_url, "--base-url" if base_url else "OPENAI_BASE_URL")
         return Profile(
@@ -177,12 +183,18 @@ def load_profile(
     if not isinstance(section, dict):
         known = ", ".join(sorted({"local", "openai", *profiles})) or "local"
         raise ConfigError(f"No profile named {name!r} (known: {known}). Add [profiles.{name}] to {paths.config_file}.")
+    return _profile_from(paths, name, section, env, engine_speed, insecure=bool(cfg.get("_insecure")))
+
+
+def _profile_from(paths: Paths, name: str, section: dict, env: Mapping[str, str], engine_speed: str,
+                  insecure: bool = False) -> Profile:
+    """[profiles.NAME] checked and read: what load_profile uses, and what add/edit check before writing."""
     url = section.get("base_url")
     if url is not None:
-        _check_url(str(url), f"{paths.config_file} [profiles.{name}] base_url")
+        _check_url(str(url), f"{paths.config_file} [profiles.{name}] base_url", "base_url")
     key_env = section.get("api_key_env")
     key = env.get(str(key_env)) if key_env else section.get("api_key")
-    if section.get("api_key") and cfg.get("_insecure"):
+    if section.get("api_key") and insecure:
         raise ConfigError(
             f"{paths.config_file} holds an API key but is readable by other users: run `chmod 600 {paths.config_file}`."
         )
@@ -194,7 +206,8 @@ def load_profile(
     models = _models(section, where)
     default_model = _text(section, "default_model", where, next(iter(models)) if "sora-2" not in models else "sora-2")
     if default_model not in models:
-        raise ConfigError(f"{where} default_model: {default_model!r} is not among its models ({', '.join(models)}).")
+        raise ConfigError(f"{where} default_model: {default_model!r} is not among its models ({', '.join(models)}).",
+                          "default_model")
     template = _text(section, "file_template", where, "") or None
     if template is not None:
         from .core.files import TemplateError, check_template
@@ -277,11 +290,26 @@ def remember_keys(paths: Paths, environ: dict[str, str] | None = None) -> None:
     remember(*keys)
 
 
-def profile_names(paths: Paths) -> list[str]:
-    """Every profile this user can pick: the built-in ones and the config file's, in a stable order."""
+def custom_url(base_url: str | None = None, environ: Mapping[str, str] | None = None) -> str | None:
+    """The server --base-url or else OPENAI_BASE_URL names: the `custom` profile, when either is set."""
+    env = os.environ if environ is None else environ
+    return base_url or env.get("OPENAI_BASE_URL") or None
+
+
+def profile_names(paths: Paths, custom: bool = False) -> list[str]:
+    """Every profile this user can pick: the built-in ones and the config file's, in a stable order. `custom`:
+    --base-url or OPENAI_BASE_URL is set, so the profile they make comes first (it is the one in use)."""
     cfg = _read_config(paths.config_file)
     profiles = cfg.get("profiles", {}) if isinstance(cfg.get("profiles", {}), dict) else {}
-    return ["local", "openai"] + sorted(n for n in profiles if n not in ("local", "openai"))
+    builtin = ("custom", "local", "openai") if custom else ("local", "openai")
+    return list(builtin) + sorted(n for n in profiles if n not in builtin)
+
+
+def file_profile(paths: Paths, name: str) -> dict | None:
+    """[profiles.NAME] as the config file has it (None: not there), whether or not load_profile accepts it."""
+    profiles = _read_config(paths.config_file).get("profiles", {})
+    section = profiles.get(name) if isinstance(profiles, dict) else None
+    return section if isinstance(section, dict) else None
 
 
 def default_profile_name(paths: Paths) -> str:
@@ -296,6 +324,9 @@ def _toml_string(value: str) -> str:
     return json.dumps(value, ensure_ascii=False)  # JSON's escapes are all valid in a TOML basic string
 
 
+BUILT_IN = ("local", "openai", "custom")  # custom: the profile --base-url / OPENAI_BASE_URL make
+
+
 def add_profile(
     paths: Paths,
     name: str,
@@ -307,20 +338,19 @@ def add_profile(
     make_default: bool = False,
 ) -> Path:
     """Append [profiles.NAME] to the config file (created 0600 in a 0700 directory; the user's comments and
-    other profiles are kept as they are). With a key in it, the file must stay private."""
+    other profiles are kept as they are). With a key in it, the file must stay private. Nothing is written
+    that load_profile would refuse."""
     import re
 
     if not re.fullmatch(r"[A-Za-z0-9_-]{1,40}", name or ""):
-        raise ConfigError(f"Profile name {name!r}: use 1-40 letters, digits, '-' or '_'.")
-    if name in ("local", "openai"):
-        raise ConfigError(f"{name!r} is a built-in profile; choose another name.")
-    _check_url(base_url, f"profile {name} base_url")
-    if api_key_env is not None and not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", api_key_env):
-        raise ConfigError(f"{api_key_env!r} is not an environment variable name.")
+        raise ConfigError(f"Profile name {name!r}: use 1-40 letters, digits, '-' or '_'.", "name")
+    if name in BUILT_IN:
+        raise ConfigError(f"{name!r} is a built-in profile; choose another name.", "name")
+    _check_new_settings(name, base_url, api_key_env)
     path = paths.config_file
     cfg = _read_config(path)
     if name in (cfg.get("profiles") or {}):
-        raise ConfigError(f"{path} already has a profile {name!r}; edit it there or choose another name.")
+        raise ConfigError(f"{path} already has a profile {name!r}; edit it there or choose another name.", "name")
     lines = ["", f"[profiles.{name}]", f"base_url = {_toml_string(base_url.rstrip('/'))}"]
     if api_key_env:
         lines.append(f"api_key_env = {_toml_string(api_key_env)}")
@@ -338,11 +368,195 @@ def add_profile(
         else:
             head = setting + "\n" + head
         text = head + sep + rest
-    import tomllib
-
-    tomllib.loads(text)  # never write a file we could not read back
+    _check_written(paths, name, text)
     _write_private(path, text.lstrip("\n"))
     return path
+
+
+def _check_new_settings(name: str, base_url: str | None, api_key_env: str | None) -> None:
+    import re
+
+    if base_url is not None:
+        _check_url(base_url, f"profile {name} base_url", "base_url")
+    if api_key_env is not None and not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", api_key_env):
+        raise ConfigError(f"{api_key_env!r} is not an environment variable name.", "api_key_env")
+
+
+def _check_written(paths: Paths, name: str, text: str) -> dict:
+    """The config file as it would be written: readable, and [profiles.NAME] as load_profile accepts it. Returns
+    that profile's table."""
+    import tomllib
+
+    try:
+        profiles = tomllib.loads(text).get("profiles", {})  # never write a file we could not read back
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{paths.config_file}: the change would not be valid TOML ({exc}); edit the file "
+                          "itself.") from None
+    section = profiles.get(name) if isinstance(profiles, dict) else None
+    if not isinstance(section, dict):
+        raise ConfigError(f"{paths.config_file}: [profiles.{name}] could not be written; edit the file itself.")
+    _profile_from(paths, name, section, {}, "fast")
+    return section
+
+
+def edit_profile(
+    paths: Paths,
+    name: str,
+    base_url: str | None = None,
+    *,
+    api_key: str | None = None,
+    api_key_env: str | None = None,
+    default_model: str | None = None,
+) -> Path:
+    """Change [profiles.NAME] in place: its base URL, its key and its default model (None keeps each as it is; a
+    default model of "" removes it). A typed key replaces the environment variable and the other way round;
+    with neither, the stored key stays. Its other settings, the user's comments and the other profiles are kept
+    line for line; nothing is written that load_profile would refuse, and the file is rewritten private (0600)."""
+    path = paths.config_file
+    if name in BUILT_IN and name not in (_read_config(path).get("profiles") or {}):
+        raise ConfigError(f"{name!r} is a built-in profile and cannot be changed; add a profile instead.", "name")
+    _check_new_settings(name, base_url, api_key_env)
+    lines = _config_lines(path)
+    section = _own_table(lines, name, path)
+    wanted: dict[str, str | None] = {}
+    if base_url is not None:
+        wanted["base_url"] = base_url.rstrip("/")
+    if default_model is not None:
+        wanted["default_model"] = default_model or None
+    if api_key:
+        wanted.update(api_key=api_key, api_key_env=None)
+    elif api_key_env:
+        wanted.update(api_key_env=api_key_env, api_key=None)
+    for key, value in wanted.items():
+        found = _key_line(lines, section, key)
+        if value is None:
+            if found is not None:
+                del lines[found]
+                section = (section[0], section[1] - 1)
+            continue
+        setting = f"{key} = {_toml_string(value)}"
+        if found is not None:
+            indent = lines[found][: len(lines[found]) - len(lines[found].lstrip())]
+            comment = _trailing_comment(lines[found])
+            lines[found] = indent + setting + (f"  {comment}" if comment else "")
+        else:
+            lines.insert(_last_setting(lines, section) + 1, setting)
+            section = (section[0], section[1] + 1)
+    text = "\n".join(lines) + "\n"
+    written = _check_written(paths, name, text)
+    if any(written.get(key) != value for key, value in wanted.items()):
+        raise ConfigError(f"{path}: [profiles.{name}] is written in a way sora-tui cannot change safely; edit the "
+                          "file itself.")
+    if written.get("base_url") and not written.get("api_key") and not written.get("api_key_env"):
+        raise ConfigError("Type the key, or name the environment variable that holds it.", "api_key")
+    _write_private(path, text)
+    return path
+
+
+def delete_profile(paths: Paths, name: str) -> tuple[Path, bool]:
+    """Remove [profiles.NAME] and its sub-tables (its models) from the config file; the user's other profiles,
+    settings and the comments outside that table are kept. Returns the file and whether it was the default
+    profile (default_profile is then removed: the local engine is the default again)."""
+    import re
+    import tomllib
+
+    path = paths.config_file
+    lines = _config_lines(path)
+    _own_table(lines, name, path)
+    kept = list(lines)
+    for start, end, table in reversed(_tables(lines)):  # from the bottom, so the earlier lines keep their places
+        if table[:2] != ("profiles", name):
+            continue
+        while end > start + 1 and (not lines[end - 1].strip() or lines[end - 1].lstrip().startswith("#")):
+            end -= 1  # comments at its end may be about what follows: they stay, as do the blank lines
+        del kept[start:end]
+        if 0 < start < len(kept) and not kept[start - 1].strip() and not kept[start].strip():
+            del kept[start]  # one blank line between what was either side of it, not two
+    was_default = _read_config(path).get("default_profile") == name
+    if was_default:
+        first = next((i for i, line in enumerate(kept) if line.lstrip().startswith("[")), len(kept))
+        kept = [line for i, line in enumerate(kept)
+                if i >= first or not re.match(r"\s*default_profile\s*=", line)]
+    text = "\n".join(kept).strip("\n") + "\n"
+    try:
+        cfg = tomllib.loads(text)
+    except tomllib.TOMLDecodeError:
+        cfg = {"profiles": {name: None}}
+    if name in (cfg.get("profiles") or {}) or (was_default and "default_profile" in cfg):
+        raise ConfigError(f"{path}: [profiles.{name}] is written in a way sora-tui cannot remove safely; edit the "
+                          "file itself.")
+    _write_private(path, text)
+    return path, was_default
+
+
+def _config_lines(path: Path) -> list[str]:
+    _read_config(path)  # a file that cannot be read or parsed says so, with its own message
+    try:
+        return path.read_text(encoding="utf-8").splitlines()
+    except FileNotFoundError:
+        return []
+
+
+def _tables(lines: list[str]) -> list[tuple[int, int, tuple[str, ...]]]:
+    """Every table header in the file: (its line, the line after its last, its dotted name as keys)."""
+    import tomllib
+
+    heads: list[tuple[int, tuple[str, ...]]] = []
+    for i, line in enumerate(lines):
+        stripped = line.strip()
+        if not stripped.startswith("["):
+            continue
+        if stripped.startswith("[["):
+            heads.append((i, ("[[",)))  # an array of tables: never one of ours, but it ends the table above
+            continue
+        try:
+            node: object = tomllib.loads(stripped)
+        except tomllib.TOMLDecodeError:
+            continue  # a line of a multi-line value that happens to start with "["
+        keys: list[str] = []
+        while isinstance(node, dict) and len(node) == 1:
+            key, node = next(iter(node.items()))
+            keys.append(key)
+        heads.append((i, tuple(keys)))
+    return [(start, heads[n + 1][0] if n + 1 < len(heads) else len(lines), table)
+            for n, (start, table) in enumerate(heads)]
+
+
+def _own_table(lines: list[str], name: str, path: Path) -> tuple[int, int]:
+    """Where [profiles.NAME] is: (its header's line, the line after its last)."""
+    found = [(start, end) for start, end, table in _tables(lines) if table == ("profiles", name)]
+    if len(found) != 1:
+        raise ConfigError(f"{path} has no table [profiles.{name}] that sora-tui can change; edit the file itself.",
+                          "name")
+    return found[0]
+
+
+def _key_line(lines: list[str], section: tuple[int, int], key: str) -> int | None:
+    import re
+
+    pattern = re.compile(rf"\s*(?:{re.escape(key)}|\"{re.escape(key)}\")\s*=")
+    return next((i for i in range(section[0] + 1, section[1]) if pattern.match(lines[i])), None)
+
+
+def _last_setting(lines: list[str], section: tuple[int, int]) -> int:
+    """The table's last line that is not blank or a comment (those may belong to the next table)."""
+    for i in range(section[1] - 1, section[0], -1):
+        if lines[i].strip() and not lines[i].lstrip().startswith("#"):
+            return i
+    return section[0]
+
+
+def _trailing_comment(line: str) -> str:
+    import tomllib
+
+    for i, char in enumerate(line):
+        if char == "#":
+            try:
+                tomllib.loads(line[:i])
+            except tomllib.TOMLDecodeError:
+                continue  # a '#' inside the value
+            return line[i:]
+    return ""
 
 
 def _write_private(path: Path, text: str) -> None:
@@ -378,9 +592,9 @@ def _number(section: dict, key: str, where: str, default: float, low: float, hig
     return float(value)
 
 
-def _check_url(url: str, where: str) -> None:
+def _check_url(url: str, where: str, field: str | None = None) -> None:
     from urllib.parse import urlsplit
 
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise ConfigError(f"{where}: {url!r} is not an http(s) URL (for example http://127.0.0.1:4000/v1).")
+        raise ConfigError(f"{where}: {url!r} is not an http(s) URL (for example http://127.0.0.1:4000/v1).", field)

@@ -6,8 +6,10 @@ from __future__ import annotations
 import os
 import stat
 import tomllib
+from collections.abc import Iterator
 from pathlib import Path
 
+import pytest
 from PIL import Image
 
 
@@ -141,3 +143,92 @@ def test_generate_fit_makes_the_reference_image_match(cli, home: Path, tmp_path:
     with Image.open(sent) as img:
         assert img.size == (720, 1280)
     assert cli("generate", "x", "--fit", "pad").code == 2
+
+
+# --- servers that lack an operation, and the server in use ----------------------------------------------
+@pytest.fixture
+def proxy(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[str]:
+    """The real engine on loopback in the mode(s) the test names (`@pytest.mark.parametrize("proxy", ...)`)."""
+    from sora_tui.engine import EngineConfig, start_engine_thread
+
+    with start_engine_thread(EngineConfig(speed="instant", state_dir=tmp_path / "proxy", modes=request.param)) as engine:
+        yield engine.base_url
+
+
+@pytest.mark.parametrize("proxy", ["list-400"], indirect=True)
+def test_a_proxy_that_refuses_to_list_is_said_to_lack_list_not_blamed_on_the_user(cli, home: Path, proxy: str) -> None:
+    env = {"OPENAI_API_KEY": "k"}
+    listed = cli("--base-url", proxy, "videos", env=env)
+    assert listed.code == 1, listed.err  # a limit of the server: neither bad usage (2) nor unreachable (3)
+    assert "does not offer a list of its videos" in listed.err and "HTTP 400" in listed.err
+    assert "Change the request" not in listed.err and "BadRequestError" not in listed.err
+    assert "import ID" in listed.err
+    imported = cli("--base-url", proxy, "import", env=env)
+    assert imported.code == 1 and "does not offer a list" in imported.err and "import ID" in imported.err
+    checked = cli("profiles", "--json", env={**env, "OPENAI_BASE_URL": proxy})
+    assert checked.code == 0, checked.err
+    custom = next(row for row in checked.json_lines() if row["name"] == "custom")
+    assert custom["check"]["operations"]["list"] is False
+    assert all(custom["check"]["operations"][op] for op in ("remix", "edits", "extensions", "characters", "delete"))
+    said = cli("profiles", env={**env, "OPENAI_BASE_URL": proxy})
+    assert "lacks list" in said.out and "offers list" not in said.out
+
+
+@pytest.mark.parametrize("proxy", ["remix-500"], indirect=True)
+def test_an_operation_that_could_not_be_checked_is_said_to_be_unknown(cli, home: Path, proxy: str) -> None:
+    r = cli("--base-url", proxy, "profiles", env={"OPENAI_API_KEY": "k"})
+    assert r.code == 0, r.err
+    assert "unknown: remix (the server answered 500)" in r.out
+    assert "offers list, edits, extensions, characters, delete;" in r.out
+    row = next(row for row in cli("--base-url", proxy, "profiles", "--json", env={"OPENAI_API_KEY": "k"}).json_lines()
+               if row["name"] == "custom")
+    assert row["check"]["operations"]["remix"] is None and row["check"]["unknown"] == {"remix": "the server answered 500"}
+
+
+@pytest.mark.parametrize("proxy", ["strict"], indirect=True)
+def test_profiles_lists_and_marks_the_server_named_by_url_without_starting_the_local_engine(
+        cli, home: Path, proxy: str) -> None:
+    for how, env, args in (("OPENAI_BASE_URL", {"OPENAI_BASE_URL": proxy}, ()), ("--base-url", {}, ("--base-url", proxy))):
+        r = cli(*args, "profiles", "--json", env={"OPENAI_API_KEY": "k", **env})
+        assert r.code == 0, r.err
+        rows = {row["name"]: row for row in r.json_lines()}
+        assert list(rows)[:3] == ["custom", "local", "openai"]
+        custom, local = rows["custom"], rows["local"]
+        assert custom["active"] and custom["from"] == how and custom["server"] == proxy
+        assert custom["check"]["reachable"] and custom["check"]["key_accepted"]
+        assert local["default"] and not local["active"]  # the default, but not what a command would use now
+        assert "starts on demand" in local["check"]["problem"]
+        assert not (home / "engine" / "engine.json").exists()  # no engine started only to be checked
+        text = cli(*args, "profiles", env={"OPENAI_API_KEY": "k", **env})
+        assert "* custom" in text.out and "* local" not in text.out and "key accepted" in text.out
+        assert "the profile in use: custom" in text.err
+
+
+def test_profiles_add_refuses_what_it_could_not_load_and_edit_and_delete_keep_the_rest(cli, home: Path,
+                                                                                      tmp_path: Path) -> None:
+    config = tmp_path / "cfg" / "config.toml"
+    env = {"SORA_TUI_CONFIG": str(config)}
+    bad = cli("profiles", "add", "lab", "--base-url", "http://127.0.0.1:9/v1", "--key-env", "LAB_KEY", "--model",
+              "anykey", env=env)
+    assert bad.code == 2 and "default_model: 'anykey' is not among its models" in bad.err
+    assert not config.exists()  # nothing written that `profiles` would then call invalid
+    config.parent.mkdir(mode=0o700)
+    config.write_text('# mine\ndefault_profile = "lab"\n\n# the lab box\n[profiles.lab]\n'
+                      'base_url = "http://127.0.0.1:9/v1"  # over the VPN\napi_key = "sk-lab-0123456789"\n\n'
+                      '[profiles.other]\nbase_url = "http://127.0.0.1:8/v1"\napi_key_env = "OTHER_KEY"\n')
+    config.chmod(0o600)
+    edited = cli("profiles", "edit", "lab", "--base-url", "http://127.0.0.1:7/v1", env=env)
+    assert edited.code == 0, edited.err
+    text = config.read_text()
+    assert 'base_url = "http://127.0.0.1:7/v1"  # over the VPN' in text and 'api_key = "sk-lab-0123456789"' in text
+    assert "# mine" in text and "# the lab box" in text and "[profiles.other]" in text
+    assert stat.S_IMODE(config.stat().st_mode) == 0o600
+    wrong = cli("profiles", "edit", "lab", "--model", "anykey", env=env)
+    assert wrong.code == 2 and config.read_text() == text
+    refused = cli("profiles", "delete", "lab", env=env)  # not a terminal: it must be told --yes
+    assert refused.code == 2 and "--yes" in refused.err and config.read_text() == text
+    deleted = cli("profiles", "delete", "lab", "--yes", env=env)
+    assert deleted.code == 0 and "was the default" in deleted.err
+    data = tomllib.loads(config.read_text())
+    assert "lab" not in data["profiles"] and "default_profile" not in data and data["profiles"]["other"]["api_key_env"]
+    assert "# mine" in config.read_text() and stat.S_IMODE(config.stat().st_mode) == 0o600

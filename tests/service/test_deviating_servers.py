@@ -187,6 +187,37 @@ async def test_missing_operation_is_unsupported(rig: Rig, operation: str) -> Non
         assert exc.value.kind == "unsupported"
 
 
+@pytest.mark.parametrize("rig", ["list-400"], indirect=True)
+async def test_a_list_refused_with_400_is_a_missing_list_not_a_bad_request(rig: Rig) -> None:
+    """LiteLLM in front of a provider that cannot list answers 400 ("list videos is not supported for this
+    provider"): the server lacks the list; nothing the user chose was wrong. Reconciling and tracking go on."""
+    from sora_tui.core.job import Job
+
+    error = await expect_unsupported(rig.backend.list_page(), "a list of videos")
+    assert error.status == 400 and "Change the request" not in error.user_message()
+    with pytest.raises(BackendError) as exc:
+        await rig.service.list_remote()
+    assert exc.value.kind == "unsupported"
+    lost = Job.new(params_for(rig.modes), status=JobStatus.UNCERTAIN, profile="deviant", server=rig.backend.base_url)
+    rig.service.store.add(lost)  # a create whose answer was lost: looked up in a list the server cannot give
+    assert await rig.service.tracker.reconcile() is False
+    assert rig.service.tracker.list_supported is False
+    [job] = await rig.service.generate(params_for(rig.modes), auto_download=["video"])
+    await finish(rig, [job])  # tracked with one GET per job
+
+
+@pytest.mark.parametrize("rig", ["list-400,remix-500"], indirect=True)
+async def test_the_check_says_what_is_missing_and_what_could_not_be_told(rig: Rig) -> None:
+    from sora_tui.backend.capabilities import probe
+
+    result = await probe(rig.engine.base_url, "test-key")
+    assert result.reachable and result.key_accepted
+    assert result.operations["list"] is False and result.operations["remix"] is None
+    assert result.unknown == {"remix": "the server answered 500"}
+    assert result.summary() == ("reachable, key accepted; offers edits, extensions, characters, delete; lacks list; "
+                                "unknown: remix (the server answered 500)")
+
+
 @pytest.mark.parametrize("rig", ["strict", "uuid-ids"], indirect=True)
 async def test_missing_video_is_not_found_not_unsupported(rig: Rig) -> None:
     backend = rig.backend

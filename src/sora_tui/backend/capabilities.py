@@ -4,7 +4,10 @@ an id that cannot exist), so checking costs nothing and creates nothing.
 
 A route that exists answers such a request with 400/422, or with 404 in the OpenAI error shape about the id.
 A route that does not exist answers 405/501, or a 404 that is not about the id ("Invalid URL",
-FastAPI's {"detail": "Not Found"}, an HTML page).
+FastAPI's {"detail": "Not Found"}, an HTML page). The list is the exception: its probe is a real request that
+any server offering it answers with a page, so anything else (a proxy's 400 "list videos is not supported for
+this provider", a 404) means it is not offered. A 5xx, a 429 or no answer tells nothing either way: those
+operations are reported as unknown, with what the server did.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ class CheckResult:
     key_accepted: bool | None = None
     operations: dict[str, bool | None] = field(default_factory=dict)  # None: could not tell
     problem: str | None = None
+    unknown: dict[str, str] = field(default_factory=dict)  # operation -> why it could not be told
 
     def summary(self) -> str:
         if self.problem:
@@ -34,11 +38,18 @@ class CheckResult:
             line += "; offers " + ", ".join(has)
         if lacks:
             line += "; lacks " + ", ".join(lacks)
+        # Said, not left out: an operation missing from both lists reads as if it had not been asked about.
+        by_reason: dict[str, list[str]] = {}
+        for op, ok in self.operations.items():
+            if ok is None:
+                by_reason.setdefault(self.unknown.get(op, "no clear answer"), []).append(op)
+        if by_reason:
+            line += "; unknown: " + ", ".join(f"{', '.join(ops)} ({why})" for why, ops in by_reason.items())
         return line
 
     def to_dict(self) -> dict[str, Any]:
         return {"reachable": self.reachable, "key_accepted": self.key_accepted, "operations": self.operations,
-                "problem": self.problem}
+                "problem": self.problem, "unknown": self.unknown}
 
 
 def route_exists(status: int, body: Any, text: str) -> bool | None:
@@ -52,6 +63,19 @@ def route_exists(status: int, body: Any, text: str) -> bool | None:
     if status in (200, 201, 202, 204):
         return True
     return None
+
+
+def list_offered(status: int, body: Any) -> bool | None:
+    """From the list probe's answer: True only for a list page; None when the server could not say (5xx, 429)."""
+    if status == 200:
+        return isinstance(body, dict) and isinstance(body.get("data"), list)
+    if status in (408, 429) or (status >= 500 and status != 501):
+        return None
+    return False
+
+
+def _unclear(status: int) -> str:
+    return "the server was busy (429)" if status == 429 else f"the server answered {status}"
 
 
 async def probe(base_url: str, api_key: str, timeout: float = 10.0) -> CheckResult:
@@ -73,7 +97,7 @@ async def probe(base_url: str, api_key: str, timeout: float = 10.0) -> CheckResu
             return response.status_code, body, response.text[:300]
 
         try:
-            status, body, text = await ask("GET", "/videos", params={"limit": 1})
+            status, body, _text = await ask("GET", "/videos", params={"limit": 1})
         except httpx2.TimeoutException:
             result.problem = f"no answer from {base} within {timeout:g} s"
             return result
@@ -85,7 +109,9 @@ async def probe(base_url: str, api_key: str, timeout: float = 10.0) -> CheckResu
             result.key_accepted = False
             result.problem = f"reachable, but the key was refused ({status})"
             return result
-        result.operations["list"] = status == 200 if status in (200, 404, 405, 501) else route_exists(status, body, text)
+        result.operations["list"] = list_offered(status, body)
+        if result.operations["list"] is None:
+            result.unknown["list"] = _unclear(status)
         if status == 200:
             result.key_accepted = True
         probes = {
@@ -99,16 +125,21 @@ async def probe(base_url: str, api_key: str, timeout: float = 10.0) -> CheckResu
         async def one(op: str, method: str, path: str, kw: dict[str, Any]) -> None:
             try:
                 status, body, text = await ask(method, path, **kw)
+            except httpx2.TimeoutException:
+                result.operations[op], result.unknown[op] = None, f"no answer within {timeout:g} s"
+                return
             except httpx2.HTTPError:
-                result.operations[op] = None
+                result.operations[op], result.unknown[op] = None, "the connection failed"
                 return
             if status in (401, 403):
                 result.key_accepted = False
-                result.operations[op] = None
+                result.operations[op], result.unknown[op] = None, f"the key was refused ({status})"
                 return
             if result.key_accepted is None and status in (400, 404, 422):
                 result.key_accepted = True  # the server looked at the request, so it took the key
             result.operations[op] = route_exists(status, body, text)
+            if result.operations[op] is None:
+                result.unknown[op] = _unclear(status)
 
         await asyncio.gather(*(one(op, m, p, kw) for op, (m, p, kw) in probes.items()))
         result.operations = {op: result.operations.get(op) for op in OPERATIONS}  # a stable order to read

@@ -25,6 +25,8 @@ _ADVICE = {
                    "use a profile whose server offers it.",
     "disk": "Free some disk space or choose another download directory.",
     "protocol": "The server answered something sora-tui cannot read; check the base URL points at a /v1 API.",
+    "wrong_asset": "The server, or a proxy in front of it that drops the ?variant= query, sent another kind "
+                   "of file; nothing was saved under this asset's name.",
 }
 
 
@@ -177,6 +179,10 @@ def _unsupported(exc: Any, status: int, base_url: str) -> str | None:
         return f"This server does not offer {operation or 'that operation'}"
     if status == 404 and operation and (collection or is_missing_route(status, body)):
         return f"This server does not offer {operation}"
+    # A list request carries nothing the user chose, so a 400 is the server refusing to list at all (LiteLLM in
+    # front of a provider that cannot: "list videos is not supported for this provider"), not a bad request.
+    if status == 400 and collection:
+        return f"This server does not offer {operation}"
     return None
 
 
@@ -209,7 +215,7 @@ def map_error(exc: BaseException, base_url: str = "") -> BackendError:
             return BackendError("auth", f"Not allowed: {message}", status, code)
         if status == 429:
             return BackendError("rate_limited", f"Rate limited: {message}", status, code, _retry_after(headers))
-        missing = _unsupported(exc, status, base_url) if status in (404, 405, 501) else None
+        missing = _unsupported(exc, status, base_url) if status in (400, 404, 405, 501) else None
         if missing is not None:
             return BackendError("unsupported", missing, status, code)
         if status == 404:

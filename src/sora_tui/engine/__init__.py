@@ -10,6 +10,7 @@ if TYPE_CHECKING:
         EngineHandle,
         EngineStartError,
         ensure_engine,
+        running_engine,
         serve,
         start_engine_thread,
         stop_engine,
@@ -20,6 +21,7 @@ if TYPE_CHECKING:
 # Loaded on first use: the CLI parses `--mode` with engine.modes, and must not pay for Starlette to do so.
 _EXPORTS = {
     "EngineHandle": "launcher", "EngineStartError": "launcher", "ensure_engine": "launcher", "serve": "launcher",
+    "running_engine": "launcher",
     "start_engine_thread": "launcher", "stop_engine": "launcher", "EngineConfig": "server", "create_app": "server",
     "ModeSpecError": "modes", "parse_modes": "modes",
 }

@@ -177,6 +177,13 @@ def stop_engine(state_dir: Path) -> bool:
     return True
 
 
+def running_engine(state_dir: Path) -> str | None:
+    """The base URL of the background engine for this data dir if one is running and healthy, without starting
+    one (checking a profile is no reason to start a server)."""
+    existing = _read_announce(Path(state_dir) / ANNOUNCE_NAME)
+    return str(existing["base_url"]) if existing and _healthy(existing["base_url"]) else None
+
+
 def ensure_engine(state_dir: Path, speed: str = "fast") -> str:
     """The app's default server: reuse the running local engine for this data dir, or start one in the background."""
     state_dir = Path(state_dir)

@@ -30,6 +30,11 @@ STALE_SUBMIT_SECONDS = 120.0
 RECONCILE_GRACE_SECONDS = 20.0
 
 
+def backoff(failures: int) -> float:
+    """Seconds to wait after `failures` failed attempts in a row: 1, 2, 4 … up to MAX_BACKOFF."""
+    return min(MAX_BACKOFF, 0.5 * 2**failures)
+
+
 def submitter_tag() -> dict[str, Any]:
     return {"host": socket.gethostname(), "pid": os.getpid()}
 
@@ -64,6 +69,10 @@ class Tracker:
         self.reconcile_grace = RECONCILE_GRACE_SECONDS
         self._failures = 0
         self._last_notice = ""
+        # What tracking last found of the server (None: it has not asked it anything yet): "reachable",
+        # "unreachable" or "key_refused". Read by the TUI's status line, so a server that goes away while jobs
+        # run does not still look healthy.
+        self.server_state: str | None = None
         # The furthest point shown per active job (local_id -> (status, progress)): progress ticks are not
         # written to the history, so the stored job alone cannot stop a jumpy server from going backwards.
         self._furthest: dict[str, tuple[JobStatus, int]] = {}
@@ -87,16 +96,23 @@ class Tracker:
                 return
             round_started = time.monotonic()
             try:
+                asked = self.requests
                 # The server's interval counts from the start of a round, so a round's own time does not
                 # stretch the cadence (a completion is seen within one interval).
                 delay = await self.poll_once() - (time.monotonic() - round_started)
                 self._failures = 0
+                if self.requests != asked:  # a round with nothing to track says nothing about the server
+                    self.server_state = "reachable"
             except BackendError as exc:
                 self._failures += 1
                 self._notice(exc)
+                if exc.kind in ("unreachable", "timeout"):
+                    self.server_state = "unreachable"
+                elif exc.kind == "auth":
+                    self.server_state = "key_refused"
                 if exc.kind == "auth" or (max_failures is not None and self._failures >= max_failures):
                     raise
-                delay = exc.retry_after if exc.retry_after is not None else min(MAX_BACKOFF, 0.5 * 2**self._failures)
+                delay = exc.retry_after if exc.retry_after is not None else backoff(self._failures)
             if until is not None and await until():
                 return
             if until is None:

@@ -13,6 +13,8 @@ _paused_for_imports = pause_gc()
 
 import asyncio
 import importlib
+import math
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -20,6 +22,7 @@ from rich.text import Text
 from textual import work
 from textual.app import App
 from textual.binding import Binding
+from textual.widgets import Static
 from textual.worker import Worker, WorkerState
 
 from ..core.text import middle, one_line
@@ -37,6 +40,8 @@ if _paused_for_imports:
     resume_gc()
 
 RECENT_JOBS = 500
+# the status line's dot, by what is known of the server (SoraApp.server_state)
+_DOTS = {"checking": "yellow", "reachable": "green", "unreachable": "bold red", "key_refused": "bold red"}
 
 _runtime_settled = False
 
@@ -80,6 +85,7 @@ class SoraApp(JobActions, ServerActions, App[int]):
         super().__init__()
         self.profile_name = profile
         self.base_url = base_url
+        self._given_base_url = base_url  # --base-url: the `custom` profile stays one to switch back to
         self.session: Any = None
         self.crash_report: Path | None = None
         self.crash_summary: str | None = None
@@ -92,6 +98,14 @@ class SoraApp(JobActions, ServerActions, App[int]):
         # What the server offers (backend.capabilities.OPERATIONS -> True/False/None), found out after connecting
         # and corrected whenever an operation answers "unsupported".
         self.capabilities: dict[str, bool | None] = {}
+        # What the status line's dot says of the server: "checking", "reachable", "unreachable" or "key_refused".
+        # Green only once the server has answered: opening a session sends nothing, so it proves nothing.
+        self.server_state = "checking"
+        self._retry_at: float | None = None  # unreachable: when it is asked again (time.monotonic())
+        self._unreachable = ""  # unreachable: in a few words, how
+        self._connection_line: Text | None = None  # the line last shown about the server (others may replace it)
+        self._tracker_state: str | None = None  # the tracker's own finding, as last looked at
+        self._lacks_said: Any = None  # the session whose missing operations were already said
 
     def get_default_screen(self) -> MainScreen:
         """The workbench is the app's first screen itself, not pushed over an empty one: that blank screen was
@@ -108,6 +122,7 @@ class SoraApp(JobActions, ServerActions, App[int]):
 
     def _tick(self) -> None:
         self.main.tick()
+        self._follow_the_server()
 
     # --- views ---------------------------------------------------------------------------------------------
     def action_help(self) -> None:
@@ -200,6 +215,7 @@ class SoraApp(JobActions, ServerActions, App[int]):
 
         self.connecting = True
         self.offline_reason = None
+        self.server_state, self._retry_at = "checking", None
         session = None
         try:
             session = await asyncio.to_thread(prepare, self.profile_name, self.base_url)  # opening a big history reads the disk
@@ -211,7 +227,10 @@ class SoraApp(JobActions, ServerActions, App[int]):
             if session.store.recovery_note:
                 self.notify(session.store.recovery_note, severity="warning", markup=False, timeout=20)
             where = "starting the local engine…" if session.profile.is_local else f"connecting to {session.profile.base_url}…"
-            self.main.set_status(Text(where, style="dim"))
+            line = Text()
+            line.append("● ", style=_DOTS["checking"])
+            line.append(where, style="dim")
+            self.main.set_status(line)
             # The openai SDK takes ~0.5 s to import: in a thread, so the screen keeps answering keys meanwhile.
             await asyncio.to_thread(importlib.import_module, "sora_tui.backend")
             await session.connect()
@@ -244,7 +263,10 @@ class SoraApp(JobActions, ServerActions, App[int]):
             self.sub_title = "local engine — procedural renders, not AI"
         else:
             self.sub_title = f"{profile.name} · {one_line(self.session.base_url, 60)}"
-        self.main.set_status(self._connected_line())
+        # The local engine has just answered its health check; any other server has not been asked anything yet.
+        self.server_state = "reachable" if profile.is_local else "checking"
+        self._tracker_state = None
+        self._show_connection()
         self._unsubscribe = self.session.service.subscribe(self._on_service_event)
         self.main.use_profile(profile)
         self.connecting = False
@@ -256,41 +278,88 @@ class SoraApp(JobActions, ServerActions, App[int]):
 
     @work(exclusive=True, exit_on_error=False, group="capabilities", description="what the server offers")
     async def discover_capabilities(self) -> None:
+        """Whether the server answers and takes the key, and what it offers: the status line's dot says which. One
+        that does not answer is asked again, after the tracker's backoff, until it does."""
         from ..backend.capabilities import check_profile
+        from ..service.tracker import backoff
 
         session = self.session
-        result = await check_profile(session.profile, base_url=session.base_url)
-        if session is not self.session:
+        failures = 0
+        while True:
+            if self.server_state == "unreachable":
+                self._retry_at = None  # "trying again now"
+                self._show_connection()
+            result = await check_profile(session.profile, base_url=session.base_url)
+            if session is not self.session:
+                return
+            if result.key_accepted is False:
+                # on the status line, not as a toast: the tracker's own refusal notice must stay the only one
+                self._set_server_state("key_refused")
+                return
+            if result.reachable:
+                was = self.server_state
+                self.capabilities = dict(result.operations)
+                self._set_server_state("reachable")
+                if was == "unreachable":
+                    session.service.tracker.wake()  # what waited for the server is looked at now
+                lacks = [op for op, ok in result.operations.items() if ok is False]
+                if lacks and self._lacks_said is not session:
+                    self._lacks_said = session
+                    self.notify(f"{session.profile.name} does not offer: {', '.join(lacks)}. Those actions say so when "
+                                "used.", markup=False, timeout=8)
+                return
+            failures += 1
+            delay = backoff(failures)
+            self._unreachable = "no answer" if "no answer" in (result.problem or "") else "cannot reach it"
+            self._set_server_state("unreachable", time.monotonic() + delay)
+            await asyncio.sleep(delay)
+
+    def _set_server_state(self, state: str, retry_at: float | None = None) -> None:
+        self.server_state, self._retry_at = state, retry_at
+        self._show_connection()
+
+    def _show_connection(self) -> None:
+        if self.session is None or self._quitting():
             return
-        if result.key_accepted is False:
-            # on the status line, not as a toast: the tracker's own refusal notice must stay the only one
-            line = Text("✖ ", style="bold red")
-            line.append(f"{session.profile.name}: the server refused the API key"
-                        + (f" (check ${session.profile.api_key_env})" if session.profile.api_key_env else ""))
-            self.main.set_status(line)
+        self._connection_line = self._connected_line()
+        self.main.set_status(self._connection_line)
+
+    def _follow_the_server(self) -> None:
+        """Once a second: what tracking found of the server, and the unreachable server's countdown."""
+        service = getattr(self.session, "service", None)
+        if service is None or self.connecting or self._quitting():
             return
-        if result.reachable:
-            self.capabilities = dict(result.operations)
-            lacks = [op for op, ok in result.operations.items() if ok is False]
-            if lacks:
-                self.notify(f"{session.profile.name} does not offer: {', '.join(lacks)}. Those actions say so when used.",
-                            markup=False, timeout=8)
+        found = service.tracker.server_state
+        if found != self._tracker_state:
+            self._tracker_state = found
+            if found is not None and found != self.server_state:
+                self.discover_capabilities()  # ask again, and let the dot say what the answer is
+        if self.server_state == "unreachable" and self._retry_at is not None:
+            status = self.main.query_one("#status-line", Static)
+            if status.content is self._connection_line:  # not over a newer line (a download saved)
+                self._show_connection()
 
     # --- profiles -------------------------------------------------------------------------------------------
     def action_profiles(self) -> None:
+        from ..config import custom_url
         from .screens.profiles import ProfilesScreen
 
-        current = self.session.profile.name if self.session is not None else self.profile_name
+        custom = custom_url(self._given_base_url)
+        current = (self.session.profile.name if self.session is not None
+                   else self.profile_name or ("custom" if self.base_url else None))
+        screen = ProfilesScreen(current, custom)
 
         def chosen(name: str | None) -> None:
-            if name and name != current:
+            if name and (name != current or screen.current_changed):  # changed: reconnect with the change
                 self.switch_profile(name)
 
-        self.push_screen(ProfilesScreen(current), chosen)
+        self.push_screen(screen, chosen)
 
     @work(exclusive=True, exit_on_error=False, group="switch", description="switch profile")
     async def switch_profile(self, name: str) -> None:
         """Close this server's session (jobs keep running there) and open the other profile's."""
+        from ..config import custom_url
+
         for group in ("tracker", "history", "capabilities"):
             self.workers.cancel_group(self, group)
         if self._unsubscribe:
@@ -300,18 +369,35 @@ class SoraApp(JobActions, ServerActions, App[int]):
         self.capabilities = {}
         if old is not None:
             await old.aclose()
-        self.profile_name, self.base_url = name, None
+        custom = custom_url(self._given_base_url)
+        # `custom` is made by a URL, not kept in the config file: it is reached through that URL again
+        self.profile_name, self.base_url = (None, custom) if name == "custom" and custom else (name, None)
         self.sub_title = f"connecting to {name}…"
         self.open_session()
 
     def _connected_line(self) -> Text:
+        state = self.server_state
         line = Text()
-        line.append("● ", style="green")
-        if self.session.profile.is_local:
-            # its loopback port changes every start and means nothing to the user (F1 and details show it)
-            line.append("local engine · procedural renders", style="dim")
+        line.append("● ", style=_DOTS[state])
+        profile = self.session.profile
+        # the local engine's loopback port changes every start and means nothing to the user (F1 and details show it)
+        where = "local engine · procedural renders" if profile.is_local else one_line(self.session.base_url, 100)
+        name = "local engine" if profile.is_local else profile.name
+        if state == "reachable":
+            line.append(where if profile.is_local else f"{name}: {where}", style="dim")
         else:
-            line.append(f"{self.session.profile.name}: {one_line(self.session.base_url, 100)}", style="dim")
+            if state == "checking":
+                said = "checking the server…"
+            elif state == "key_refused":
+                said = "the server refused the API key" + (f" (check ${profile.api_key_env})" if profile.api_key_env
+                                                           else "")
+            else:
+                wait = None if self._retry_at is None else max(0, math.ceil(self._retry_at - time.monotonic()))
+                said = f"{self._unreachable}; " + ("trying again now…" if not wait else f"trying again in {wait} s")
+            line.append(f"{name} — ")
+            line.append(said, style="bold" if state != "checking" else "")
+            if not profile.is_local:
+                line.append(f" · {where}", style="dim")
         line.append("   f1 help · ctrl+o history", style="dim italic")
         return line
 
@@ -401,6 +487,8 @@ class SoraApp(JobActions, ServerActions, App[int]):
             self.main.download_progress(event.job, event.variant, None)
         elif isinstance(event, JobFailed) and event.job.error:
             note, severity = f"{event.job.short_id} {event.job.status.value}: {event.job.error.message}", "error"
+            if event.job.error.code == "unreachable" and self.server_state == "reachable":
+                self.discover_capabilities()  # it answered before: the dot must not stay green
         if note is not None:
             self.post_message(JobChanged(event.job, note, severity))
             return
@@ -473,6 +561,7 @@ def run_tui(profile: str | None = None, base_url: str | None = None) -> int:
 
     graphics.prepare()  # before Textual owns the terminal: Kitty / Sixel pictures where the terminal draws them
     app = SoraApp(profile=profile, base_url=base_url)
+    graphics.hand_over(app)  # keys typed while the terminal was asked: to the prompt, once it has the focus
     app.run()
     if app.crash_summary:
         where = f" A report was written to {app.crash_report}." if app.crash_report else ""

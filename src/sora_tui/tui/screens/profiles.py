@@ -1,10 +1,13 @@
-"""ProfilesScreen (F3): which servers this user can talk to, a live check of each, switching, and adding one
-(SetupScreen: the key typed once, masked, kept in the private config file or named as an environment variable)."""
+"""ProfilesScreen (F3): which servers this user can talk to, a live check of each, switching, and adding, changing
+or removing one (SetupScreen: the key typed once, masked, kept in the private config file or named as an
+environment variable)."""
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from rich.text import Text
@@ -28,11 +31,25 @@ KINDS = {
 
 @dataclass
 class NewProfile:
+    """What the form says. Changing a profile, None keeps a setting as it is (and a default model of "" removes
+    it); a key is given either typed (api_key) or by its environment variable (api_key_env)."""
+
     name: str
-    base_url: str
+    base_url: str | None
     api_key: str | None
     api_key_env: str | None
     default_model: str | None
+
+
+@dataclass
+class StoredProfile:
+    """A profile of the config file, as the form to change it starts."""
+
+    name: str
+    base_url: str
+    api_key_env: str
+    default_model: str
+    key_in_file: bool  # a typed key is kept in the config file: an empty key field keeps it
 
 
 class ProfilesScreen(ReportsWorkerFailures, ModalScreen[str | None]):
@@ -43,19 +60,26 @@ class ProfilesScreen(ReportsWorkerFailures, ModalScreen[str | None]):
         Binding("escape", "close", "Close", id="profiles.close"),
         Binding("enter", "use", "Use", tooltip="Switch to the selected profile", id="profiles.use", priority=True),
         Binding("a", "add", "Add server…", tooltip="Add a profile for another /v1/videos server", id="profiles.add"),
+        Binding("e", "edit", "Edit…", tooltip="Change the selected profile: its URL, key or default model",
+                id="profiles.edit"),
+        Binding("d,delete", "delete", "Delete…", tooltip="Remove the selected profile from the config file (asks first)",
+                id="profiles.delete"),
         Binding("c", "check", "Check", tooltip="Check every profile again: reachable, key accepted, operations",
                 id="profiles.check"),
     ]
 
-    def __init__(self, current: str | None) -> None:
+    def __init__(self, current: str | None, custom_url: str | None = None) -> None:
         super().__init__()
         self.current = current
+        self.custom_url = custom_url  # --base-url or OPENAI_BASE_URL: the `custom` profile they make
+        # The profile in use was changed here: using it again reconnects, so the change takes effect.
+        self.current_changed = False
         self._config = ""
         self._details: dict[str, tuple[str, str, str]] = {}  # name -> (server, key source, check), said in full below
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog wide", id="profiles-box") as box:
-            box.border_title = "Profiles · enter use · a add · c check · esc close"
+            box.border_title = "Profiles · enter use · a add · e edit · d delete · c check · esc close"
             yield DataTable(id="profiles-table", cursor_type="row", zebra_stripes=True)
             yield Static(id="profiles-note", classes="dialog-hint")
 
@@ -74,7 +98,7 @@ class ProfilesScreen(ReportsWorkerFailures, ModalScreen[str | None]):
         table.clear()
         note = self.query_one("#profiles-note", Static)
         try:
-            names = await asyncio.to_thread(profile_names, paths)
+            names = await asyncio.to_thread(profile_names, paths, bool(self.custom_url))
             default = await asyncio.to_thread(default_profile_name, paths)
         except ConfigError as exc:
             note.update(Text(str(exc), style="red"))
@@ -82,7 +106,11 @@ class ProfilesScreen(ReportsWorkerFailures, ModalScreen[str | None]):
         profiles = []
         for name in names:
             try:
-                profiles.append((name, await asyncio.to_thread(load_profile, paths, name)))
+                if name == "custom" and self.custom_url:
+                    profile = await asyncio.to_thread(load_profile, paths, None, self.custom_url)
+                else:
+                    profile = await asyncio.to_thread(load_profile, paths, name)
+                profiles.append((name, profile))
             except ConfigError as exc:
                 table.add_row(Text(name), Text(one_line(str(exc), 80), style="red"), Text("—"), Text("—"), key=name)
                 self._details[name] = (one_line(str(exc), 300), "—", "not checked: the profile is not valid")
@@ -93,8 +121,11 @@ class ProfilesScreen(ReportsWorkerFailures, ModalScreen[str | None]):
                       else "config file" if profile.api_key else "missing")
             table.add_row(Text(marks, style="bold" if name == self.current else ""), Text(server), Text(source),
                           Text("…", style="dim"), key=name)
-            self._details[name] = ("built-in local engine (procedural renders, not AI)" if profile.is_local
-                                   else one_line(profile.base_url, 300), source, "checking…")
+            server = ("built-in local engine (procedural renders, not AI)" if profile.is_local
+                      else one_line(profile.base_url, 300))
+            if name == "custom" and self.custom_url:
+                server += " (named by --base-url or OPENAI_BASE_URL; not kept in the config file)"
+            self._details[name] = (server, source, "checking…")
         self._config = str(paths.config_file)
         if self.current in table.rows:
             table.move_cursor(row=table.get_row_index(self.current))
@@ -108,10 +139,15 @@ class ProfilesScreen(ReportsWorkerFailures, ModalScreen[str | None]):
 
         table = self.query_one(DataTable)
         for profile in profiles:
-            if profile.is_local and profile.name != self.current:
+            base_url = None
+            if profile.is_local:
+                if profile.name == self.current:
+                    base_url = getattr(getattr(self.app, "session", None), "base_url", None)
+                else:  # checked if it runs anyway; never started only to be checked
+                    base_url = await asyncio.to_thread(_running_engine)
+            if profile.is_local and base_url is None and profile.name != self.current:
                 report = "starts on demand"
             else:
-                base_url = getattr(getattr(self.app, "session", None), "base_url", None) if profile.is_local else None
                 result = await check_profile(profile, base_url=base_url)
                 report = result.summary()
             if profile.name in table.rows:
@@ -154,28 +190,129 @@ class ProfilesScreen(ReportsWorkerFailures, ModalScreen[str | None]):
         if name is not None:
             self.dismiss(name)
 
+    async def _in_file(self, doing: str) -> tuple[str, dict] | None:
+        """The selected profile and its table if it is one of the config file's (readable by load_profile or not:
+        one it refuses can still be fixed or removed here); otherwise says why it cannot be `doing`."""
+        from ...config import ConfigError, Paths, file_profile
+
+        name = self._selected()
+        if name is None:
+            return None
+        try:
+            table = None if name == "custom" and self.custom_url else await asyncio.to_thread(
+                file_profile, Paths.from_env(), name)
+        except ConfigError as exc:
+            self.notify(str(exc), title="The config file cannot be read", severity="error", markup=False, timeout=12)
+            return None
+        if table is None:
+            where = ("is named by --base-url or OPENAI_BASE_URL" if name == "custom" and self.custom_url
+                     else "is built in")
+            self.notify(f"{name} {where}, so it cannot be {doing} here; press a to add a profile of your own.",
+                        severity="warning", markup=False, timeout=10)
+            return None
+        return name, table
+
     @work(exit_on_error=False, group="profiles-add", description="add a profile")
     async def action_add(self) -> None:
-        from ...config import ConfigError, Paths, add_profile
+        from ...config import Paths, add_profile
 
-        new: NewProfile | None = await self.app.push_screen_wait(SetupScreen())
-        if new is None:
+        paths = Paths.from_env()
+
+        def save(new: NewProfile) -> Path:
+            return add_profile(paths, new.name, new.base_url or "", api_key=new.api_key, api_key_env=new.api_key_env,
+                               default_model=new.default_model)
+
+        saved = await self.app.push_screen_wait(SetupScreen(save))
+        if saved is None:
+            return
+        self.notify(f"Saved profile {saved[0].name} in {saved[1]} (private to you).", markup=False)
+        self.load()
+
+    @work(exit_on_error=False, group="profiles-add", description="change a profile")
+    async def action_edit(self) -> None:
+        from ...config import Paths, edit_profile
+
+        found = await self._in_file("changed")
+        if found is None:
+            return
+        name, table = found
+        paths = Paths.from_env()
+
+        def text(key: str) -> str:
+            value = table.get(key)
+            return value if isinstance(value, str) else ""
+
+        stored = StoredProfile(name, text("base_url"), text("api_key_env"), text("default_model"),
+                               key_in_file=bool(table.get("api_key")) and not table.get("api_key_env"))
+
+        def save(new: NewProfile) -> Path:
+            return edit_profile(paths, new.name, new.base_url, api_key=new.api_key, api_key_env=new.api_key_env,
+                                default_model=new.default_model)
+
+        saved = await self.app.push_screen_wait(SetupScreen(save, stored))
+        if saved is None:
+            return
+        again = ""
+        if name == self.current:
+            self.current_changed = True
+            again = " It is the profile in use: enter on it reconnects with the change."
+        self.notify(f"Saved profile {name} in {saved[1]} (private to you).{again}", markup=False, timeout=10)
+        self.load()
+
+    @work(exit_on_error=False, group="profiles-add", description="remove a profile")
+    async def action_delete(self) -> None:
+        from ...config import ConfigError, Paths, delete_profile
+        from .modals import ConfirmScreen
+
+        found = await self._in_file("removed")
+        if found is None:
+            return
+        name, table = found
+        if name == self.current:
+            self.notify(f"{name} is the profile in use: switch to another one first (enter on it).",
+                        severity="warning", markup=False, timeout=10)
+            return
+        url = table.get("base_url") if isinstance(table.get("base_url"), str) else "local engine"
+        question = (f"Remove profile {name} ({one_line(url, 80)}) from {self._config}? Its jobs stay in the "
+                    "history; the server is not told.")
+        if not await self.app.push_screen_wait(ConfirmScreen("Remove a profile", question)):
             return
         try:
-            path = await asyncio.to_thread(add_profile, Paths.from_env(), new.name, new.base_url, api_key=new.api_key,
-                                           api_key_env=new.api_key_env, default_model=new.default_model)
+            path, was_default = await asyncio.to_thread(delete_profile, Paths.from_env(), name)
         except (ConfigError, OSError) as exc:
-            self.notify(str(exc), title="Not saved", severity="error", markup=False, timeout=12)
+            self.notify(str(exc), title="Not removed", severity="error", markup=False, timeout=12)
             return
-        self.notify(f"Saved profile {new.name} in {path} (private to you).", markup=False)
+        default = " It was the default profile: the local engine is the default again." if was_default else ""
+        self.notify(f"Removed profile {name} from {path}.{default}", markup=False, timeout=10)
         self.load()
 
     def action_close(self) -> None:
         self.dismiss(None)
 
 
-class SetupScreen(ModalScreen[NewProfile | None]):
-    """A new server: what kind, its URL, and its key — typed once, masked, never shown again."""
+def _running_engine() -> str | None:
+    # in a thread: the engine's launcher loads the server's modules, which the event loop should not wait on
+    from ...config import Paths
+    from ...engine import running_engine
+
+    return running_engine(Paths.from_env().engine_dir)
+
+
+# field -> (the input's id suffix, its label); config.ConfigError.field names the same fields
+FIELDS = {
+    "name": ("name", "Profile name"),
+    "base_url": ("url", "Base URL"),
+    "api_key": ("key", "API key, masked (kept in a config file only you can read) — or leave it empty…"),
+    "api_key_env": ("key-env", "…the environment variable that holds the key"),
+    "default_model": ("model", "Default model (empty: the server's first)"),
+}
+KEY_KEPT = "API key, masked — leave it empty to keep the stored key…"
+
+
+class SetupScreen(ReportsWorkerFailures, ModalScreen["tuple[NewProfile, Path] | None"]):
+    """A new server, or a change to one of the config file's: what kind, its URL, and its key — typed once,
+    masked, never shown again. `save` writes it (config.add_profile or edit_profile, which refuse what
+    load_profile would): the form closes only once it is saved, and a refusal is said beside its field."""
     CSS_PATH = SCREENS_CSS
 
     BINDINGS = [
@@ -183,22 +320,34 @@ class SetupScreen(ModalScreen[NewProfile | None]):
         Binding("escape", "cancel", "Cancel", id="setup.cancel"),
     ]
 
+    def __init__(self, save: Callable[[NewProfile], Path], stored: StoredProfile | None = None) -> None:
+        super().__init__()
+        self._save = save
+        self.stored = stored
+
     def compose(self) -> ComposeResult:
+        stored = self.stored
         with Vertical(classes="dialog wide", id="setup-box") as box:
-            box.border_title = "Add a server · ctrl+s save · esc cancel"
-            yield Label("Kind")
-            yield Select([(label, kind) for kind, (label, *_rest) in KINDS.items()], value="openai", allow_blank=False,
-                         id="setup-kind", compact=True)
-            yield Label("Profile name")
-            yield Input("openai-main", id="setup-name", compact=True, max_length=40)
-            yield Label("Base URL")
-            yield Input(KINDS["openai"][1], id="setup-url", compact=True)
-            yield Label("API key, masked (kept in a config file only you can read) — or leave it empty…")
-            yield Input(password=True, id="setup-key", compact=True, placeholder="sk-…")
-            yield Label("…the environment variable that holds the key")
-            yield Input(KINDS["openai"][2], id="setup-key-env", compact=True)
-            yield Label("Default model (empty: the server's first)")
-            yield Input(KINDS["openai"][3], id="setup-model", compact=True)
+            if stored is None:
+                box.border_title = "Add a server · ctrl+s save · esc cancel"
+                yield Label("Kind")
+                yield Select([(label, kind) for kind, (label, *_rest) in KINDS.items()], value="openai",
+                             allow_blank=False, id="setup-kind", compact=True)
+            else:
+                box.border_title = f"Change profile {stored.name} · ctrl+s save · esc cancel"
+            yield Label(FIELDS["name"][1], id="setup-name-label")
+            yield Input(stored.name if stored else "openai-main", id="setup-name", compact=True, max_length=40,
+                        disabled=stored is not None)
+            yield Label(FIELDS["base_url"][1], id="setup-url-label")
+            yield Input(stored.base_url if stored else KINDS["openai"][1], id="setup-url", compact=True)
+            key_label = KEY_KEPT if stored is not None and stored.key_in_file else FIELDS["api_key"][1]
+            yield Label(key_label, id="setup-key-label")
+            yield Input(password=True, id="setup-key", compact=True,
+                        placeholder="(unchanged)" if stored is not None and stored.key_in_file else "sk-…")
+            yield Label(FIELDS["api_key_env"][1], id="setup-key-env-label")
+            yield Input(stored.api_key_env if stored else KINDS["openai"][2], id="setup-key-env", compact=True)
+            yield Label(FIELDS["default_model"][1], id="setup-model-label")
+            yield Input(stored.default_model if stored else KINDS["openai"][3], id="setup-model", compact=True)
             yield Static(id="setup-note", classes="dialog-hint")
 
     def on_mount(self) -> None:
@@ -212,17 +361,70 @@ class SetupScreen(ModalScreen[NewProfile | None]):
         self.query_one("#setup-model", Input).value = model
         self.query_one("#setup-name", Input).value = {"openai": "openai-main", "litellm": "proxy"}.get(str(event.value), "server")
 
+    def _refuse(self, field: str | None, message: str) -> None:
+        """Say why beside the field it is about (or under the form, for the file as a whole)."""
+        note = self.query_one("#setup-note", Static)
+        if field not in FIELDS:
+            note.update(Text(one_line(message, 400), style="bold red"))
+            return
+        suffix, label = FIELDS[field]
+        shown = Text(label + "  ")
+        shown.append("✖ " + one_line(message, 300), style="bold red")
+        self.query_one(f"#setup-{suffix}-label", Label).update(shown)
+        note.update(Text("Not saved: see the field marked ✖.", style="red"))
+        field_input = self.query_one(f"#setup-{suffix}", Input)
+        if not field_input.disabled:
+            field_input.focus()
+
+    def _clear(self) -> None:
+        for field, (suffix, label) in FIELDS.items():
+            if field == "api_key" and self.stored is not None and self.stored.key_in_file:
+                label = KEY_KEPT
+            self.query_one(f"#setup-{suffix}-label", Label).update(label)
+        self.query_one("#setup-note", Static).update("")
+
     def action_save(self) -> None:
         value = {f: self.query_one(f"#setup-{f}", Input).value.strip() for f in ("name", "url", "key", "key-env", "model")}
-        note = self.query_one("#setup-note", Static)
-        if not value["name"] or not value["url"]:
-            note.update(Text("A profile needs a name and a base URL.", style="bold red"))
+        self._clear()
+        stored = self.stored
+        if not value["name"]:
+            self._refuse("name", "A profile needs a name.")
             return
-        if not value["key"] and not value["key-env"]:
-            note.update(Text("Type the key, or name the environment variable that holds it.", style="bold red"))
+        if not value["url"]:
+            self._refuse("base_url", "A profile needs a base URL.")
             return
-        self.dismiss(NewProfile(value["name"], value["url"], value["key"] or None,
-                                None if value["key"] else value["key-env"], value["model"] or None))
+        if not value["key"] and not value["key-env"] and not (stored is not None and stored.key_in_file):
+            self._refuse("api_key", "Type the key, or name the environment variable that holds it.")
+            return
+        if stored is None:
+            new = NewProfile(value["name"], value["url"], value["key"] or None,
+                             None if value["key"] else value["key-env"], value["model"] or None)
+        else:  # only what was changed, so the rest of the file stays as the user wrote it
+            new = NewProfile(stored.name, value["url"] if value["url"] != stored.base_url else None,
+                             value["key"] or None,
+                             value["key-env"] if not value["key"] and value["key-env"] != stored.api_key_env
+                             else None,
+                             value["model"] if value["model"] != stored.default_model else None)
+        self.save(new)
+
+    @work(exclusive=True, exit_on_error=False, group="setup-save", description="save a profile")
+    async def save(self, new: NewProfile) -> None:
+        from ...config import ConfigError
+
+        try:
+            path = await asyncio.to_thread(self._save, new)
+        except ConfigError as exc:
+            message = str(exc)
+            if exc.field:  # beside the field, what is wrong with it: which file and table is plain from the form
+                message = message.split(f"{exc.field}: ", 1)[-1]
+                if exc.field == "default_model":
+                    message += " Leave it empty, or list that model in the profile in the config file."
+            self._refuse(exc.field, message)
+            return
+        except OSError as exc:
+            self._refuse(None, f"Not saved: {exc.strerror or exc}.")
+            return
+        self.dismiss((new, path))
 
     def action_cancel(self) -> None:
         self.dismiss(None)
