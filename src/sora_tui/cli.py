@@ -82,8 +82,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     d = sub.add_parser("download", help="download a finished job's video, thumbnail or spritesheet")
     d.add_argument("id")
-    d.add_argument("--variant", choices=["video", "thumbnail", "spritesheet"], default="video")
-    d.add_argument("--out", type=Path, metavar="DIR")
+    d.add_argument("--variant", choices=["video", "thumbnail", "spritesheet"], default="video",
+                   help="a picture the server cannot give is made from the video (default: video)")
+    d.add_argument("--out", type=Path, metavar="DIR",
+                   help="save it in DIR (already on disk elsewhere: a copy in DIR, never over a file there)")
     d.add_argument("--json", action="store_true")
 
     for name, helptext in (("remix", "remix a completed video with a new prompt"),
@@ -284,7 +286,7 @@ def _print_jobs(jobs: list[Any], as_json: bool) -> None:
 
     for job in jobs:  # why a job failed goes to stderr, whatever stdout carries
         if job.status in (JobStatus.FAILED, JobStatus.CANCELED, JobStatus.EXPIRED, JobStatus.UNCERTAIN) and job.error:
-            _err(f"{job.video_id or job.local_id} {job.status.value}: {job.error.message}")
+            _err(f"{job.short_id} {job.status.value}: {job.error.message}")
     if as_json:
         if len(jobs) == 1:
             _print_json(job_json(jobs[0]))
@@ -355,7 +357,7 @@ async def _follow(session: Any, jobs: list[Any] | None, as_json: bool) -> list[A
         printer.finish()
     for job in done:
         for variant in _missing_downloads(job):
-            ref = job.video_id or job.local_id
+            ref = job.short_id
             again = f"sora-tui download {ref}" + ("" if variant == "video" else f" --variant {variant}") + " --out DIR"
             reason = failures.get((job.local_id, variant), "it did not finish.")
             _err(f"could not save the {variant} of {ref}: {reason} The video is still on the server; "
@@ -462,13 +464,39 @@ async def _retry(session: Any, args: argparse.Namespace) -> int:
 async def _download(session: Any, args: argparse.Namespace) -> int:
     job = session.store.resolve(args.id)
     await session.connect()
-    record = await session.service.download(job, args.variant, args.out)
+    with _notices(session):  # a name already taken, a picture made from the video: said on stderr
+        record = await session.service.download(job, args.variant, args.out)
+    path, copied_from = record.path, None
+    if args.out is not None and Path(record.path).parent.resolve() != args.out.resolve():
+        path, copied_from = await _copy_out(record, args.out), record.path  # it was on disk elsewhere
     if args.json:
-        _print_json({"id": job.video_id, "local_id": job.local_id, "variant": record.variant, "path": record.path,
-                     "bytes": record.bytes, "sha256": record.sha256})
+        _print_json({"id": job.video_id, "local_id": job.local_id, "variant": record.variant, "path": path,
+                     "bytes": record.bytes, "sha256": record.sha256, "short_id": job.short_id,
+                     "made_locally": record.made_locally, "copied_from": copied_from})
     else:
-        print(record.path)
+        print(path)
     return EXIT_OK
+
+
+async def _copy_out(record: Any, out: Path) -> str:
+    """`download --out DIR` for a file already downloaded elsewhere: a copy of it in DIR (a hard link where
+    the filesystem allows), never over a file there, and said."""
+    from .backend.errors import BackendError
+    from .service.files import copy_into
+
+    try:
+        placed, how = await asyncio.to_thread(copy_into, Path(record.path), out)
+    except OSError as exc:
+        raise CliError(f"the {record.variant} is already downloaded ({record.path}), but no copy could be "
+                       f"put in {out}: {exc.strerror or exc}. Choose a writable directory.") from None
+    except BackendError as exc:  # every name a copy could take there is taken
+        raise CliError(f"the {record.variant} is already downloaded ({record.path}), but "
+                       f"{exc.user_message()}") from None
+    said = {"linked": f"linked it into {out} as {placed.name} (a hard link: the same file, no extra space)",
+            "copied": f"copied it to {placed}",
+            "already there": f"{out} already holds the same file as {placed.name}; nothing was written"}[how]
+    _err(f"the {record.variant} was already downloaded to {record.path}; {said}.")
+    return str(placed)
 
 
 async def _delete(session: Any, args: argparse.Namespace) -> int:
@@ -476,16 +504,18 @@ async def _delete(session: Any, args: argparse.Namespace) -> int:
     if not args.yes:
         if not sys.stdin.isatty():
             raise CliError("delete needs --yes when not run from a terminal (it cannot be undone).")
-        answer = input(f"Delete {strip_control(job.video_id)} on the server? This cannot be undone. [y/N] ")
+        answer = input(f"Delete {job.short_id} ({strip_control(job.video_id)}) on the server? This cannot be undone. "
+                       "[y/N] ")
         if answer.strip().lower() not in ("y", "yes"):
             _err("not deleted.")
             return EXIT_OK
     await session.connect()
     updated = await session.service.delete_remote(job)
     if args.json:
-        _print_json({"id": updated.video_id, "deleted": True})
+        _print_json({"id": updated.video_id, "deleted": True, "short_id": updated.short_id})
     else:
-        print(f"deleted {strip_control(updated.video_id)} on the server (still in your history)")
+        print(f"deleted {updated.short_id} ({strip_control(updated.video_id)}) on the server (still in your "
+              "history)")
     return EXIT_OK
 
 

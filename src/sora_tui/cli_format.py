@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from typing import Any, TextIO
 
-from .core.job import Job
+from .core.job import SHORT_ID_LENGTH, Job
 from .core.status import JobStatus
 from .core.text import one_line, strip_control
 from .service.events import (
@@ -27,17 +27,18 @@ def _when(ts: float | None) -> str:
 
 
 def job_line(job: Job) -> str:
-    ident = strip_control(job.video_id or job.local_id)  # a server's id is untrusted text
+    ident = job.short_id  # the id the TUI shows too; `show --json` has the server's
     cost = f"${job.cost_estimate:.2f}" if job.cost_estimate is not None else "-"
     status = job.status.value
     if job.is_active and job.progress:
         status += f" {job.progress}%"
-    return (f"{ident}  {status:<14} {job.params.model:<10} {job.params.size:>9} {job.params.seconds:>3}s "
-            f"{cost:>6}  {_when(job.created_at)}  {one_line(job.params.prompt, 60)}")
+    return (f"{ident:<{SHORT_ID_LENGTH}}  {status:<14} {job.params.model:<10} {job.params.size:>9} "
+            f"{job.params.seconds:>3}s {cost:>6}  {_when(job.created_at)}  {one_line(job.params.prompt, 60)}")
 
 
 def job_detail(job: Job) -> str:
     rows: list[tuple[str, Any]] = [
+        ("short id", job.short_id),
         ("id", job.video_id or "(not on the server)"),
         ("local id", job.local_id),
         ("status", job.status.value + (f" ({job.progress}%)" if job.is_active else "")),
@@ -61,7 +62,8 @@ def job_detail(job: Job) -> str:
     if job.error:
         rows.append(("error", f"{job.error.code}: {job.error.message}"))
     for f in job.files:
-        rows.append((f"file ({f.variant})", f"{f.path}  {f.bytes:,} bytes  {f.digest_label(16)}"))
+        made = "  made locally from the video (the server did not give it)" if f.made_locally else ""
+        rows.append((f"file ({f.variant})", f"{f.path}  {f.bytes:,} bytes  {f.digest_label(16)}{made}"))
     width = max(len(k) for k, _ in rows)
     lines = [f"{k:<{width}}  {strip_control(str(v))}" for k, v in rows]
     lines.append("")
@@ -90,8 +92,7 @@ class ProgressPrinter:
         if self._last.get(job.local_id) == text:
             return
         self._last[job.local_id] = text
-        ident = strip_control(job.video_id or job.local_id)[-14:]
-        self.stream.write(f"  {ident}  {strip_control(text)}\n")
+        self.stream.write(f"  {job.short_id}  {strip_control(text)}\n")
         self.stream.flush()
 
     def on_event(self, event: Event) -> None:

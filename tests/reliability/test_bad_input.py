@@ -13,7 +13,7 @@ import pytest
 from harness import run_cli
 from PIL import Image
 
-from sora_tui.core.job import Job, JobError
+from sora_tui.core.job import Job, JobError, short_id_for
 from sora_tui.core.params import GenerationParams
 from sora_tui.core.status import JobStatus
 from sora_tui.engine import EngineConfig, start_engine_thread
@@ -22,6 +22,10 @@ from sora_tui.store import HistoryStore
 DONE = "video_aa11" + "1" * 28
 QUEUED = "video_ab22" + "2" * 28
 FAILED = "video_cc33" + "3" * 28
+# fixed local ids, so that the short ids the answers name are known here
+LOCAL = {DONE: "job_d0e0000000000001", QUEUED: "job_9ee0000000000002", FAILED: "job_fa10000000000003"}
+SHORT = {video_id: short_id_for(local_id) for video_id, local_id in LOCAL.items()}
+NEVER_SENT = "job_neversent0000"
 
 
 @dataclass
@@ -98,24 +102,27 @@ CASES = [
          setup=_huge),
     Case("reference image of the wrong size", ["generate", P, "--image", "{tmp}/small.png"], 2,
          "sora-tui: Reference image {tmp}/small.png is 640x480 but the video is 720x1280; the first frame must match "
-         "the video size. Resize or crop it to 720x1280, or choose the size that matches the image.",
+         "the video size. Resize or crop it to 720x1280, or choose the size that matches the image. Or let sora-tui "
+         "make it fit: --fit crop (fill the frame, cutting the edges), --fit pad (letterbox) or --fit scale (stretch).",
          setup=_image("small.png", 640, 480)),
     Case("broken data URL", ["generate", P, "--image", "data:image/png;base64,@@not-base64@@"], 2,
          "sora-tui: The reference image data URL is not valid base64."),
     Case("unknown id", ["show", "video_nope"], 2, "sora-tui: No job matches 'video_nope'; `sora-tui jobs` lists the ids."),
     Case("ambiguous id", ["remix", "video_a", "again"], 2,
-         f"sora-tui: 'video_a' matches 2 jobs; give more of the id:\n  {QUEUED}  queued one\n  {DONE}  finished one"),
+         f"sora-tui: 'video_a' matches 2 jobs; give more of the id, or one of these:\n  {SHORT[QUEUED]}  queued one\n"
+         f"  {SHORT[DONE]}  finished one"),
     Case("remix of an unfinished job", ["remix", QUEUED, "at dusk"], 2,
-         f"sora-tui: Job {QUEUED[-12:]} is queued; only a completed video can be used for a remix. Wait for it to complete."),
+         f"sora-tui: Job {SHORT[QUEUED]} is queued; only a completed video can be used for a remix. Wait for it to complete."),
     Case("extend of a failed job", ["extend", FAILED, "more"], 2,
-         f"sora-tui: Job {FAILED[-12:]} failed; only a completed video can be used for an extension. Retry it first."),
-    Case("edit of a job that never reached the server", ["edit", "job_neversent0000", "brighter"], 2,
-         "sora-tui: Job eversent0000 never reached the server, so it cannot be used for an edit; retry it instead."),
+         f"sora-tui: Job {SHORT[FAILED]} failed; only a completed video can be used for an extension. Retry it first."),
+    Case("edit of a job that never reached the server", ["edit", NEVER_SENT, "brighter"], 2,
+         f"sora-tui: Job {short_id_for(NEVER_SENT)} never reached the server, so it cannot be used for an edit; retry it "
+         "instead."),
     Case("extension seconds not allowed", ["extend", DONE, "more", "--seconds", "5"], 2,
          "sora-tui: An extension adds 4, 8, 12, 16, 20 seconds, not '5'."),
     Case("remix with an empty prompt", ["remix", DONE, " "], 2, "sora-tui: The prompt is empty: describe the video you want."),
     Case("download of an unfinished job", ["download", QUEUED], 2,
-         f"sora-tui: Job {QUEUED[-12:]} is queued; only completed videos can be downloaded."),
+         f"sora-tui: Job {SHORT[QUEUED]} is queued; only completed videos can be downloaded."),
     Case("unknown download variant", ["download", DONE, "--variant", "poster"], 2,
          "sora-tui download: error: argument --variant: invalid choice: 'poster' "
          "(choose from 'video', 'thumbnail', 'spritesheet')", last_line=True),
@@ -123,8 +130,8 @@ CASES = [
          "sora-tui export: error: argument --format: invalid choice: 'xml' (choose from 'jsonl', 'csv')", last_line=True),
     Case("delete without --yes, not on a terminal", ["delete", DONE], 2,
          "sora-tui: delete needs --yes when not run from a terminal (it cannot be undone)."),
-    Case("delete of a job with no server id", ["delete", "job_neversent0000", "--yes"], 2,
-         "sora-tui: Job eversent0000 has no server id; nothing to delete on the server."),
+    Case("delete of a job with no server id", ["delete", NEVER_SENT, "--yes"], 2,
+         f"sora-tui: Job {short_id_for(NEVER_SENT)} has no server id; nothing to delete on the server."),
     Case("export into a missing directory", ["export", "--out", "{tmp}/no/such/dir/h.csv", "--format", "csv"], 2,
          "sora-tui: cannot write {tmp}/no/such/dir/h.csv: No such file or directory. Choose a path in an existing, writable directory."),
     Case("base URL that is not http", ["--base-url", "ftp://example/v1", "generate", P], 2,
@@ -162,12 +169,14 @@ def engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
 def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     home = tmp_path_factory.mktemp("template")
     store = HistoryStore(home / "history.json")
-    store.add(Job.new(GenerationParams("finished one"), status=JobStatus.COMPLETED, video_id=DONE))
-    store.add(Job.new(GenerationParams("queued one"), status=JobStatus.QUEUED, video_id=QUEUED))
-    store.add(Job.new(GenerationParams("failed one"), status=JobStatus.FAILED, video_id=FAILED,
-                      error=JobError("moderation_blocked", "blocked")))
+    for job in (Job.new(GenerationParams("finished one"), status=JobStatus.COMPLETED, video_id=DONE),
+                Job.new(GenerationParams("queued one"), status=JobStatus.QUEUED, video_id=QUEUED),
+                Job.new(GenerationParams("failed one"), status=JobStatus.FAILED, video_id=FAILED,
+                        error=JobError("moderation_blocked", "blocked"))):
+        job.local_id = LOCAL[job.video_id]
+        store.add(job)
     never = Job.new(GenerationParams("never sent"), status=JobStatus.FAILED, error=JobError("unreachable", "no server"))
-    never.local_id = "job_neversent0000"
+    never.local_id = NEVER_SENT
     store.add(never)
     store.close()
     return home

@@ -88,7 +88,9 @@ def test_sigkill_sessions_lose_nothing_and_duplicate_nothing(tmp_path: Path) -> 
             if not Path(record.path).is_file() or sha256(Path(record.path)) != truth or record.sha256 != truth:
                 corrupt += 1
         files = [p for p in (home / "downloads").iterdir() if p.suffix == ".mp4"]
-        per_video = Counter(next((vid for vid in videos if p.stem.endswith(vid[-20:])), p.name) for p in files)
+        # the default file name ends with the job's short id
+        short_ids = {"_" + j.short_id: j.video_id for j in jobs if j.video_id in videos}
+        per_video = Counter(next((vid for end, vid in short_ids.items() if p.stem.endswith(end)), p.name) for p in files)
         twice = [k for k, n in per_video.items() if n > 1]
         leftovers = [p.name for p in (home / "downloads").iterdir() if p.name.endswith(".part")]
     finally:

@@ -101,9 +101,9 @@ def test_a_download_dir_that_cannot_take_the_file(options: str, says: str, tmp_p
     assert r.returncode == 1
     job = json.loads(r.stdout)
     assert job["status"] == "completed" and not job["files"]  # made and paid for: kept, ready to fetch elsewhere
-    assert says.format(out=out) in r.stderr and f"sora-tui download {job['id']}" in r.stderr
+    assert says.format(out=out) in r.stderr and f"sora-tui download {job['short_id']}" in r.stderr
     assert not [p for p in out.iterdir() if p.suffix == ".mp4"]  # nothing short is passed off as the video
-    again = run_cli(home, engine.base_url, "download", job["id"], "--out", str(tmp_path / "elsewhere"))
+    again = run_cli(home, engine.base_url, "download", job["short_id"], "--out", str(tmp_path / "elsewhere"))
     assert again.returncode == 0 and Path(again.stdout.strip()).is_file()
 
 

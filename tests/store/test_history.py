@@ -71,7 +71,7 @@ def test_resolve(store: HistoryStore) -> None:
     assert store.resolve(a.local_id[:12]).local_id == a.local_id
     with pytest.raises(AmbiguousJob) as amb:
         store.resolve("video_aaa")
-    assert "video_aaa111" in str(amb.value) and "video_aaa222" in str(amb.value)
+    assert f"  {a.short_id}  " in str(amb.value) and f"  {b.short_id}  " in str(amb.value)
     with pytest.raises(JobNotFound):
         store.resolve("video_zzz")
     with pytest.raises(JobNotFound):

@@ -12,7 +12,8 @@ the file is on disk (service/jobs.py), so a file without one has not been checke
 
 What is in the .part is always a whole prefix of the server's file: a resumed piece must start where it was asked
 to and belong to a file of the size the first answer announced (kept with its ETag in `.part.validator`), and no
-body's first bytes are written before they are seen not to be text (an error page a gateway sent as the video).
+body's first bytes are written before they are seen not to be text (an error page a gateway sent as the video)
+nor another kind of file than the one asked for (the MP4 for a thumbnail: a proxy that drops `?variant=`).
 The finished file never replaces anything: a name already taken gets `name (2).mp4`. Side files are opened with
 O_NOFOLLOW (and O_EXCL when new), so a symlink planted at their names is never written through.
 
@@ -47,7 +48,7 @@ import httpcore2
 from ..core.files import numbered_path, place_new, sibling_paths
 from ..durable import fsync_dir
 from .errors import BackendError, map_error
-from .integrity import incomplete_reason, looks_like_text
+from .integrity import incomplete_reason, looks_like_text, wrong_kind
 
 if TYPE_CHECKING:
     from .videos import DownloadResult, ProgressFn, VideosBackend
@@ -429,6 +430,8 @@ def _receive(backend: VideosBackend, video_id: str, variant: str, part: Path, si
         if media in _NOT_MEDIA:
             # An error page or JSON with a success status (a dropped gateway answer): never written into the file.
             raise _refuse(part, side, offset, f"The server sent {media} instead of {what}")
+        if (wrong := wrong_kind(variant, content_type, None)) is not None:
+            raise _refuse(part, side, offset, f"The server sent {wrong} instead of {what}", "wrong_asset")
         if response.status_code == 206:
             total = _checked_range(response.headers, offset, resume.total)
             if total is None:
@@ -451,6 +454,12 @@ def _receive(backend: VideosBackend, video_id: str, variant: str, part: Path, si
                 head, more = _head(chunks, stop)
             if looks_like_text(b"".join(head)[:SNIFF]):
                 raise _refuse(part, side, offset, f"The server sent text (an error page?) instead of {what}")
+            # Its first bytes say what it is (a resumed piece's are not the file's first: those were checked;
+            # a body cut before a few arrived is reported as cut, below)
+            first = b"".join(head)[:16]
+            wrong = wrong_kind(variant, content_type, first) if not resumed and len(first) >= 12 else None
+            if wrong is not None:
+                raise _refuse(part, side, offset, f"The server sent {wrong} instead of {what}", "wrong_asset")
             if not resumed:
                 _write_validator(side, response.headers, total)
             fd = _open_part(part, append=resumed)
@@ -530,13 +539,13 @@ def _content_length(headers: Any) -> int | None:
     return int(length) if length.isdigit() else None
 
 
-def _refuse(part: Path, side: Path, offset: int, message: str) -> BackendError:
+def _refuse(part: Path, side: Path, offset: int, message: str, kind: str = "server") -> BackendError:
     """The error for an answer that is not the file asked for. After a resume request the .part is dropped:
     the next try asks for the whole file, which such servers (a CDN answering ranges with an error page) send."""
     if offset:
         _discard(part, side)
         message += "; the partial download was discarded and the next try starts from the beginning"
-    return BackendError("server", message)
+    return BackendError(kind, message)
 
 
 def _refused(what: str) -> BackendError:
@@ -595,12 +604,24 @@ def _open_part(path: Path, append: bool) -> int:
     return fd
 
 
+def place_file(path: Path, dest: Path) -> tuple[Path, bool]:
+    """A finished file of ours (in `dest`'s folder) given `dest`'s name by the rule downloads follow
+    (_finish): nothing there is replaced, a taken name gives `name (2)`, and a file there with the same bytes
+    is kept as it is. Returns where it is now and whether it is new there (False: the same file was there
+    already); `path` itself is gone."""
+    return _place(path, dest, validator_path(part_path(path)))
+
+
 def _finish(part: Path, dest: Path, side: Path) -> Path:
+    return _place(part, dest, side)[0]
+
+
+def _place(part: Path, dest: Path, side: Path) -> tuple[Path, bool]:
     """Give the finished .part its name, or `name (2)`, `name (3)`... when that is taken: whatever is there (the
     user's own file, a symlink) is never replaced (core.files.place_new). A numbered name is taken only when its
     pictures' and sidecar's names are free too, so the job's files keep one stem. A file already there with
     exactly these bytes is this download, finished by a run stopped before it recorded it: it is kept as it is,
-    rather than saved a second time."""
+    rather than saved a second time (and False says so)."""
     for n in range(1, MAX_NUMBERED + 1):
         candidate = numbered_path(dest, n)
         if os.path.lexists(candidate):
@@ -610,11 +631,12 @@ def _finish(part: Path, dest: Path, side: Path) -> Path:
             continue
         elif not place_new(part, candidate) and not _same_bytes(part, candidate):
             continue  # taken meanwhile
+        new = not os.path.lexists(part)
         part.unlink(missing_ok=True)  # still there if the file at the name was kept instead
         side.unlink(missing_ok=True)
         if candidate != dest:
             log.info("%s is taken; the download was saved as %s", dest, candidate.name)
-        return candidate
+        return candidate, new
     raise BackendError("disk", f"{dest.name} and {MAX_NUMBERED - 1} numbered names after it are taken in {dest.parent}")
 
 

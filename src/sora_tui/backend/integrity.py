@@ -50,12 +50,61 @@ def looks_like_text(head: bytes) -> bool:
             or not _MARKUP.isdisjoint(stripped))
 
 
+# ISO files whose brand says they hold still pictures (AVIF, HEIF): not a video, and not a picture that the
+# structural check below or the preview reads
+_PICTURE_BRANDS = frozenset({b"avif", b"avis", b"heic", b"heix", b"heim", b"heis", b"mif1", b"msf1"})
+_KIND_NAMES = {"video": "a video", "picture": "a picture", "audio": "audio"}
+
+
+def media_kind(head: bytes) -> str | None:
+    """What a file's first bytes (16 are enough) say it is: "video" (MP4/MOV, WebM/Matroska), "picture" (WEBP,
+    PNG, JPEG, GIF), or None (anything else)."""
+    if head[4:8] == b"ftyp":
+        return None if head[8:12] in _PICTURE_BRANDS else "video"
+    if head[:4] == b"\x1a\x45\xdf\xa3":
+        return "video"
+    if (head[:4] == b"RIFF" and head[8:12] == b"WEBP") or head[:3] == b"\xff\xd8\xff" \
+            or head[:8] == b"\x89PNG\r\n\x1a\n" or head[:4] == b"GIF8":
+        return "picture"
+    return None
+
+
+def _declared_kind(content_type: str | None) -> str | None:
+    """What a Content-Type says a body is ("video", "picture", "audio"); None for a generic or missing one."""
+    media = (content_type or "").split(";")[0].strip().lower()
+    major = media.partition("/")[0]
+    if major == "image":
+        return "picture"
+    if major == "video" or media in ("application/mp4", "application/x-matroska"):
+        return "video"
+    return "audio" if major == "audio" else None
+
+
+def wrong_kind(variant: str, content_type: str | None, head: bytes | None) -> str | None:
+    """Why an answer is not the asset asked for, or None: the video must be a video, a thumbnail or
+    spritesheet a picture, by its Content-Type (when it says) and by its first bytes (`head`; None when they
+    are not the file's first, as in a resumed piece). A proxy that drops `?variant=` sends the MP4 for all."""
+    want = "video" if variant == "video" else "picture"
+    declared = _declared_kind(content_type)
+    media = (content_type or "").split(";")[0].strip().lower()
+    if declared is not None and declared != want:
+        return f"{_KIND_NAMES[declared]} ({media})"
+    if head is not None and (found := media_kind(head)) != want:
+        said = f", though its Content-Type said {media}" if declared == want else ""
+        if found is not None:
+            return f"{_KIND_NAMES[found]}{said}"
+        return f"a file that is not {_KIND_NAMES[want]} sora-tui can read (it starts with {head[:8]!r}){said}"
+    return None
+
+
 def incomplete_reason(path: Path, variant: str) -> str | None:
     """None when the file is structurally complete for its kind; otherwise what is wrong with it."""
     try:
         size = path.stat().st_size
         with open(path, "rb") as fh:
             head = fh.read(16)
+            if variant != "video" and media_kind(head) == "video":
+                return "it is a video, not a picture"
             if head[4:8] == b"ftyp":
                 return _mp4(fh, size)
             if head[:4] == b"\x1a\x45\xdf\xa3":

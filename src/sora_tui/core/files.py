@@ -11,8 +11,10 @@ import time
 import unicodedata
 from pathlib import Path
 
-DEFAULT_TEMPLATE = "{date}_{prompt}_{id}"
-TEMPLATE_FIELDS = {"date", "time", "prompt", "id", "model", "size", "seconds", "variant", "local_id"}
+# The short id, not the server's: unique in the history, the one every screen shows, and telling jobs apart
+# where a proxy's ids do not (they share their ending).
+DEFAULT_TEMPLATE = "{date}_{prompt}_{short_id}"
+TEMPLATE_FIELDS = {"date", "time", "prompt", "id", "short_id", "model", "size", "seconds", "variant", "local_id"}
 _BAD = re.compile(r"[^\w.+=-]+", re.UNICODE)
 MAX_NAME_BYTES = 200  # leaves room for " (99)" and ".thumbnail.webp.part.validator" under the 255-byte limit
 # What each asset's file name ends with, and the sidecar's: a job's files share the stem before these.
@@ -82,12 +84,14 @@ def _id_part(video_id: str) -> str:
     return "id" + hashlib.sha256(video_id.encode("utf-8", "surrogatepass")).hexdigest()[:22]
 
 
-def name_fields(prompt: str, video_id: str, model: str, size: str, seconds: str, local_id: str, when: float) -> dict[str, str]:
+def name_fields(prompt: str, video_id: str, model: str, size: str, seconds: str, local_id: str, when: float,
+                short_id: str = "") -> dict[str, str]:
     return {
         "date": time.strftime("%Y%m%d", time.localtime(when)),
         "time": time.strftime("%H%M%S", time.localtime(when)),
         "prompt": prompt[:60],
         "id": _id_part(video_id),
+        "short_id": short_id,
         "model": model,
         "size": size,
         "seconds": seconds,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import time
 import uuid
 from dataclasses import asdict, dataclass, field
@@ -9,14 +10,36 @@ from typing import Any
 
 from .params import GenerationParams, estimate_cost
 from .status import ACTIVE, JobStatus
-from .text import strip_control
 
 SCHEMA_VERSION = 1
+# Hex digits a short id starts with: 16**8 is ~4 billion, so two of 100,000 jobs share them about once (the
+# history then lengthens the later one's), while one is still quick to read and to type.
+SHORT_ID_LENGTH = 8
+_HEX = "0123456789abcdef"
 
 
 def new_local_id() -> str:
     """Our own id, known before the server answers (the server id arrives later, if ever)."""
     return "job_" + uuid.uuid4().hex[:16]
+
+
+def short_id_for(local_id: str, length: int = SHORT_ID_LENGTH) -> str:
+    """The short id a job with this local id gets, at this length: the start of the local id's random hex. A
+    server's id cannot be the source: a proxy's ids share their ending (LiteLLM encodes its deployment there),
+    often their start, and arrive only after the job is written, if ever. Beyond the random hex (a collision the
+    history lengthens past), and for a local id not of our making, a digest of the local id follows, so two
+    jobs' short ids always differ somewhere."""
+    head = local_id[4:]
+    if not local_id.startswith("job_") or head.strip(_HEX):  # strip leaves nothing of an all-hex head
+        head = ""
+    if length > len(head):
+        head += hashlib.sha256(local_id.encode("utf-8", "surrogatepass")).hexdigest()
+    return head[:length]
+
+
+def is_short_id(text: object) -> bool:
+    """Whether a stored value has the shape short_id_for gives (anything else is worked out anew)."""
+    return type(text) is str and SHORT_ID_LENGTH <= len(text) <= 96 and text.isascii() and text.isalnum()
 
 
 @dataclass
@@ -26,6 +49,9 @@ class FileRecord:
     bytes: int
     sha256: str  # "" until it has been computed (just after the download, off the transfer's path)
     downloaded_at: float = 0.0
+    # Made here from the downloaded video (a thumbnail or spritesheet the server could not give): not the
+    # server's file
+    made_locally: bool = False
 
     def digest_label(self, length: int) -> str:
         return f"sha256 {self.sha256[:length]}…" if self.sha256 else "sha256 not computed yet"
@@ -38,6 +64,7 @@ class FileRecord:
             bytes=int(data.get("bytes", 0)),
             sha256=str(data.get("sha256", "")),
             downloaded_at=float(data.get("downloaded_at", 0.0)),
+            made_locally=data.get("made_locally") is True,
         )
 
 
@@ -80,6 +107,13 @@ class Job:
     tags: list[str] = field(default_factory=list)
     notes: str = ""
     extra: dict[str, Any] = field(default_factory=dict)  # request extras (e.g. extension seconds)
+    # What the TUI, the CLI, toasts, sidecars and file names call the job: unique in its history, which sets it
+    # when the job is added (store/history.py); until then the local id's own.
+    short_id: str = ""
+
+    def __post_init__(self) -> None:
+        if not is_short_id(self.short_id):
+            self.short_id = short_id_for(self.local_id)
 
     @classmethod
     def new(cls, params: GenerationParams, **kw: Any) -> Job:
@@ -91,11 +125,6 @@ class Job:
     @property
     def is_active(self) -> bool:
         return self.status in ACTIVE
-
-    @property
-    def short_id(self) -> str:
-        """The last 12 characters of the id, safe to show (a server's id is untrusted text)."""
-        return strip_control(self.video_id or self.local_id)[-12:]
 
     def file(self, variant: str = "video") -> FileRecord | None:
         for record in self.files:

@@ -44,7 +44,7 @@ class DownloadNamer:
                 return video.with_name(video.name[: -len(".mp4")] + SUFFIXES[variant])
         fields = name_fields(
             job.params.prompt, job.video_id or job.local_id, job.params.model, job.params.size,
-            job.params.seconds, job.local_id, job.created_at,
+            job.params.seconds, job.local_id, job.created_at, job.short_id,
         )
         return download_path(base, self.template, fields, SUFFIXES[variant])
 
@@ -79,6 +79,7 @@ def write_sidecar(job: Job, local_engine: bool) -> Path | None:
         "kind": job.kind,
         "video_id": job.video_id,
         "local_id": job.local_id,
+        "short_id": job.short_id,
         "parent_id": job.parent_id,
         "group_id": job.group_id,
         "profile": job.profile,
@@ -87,7 +88,9 @@ def write_sidecar(job: Job, local_engine: bool) -> Path | None:
         "completed_at": _iso(job.completed_at),
         "expires_at": _iso(job.expires_at),
         "files": [
-            {"variant": f.variant, "file": Path(f.path).name, "bytes": f.bytes, "sha256": f.sha256, "downloaded_at": _iso(f.downloaded_at)}
+            {"variant": f.variant, "file": Path(f.path).name, "bytes": f.bytes, "sha256": f.sha256,
+             "downloaded_at": _iso(f.downloaded_at),
+             "made_locally": f.made_locally}  # True: made by sora-tui from the video, not given by the server
             for f in job.files
         ],
         "generator": "sora-tui",
@@ -168,3 +171,36 @@ def replace_own(saved: Path, dest: Path, own: tuple[int, int] | None) -> Path:
         log.warning("%s not replaced by its new download %s: %s", dest, saved, exc)
         return saved
     return dest
+
+
+def copy_into(src: Path, directory: Path) -> tuple[Path, str]:
+    """A copy of a file already downloaded, in another `directory` (`download --out DIR` for a file on disk
+    elsewhere): a hard link where the filesystem allows one (the same bytes, no space used), else a copy.
+    Placed by the downloads' rule: nothing there is replaced, a taken name gives `name (2)`, and a file there
+    with the same bytes is that copy already. Returns its path and how it got there: "linked", "copied" or
+    "already there"."""
+    from ..backend.downloads import CHUNK, place_file
+    from ..durable import fsync_dir
+
+    directory.mkdir(parents=True, exist_ok=True)
+    tmp = directory / f".{src.name}.{uuid.uuid4().hex[:8]}.tmp"
+    try:
+        try:
+            os.link(src, tmp, follow_symlinks=False)
+            how = "linked"
+        except OSError as exc:
+            if isinstance(exc, FileNotFoundError) or not src.is_file():
+                raise
+            # another filesystem (EXDEV), or one without hard links: the bytes themselves, flushed first
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o644)
+            with open(src, "rb") as source, os.fdopen(fd, "wb") as out:
+                while block := source.read(CHUNK):
+                    out.write(block)
+                out.flush()
+                os.fsync(out.fileno())
+            how = "copied"
+        placed, new = place_file(tmp, directory / src.name)
+    finally:
+        tmp.unlink(missing_ok=True)
+    fsync_dir(directory)
+    return placed, how if new else "already there"

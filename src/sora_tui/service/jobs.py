@@ -15,7 +15,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from ..backend.errors import BackendError
+from ..backend.errors import BackendError, map_error
 from ..backend.videos import VideoInfo, VideosBackend
 from ..core.job import FileRecord, Job, JobError, new_local_id
 from ..core.params import (
@@ -516,7 +516,9 @@ class JobService:
 
         A file the app did not write is never replaced: when the name is taken the asset is saved as `name (2)`
         and a ServiceNotice says so (the job's own recorded file, no longer whole, is replaced in place). How
-        long a failing download tries: DOWNLOAD_ATTEMPTS, DOWNLOAD_STALLS and DOWNLOAD_TRIES."""
+        long a failing download tries: DOWNLOAD_ATTEMPTS, DOWNLOAD_STALLS and DOWNLOAD_TRIES. A thumbnail or
+        spritesheet the server cannot give (it sends another kind of file, or has no such variant) is made
+        from the video instead (_make_locally)."""
         self._check_variants([variant])
         fresh = await asyncio.to_thread(self.store.get, job.local_id) or job
         if not fresh.video_id or fresh.status not in (JobStatus.COMPLETED, JobStatus.DOWNLOADED, JobStatus.EXPIRED):
@@ -539,6 +541,7 @@ class JobService:
                 self.emit(DownloadProgressed(fresh, variant, got, total))
 
             attempt = stalls = tries = 0
+            unavailable: BackendError | None = None
             while True:
                 tries += 1
                 moved[0] = False
@@ -547,6 +550,9 @@ class JobService:
                     result = await self.backend.download(fresh.video_id, dest, variant, progress=progress)
                     break
                 except BackendError as exc:
+                    if variant != "video" and _server_cannot_give(exc):
+                        unavailable = exc
+                        break
                     if exc.kind == "expired":
                         if variant == "video":
                             expired = await self._update(fresh.local_id, status=JobStatus.EXPIRED, error=JobError("expired", exc.message))
@@ -558,12 +564,17 @@ class JobService:
                             or tries >= DOWNLOAD_TRIES):
                         raise
                     await asyncio.sleep(exc.retry_after if exc.retry_after is not None else min(8.0, 0.25 * 2**attempt))
-            saved = await asyncio.to_thread(replace_own, result.path, dest, own)
-            if saved != dest:
-                log.info("%s %s: %s is taken; saved as %s", fresh.local_id, variant, dest, saved)
-                self.emit(ServiceNotice(f"{fresh.short_id}: {dest.name} was already taken in {dest.parent} by a "
-                                        f"file sora-tui did not write, so the {variant} was saved as {saved.name}.",
-                                        "information"))
+            if unavailable is None:
+                saved = await asyncio.to_thread(replace_own, result.path, dest, own)
+                if saved != dest:
+                    log.info("%s %s: %s is taken; saved as %s", fresh.local_id, variant, dest, saved)
+                    self.emit(ServiceNotice(
+                        f"{fresh.short_id}: {dest.name} was already taken in {dest.parent} by a file "
+                        f"sora-tui did not write, so the {variant} was saved as {saved.name}.",
+                        "information"))
+        if unavailable is not None:
+            # Out of this asset's lock and download slot: making it needs the video, which takes its own.
+            return await self._make_locally(fresh, variant, out_dir, unavailable)
         self.stats["downloads_resumed_with_range"] += result.resumed
         record = FileRecord(variant=variant, path=str(saved), bytes=result.bytes, sha256="", downloaded_at=time.time())
 
@@ -577,6 +588,61 @@ class JobService:
         # Recorded and shown as saved at once; the checksum follows (service/jobs.py _digest).
         updated = await self._mutate(fresh.local_id, add_file)
         self.emit(JobDownloaded(updated, record))
+        return await self._digested(updated, record)
+
+    async def _make_locally(self, job: Job, variant: str, out_dir: Path | None,
+                            why: BackendError) -> FileRecord:
+        """The thumbnail or spritesheet made from the video, for a server that cannot give it (`why`): the
+        video is downloaded first when it is not on disk, the picture is made in a worker thread
+        (service/pictures.py) and saved by the downloads' naming rules, then recorded as made locally, with
+        its sha256, as a download is."""
+        from ..backend.downloads import transfer_threads
+        from .pictures import PictureError, make_picture
+
+        what = f"the {variant} of {job.short_id}"
+        log.info("%s: %s; making it from the video", what, why.message)
+        running = self._downloads.get((job.local_id, "video"))
+        if running is not None and not running.done():
+            await asyncio.wait([running])  # the video is on its way: wait for it rather than fetch it twice
+        try:
+            video = await self.download(job, "video", out_dir)
+        except BackendError as exc:
+            raise BackendError(exc.kind, f"{why.what_happened()} sora-tui makes {what} from the video "
+                               f"instead, but could not get the video: {exc.what_happened()}", exc.status,
+                               exc.code, exc.retry_after) from None
+        except ServiceError as exc:
+            raise ServiceError(f"{why.what_happened()} sora-tui makes {what} from the video instead, but: "
+                               f"{exc.message}") from None
+        async with self._download_lock(job.local_id, variant):
+            fresh = await asyncio.to_thread(self.store.get, job.local_id) or job
+            existing = await asyncio.to_thread(_on_disk, fresh, variant)  # made meanwhile by another process
+            if existing is not None:
+                return await self._digested(fresh, existing)
+            base = out_dir or (Path(fresh.download_dir) if fresh.download_dir else self.download_dir)
+            dest, own = await asyncio.to_thread(destination, fresh, variant, base, self.namer)
+            # The niced threads of downloads: decoding is background work, and must never hold the event loop
+            loop = asyncio.get_running_loop()
+            try:
+                made = await loop.run_in_executor(transfer_threads(), make_picture, Path(video.path), dest,
+                                                  variant)
+            except PictureError as exc:
+                raise BackendError(why.kind, f"{why.what_happened()} sora-tui could not make {what} from the "
+                                   f"video either: {exc.message}", why.status, why.code) from None
+            except OSError as exc:
+                raise map_error(exc) from None
+            saved = await asyncio.to_thread(replace_own, made, dest, own)
+            size = (await asyncio.to_thread(saved.stat)).st_size
+        self.stats["pictures_made_locally"] += 1
+        record = FileRecord(variant=variant, path=str(saved), bytes=size, sha256="",
+                            downloaded_at=time.time(), made_locally=True)
+
+        def add_file(j: Job) -> None:
+            j.files = [f for f in j.files if f.variant != variant] + [record]
+
+        updated = await self._mutate(job.local_id, add_file)
+        self.emit(JobDownloaded(updated, record))
+        self.emit(ServiceNotice(f"{job.short_id}: {why.what_happened()} sora-tui made the {variant} from the "
+                                f"downloaded video instead: {saved.name}.", "information"))
         return await self._digested(updated, record)
 
     async def _digested(self, job: Job, record: FileRecord) -> FileRecord:
@@ -822,6 +888,14 @@ def _to_fetch(job: Job) -> list[str]:
     return [v for v in wanted if (record := job.file(v)) is None or not record.sha256]
 
 
+def _server_cannot_give(exc: BackendError) -> bool:
+    """Whether a failed download of a thumbnail or spritesheet means the server cannot give it, so that it is
+    made from the video instead: it sent another kind of file (a proxy that drops ?variant= sends the MP4), it
+    has no such route (404/405) or asset (or no longer), or it refuses the variant parameter."""
+    return exc.kind in ("wrong_asset", "unsupported", "not_found", "expired") or (
+        exc.kind == "bad_request" and "variant" in exc.message.lower())
+
+
 def _on_disk(job: Job, variant: str) -> FileRecord | None:
     """The recorded file for this asset, if it is still there whole. Without a sha256 the file was never settled
     (the run stopped, or the machine went down, between the transfer and the fsync): its container is checked
@@ -831,10 +905,25 @@ def _on_disk(job: Job, variant: str) -> FileRecord | None:
     existing = job.file(variant)
     if not existing or not Path(existing.path).is_file() or Path(existing.path).stat().st_size != existing.bytes:
         return None
+    if variant != "video" and not _is_picture(Path(existing.path)):
+        # an earlier version saved what a proxy sent (the MP4) under the picture's name
+        log.warning("%s: %s is recorded as the %s but is not a picture; getting it again", job.local_id,
+                    existing.path, variant)
+        return None
     if not existing.sha256 and incomplete_reason(Path(existing.path), variant) is not None:
         log.warning("%s: %s was recorded but is not whole; downloading it again", job.local_id, existing.path)
         return None
     return existing
+
+
+def _is_picture(path: Path) -> bool:
+    from ..backend.integrity import media_kind
+
+    try:
+        with open(path, "rb") as fh:
+            return media_kind(fh.read(16)) == "picture"
+    except OSError:
+        return False
 
 
 def _job_error(info: VideoInfo) -> JobError | None:

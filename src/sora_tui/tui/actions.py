@@ -146,7 +146,8 @@ class JobActions:
 
     async def _job_download(self, job: Job, variant: str = "video") -> None:
         record = await self.service.download(job, variant)
-        self.notify(f"Saved {record.path}", markup=False)  # type: ignore[attr-defined]
+        made = " (made locally from the video: the server did not give it)" if record.made_locally else ""
+        self.notify(f"Saved {record.path}{made}", markup=False)  # type: ignore[attr-defined]
 
     async def _job_download_variant(self, job: Job) -> None:
         from .screens.modals import ChoiceScreen

@@ -68,8 +68,21 @@ def detail_text(job: Job) -> Text:
     if job.files:
         text.append("\nFiles\n", style="bold")
         for f in job.files:
-            text.append(f"  {f.variant:<11} {strip_control(f.path)}  ({f.bytes:,} bytes, {f.digest_label(12)})\n")
+            made = ", made locally from the video" if f.made_locally else ""
+            text.append(f"  {f.variant:<11} {strip_control(f.path)}  "
+                        f"({f.bytes:,} bytes, {f.digest_label(12)}{made})\n")
     return text
+
+
+def _is_picture(path: str) -> bool:
+    """Whether a recorded picture is on disk and is one (read off the UI thread: it opens the file)."""
+    from ...backend.integrity import media_kind
+
+    try:
+        with open(path, "rb") as fh:
+            return media_kind(fh.read(16)) == "picture"
+    except OSError:
+        return False
 
 
 class JobDetailScreen(ReportsWorkerFailures, ModalScreen[None]):
@@ -122,8 +135,12 @@ class JobDetailScreen(ReportsWorkerFailures, ModalScreen[None]):
             return
         session = getattr(self.app, "session", None)
         for variant in ("spritesheet", "thumbnail"):
-            if job.file(variant) is None and session is not None and session.service is not None \
+            recorded = job.file(variant)
+            usable = recorded is not None and await asyncio.to_thread(_is_picture, recorded.path)
+            if not usable and session is not None and session.service is not None \
                     and job.status in (JobStatus.COMPLETED, JobStatus.DOWNLOADED) and not job.extra.get("deleted_on_server"):
+                # the service gets it again (an earlier version saved what a proxy sent, the MP4, as the
+                # picture), or makes it from the video when the server cannot give it
                 preview.show_message(f"Fetching the {variant}…")
                 try:
                     await session.service.download(job, variant)
