@@ -46,6 +46,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 import httpcore2
 
 from ..core.files import numbered_path, place_new, sibling_paths
+from ..core.text import middle
 from ..durable import fsync_dir
 from .errors import BackendError, map_error
 from .integrity import incomplete_reason, looks_like_text, wrong_kind
@@ -66,6 +67,12 @@ _NOT_MEDIA = {"application/json", "text/html", "text/plain", "application/proble
 SNIFF = 1024  # a body's first bytes, looked at for text before any of them is written
 MAX_NUMBERED = 999  # `name (2)` ... `name (999)`: past that the folder is not one to guess a name in
 _CONTENT_RANGE = re.compile(r"bytes\s+(\d+)-(\d+)/(\d+)")
+
+
+def _ref(video_id: str) -> str:
+    """A server id as a message names it: whole when short, else cut in the middle. A gateway's ids run to
+    hundreds of characters, which buried every notice saying what went wrong with one download."""
+    return middle(video_id, 40)
 
 
 def part_path(dest: Path) -> Path:
@@ -337,7 +344,7 @@ def _transfer(backend: VideosBackend, video_id: str, dest: Path, variant: str,
         return _stream(backend, video_id, dest, variant, progress, stop)
     except Exception as exc:
         if stop.is_set() or isinstance(exc, _Stopped):  # whatever the cut-short read raised
-            raise BackendError("network", f"The download of {video_id} ({variant}) was stopped") from None
+            raise BackendError("network", f"The download of {_ref(video_id)} ({variant}) was stopped") from None
         if isinstance(exc, BackendError):
             raise
         if isinstance(exc, OSError) and exc.filename is None:  # the directory cannot take the file
@@ -370,7 +377,7 @@ def _stream(backend: VideosBackend, video_id: str, dest: Path, variant: str,
     dest.parent.mkdir(parents=True, exist_ok=True)
     part = part_path(dest)
     side = validator_path(part)
-    what = f"the {variant} of {video_id}"
+    what = f"the {variant} of {_ref(video_id)}"
     resume = _resume_point(part, side)
     try:
         got = _receive(backend, video_id, variant, part, side, resume, progress, stop)
@@ -399,16 +406,16 @@ def _stream(backend: VideosBackend, video_id: str, dest: Path, variant: str,
         progress(got.received, got.total, final=True)
     if got.total is not None and got.received != got.total:
         raise BackendError(
-            "truncated", f"Download of {video_id} ({variant}) stopped at {got.received:,} of {got.total:,} bytes"
+            "truncated", f"Download of {_ref(video_id)} ({variant}) stopped at {got.received:,} of {got.total:,} bytes"
         )
     if got.received == 0:
         _discard(part, side)
-        raise BackendError("protocol", f"The server sent an empty {variant} for {video_id}")
+        raise BackendError("protocol", f"The server sent an empty {variant} for {_ref(video_id)}")
     problem = incomplete_reason(part, variant)
     if problem is not None:
         # Without Content-Length a short body ends like a whole one: the container tells. Start over next time.
         _discard(part, side)
-        raise BackendError("truncated", f"Download of {video_id} ({variant}) is incomplete: {problem}")
+        raise BackendError("truncated", f"Download of {_ref(video_id)} ({variant}) is incomplete: {problem}")
     saved = _finish(part, dest, side)
     return DownloadResult(saved, got.received, got.content_type, got.resumed)
 
@@ -422,7 +429,7 @@ def _receive(backend: VideosBackend, video_id: str, variant: str, part: Path, si
         headers["Range"] = f"bytes={offset}-"
         if resume.validator:  # resume only if the file is still the one we began with; otherwise it comes whole
             headers["If-Range"] = resume.validator
-    what = f"the {variant} of {video_id}"
+    what = f"the {variant} of {_ref(video_id)}"
     with backend._stream_content_sync(video_id, variant, headers) as response:
         http = response.http_response
         content_type = response.headers.get("content-type")
