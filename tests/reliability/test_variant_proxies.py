@@ -10,6 +10,7 @@ import json
 import os
 from pathlib import Path
 
+from filekinds import kind_of
 from harness import run_cli, sha256
 
 from sora_tui.engine import EngineConfig, start_engine_thread
@@ -17,17 +18,6 @@ from sora_tui.engine import EngineConfig, start_engine_thread
 PROMPT = "a red kite over a windy beach, slow pan left, gulls crying"
 PROXY_ARGS = ("--model", "veo-3", "--size", "1280x720", "--seconds", "8")  # litellm-like: a Veo deployment
 
-
-def kind_of(path: Path) -> str | None:
-    """What a file is by its first bytes."""
-    with open(path, "rb") as fh:
-        head = fh.read(16)
-    if head[4:8] == b"ftyp":
-        return "video"
-    if (head[:4] == b"RIFF" and head[8:12] == b"WEBP") or head[:3] == b"\xff\xd8\xff" \
-            or head[:8] == b"\x89PNG\r\n\x1a\n":
-        return "picture"
-    return None
 
 
 def files_of(home: Path, base_url: str, video_id: str) -> dict[str, dict]:

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from filekinds import kind_of
 from PIL import Image
 
 from sora_tui.backend import BackendError, VideosBackend
@@ -70,17 +71,6 @@ async def completed(rig: Rig, **kw: Any) -> Job:
     assert job.status in (JobStatus.COMPLETED, JobStatus.DOWNLOADED), (job.status, job.error)
     return job
 
-
-def kind_of(path: Path) -> str | None:
-    """What a file is by its first bytes, told here independently of the code under test."""
-    with open(path, "rb") as fh:
-        head = fh.read(16)
-    if head[4:8] == b"ftyp":
-        return "video"
-    if (head[:4] == b"RIFF" and head[8:12] == b"WEBP") or head[:3] == b"\xff\xd8\xff" \
-            or head[:8] == b"\x89PNG\r\n\x1a\n":
-        return "picture"
-    return None
 
 
 def assert_no_video_under_a_picture_name(folder: Path) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from filekinds import kind_of
 from pilot_helpers import connected, wait_until
 from textual.widgets import Static
 
@@ -19,18 +20,6 @@ from sora_tui.tui.app import SoraApp
 from sora_tui.tui.screens.detail import JobDetailScreen
 from sora_tui.tui.widgets.job_table import JobTable
 from sora_tui.tui.widgets.preview import PicturePreview
-
-
-def kind_of(path: Path) -> str | None:
-    """What a file is by its first bytes."""
-    with open(path, "rb") as fh:
-        head = fh.read(16)
-    if head[4:8] == b"ftyp":
-        return "video"
-    if (head[:4] == b"RIFF" and head[8:12] == b"WEBP") or head[:3] == b"\xff\xd8\xff" \
-            or head[:8] == b"\x89PNG\r\n\x1a\n":
-        return "picture"
-    return None
 
 
 async def test_details_of_a_completed_job_show_the_flipbook_through_a_proxy_that_drops_the_variant(
