@@ -1,4 +1,4 @@
-"""The `sora-tui` command: the TUI by default, and headless commands per the CLI contract in DESIGN.md."""
+"""The `sora-tui` command: the TUI by default, and the headless commands the README lists (their exit codes too)."""
 
 from __future__ import annotations
 

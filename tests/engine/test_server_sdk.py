@@ -24,7 +24,7 @@ PROMPT = "a red kite over a windy beach, slow pan left, gulls crying"
 def schemas() -> dict[str, Any]:
     spec = yaml.safe_load(SPEC.read_text())
     components = spec["components"]["schemas"]
-    # The spec lags the service (PROTOCOL-NOTES.md): 16/20 s and the sora-2-pro 1080p sizes exist.
+    # The spec lags the service: 16/20 s and the sora-2-pro 1080p sizes exist.
     components["VideoSeconds"]["enum"] = ["4", "8", "12", "16", "20"]
     components["VideoSize"]["enum"] = ["720x1280", "1280x720", "1024x1792", "1792x1024", "1080x1920", "1920x1080"]
     return spec

@@ -47,7 +47,8 @@ MODES: dict[str, str] = {
     "remix-500": "POST /videos/{id}/remix answers 500 with an OpenAI-style server error",
 }
 
-# Named sets. "litellm-like": a LiteLLM-style proxy in front of Veo/Runway (see PROTOCOL-NOTES.md).
+# Named sets. "litellm-like": a LiteLLM-style proxy in front of Veo/Runway (gateway words, jumpy progress, opaque
+# ids, no list, delete, edits, extensions or characters).
 PRESETS: dict[str, frozenset[str]] = {
     "litellm-like": frozenset({
         "processing", "jumpy-progress", "extra-fields", "missing-fields", "uuid-ids", "other-models",

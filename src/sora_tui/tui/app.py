@@ -534,7 +534,7 @@ class SoraApp(JobActions, ServerActions, App[int]):
 
     def _handle_exception(self, error: Exception) -> None:
         """Textual would print a traceback with local variables on exit (a key in a local reaches the
-        terminal, PITFALLS.md). Write a crash report instead; run_tui says where it is. Textual is pinned
+        terminal). Write a crash report instead; run_tui says where it is. Textual is pinned
         exactly, so this override of a private hook is checked by tests/tui/test_app.py on every upgrade."""
         from ..crash import write_report
 
