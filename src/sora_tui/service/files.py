@@ -204,3 +204,15 @@ def copy_into(src: Path, directory: Path) -> tuple[Path, str]:
         tmp.unlink(missing_ok=True)
     fsync_dir(directory)
     return placed, how if new else "already there"
+
+
+def is_picture(path: Path) -> bool:
+    """Whether a recorded thumbnail or spritesheet is on disk and really a picture (an earlier version saved what
+    a proxy that drops ?variant= sent, the MP4, under a picture's name)."""
+    from ..backend.integrity import media_kind
+
+    try:
+        with open(path, "rb") as fh:
+            return media_kind(fh.read(16)) == "picture"
+    except OSError:
+        return False

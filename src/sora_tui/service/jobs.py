@@ -44,7 +44,7 @@ from .events import (
     JobUncertain,
     ServiceNotice,
 )
-from .files import DownloadNamer, destination, replace_own, write_sidecar
+from .files import DownloadNamer, destination, is_picture, replace_own, write_sidecar
 from .reference import check_reference_image
 from .tracker import Tracker, submitter_tag
 
@@ -905,7 +905,7 @@ def _on_disk(job: Job, variant: str) -> FileRecord | None:
     existing = job.file(variant)
     if not existing or not Path(existing.path).is_file() or Path(existing.path).stat().st_size != existing.bytes:
         return None
-    if variant != "video" and not _is_picture(Path(existing.path)):
+    if variant != "video" and not is_picture(Path(existing.path)):
         # an earlier version saved what a proxy sent (the MP4) under the picture's name
         log.warning("%s: %s is recorded as the %s but is not a picture; getting it again", job.local_id,
                     existing.path, variant)
@@ -914,16 +914,6 @@ def _on_disk(job: Job, variant: str) -> FileRecord | None:
         log.warning("%s: %s was recorded but is not whole; downloading it again", job.local_id, existing.path)
         return None
     return existing
-
-
-def _is_picture(path: Path) -> bool:
-    from ..backend.integrity import media_kind
-
-    try:
-        with open(path, "rb") as fh:
-            return media_kind(fh.read(16)) == "picture"
-    except OSError:
-        return False
 
 
 def _job_error(info: VideoInfo) -> JobError | None:

@@ -74,17 +74,6 @@ def detail_text(job: Job) -> Text:
     return text
 
 
-def _is_picture(path: str) -> bool:
-    """Whether a recorded picture is on disk and is one (read off the UI thread: it opens the file)."""
-    from ...backend.integrity import media_kind
-
-    try:
-        with open(path, "rb") as fh:
-            return media_kind(fh.read(16)) == "picture"
-    except OSError:
-        return False
-
-
 class JobDetailScreen(ReportsWorkerFailures, ModalScreen[None]):
     """One job: its text on the left, its picture on the right (fetched for the preview when it is missing)."""
     CSS_PATH = SCREENS_CSS
@@ -133,10 +122,14 @@ class JobDetailScreen(ReportsWorkerFailures, ModalScreen[None]):
         if job.status not in (JobStatus.COMPLETED, JobStatus.DOWNLOADED) and not job.files:
             preview.show_message("No picture: the job is " + job.status.value.replace("_", " ") + ".")
             return
+        from pathlib import Path
+
+        from ...service.files import is_picture
+
         session = getattr(self.app, "session", None)
         for variant in ("spritesheet", "thumbnail"):
             recorded = job.file(variant)
-            usable = recorded is not None and await asyncio.to_thread(_is_picture, recorded.path)
+            usable = recorded is not None and await asyncio.to_thread(is_picture, Path(recorded.path))  # reads the disk
             if not usable and session is not None and session.service is not None \
                     and job.status in (JobStatus.COMPLETED, JobStatus.DOWNLOADED) and not job.extra.get("deleted_on_server"):
                 # the service gets it again (an earlier version saved what a proxy sent, the MP4, as the
