@@ -9,6 +9,9 @@ from pathlib import Path
 import pytest
 
 os.environ.setdefault("SORA_TUI_NO_PROGRESS", "1")
+# The tests read English unless they ask for Japanese (ja_tests in tests/i18n.py): the machine's LANG must not
+# decide what a test expects. Subprocesses (the CLI, the app in tmux) inherit it.
+os.environ["SORA_TUI_LANG"] = "en"
 
 
 @pytest.fixture
