@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 os.environ.setdefault("SORA_TUI_NO_PROGRESS", "1")
-# The tests read English unless they ask for Japanese (ja_tests in tests/i18n.py): the machine's LANG must not
+# The tests read English unless they ask for Japanese (the `ja` fixture below): the machine's LANG must not
 # decide what a test expects. Subprocesses (the CLI, the app in tmux) inherit it.
 os.environ["SORA_TUI_LANG"] = "en"
 
@@ -58,3 +58,17 @@ def engine_daemon(home: Path) -> Iterator[Path]:
     from sora_tui.engine import stop_engine
 
     stop_engine(home / "engine")
+
+
+@pytest.fixture
+def ja(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """The interface in Japanese for one test (and the subprocesses it starts), English again after it."""
+    from sora_tui.core import i18n
+
+    monkeypatch.setenv("SORA_TUI_LANG", "ja")
+    i18n.set_language("ja")
+    try:
+        yield
+    finally:
+        monkeypatch.setenv("SORA_TUI_LANG", "en")
+        i18n.set_language("en")
