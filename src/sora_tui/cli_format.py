@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import os
+import sys
 import time
 from typing import Any, TextIO
 
-from .core.job import SHORT_ID_LENGTH, Job
-from .core.status import JobStatus
-from .core.text import one_line, strip_control
+from rich.cells import cell_len
+
+from .core.i18n import N_, _, ngettext
+from .core.job import SHORT_ID_LENGTH, Job, asset_name
+from .core.status import JobStatus, label, labels
+from .core.text import Col, one_line, pad, plan_columns, strip_control
 from .service.events import (
     DownloadFailed,
     DownloadProgressed,
@@ -26,51 +31,114 @@ def _when(ts: float | None) -> str:
     return time.strftime("%Y-%m-%d %H:%M", time.localtime(ts)) if ts else "-"
 
 
-def job_line(job: Job) -> str:
-    ident = job.short_id  # the id the TUI shows too; `show --json` has the server's
+# The listing's columns (`sora-tui jobs`): on a terminal, those that fit its width (in cells) with the prompt taking
+# the rest; written to a pipe or a file, all of them with the prompt cut at PIPED_PROMPT cells. Columns are two
+# cells apart.
+LISTING = (Col("id", N_("ID")), Col("status", N_("Status")), Col("model", N_("Model"), 3), Col("size", N_("Size"), 4),
+           Col("secs", N_("Sec"), 5), Col("cost", N_("Cost"), 2), Col("when", N_("Created"), 1),
+           Col("prompt", N_("Prompt")))
+RIGHT = ("size", "secs", "cost")  # numbers line up on the right
+PIPED_PROMPT = 60
+
+
+def terminal_width(stream: TextIO | None = None) -> int | None:
+    """The width in cells of the terminal `stream` (stdout) writes to, COLUMNS first as POSIX has it; None when it
+    is not a terminal (a pipe or a file gets every column, the same whatever the terminal)."""
+    stream = sys.stdout if stream is None else stream
+    try:
+        if not stream.isatty():
+            return None
+    except (AttributeError, ValueError):  # closed or not a real stream
+        return None
+    columns = os.environ.get("COLUMNS", "")
+    if columns.isdigit() and int(columns) > 0:
+        return int(columns)
+    try:
+        return os.get_terminal_size(stream.fileno()).columns or 80
+    except (AttributeError, ValueError, OSError):
+        return 80
+
+
+def listing_widths(width: int | None) -> dict[str, int]:
+    """Each shown column's cells (the prompt's: what is left of `width`, or PIPED_PROMPT when there is no width)."""
+    needs = {"id": SHORT_ID_LENGTH, "status": max(cell_len(text) for text in labels()) + 4,  # " 42%"
+             "model": 10, "size": 9, "secs": 3, "cost": 6, "when": 16}
+    needs = {c.key: max(cell_len(_(c.title)), needs.get(c.key, 0)) for c in LISTING}
+    if width is None:
+        return {**needs, "prompt": PIPED_PROMPT}
+    return plan_columns(LISTING, needs, width, padding=1)
+
+
+def _line(cells: dict[str, str], widths: dict[str, int]) -> str:
+    """One row: each cell padded (or cut) to its column by cells; the last one is only cut, and nothing trails."""
+    keys = list(widths)
+    parts = []
+    for key in keys:
+        text = cells[key]
+        if key == keys[-1]:
+            parts.append(one_line(text, widths[key]))
+        else:
+            parts.append(pad(text, widths[key], right=key in RIGHT))
+    return "  ".join(parts).rstrip(" ")
+
+
+def jobs_header(width: int | None = None) -> str:
+    """The listing's column titles, for the same `width` as its lines (see job_line)."""
+    widths = listing_widths(width)
+    return _line({c.key: _(c.title) for c in LISTING}, widths)
+
+
+def job_line(job: Job, width: int | None = None) -> str:
+    """One job as a line of the listing, no wider than `width` cells: terminal_width() for a terminal (then with
+    jobs_header(width) above the lines), None for a pipe or a file."""
     cost = f"${job.cost_estimate:.2f}" if job.cost_estimate is not None else "-"
-    status = job.status.value
+    status = label(job.status)
     if job.is_active and job.progress:
         status += f" {job.progress}%"
-    return (f"{ident:<{SHORT_ID_LENGTH}}  {status:<14} {job.params.model:<10} {job.params.size:>9} "
-            f"{job.params.seconds:>3}s {cost:>6}  {_when(job.created_at)}  {one_line(job.params.prompt, 60)}")
+    cells = {"id": job.short_id,  # the id the TUI shows too; `show --json` has the server's
+             "status": status, "model": strip_control(job.params.model), "size": strip_control(job.params.size),
+             "secs": f"{job.params.seconds}s", "cost": cost, "when": _when(job.created_at),
+             "prompt": one_line(job.params.prompt)}
+    return _line(cells, listing_widths(width))
 
 
 def job_detail(job: Job) -> str:
     rows: list[tuple[str, Any]] = [
-        ("short id", job.short_id),
-        ("id", job.video_id or "(not on the server)"),
-        ("local id", job.local_id),
-        ("status", job.status.value + (f" ({job.progress}%)" if job.is_active else "")),
-        ("kind", job.kind),
-        ("model", job.params.model),
-        ("size", job.params.size),
-        ("seconds", job.params.seconds),
-        ("reference image", job.params.image or "-"),
-        ("profile", job.profile),
-        ("server", job.server or "-"),
-        ("parent", job.parent_id or "-"),
-        ("variation group", job.group_id or "-"),
-        ("cost estimate", f"${job.cost_estimate:.2f}" if job.cost_estimate is not None else "unknown"),
-        ("created", _when(job.created_at)),
-        ("completed", _when(job.completed_at)),
-        ("assets expire", _when(job.expires_at)),
-        ("starred", "yes" if job.starred else "no"),
+        (_("short id"), job.short_id),
+        (_("id"), job.video_id or _("(not on the server)")),
+        (_("local id"), job.local_id),
+        (_("status"), label(job.status) + (f" ({job.progress}%)" if job.is_active else "")),
+        (_("kind"), job.kind),
+        (_("model"), job.params.model),
+        (_("size"), job.params.size),
+        (_("seconds"), job.params.seconds),
+        (_("reference image"), job.params.image or "-"),
+        (_("profile"), job.profile),
+        (_("server"), job.server or "-"),
+        (_("parent"), job.parent_id or "-"),
+        (_("variation group"), job.group_id or "-"),
+        (_("cost estimate"), f"${job.cost_estimate:.2f}" if job.cost_estimate is not None else _("unknown")),
+        (_("created"), _when(job.created_at)),
+        (_("completed"), _when(job.completed_at)),
+        (_("assets expire"), _when(job.expires_at)),
+        (_("starred"), _("yes") if job.starred else _("no")),
     ]
     if job.tags:
-        rows.append(("tags", ", ".join(job.tags)))
+        rows.append((_("tags"), ", ".join(job.tags)))
     if job.error:
-        rows.append(("error", f"{job.error.code}: {job.error.message}"))
+        rows.append((_("error"), f"{job.error.code}: {job.error.message}"))
     for f in job.files:
-        made = "  made locally from the video (the server did not give it)" if f.made_locally else ""
-        rows.append((f"file ({f.variant})", f"{f.path}  {f.bytes:,} bytes  {f.digest_label(16)}{made}"))
-    width = max(len(k) for k, _ in rows)
-    lines = [f"{k:<{width}}  {strip_control(str(v))}" for k, v in rows]
+        made = "  " + _("made locally from the video (the server did not give it)") if f.made_locally else ""
+        size = ngettext("{count} byte", "{count} bytes", f.bytes).format(count=f"{f.bytes:,}")
+        rows.append((_("file ({variant})").format(variant=asset_name(f.variant)),
+                     f"{f.path}  {size}  {f.digest_label(16)}{made}"))
+    width = max(cell_len(k) for k, _v in rows)  # labels line up by cells: a Japanese one is two a glyph
+    lines = [f"{pad(k, width)}  {strip_control(str(v))}" for k, v in rows]
     lines.append("")
-    lines.append("prompt:")
+    lines.append(_("prompt:"))
     lines.append(strip_control(job.params.prompt))
     if job.notes:
-        lines += ["", "notes:", strip_control(job.notes)]
+        lines += ["", _("notes:"), strip_control(job.notes)]
     return "\n".join(lines)
 
 
@@ -84,7 +152,7 @@ class ProgressPrinter:
 
     def start(self, jobs: list[Job]) -> None:
         for job in jobs:
-            self._say(job, f"{job.status.value}")
+            self._say(job, label(job.status))
 
     def _say(self, job: Job, text: str) -> None:
         if not self.enabled:
@@ -104,21 +172,26 @@ class ProgressPrinter:
         if isinstance(event, DownloadProgressed):
             if event.total:
                 pct = int(100 * event.received / event.total)
-                self._say(job, f"downloading {event.variant} {pct // 10 * 10}%")
+                self._say(job, _("downloading the {asset}: {pct}%").format(asset=asset_name(event.variant),
+                                                                          pct=pct // 10 * 10))
         elif isinstance(event, JobDownloaded):
-            self._say(job, f"downloaded {event.file.variant}: {event.file.path}")
+            self._say(job, _("downloaded the {asset}: {path}").format(asset=asset_name(event.file.variant),
+                                                                      path=event.file.path))
         elif isinstance(event, DownloadFailed):
-            self._say(job, f"download of {event.variant} failed: {event.message}")
+            self._say(job, _("the download of the {asset} failed: {message}").format(
+                asset=asset_name(event.variant), message=event.message))
         elif isinstance(event, JobFailed):
-            err = f": {job.error.message}" if job.error else ""
-            self._say(job, f"{job.status.value}{err}")
+            if job.error:
+                self._say(job, _("{status}: {message}").format(status=label(job.status), message=job.error.message))
+            else:
+                self._say(job, label(job.status))
         elif isinstance(event, JobCompleted):
-            self._say(job, "completed")
+            self._say(job, label(JobStatus.COMPLETED))
         elif isinstance(event, JobUncertain):
-            self._say(job, "uncertain: checking whether the server got it")
+            self._say(job, _("uncertain: checking whether the server got it"))
         elif isinstance(event, (JobProgressed, JobSubmitted)):
             bucket = job.progress // 10 * 10
-            self._say(job, f"{job.status.value} {bucket}%" if job.status in (JobStatus.IN_PROGRESS,) else job.status.value)
+            self._say(job, f"{label(job.status)} {bucket}%" if job.status in (JobStatus.IN_PROGRESS,) else label(job.status))
 
     def finish(self) -> None:
         if self.enabled:

@@ -1,8 +1,17 @@
-"""Display helpers for untrusted text: one safe line, and file names cut where they say the least."""
+"""Display helpers for untrusted text: one safe line, and file names cut where they say the least; every cut and pad
+in terminal cells (a Japanese glyph is two, a combining mark none), never splitting a glyph."""
 
 from __future__ import annotations
 
-from sora_tui.core.text import middle, one_line
+import unicodedata
+
+from hypothesis import given
+from hypothesis import strategies as st
+from rich.cells import cell_len, split_graphemes
+
+from sora_tui.core.text import cut, middle, one_line, pad
+
+JA = "夕暮れの海辺を走る柴犬、カメラはゆっくり左へパン、波の音"
 
 
 def test_one_line_strips_controls_and_folds_whitespace() -> None:
@@ -11,7 +20,117 @@ def test_one_line_strips_controls_and_folds_whitespace() -> None:
 
 def test_middle_keeps_both_ends_of_a_long_name() -> None:
     name = "20261201_a-red-kite-over-the-sea-at-dusk-slow-dolly-left_05b14861afaf178baaf6e798.mp4"
-    cut = middle(name, 44)
-    assert len(cut) == 44 and cut.startswith("20261201_a-red") and cut.endswith("178baaf6e798.mp4") and "…" in cut
+    cut_name = middle(name, 44)
+    assert len(cut_name) == 44 and cut_name.startswith("20261201_a-red") and cut_name.endswith("178baaf6e798.mp4")
+    assert "…" in cut_name
     assert middle("short.mp4", 44) == "short.mp4"
     assert middle("x\x1b[2Jy.mp4", 44) == "x[2Jy.mp4"
+
+
+def test_a_japanese_prompt_is_cut_by_cells_not_characters() -> None:
+    # 28 characters, 56 cells: cut to 20 cells it keeps 9 glyphs (18 cells), the '…', and a space for the glyph
+    # that did not fit, rather than 19 characters (38 cells) as a cut by characters did
+    assert cell_len(JA) == 56
+    assert one_line(JA, 20) == "夕暮れの海辺を走る… "
+    assert one_line(JA, 19) == "夕暮れの海辺を走る…"
+    assert one_line(JA, 60) == JA
+    assert one_line("abc", 6, fill=True) == "abc   "
+    assert cut("e\u0301" * 5, 3) == "e\u0301e\u0301…"  # each mark stays with its letter
+    assert cut("👨\u200d👩\u200d👧 family", 3) == "👨\u200d👩\u200d👧…"  # a ZWJ family is one glyph
+    assert cut("あい", 1) == "…" and cut("あい", 0) == "" and cut("あ", 2) == "あ"
+
+
+def test_a_japanese_file_name_is_cut_in_the_middle_by_cells() -> None:
+    name = "20261201_夕暮れの海辺を走る柴犬_05b14861afaf178baaf6e798.mp4"
+    cut_name = middle(name, 30)
+    assert cell_len(cut_name) == 30 and cut_name.startswith("20261201_夕") and cut_name.endswith("e798.mp4")
+
+
+def test_pad_lines_up_by_cells() -> None:
+    assert pad("状態", 8) == "状態    " and pad("42", 4, right=True) == "  42"
+    assert pad("ダウンロード済み", 7) == "ダウン…" and pad("ダウンロード済み", 8) == "ダウン… "
+
+
+# --- any mix of scripts ------------------------------------------------------------------------------------
+PIECES = ["a", "Z", " ", "  ", "-", "7", "か", "ナ", "ｶ", "漢", "字", "、", "e\u0301", "\u0301", "\u3099", "か\u3099",
+          "🐕", "🌊", "❤\ufe0f", "\ufe0f", "👨\u200d👩\u200d👧", "🏳\ufe0f\u200d🌈", "\u200d", "👍🏽", "\t", "\n", "…",
+          "\u200b", "한", "ー"]
+mixed = st.lists(st.sampled_from(PIECES), max_size=40).map("".join) | st.text(
+    alphabet=st.sampled_from(list("aZ 7かナ漢、…") + ["\u0301", "\u3099", "\u200d", "\ufe0f", "🐕", "🏽", "\u200b"]),
+    max_size=40)
+limits = st.integers(min_value=0, max_value=48)
+
+
+def _boundaries(text: str) -> set[int]:
+    """Where a cut may fall: between graphemes (a base with its marks, an emoji with its ZWJ sequence)."""
+    spans, _ = split_graphemes(text)
+    return {0, len(text)} | {start for start, _, _ in spans}
+
+
+def _whole(text: str, prefix: str) -> bool:
+    """`prefix` is a start of `text` that ends between two graphemes, and leaves no mark without its base."""
+    if not text.startswith(prefix):
+        return False
+    if len(prefix) not in _boundaries(text):
+        return False
+    rest = text[len(prefix):]
+    return not (prefix and rest and (unicodedata.combining(rest[0]) or rest[0] in "\u200d\ufe0f"))
+
+
+def _head(result: str) -> str:
+    """The text a cut kept: the result without its filling spaces and its '…'."""
+    stripped = result.rstrip(" ")
+    assert stripped.endswith("…"), result
+    return stripped[:-1]
+
+
+@given(mixed, limits)
+def test_a_cut_is_never_wider_than_asked_exactly_as_wide_when_cut_and_a_whole_prefix(text: str, limit: int) -> None:
+    result = cut(text, limit)
+    assert cell_len(result) <= limit
+    if cell_len(text) <= limit:
+        assert result == text
+    elif limit > 0:
+        assert cell_len(result) == limit
+        assert _whole(text, _head(result))
+
+
+@given(mixed, limits)
+def test_one_line_is_a_whole_prefix_of_the_folded_line_in_cells(text: str, limit: int) -> None:
+    line = one_line(text)
+    result = one_line(text, limit)
+    assert "\n" not in result and "\t" not in result
+    assert cell_len(result) <= limit
+    if cell_len(line) <= limit:
+        assert result == line
+    elif limit > 0:
+        assert cell_len(result) == limit
+        assert _whole(line, _head(result))
+    filled = one_line(text, limit, fill=True)
+    assert cell_len(filled) == limit and filled.rstrip(" ") == result.rstrip(" ")
+
+
+@given(mixed, limits, st.booleans())
+def test_pad_is_exactly_as_wide_as_asked(text: str, width: int, right: bool) -> None:
+    line = one_line(text)
+    result = pad(line, width, right=right)
+    assert cell_len(result) == width
+    assert (result.lstrip(" ") if right else result.rstrip(" ")) in (line, cut(line, width).rstrip(" "))
+
+
+@given(mixed, limits)
+def test_middle_keeps_a_whole_start_and_a_whole_end(text: str, limit: int) -> None:
+    line = one_line(text)
+    result = middle(text, limit)
+    assert cell_len(result) <= limit
+    if cell_len(line) <= limit:
+        assert result == line
+        return
+    if limit <= 1:
+        return
+    assert cell_len(result) == limit
+    stripped = result.rstrip(" ")
+    # some '…' in it is the cut: before it a whole start of the line, after it a whole end of it
+    assert any(stripped[i] == "…" and _whole(line, stripped[:i]) and line.endswith(stripped[i + 1:])
+               and len(line) - len(stripped[i + 1:]) in _boundaries(line) for i in range(len(stripped)))
+    assert len(stripped) - 1 <= len(line)  # the start and the end kept do not overlap

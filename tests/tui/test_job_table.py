@@ -80,17 +80,19 @@ async def test_live_updates_touch_only_what_changed(monkeypatch) -> None:
         await pilot.pause()
         await pilot.pause()
         assert "  7%" in str(table.get_row_at(198))
-        # a longer prompt than any in the column widens it; a shorter one is drawn and the column kept
+        # a prompt longer or shorter than the column is drawn without re-measuring any column: the columns have
+        # the widths the table's own width gave them (a longer prompt is cut to its column as it is drawn)
         from dataclasses import replace
 
-        for prompt, refit in (("a much longer prompt about a red kite over the dunes at dusk", True), ("short", False)):
+        widths = {key: column.width for key, column in table.columns.items()}
+        for prompt in ("a much longer prompt about a red kite over the dunes at dusk " * 4, "short"):
             table.updates.clear()
             jobs[190].params = replace(jobs[190].params, prompt=prompt)
             table.upsert(jobs[190])
             await pilot.pause()
-            assert (jobs[190].local_id, "prompt", refit) in table.updates
+            assert (jobs[190].local_id, "prompt", False) in table.updates
             await pilot.pause()
-            assert table.columns["prompt"].content_width >= 40
+            assert {key: column.width for key, column in table.columns.items()} == widths
 
 
 async def test_a_style_only_change_is_drawn() -> None:
@@ -233,14 +235,17 @@ async def test_a_row_added_again_under_its_old_key_shows_the_new_cells() -> None
 async def test_one_line_cells_draw_exactly_as_datatable_draws_them() -> None:
     """The short path for one-line cells (JobList._one_line_cell) against DataTable's own Rich rendering, over every
     kind of cell the tables show: statuses, marks, wide characters, right-aligned costs, empty and full columns,
-    with and without the cursor, on even and odd rows, focused or not."""
+    with and without the cursor, on even and odd rows, focused or not; a cell wider than its column against
+    DataTable's drawing of it cut by cells."""
     from dataclasses import replace
 
+    from rich.cells import cell_len
     from rich.segment import Segment
     from rich.text import Text
     from textual.widgets import DataTable
 
     from sora_tui.core.job import FileRecord
+    from sora_tui.core.text import cut
 
     jobs = []
     for i, status in enumerate([JobStatus.QUEUED, JobStatus.IN_PROGRESS, JobStatus.COMPLETED, JobStatus.DOWNLOADED,
@@ -260,8 +265,10 @@ async def test_one_line_cells_draw_exactly_as_datatable_draws_them() -> None:
         table.add_row(Text("right", justify="right"), Text.assemble(("sp", "bold"), ("ans", "red on blue"), style="italic"),
                       *[Text("")] * (len(table.columns) - 2), key="extra-right")
         table.add_row(Text("left", justify="left", style="on red"), *[Text("c", justify="center")] * (len(table.columns) - 1), key="extra-left")
+        table.add_row(Text("右", justify="right"), Text("夕暮れの海辺を走る柴犬、" * 20, style="bold"),
+                      *[Text("e\u0301" * 30)] * (len(table.columns) - 2), key="extra-wide")
         await pilot.pause()
-        compared, short = 0, set()
+        compared, short, cut_short = 0, set(), 0
         for focused in (True, False):
             if focused:
                 table.focus()
@@ -283,17 +290,39 @@ async def test_one_line_cells_draw_exactly_as_datatable_draws_them() -> None:
                             table.cursor_foreground_priority == "css", table.cursor_background_priority == "css")
                         fast = table._one_line_cell(cell, height, row_index, column_index, base + component, post, width)
                         table._cell_render_cache.clear()
+                        # wider than its column, the cell is cut by cells with '…': DataTable's drawing of it cut so
+                        inner = width - 2 * table.cell_padding
+                        wide = isinstance(cell, Text) and cell.cell_len > inner
+                        if wide:
+                            fitted = cell.copy()
+                            fitted.plain = cut(cell.plain, inner)
+                            if header:
+                                column.label = fitted
+                            else:
+                                table._data[row_key][column.key] = fitted
+                            table._row_renderable_cache.clear()
                         slow = DataTable._render_cell(table, row_index, column_index, base, width, cursor, False)
+                        if wide:
+                            if header:
+                                column.label = cell
+                            else:
+                                table._data[row_key][column.key] = cell
+                            table._row_renderable_cache.clear()
+                            table._cell_render_cache.clear()
                         if fast is None:
                             continue
                         compared += 1
                         a = [list(Segment.simplify(line)) for line in fast]
                         assert a == [list(Segment.simplify(line)) for line in slow], (row_index, column.key.value, cursor, focused)
+                        assert sum(cell_len(segment.text) for segment in fast[0]) == width
                         short.add((row_key.value, column_index))
+                        cut_short += wide
         assert compared > 100
+        assert cut_short >= 4  # the long prompts, focused or not, with the cursor or not
         assert ("extra-right", 1) in short  # spans
         assert ("extra-right", 0) in short and ("extra-left", 0) in short  # right- and left-aligned, a background
         assert ("extra-left", 1) not in short  # centred: DataTable's own path
+        assert ("extra-wide", 1) in short  # a Japanese prompt cut mid-glyph
         assert {(j.local_id, 0) for j in jobs} <= short
         assert {(table._header_row_key.value, i) for i in range(len(table.columns))} <= short  # every column label
 

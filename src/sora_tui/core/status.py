@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from .i18n import N_, _
+
 
 class JobStatus(StrEnum):
     DRAFT = "draft"
@@ -52,3 +54,34 @@ def from_server(word: str | None) -> JobStatus:
     if not word:
         return JobStatus.IN_PROGRESS
     return _SERVER_WORDS.get(str(word).strip().lower(), JobStatus.IN_PROGRESS)
+
+
+# What a person reads for each status (tables, details, the CLI's listing); the values themselves stay English in
+# --json, in the history file and wherever code compares them.
+_LABELS: dict[JobStatus, str] = {
+    JobStatus.DRAFT: N_("draft"),
+    JobStatus.SUBMITTING: N_("submitting"),
+    JobStatus.QUEUED: N_("queued"),
+    JobStatus.IN_PROGRESS: N_("in progress"),
+    JobStatus.COMPLETED: N_("completed"),
+    JobStatus.DOWNLOADED: N_("downloaded"),
+    JobStatus.FAILED: N_("failed"),
+    JobStatus.CANCELED: N_("canceled"),
+    JobStatus.EXPIRED: N_("expired"),
+    JobStatus.UNCERTAIN: N_("uncertain"),
+}
+# A create the server rate-limited, waiting to be sent again (shown in place of "submitting").
+RATE_LIMITED = N_("rate limited")
+
+
+def label(status: JobStatus | str) -> str:
+    """The status as a person reads it, in the interface's language."""
+    try:
+        return _(_LABELS[JobStatus(status)])
+    except ValueError:  # a value this version does not know (a newer history): as it is
+        return str(status).replace("_", " ")
+
+
+def labels() -> list[str]:
+    """Every label a status column may show, in the interface's language (what it has to be wide enough for)."""
+    return [_(text) for text in (*_LABELS.values(), RATE_LIMITED)]

@@ -19,24 +19,67 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.widgets import Input, Select, Static
 
-from ...core.job import Job
-from ...core.status import ACTIVE
+from ...core.i18n import N_, _, ngettext
+from ...core.job import SHORT_ID_LENGTH, Job
+from ...core.status import ACTIVE, label
 from ...core.text import one_line, strip_control
 from ..css import SCREENS_CSS
 from ..widgets import job_list
-from ..widgets.job_list import JobList, cost_cell, files_cell, prompt_cell, status_cell
+from ..widgets.job_list import (
+    COST_CELLS,
+    MODEL_CELLS,
+    SECS_CELLS,
+    SIZE_CELLS,
+    Col,
+    JobList,
+    cost_cell,
+    files_cell,
+    files_cells,
+    prompt_cell,
+    status_cell,
+    status_cells,
+)
 from ..widgets.key_bar import KeyBar
 from ..widgets.title_bar import TitleBar
 from .shown import StyledOnce
 
 SHOWN = 500  # rows in the table (only these are decoded); the count line says how many matched, or that more did
 
-STATUS_FILTERS = [("any status", ""), ("active", "active"), ("completed", "completed"), ("downloaded", "downloaded"),
-                  ("failed", "failed"), ("uncertain", "uncertain"), ("expired", "expired")]
-STARRED_FILTERS = [("all", ""), ("★ starred", "starred")]
-DATE_FILTERS = [("any date", ""), ("today", "1"), ("7 days", "7"), ("30 days", "30")]
-SORTS = [("newest", "created_at:desc"), ("oldest", "created_at:asc"), ("cost", "cost_estimate:desc"),
-         ("status", "status:asc"), ("model", "model:asc")]
+# (label, value): the labels are marked here and translated where the choices are made; the values are what the
+# search compares, never translated.
+STATUS_FILTERS = [(N_("any status"), ""), (N_("active"), "active"), (N_("completed"), "completed"),
+                  (N_("downloaded"), "downloaded"), (N_("failed"), "failed"), (N_("uncertain"), "uncertain"),
+                  (N_("expired"), "expired")]
+STARRED_FILTERS = [(N_("all"), ""), (N_("★ starred"), "starred")]
+DATE_FILTERS = [(N_("any date"), ""), (N_("today"), "1"), (N_("7 days"), "7"), (N_("30 days"), "30")]
+SORTS = [(N_("newest"), "created_at:desc"), (N_("oldest"), "created_at:asc"), (N_("cost"), "cost_estimate:desc"),
+         (N_("status"), "status:asc"), (N_("model"), "model:asc")]
+ANY_MODEL, ANY_PROFILE = N_("any model"), N_("any profile")
+# How each kind of job is named in its lineage.
+KIND_NAME = {"generate": N_("generate"), "remix": N_("remix"), "extend": N_("extend"), "edit": N_("edit"),
+             "retry": N_("retry"), "variation": N_("variation")}
+WHEN_CELLS, TAGS_CELLS = 11, 20  # "12-01 18:30"; the tags are cut to this many cells
+
+
+def choices(options: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """A Select's options with their labels in the interface's language."""
+    return [(_(text), value) for text, value in options]
+
+
+def styled(template: str, **fields: Text) -> Text:
+    """A translated sentence whose {fields} are styled Texts: the sentence keeps the translation's word order."""
+    line = Text()
+    rest = template
+    while rest:
+        start = rest.find("{")
+        end = rest.find("}", start)
+        if start < 0 or end < 0 or rest[start + 1:end] not in fields:
+            line.append(rest)
+            break
+        line.append(rest[:start])
+        line.append_text(fields[rest[start + 1:end]])
+        rest = rest[end + 1:]
+    return line
 
 
 @dataclass(frozen=True)
@@ -70,9 +113,12 @@ class Filters:
 class HistoryTable(JobList):
     """Search results, newest first by default."""
 
-    COLUMNS = (("when", "Created"), ("id", "ID"), ("prompt", "Prompt"), ("model", "Model"), ("size", "Size"),
-               ("secs", "Sec"), ("status", "Status"), ("cost", "Cost"), ("files", "Files"), ("tags", "Tags"))
-    COMPACT = (("when", "Created"), ("prompt", "Prompt"), ("status", "Status"), ("files", "Files"))
+    # Every size keeps created, prompt, status and files; a wider one adds the id, model, size, seconds, cost and
+    # tags, in that order, while the prompt keeps room.
+    COLUMNS = (Col("when", N_("Created")), Col("id", N_("ID"), 1), Col("prompt", N_("Prompt")),
+               Col("model", N_("Model"), 2), Col("size", N_("Size"), 3), Col("secs", N_("Sec"), 4),
+               Col("status", N_("Status")), Col("cost", N_("Cost"), 5), Col("files", N_("Files")),
+               Col("tags", N_("Tags"), 6))
 
     # A search's rows: a few screens' worth decoded and added at once, the rest as they are scrolled to. All 500 at
     # once held the event loop 30-45 ms on every keystroke of a search, for rows no one had scrolled to, and decoding
@@ -92,8 +138,10 @@ class HistoryTable(JobList):
         self._batch = 0  # bumped by every load: what arrives for an earlier one is dropped
         self._wanting = False
 
-    def columns_for(self, compact: bool) -> tuple[tuple[str, str], ...]:
-        return self.COMPACT if compact else self.COLUMNS
+    def content_cells(self) -> dict[str, int]:
+        return {"when": WHEN_CELLS, "id": SHORT_ID_LENGTH, "model": MODEL_CELLS, "size": SIZE_CELLS,
+                "secs": SECS_CELLS, "status": status_cells(), "cost": COST_CELLS, "files": files_cells(),
+                "tags": TAGS_CELLS}
 
     def rows_at_once(self) -> int:
         return max(self.ROWS_AHEAD, 2 * self.size.height)
@@ -132,17 +180,17 @@ class HistoryTable(JobList):
         when = time.strftime("%m-%d %H:%M" if now - job.created_at < 300 * 86400 else "%Y-%m-%d", time.localtime(job.created_at))
         everything = {
             "when": Text(when, style="dim"), "id": Text(job.short_id),
-            "prompt": prompt_cell(job, 26 if self.compact else 44), "model": Text(p.model), "size": Text(p.size),
+            "prompt": prompt_cell(job), "model": Text(p.model), "size": Text(p.size),
             "secs": Text(p.seconds, justify="right"), "status": status_cell(job), "cost": cost_cell(job),
-            "files": files_cell(job), "tags": Text(one_line(", ".join(job.tags), 20), style="italic"),
+            "files": files_cell(job), "tags": Text(one_line(", ".join(job.tags), TAGS_CELLS), style="italic"),
         }
-        return [everything[key] for key, _ in self.columns_for(self.compact)]
+        return [everything[key] for key in self.shown]
 
 
 def lineage_text(job: Job, ancestors: list[Job], below: list[tuple[int, Job]], group: list[Job]) -> Text:
     """The selected job in its family: where it came from, what was made from it, its sibling takes."""
     text = Text()
-    text.append("Lineage\n", style="bold")
+    text.append(_("Lineage") + "\n", style="bold")
     depth = 0
     for depth, a in enumerate(ancestors):
         text.append("  " * depth + ("└ " if depth else "") + f"{job_list.KIND_MARK.get(a.kind, '●')} {a.short_id} ", style="dim")
@@ -151,26 +199,27 @@ def lineage_text(job: Job, ancestors: list[Job], below: list[tuple[int, Job]], g
     text.append("  " * level + ("└ " if level else "") + f"{job_list.KIND_MARK.get(job.kind, '●')} {job.short_id} ", style="bold")
     text.append(one_line(job.params.prompt, 90) + "\n", style="bold")
     for d, child in below:
-        text.append("  " * (level + d) + f"└ {job_list.KIND_MARK.get(child.kind, '●')} {child.kind} {child.short_id} ")
+        kind = _(KIND_NAME[child.kind]) if child.kind in KIND_NAME else child.kind
+        text.append("  " * (level + d) + f"└ {job_list.KIND_MARK.get(child.kind, '●')} {kind} {child.short_id} ")
         text.append(one_line(child.params.prompt, 80) + "\n")
     if not ancestors and not below:
-        text.append("  (nothing was remixed, extended or retried from it)\n", style="dim")
+        text.append("  " + _("(nothing was remixed, extended or retried from it)") + "\n", style="dim")
     if len(group) > 1:
-        text.append(f"\nTakes in its group ({len(group)})\n", style="bold")
+        text.append("\n" + _("Takes in its group ({n})").format(n=len(group)) + "\n", style="bold")
         for g in group[:12]:
             mark = "▸ " if g.local_id == job.local_id else "  "
             text.append(f"{mark}{g.short_id} ", style="bold" if mark.strip() else "")
-            text.append(Text(g.status.value.replace("_", " "), style=job_list.STATUS_STYLE.get(g.status, "")))
+            text.append(Text(label(g.status), style=job_list.STATUS_STYLE.get(g.status, "")))
             text.append(" ★\n" if g.starred else "\n")
     if job.tags or job.notes:
-        text.append("\nTags  ", style="bold")
+        text.append("\n" + _("Tags") + "  ", style="bold")
         text.append(strip_control(", ".join(job.tags)) or "—")
         if job.notes:
-            text.append("\nNote  ", style="bold")
+            text.append("\n" + _("Note") + "  ", style="bold")
             text.append(strip_control(job.notes))
         text.append("\n")
     if job.error:
-        text.append("\nError  ", style="bold red")
+        text.append("\n" + _("Error") + "  ", style="bold red")
         text.append(one_line(job.error.message, 200) + "\n", style="red")
     return text
 
@@ -178,10 +227,12 @@ def lineage_text(job: Job, ancestors: list[Job], below: list[tuple[int, Job]], g
 class HistoryScreen(StyledOnce):
     CSS_PATH = SCREENS_CSS
     BINDINGS = [
-        Binding("escape", "close", "Back", tooltip="Back to the composer and live jobs", id="history.close"),
-        Binding("ctrl+f", "focus_search", "Search", tooltip="Type to search prompts, tags and notes", id="history.search"),
-        Binding("ctrl+j", "focus_results", "Results", tooltip="Move to the results (enter or down in the search box too)",
-                show=False, id="history.results"),
+        Binding("escape", "close", N_("Back"), tooltip=N_("Back to the composer and live jobs"), id="history.close"),
+        Binding("ctrl+f", "focus_search", N_("Search"), tooltip=N_("Type to search prompts, tags and notes"),
+                id="history.search"),
+        Binding("ctrl+j", "focus_results", N_("Results"),
+                tooltip=N_("Move to the results (enter or down in the search box too)"), show=False,
+                id="history.results"),
     ]
 
     def __init__(self) -> None:
@@ -193,14 +244,14 @@ class HistoryScreen(StyledOnce):
     def compose(self) -> ComposeResult:
         yield TitleBar()
         with Horizontal(id="history-filters"):
-            yield Input(placeholder="search prompts, tags, notes…", id="history-search", compact=True)
-            yield Select(STATUS_FILTERS, value="", allow_blank=False, id="filter-status", compact=True)
-            yield Select([("any model", "")], value="", allow_blank=False, id="filter-model", compact=True)
-            yield Select(STARRED_FILTERS, value="", allow_blank=False, id="filter-starred", compact=True)
-            yield Select(DATE_FILTERS, value="", allow_blank=False, id="filter-days", compact=True)
-            yield Select([("any profile", "")], value="", allow_blank=False, id="filter-profile", compact=True)
-            yield Select(SORTS, value="created_at:desc", allow_blank=False, id="filter-sort", compact=True)
-        yield Static("searching…", id="history-count")
+            yield Input(placeholder=_("search prompts, tags, notes…"), id="history-search", compact=True)
+            yield Select(choices(STATUS_FILTERS), value="", allow_blank=False, id="filter-status", compact=True)
+            yield Select([(_(ANY_MODEL), "")], value="", allow_blank=False, id="filter-model", compact=True)
+            yield Select(choices(STARRED_FILTERS), value="", allow_blank=False, id="filter-starred", compact=True)
+            yield Select(choices(DATE_FILTERS), value="", allow_blank=False, id="filter-days", compact=True)
+            yield Select([(_(ANY_PROFILE), "")], value="", allow_blank=False, id="filter-profile", compact=True)
+            yield Select(choices(SORTS), value="created_at:desc", allow_blank=False, id="filter-sort", compact=True)
+        yield Static(_("searching…"), id="history-count")
         with Vertical(id="history-body"):
             yield HistoryTable(id="history-table")
             with VerticalScroll(id="lineage-box"):
@@ -213,7 +264,7 @@ class HistoryScreen(StyledOnce):
         return session.store if session is not None else None
 
     def on_mount(self) -> None:
-        self.title = "History"
+        self.title = _("History")
         self.query_one("#history-search", Input).focus()
         # After the screen's first frame: drawing the screen and a page of results in one frame held the event
         # loop 55-75 ms with 1,000 live jobs behind it (bench/keys.py, 'opening the history'); one after the other,
@@ -224,16 +275,22 @@ class HistoryScreen(StyledOnce):
     def on_resize(self) -> None:
         self.set_class(self.size.width < 110, "-narrow")
         self.set_class(self.size.height < 30, "-short")
-        self.query_one(HistoryTable).set_compact(self.size.width < 110)
 
     # --- filters ---------------------------------------------------------------------------------------
-    @work(exclusive=True, exit_on_error=False, group="history-facets", description="history filters")
+    @work(exclusive=True, exit_on_error=False, group="history-facets", description=N_("history filters"))
     async def load_facets(self) -> None:
         if self.store is None:
             return
         facets = await asyncio.to_thread(self.store.facets)
-        self.query_one("#filter-model", Select).set_options([("any model", "")] + [(m, m) for m in facets["model"]])
-        self.query_one("#filter-profile", Select).set_options([("any profile", "")] + [(p, p) for p in facets["profile"]])
+        for selector, anything, values in (("#filter-model", ANY_MODEL, facets["model"]),
+                                           ("#filter-profile", ANY_PROFILE, facets["profile"])):
+            select = self.query_one(selector, Select)
+            chosen = select.value  # kept when the choices are read again (a language switch)
+            with select.prevent(Select.Changed):
+                select.set_options([(_(anything), "")] + [(v, v) for v in values])
+                if chosen in values:
+                    select.value = chosen
+                select.mutate_reactive(Select.value)
         await asyncio.to_thread(self.store.prepare_search)  # before the first keystroke rather than at it
 
     @on(Input.Changed, "#history-search")
@@ -259,11 +316,12 @@ class HistoryScreen(StyledOnce):
             event.stop()  # down from the search box goes into the results, as in any search list
             self.action_focus_results()
 
-    @work(exclusive=True, exit_on_error=False, group="history-query", description="search the history")
+    @work(exclusive=True, exit_on_error=False, group="history-query", description=N_("search the history"))
     async def run_query(self) -> None:
         if self.store is None:
-            waiting = ("Opening the history… (it appears here as soon as it is read)" if getattr(self.app, "connecting", False)
-                       else "The history could not open; escape shows why on the status line.")
+            waiting = (_("Opening the history… (it appears here as soon as it is read)")
+                       if getattr(self.app, "connecting", False)
+                       else _("The history could not open; escape shows why on the status line."))
             self.query_one("#history-count", Static).update(Text(waiting, style="dim"))
             return
         args = self.filters.query_args(job_list.clock())
@@ -273,15 +331,22 @@ class HistoryScreen(StyledOnce):
         table.load(found.jobs, found.later)
         shown = len(found.jobs) + len(found.later)
         if found.matched is None:  # the search stopped at SHOWN: in date order, the first of more
-            line = Text(f"more than {SHOWN:,} jobs", style="bold")
+            count = Text(ngettext("more than {n} job", "more than {n} jobs", SHOWN).format(n=f"{SHOWN:,}"), style="bold")
         else:
-            line = Text(f"{found.matched:,} job{'s' if found.matched != 1 else ''}", style="bold")
+            count = Text(ngettext("{n} job", "{n} jobs", found.matched).format(n=f"{found.matched:,}"), style="bold")
         if args.get("text"):  # before the note on what is shown, so a narrow screen keeps it
-            line.append(" matching ")
-            line.append(one_line(args["text"], 40), style="italic")
+            line = styled(_("{count} matching {query}"), count=count,
+                          query=Text(one_line(args["text"], 40), style="italic"))
+        else:
+            line = count
         if found.matched is None or found.matched > shown:
-            which = ("newest" if args["descending"] else "oldest") if args["sort"] == "created_at" else "first"
-            line.append(f" (the {which} {shown:,} shown; narrow the search)", style="dim")
+            if args["sort"] != "created_at":
+                note = _("(the first {n} shown; narrow the search)")
+            elif args["descending"]:
+                note = _("(the newest {n} shown; narrow the search)")
+            else:
+                note = _("(the oldest {n} shown; narrow the search)")
+            line.append(" " + note.format(n=f"{shown:,}"), style="dim")
         self.query_one("#history-count", Static).update(line, layout=False)  # one line, always: no new layout per key
         self.show_lineage()
 
@@ -289,7 +354,7 @@ class HistoryScreen(StyledOnce):
     def _more_wanted(self, event: HistoryTable.MoreWanted) -> None:
         self.fetch_more(event.local_ids, event.batch)
 
-    @work(exclusive=True, exit_on_error=False, group="history-more", description="more of the search's results")
+    @work(exclusive=True, exit_on_error=False, group="history-more", description=N_("more of the search's results"))
     async def fetch_more(self, local_ids: list[str], batch: int) -> None:
         table = self.query_one(HistoryTable)
         try:
@@ -304,13 +369,13 @@ class HistoryScreen(StyledOnce):
     def _highlighted(self) -> None:
         self.show_lineage()
 
-    @work(exclusive=True, exit_on_error=False, group="history-lineage", description="lineage")
+    @work(exclusive=True, exit_on_error=False, group="history-lineage", description=N_("lineage"))
     async def show_lineage(self) -> None:
         table = self.query_one(HistoryTable)
         local_id = table.selected_local_id
         box = self.query_one("#lineage", Static)
         if local_id is None or self.store is None:
-            box.update(Text("No job selected.", style="dim"))
+            box.update(Text(_("No job selected."), style="dim"))
             return
         await asyncio.sleep(0.05)  # a held arrow key moves on before this costs anything
         job = table.jobs.get(local_id)
@@ -335,6 +400,22 @@ class HistoryScreen(StyledOnce):
                 self.show_lineage()
         elif job.created_at >= self.opened_at:
             self.run_query()  # made from here (a retry, a remix): show it; the newest query wins
+
+    def language_changed(self) -> None:
+        """The title, the search box, the filters' choices and the count line in the new language (the table
+        retitles itself); what is typed and chosen stays."""
+        self.title = _("History")
+        self.query_one("#history-search", Input).placeholder = _("search prompts, tags, notes…")
+        for selector, options in (("#filter-status", STATUS_FILTERS), ("#filter-starred", STARRED_FILTERS),
+                                  ("#filter-days", DATE_FILTERS), ("#filter-sort", SORTS)):
+            select = self.query_one(selector, Select)
+            chosen = select.value
+            with select.prevent(Select.Changed):
+                select.set_options(choices(options))
+                select.value = chosen
+                select.mutate_reactive(Select.value)  # the same value: shown again with its new label
+        self.load_facets()
+        self.run_query()
 
     def action_close(self) -> None:
         self.dismiss(None)

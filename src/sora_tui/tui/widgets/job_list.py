@@ -2,6 +2,12 @@
 
 The table only reports what the user asked for (an `Action` message with the job's local id); the app's
 job actions decide what happens. Cells are Rich `Text`, never markup: prompts and server text are literal.
+
+Columns are chosen by what fits the table's width, in terminal cells: the columns every size keeps, then the others
+in the order they matter while the prompt keeps room to be read, and the prompt takes the rest. Every column has a
+fixed width (the widest thing it shows, or its title if wider, in the interface's language), so nothing is ever
+wider than the screen and no cell update re-measures a column; a cell longer than its column is cut by cells with
+'…' as it is drawn.
 """
 
 from __future__ import annotations
@@ -11,6 +17,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from rich.cells import cell_len
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
@@ -19,8 +26,9 @@ from textual.cache import LRUCache
 from textual.message import Message
 from textual.widgets import DataTable
 
-from ...core.status import ACTIVE, JobStatus
-from ...core.text import one_line
+from ...core.i18n import N_, _
+from ...core.status import ACTIVE, RATE_LIMITED, JobStatus, label, labels
+from ...core.text import Col, cut, one_line, plan_columns
 
 if TYPE_CHECKING:  # only named in annotations: core.job loads with the history, after the first frame
     from ...core.job import Job
@@ -37,6 +45,12 @@ KIND_MARK = {"remix": "↻", "extend": "⇥", "edit": "✎", "retry": "⟲", "va
 DONE = (JobStatus.COMPLETED, JobStatus.DOWNLOADED)
 ENDED_BADLY = (JobStatus.FAILED, JobStatus.CANCELED, JobStatus.EXPIRED)
 VARIANT_LETTER = {"video": "v", "thumbnail": "t", "spritesheet": "s"}
+# Words some cells show (translated as they are drawn into a cell).
+PENDING, DELETED, EXPIRED = N_("pending"), N_("deleted"), N_("expired")
+# Cells of the columns whose content has a known widest form (short ids are core.job.SHORT_ID_LENGTH long).
+ID_CELLS, MODEL_CELLS, SIZE_CELLS, SECS_CELLS, SPAN_CELLS, COST_CELLS = 8, 10, 9, 2, 6, 6
+# Prompts are kept this long in their cells (cut to their column as they are drawn).
+PROMPT_KEPT = 240
 
 
 def span(seconds: float | None) -> str:
@@ -104,24 +118,34 @@ def files_cell(job: Job, downloading: dict[str, float] | None = None) -> Text:
     if have:
         return Text("✓ " + have, style="green")
     if job.auto_download and job.status not in ENDED_BADLY:
-        return Text("pending", style="dim")
+        return Text(_(PENDING), style="dim")
     return Text("—", style="dim")
+
+
+def files_cells() -> int:
+    """The widest files cell: '↓v 100%', or the word for a download still to come."""
+    return max(7, cell_len(_(PENDING)))
 
 
 def expires_cell(job: Job, now: float) -> Text:
     if job.extra.get("deleted_on_server"):
-        return Text("deleted", style="dim")
+        return Text(_(DELETED), style="dim")
     if job.status == JobStatus.EXPIRED:
-        return Text("expired", style="magenta")
+        return Text(_(EXPIRED), style="magenta")
     if job.expires_at is None:
         return Text("—", style="dim")
     left = job.expires_at - now
     if left <= 0:
-        return Text("expired", style="magenta")
+        return Text(_(EXPIRED), style="magenta")
     return Text(span(left), style="yellow" if left < 600 else "")
 
 
-def prompt_cell(job: Job, width: int) -> Text:
+def expires_cells() -> int:
+    return max(SPAN_CELLS, *(cell_len(_(word)) for word in (DELETED, EXPIRED)))
+
+
+def prompt_cell(job: Job, width: int = PROMPT_KEPT) -> Text:
+    """The prompt with its marks, on one line; longer than its column, it is cut to it (by cells) as it is drawn."""
     marks = ("★ " if job.starred else "") + ("▣ " if job.group_id else "")
     kind = KIND_MARK.get(job.kind)
     if kind:
@@ -131,8 +155,12 @@ def prompt_cell(job: Job, width: int) -> Text:
 
 def status_cell(job: Job) -> Text:
     if resend_at(job) is not None:  # the ETA column counts down to the time it is sent again
-        return Text("rate limited", style="yellow")
-    return Text(job.status.value.replace("_", " "), style=STATUS_STYLE.get(job.status, ""))
+        return Text(_(RATE_LIMITED), style="yellow")
+    return Text(label(job.status), style=STATUS_STYLE.get(job.status, ""))
+
+
+def status_cells() -> int:
+    return max(cell_len(text) for text in labels())
 
 
 def cost_cell(job: Job) -> Text:
@@ -162,20 +190,20 @@ class JobList(DataTable):
     """Rows keyed by the job's local id. Subclasses say which columns they show."""
 
     BINDINGS = [
-        Binding("enter", "job('details')", "Details", tooltip="Everything about the selected job, with its picture", id="job.details"),
-        Binding("r", "job('retry')", "Retry", tooltip="Run the selected job again with the same settings", id="job.retry"),
-        Binding("v", "job('variations')", "Takes", tooltip="Two more takes of the same prompt and settings, in its group", id="job.variations"),
-        Binding("m", "job('remix')", "Remix", tooltip="A new prompt applied to the selected video (pre-filled with the old one)", id="job.remix"),
-        Binding("x", "job('extend')", "Extend", tooltip="Add 4-20 seconds to the selected video", id="job.extend", show=False),
-        Binding("e", "job('edit')", "Edit", tooltip="Edit the selected video with a new prompt", id="job.edit", show=False),
-        Binding("d", "job('download')", "Download", tooltip="Download the video (resumable, checksummed)", id="job.download"),
-        Binding("D", "job('download_variant')", "Download…", tooltip="Choose: video, thumbnail or spritesheet", id="job.download_variant", show=False),
-        Binding("o", "job('open')", "Open", tooltip="Open the downloaded MP4 in the system player", id="job.open", show=False),
-        Binding("c", "job('copy')", "Copy…", tooltip="Copy the prompt, the id or the file path", id="job.copy"),
-        Binding("p", "job('reuse')", "To composer", tooltip="Send the prompt and its settings back to the composer", id="job.reuse", show=False),
-        Binding("s", "job('star')", "Star", tooltip="Star or unstar the selected job", id="job.star"),
-        Binding("n", "job('note')", "Note", tooltip="Tags and a note on the selected job", id="job.note", show=False),
-        Binding("delete", "job('delete')", "Delete", tooltip="Delete the video on the server (asks first)", id="job.delete", show=False),
+        Binding("enter", "job('details')", N_("Details"), tooltip=N_("Everything about the selected job, with its picture"), id="job.details"),
+        Binding("r", "job('retry')", N_("Retry"), tooltip=N_("Run the selected job again with the same settings"), id="job.retry"),
+        Binding("v", "job('variations')", N_("Takes"), tooltip=N_("Two more takes of the same prompt and settings, in its group"), id="job.variations"),
+        Binding("m", "job('remix')", N_("Remix"), tooltip=N_("A new prompt applied to the selected video (pre-filled with the old one)"), id="job.remix"),
+        Binding("x", "job('extend')", N_("Extend"), tooltip=N_("Add 4-20 seconds to the selected video"), id="job.extend", show=False),
+        Binding("e", "job('edit')", N_("Edit"), tooltip=N_("Edit the selected video with a new prompt"), id="job.edit", show=False),
+        Binding("d", "job('download')", N_("Download"), tooltip=N_("Download the video (resumable, checksummed)"), id="job.download"),
+        Binding("D", "job('download_variant')", N_("Download…"), tooltip=N_("Choose: video, thumbnail or spritesheet"), id="job.download_variant", show=False),
+        Binding("o", "job('open')", N_("Open"), tooltip=N_("Open the downloaded MP4 in the system player"), id="job.open", show=False),
+        Binding("c", "job('copy')", N_("Copy…"), tooltip=N_("Copy the prompt, the id or the file path"), id="job.copy"),
+        Binding("p", "job('reuse')", N_("To composer"), tooltip=N_("Send the prompt and its settings back to the composer"), id="job.reuse", show=False),
+        Binding("s", "job('star')", N_("Star"), tooltip=N_("Star or unstar the selected job"), id="job.star"),
+        Binding("n", "job('note')", N_("Note"), tooltip=N_("Tags and a note on the selected job"), id="job.note", show=False),
+        Binding("delete", "job('delete')", N_("Delete"), tooltip=N_("Delete the video on the server (asks first)"), id="job.delete", show=False),
     ]
 
     @dataclass
@@ -185,7 +213,8 @@ class JobList(DataTable):
         action: str
         local_id: str
 
-    COLUMNS: tuple[tuple[str, str], ...] = ()
+    COLUMNS: tuple[Col, ...] = ()
+    SIZED: tuple[str, ...] = ()  # columns whose cells are made for their width: a new width makes them again
 
     def __init__(self, *, id: str | None = None) -> None:
         # Rendered cells that survive other cells' updates (see _render_cell), and each cell's version
@@ -194,15 +223,51 @@ class JobList(DataTable):
         self._cell_version: dict[tuple[object, object], int] = {}
         super().__init__(id=id, cursor_type="row", zebra_stripes=True)
         self.jobs: dict[str, Job] = {}
-        # Columns exist from construction, so history loaded before the first frame has somewhere to go.
-        self._add_columns(compact=False)
-        self.compact = False
+        # Columns exist from construction, so history loaded before the first frame has somewhere to go: planned
+        # for the terminal's width (what the table spans), so the first real size usually finds nothing to change.
+        self.widths: dict[str, int] = self.plan(self._available(None))
+        self._add_columns()
 
-    def _add_columns(self, compact: bool) -> None:
+    @property
+    def compact(self) -> bool:
+        """True when a column the table can do without is left out for want of width."""
+        return len(self.widths) < len(self.COLUMNS)
+
+    @property
+    def shown(self) -> tuple[str, ...]:
+        """The keys of the columns on screen, in order."""
+        return tuple(self.widths)
+
+    def needs(self) -> dict[str, int]:
+        """Each column's width in cells without padding: its widest content or its title, whichever is wider."""
+        content = self.content_cells()
+        return {c.key: max(cell_len(_(c.title)), content.get(c.key, 0)) for c in self.COLUMNS}
+
+    def content_cells(self) -> dict[str, int]:
+        """The widest cell each column (but the prompt) shows, in the interface's language."""
+        return {}
+
+    def plan(self, available: int) -> dict[str, int]:
+        return plan_columns(self.COLUMNS, self.needs(), available, self.cell_padding)
+
+    def _available(self, width: int | None) -> int:
+        """The cells the columns may take: the table's width less the vertical scrollbar's, which is kept free
+        whether or not it shows (rows arriving must not push the last column off screen)."""
+        if not width:
+            try:
+                width = self.app.size.width
+            except Exception:  # made outside a running app: the size the README's smallest layout is for
+                width = 80
+        styles = self.styles
+        scrollbar = styles.scrollbar_size_vertical if styles.overflow_y in ("auto", "scroll") else 0
+        return max(0, width - scrollbar)
+
+    def _add_columns(self) -> None:
         # Labels as Text: a str is parsed as Rich markup, and that loads Rich's table of emoji codes (6 ms of the
         # cold start) for labels that hold none.
-        for key, label in self.columns_for(compact):
-            self.add_column(Text(label), key=key)
+        titles = {c.key: c.title for c in self.COLUMNS}
+        for key, width in self.widths.items():
+            self.add_column(Text(_(titles[key])), key=key, width=width)
 
     def on_mount(self) -> None:
         # The size the columns (and any rows loaded already) need, before the screen's first layout: DataTable works
@@ -214,9 +279,6 @@ class JobList(DataTable):
             self._new_rows.clear()
             self._update_dimensions(new_rows)
 
-    def columns_for(self, compact: bool) -> tuple[tuple[str, str], ...]:
-        return self.COLUMNS
-
     def watch_virtual_size(self) -> None:
         # DataTable widens its columns when it next idles, but rows drawn before that stay cached at the old
         # widths (cut-off cells until some later update). A new virtual size means new widths: draw again.
@@ -226,15 +288,39 @@ class JobList(DataTable):
     def cells(self, job: Job, now: float) -> list[Text]:
         raise NotImplementedError
 
+    def on_resize(self) -> None:
+        self.refit()
+
     def set_compact(self, compact: bool) -> None:
-        """Fewer, narrower columns on a small terminal (rebuilt, keeping the selection)."""
-        if compact == self.compact:
+        """The table fits its own width as it is resized (refit); a screen's narrow/wide switch changes nothing."""
+        self.refit()
+
+    def refit(self, *, rebuild: bool = False) -> None:
+        """The columns for the width the table has now. The same columns at other widths are resized in place (no
+        cell changes: they are cut to their column as drawn); other columns, or `rebuild`, build the table again,
+        keeping the rows and the selection. Either way the selected row stays on screen."""
+        widths = self.plan(self._available(self.size.width))
+        if not rebuild and widths == self.widths:
             return
-        self.compact = compact
-        selected = self.selected_local_id
-        self.clear(columns=True)
-        self._add_columns(compact)
-        self._fill(list(self.jobs.values()), selected)
+        if not rebuild and tuple(widths) == self.shown and all(widths[k] == self.widths[k] for k in self.SIZED
+                                                                  if k in widths):
+            self.widths = widths
+            for key, width in widths.items():
+                self.columns[key].width = width  # type: ignore[index]
+            self._clear_caches()
+            self._update_dimensions([])  # the new virtual width
+            self.refresh()
+        else:
+            selected = self.selected_local_id
+            self.widths = widths
+            self.clear(columns=True)
+            self._add_columns()
+            self._fill(list(self.jobs.values()), selected)
+        self.call_after_refresh(self._scroll_cursor_into_view)
+
+    def language_changed(self) -> None:
+        """Titles, status words and widths in the new language."""
+        self.refit(rebuild=True)
 
     def _fill(self, jobs: Iterable[Job], selected: str | None) -> None:
         now = clock()
@@ -256,22 +342,23 @@ class JobList(DataTable):
 
     def update_job(self, job: Job) -> None:
         self.jobs[job.local_id] = job
-        for (key, _), value in zip(self.columns_for(self.compact), self.cells(job, clock())):
+        for key, value in zip(self.shown, self.cells(job, clock())):
             self.set_cell(job.local_id, key, value)
 
     def set_cell(self, local_id: str, key: str, value: Text) -> None:
-        """Change one cell only if it changed, and ask for a new column width only if it got wider.
+        """Change one cell only if it changed; never re-measure a column of fixed width.
 
         DataTable measures every cell it is told to fit and, when one got narrower, re-measures its whole
         column: with 1,000 live rows updated every second that is a million measurements a second, and the
-        UI stops answering keys (bench/keys.py). Columns therefore grow but never shrink while jobs run."""
+        UI stops answering keys (bench/keys.py). Our columns have fixed widths (a longer cell is cut as drawn);
+        a column that fits its content (none of ours) would grow but never shrink while jobs run."""
         try:
             if _same(self.get_cell(local_id, key), value):
                 return
         except Exception:  # not there (yet): let update_cell say so
             pass
         column = self.columns.get(key)  # type: ignore[call-overload]
-        wider = column is None or value.cell_len > column.content_width
+        wider = column is None or (column.auto_width and value.cell_len > column.content_width)
         self.update_cell(local_id, key, value, update_width=wider)
 
     # --- drawing only the cells that changed ---------------------------------------------------------
@@ -399,8 +486,9 @@ class JobList(DataTable):
                        width: int) -> list[list[Segment]] | None:
         """A one-line Text cell (or column label) that fits its column, drawn straight to segments: what DataTable gets
         from Rich (a Padding in a Styled, laid out by the console) for 5-10x less time, which is most of a frame that
-        redraws the table (bench/keys.py) and a fifth of the first frame's drawing. Anything else (wider than the
-        column, several lines, tabs, centred) returns None and takes DataTable's own path.
+        redraws the table (bench/keys.py) and a fifth of the first frame's drawing. A cell wider than its column is
+        cut to it by cells, with '…' (DataTable would crop it, maybe in the middle of a wide glyph). Anything else
+        (several lines, tabs, centred) returns None and takes DataTable's own path.
         tests/tui/test_job_table.py checks the two draw the same."""
         pad = self.cell_padding
         inner = width - 2 * pad
@@ -411,7 +499,11 @@ class JobList(DataTable):
         if "\n" in plain or "\t" in plain or justify not in ("default", "left", "right"):
             return None
         length = cell.cell_len
-        if length > inner or (justify == "right" and plain != plain.rstrip()):
+        if length > inner:
+            cell = cell.copy()
+            cell.plain = plain = cut(plain, inner)
+            length = cell.cell_len
+        if justify == "right" and plain != plain.rstrip():
             return None
         pre = pre + Style.from_meta({"row": row_index, "column": column_index})
         blank = pre + post
@@ -423,7 +515,7 @@ class JobList(DataTable):
             line.append(Segment(" " * (inner - length), spaces_style))
         # Text.render leaves out the Text's own style when it has no spans (Rich's layout adds it as a span)
         pieces = cell.render(console, end="") if cell.spans else ((plain, own, None),)
-        for text, style, _ in pieces:
+        for text, style, _control in pieces:
             if text:
                 line.append(Segment(text, (pre + style + post) if style else blank))
         if length < inner and justify != "right":
@@ -444,6 +536,6 @@ class JobList(DataTable):
     def action_job(self, action: str) -> None:
         local_id = self.selected_local_id
         if local_id is None:
-            self.notify("No job selected.", severity="warning", markup=False)
+            self.notify(_("No job selected."), severity="warning", markup=False)
             return
         self.post_message(self.Action(action, local_id))

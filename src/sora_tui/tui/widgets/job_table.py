@@ -7,35 +7,51 @@ from typing import TYPE_CHECKING
 from rich.text import Text
 from textual.coordinate import Coordinate
 
+from ...core.i18n import N_
 from . import job_list
 from .job_list import (
+    COST_CELLS,
+    ID_CELLS,
+    MODEL_CELLS,
+    SECS_CELLS,
+    SIZE_CELLS,
+    SPAN_CELLS,
+    Col,
     JobList,
     cost_cell,
     elapsed,
     eta,
     expires_cell,
+    expires_cells,
     files_cell,
+    files_cells,
     progress_bar,
     prompt_cell,
     span,
     status_cell,
+    status_cells,
 )
 
 if TYPE_CHECKING:  # only named in annotations: core.job loads with the history, after the first frame
     from ...core.job import Job
 
-WIDE = (("id", "ID"), ("prompt", "Prompt"), ("model", "Model"), ("size", "Size"), ("secs", "Sec"),
-        ("status", "Status"), ("progress", "Progress"), ("elapsed", "Elapsed"), ("eta", "ETA"), ("cost", "Cost"),
-        ("files", "Files"), ("expires", "Expires"))
-COMPACT = (("id", "ID"), ("prompt", "Prompt"), ("status", "Status"), ("progress", "Progress"), ("eta", "ETA"),
-           ("files", "Files"))
+# Every size keeps ID, prompt, status, progress, ETA and files (all of them fit 80 cells, in either language); a
+# wider table adds model, size, seconds, elapsed, cost and expires, in that order, while the prompt keeps room.
+COLUMNS = (Col("id", N_("ID")), Col("prompt", N_("Prompt")), Col("model", N_("Model"), 1), Col("size", N_("Size"), 2),
+           Col("secs", N_("Sec"), 3), Col("status", N_("Status")), Col("progress", N_("Progress")),
+           Col("elapsed", N_("Elapsed"), 4), Col("eta", N_("ETA")), Col("cost", N_("Cost"), 5),
+           Col("files", N_("Files")), Col("expires", N_("Expires"), 6))
 TICKING = ("elapsed", "eta", "expires")
+# The progress bar's cells: the long one once every column is shown and the prompt still has this much room.
+BAR, WIDE_BAR, WIDE_BAR_PROMPT = 6, 10, 40
 
 
 class JobTable(JobList):
     """The live table: oldest first like a log, so new rows appear at the bottom and the cursor stays put."""
 
-    COLUMNS = WIDE
+    COLUMNS = COLUMNS
+
+    SIZED = ("progress",)  # the bar is drawn as long as its column allows
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
@@ -44,15 +60,30 @@ class JobTable(JobList):
         self._flushing = False
         self._following = False
 
-    def columns_for(self, compact: bool) -> tuple[tuple[str, str], ...]:
-        return COMPACT if compact else WIDE
+    def content_cells(self) -> dict[str, int]:
+        return {"id": ID_CELLS, "model": MODEL_CELLS, "size": SIZE_CELLS, "secs": SECS_CELLS, "status": status_cells(),
+                "progress": BAR + 5, "elapsed": SPAN_CELLS, "eta": SPAN_CELLS, "cost": COST_CELLS,
+                "files": files_cells(), "expires": expires_cells()}  # progress: the bar and " 100%"
+
+    def plan(self, available: int) -> dict[str, int]:
+        widths = super().plan(available)
+        longer = WIDE_BAR - BAR
+        if len(widths) == len(self.COLUMNS) and widths["prompt"] - longer >= WIDE_BAR_PROMPT:
+            widths["progress"] += longer
+            widths["prompt"] -= longer
+        return widths
+
+    @property
+    def bar(self) -> int:
+        """The progress bar's cells: as many as its column has beside the percentage, up to the long bar's."""
+        return max(1, min(WIDE_BAR, self.widths.get("progress", BAR + 5) - 5))
 
     def cell(self, key: str, job: Job, now: float) -> Text:
         p = job.params
         if key == "id":
             return Text(job.short_id, style="bold" if job.is_active else "")
         if key == "prompt":
-            return prompt_cell(job, 19 if self.compact else 40)  # compact: every column fits 80 cells
+            return prompt_cell(job)
         if key in ("model", "size"):
             return Text(p.model if key == "model" else p.size)
         if key == "secs":
@@ -60,7 +91,7 @@ class JobTable(JobList):
         if key == "status":
             return status_cell(job)
         if key == "progress":
-            return progress_bar(job, 6 if self.compact else 10)
+            return progress_bar(job, self.bar)
         if key == "elapsed":
             return Text(span(elapsed(job, now)), justify="right")
         if key == "eta":
@@ -73,7 +104,7 @@ class JobTable(JobList):
         return expires_cell(job, now)
 
     def cells(self, job: Job, now: float) -> list[Text]:
-        return [self.cell(key, job, now) for key, _ in self.columns_for(self.compact)]
+        return [self.cell(key, job, now) for key in self.shown]
 
     def default_row(self) -> int:
         return self.row_count - 1
@@ -149,7 +180,7 @@ class JobTable(JobList):
     def tick(self) -> None:
         """Once a second: the clock columns of rows whose clocks move (active jobs, assets that expire)."""
         now = job_list.clock()
-        keys = [k for k, _ in self.columns_for(self.compact) if k in TICKING]
+        keys = [k for k in self.shown if k in TICKING]
         if not keys:
             return
         # Only the rows on screen: with 1,000 live jobs the rest would cost the loop 30 ms a second, and a row
