@@ -46,7 +46,7 @@ def main(argv: list[str] | None = None) -> int:
     those, printed and not written (the document always holds one whole run)."""
     import importlib
 
-    from . import cli_jobs, downloads, engine, history, keys, memory, tracking, tui_downloads, ui
+    from . import cli_jobs, downloads, engine, history, keys, memory, tips, tracking, tui_downloads, ui
 
     names = sys.argv[1:] if argv is None else argv
     started = time.time()
@@ -57,7 +57,7 @@ def main(argv: list[str] | None = None) -> int:
         print(table(rows))
         return 0
     speed = _cpu_loop()
-    for module in (tracking, history, downloads, tui_downloads, engine, memory, cli_jobs, ui, keys):
+    for module in (tracking, history, downloads, tui_downloads, engine, memory, cli_jobs, tips, ui, keys):
         print(f"running {module.__name__} …", file=sys.stderr, end=" ", flush=True)
         began = time.time()
         rows += module.run()

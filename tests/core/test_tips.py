@@ -160,8 +160,10 @@ def test_unicode_is_handled() -> None:
     report = analyse("İstanbul street, a cat walks 🐈")
     assert tip(report, "setting").state == "present"
     assert "street" in tip(report, "setting").detail
-    report = analyse("東京の夜の街を歩く女性")  # no English keywords: nothing found, nothing breaks
-    assert report.score == (0, 6)
+    # A Japanese prompt is read by the Japanese lexicon, whatever the interface's language.
+    report = analyse("東京の夜の街を歩く女性")
+    assert report.score == (2, 6) and report.language == "ja"
+    assert "“歩く”" in tip(report, "subject").detail and "“東京”" in tip(report, "setting").detail
 
 
 # --- Parameter conflicts -------------------------------------------------------------------------------------

@@ -1,5 +1,8 @@
 """TipsPanel: the prompt read as it is typed — which ingredients are there, what is missing, what conflicts,
-and the guardrail warnings. Advice only: it never blocks generating."""
+and the guardrail warnings. Advice only: it never blocks generating.
+
+The tips are in the interface's language (the core writes them through the catalog); the prompt they read may be
+in another (a Japanese prompt in an English interface is still read, by the Japanese lexicon)."""
 
 from __future__ import annotations
 
@@ -10,6 +13,7 @@ from rich.text import Text
 from textual import work
 from textual.widgets import Static
 
+from ...core.i18n import N_, _, pgettext
 from ...core.params import GenerationParams
 from ..failures import ReportsWorkerFailures
 
@@ -33,7 +37,8 @@ def tip_line(tip: Tip, detail: bool) -> Text:
 def report_lines(report: TipsReport) -> Group:
     """The checklist as one line per tip, cut with … (the panel beside the composer); F2 shows it whole."""
     lines: list[Text] = []
-    for heading, tips in (("", report.ingredients), ("Advice", report.advice), ("Before you publish", report.guardrails)):
+    for heading, tips in (("", report.ingredients), (_("Advice"), report.advice),
+                          (_("Before you publish"), report.guardrails)):
         if not tips:
             continue
         if heading:
@@ -42,7 +47,7 @@ def report_lines(report: TipsReport) -> Group:
             line = tip_line(tip, detail=True)
             line.no_wrap, line.overflow = True, "ellipsis"
             lines.append(line)
-    lines.append(Text("ctrl+n snippet · f2 all tips", style="dim italic"))
+    lines.append(Text(_("ctrl+n snippet · f2 all tips"), style="dim italic"))
     return Group(*lines)
 
 
@@ -50,21 +55,21 @@ def report_text(report: TipsReport) -> Text:
     """The full checklist (F2)."""
     have, total = report.score
     text = Text()
-    text.append(f"Ingredients {have}/{total}\n", style="bold")
+    text.append(_("Ingredients {have}/{total}").format(have=have, total=total) + "\n", style="bold")
     for tip in report.ingredients:
         text.append_text(tip_line(tip, detail=True))
         text.append("\n")
     if report.advice:
-        text.append("\nAdvice\n", style="bold")
+        text.append("\n" + _("Advice") + "\n", style="bold")
         for tip in report.advice:
             text.append_text(tip_line(tip, detail=True))
             text.append("\n")
     if report.guardrails:
-        text.append("\nBefore you publish\n", style="bold")
+        text.append("\n" + _("Before you publish") + "\n", style="bold")
         for tip in report.guardrails:
             text.append_text(tip_line(tip, detail=True))
             text.append("\n")
-    text.append("\nctrl+n inserts a snippet (camera, style, lighting, sound)", style="dim italic")
+    text.append("\n" + _("ctrl+n inserts a snippet (camera, style, lighting, sound)"), style="dim italic")
     return text
 
 
@@ -73,15 +78,16 @@ def summary_text(report: TipsReport) -> Text:
     have, total = report.score
     missing = [t.label.lower() for t in report.ingredients if t.state != "present"]
     text = Text()
-    text.append(f"Tips {have}/{total}", style="bold")
-    text.append("  missing: " + (", ".join(missing) if missing else "nothing"), style="dim")
-    text.append("  · ctrl+n snippets", style="dim")
+    text.append(_("Tips {have}/{total}").format(have=have, total=total), style="bold")
+    text.append("  " + (_("missing: {names}").format(names=pgettext("list separator", ", ").join(missing)) if missing
+                        else _("missing: nothing")), style="dim")
+    text.append("  · " + _("ctrl+n snippets"), style="dim")
     urgent = next((t for t in report.advice + report.guardrails if t.state in ("conflict", "warning")), None)
     text.append("\n")
     if urgent is not None:
         text.append_text(tip_line(urgent, detail=True))
     else:
-        text.append("f2: all tips", style="dim")
+        text.append(_("f2: all tips"), style="dim")
     return text
 
 
@@ -95,13 +101,13 @@ class TipsPanel(ReportsWorkerFailures, Static):
         self._pending: tuple[GenerationParams, int, tuple[str, ...]] | None = None
 
     def on_mount(self) -> None:
-        self.border_title = "Tips"
+        self.border_title = _("Tips")
         self._warm = False
-        # The first reading compiles the tips' word list (40-65 ms): after the first frame, in a thread, before
-        # anyone types (on the event loop it held the first keystrokes).
+        # The first reading compiles the tips' word lists, English and Japanese: after the first frame, in a
+        # thread, before anyone types (on the event loop it held the first keystrokes).
         self.set_timer(0.25, self._compile)
 
-    @work(thread=True, exit_on_error=False, group="tips", description="compile the tips' word list")
+    @work(thread=True, exit_on_error=False, group="tips", description=N_("compile the tips' word lists"))
     def _compile(self) -> None:
         # Imported here too: its 40-odd patterns compile as the module loads (12 ms), in this thread, not before the
         # first frame.
@@ -128,12 +134,22 @@ class TipsPanel(ReportsWorkerFailures, Static):
         if self._pending is None:
             return
         params, variations, characters = self._pending
+        self._last = self._pending
         self._pending = None
         from ...core.tips import analyse  # loaded by _compile by now
 
         self.report = analyse(params.prompt, model=params.model, size=params.size, seconds=params.seconds,
                               has_image=bool(params.image), variations=variations, characters=characters)
         self._draw()
+
+    def language_changed(self) -> None:
+        """The same prompt read again: the advice is written in the interface's language as it is made."""
+        last = getattr(self, "_last", None)
+        if last is None or not getattr(self, "_warm", False):
+            self.border_title = _("Tips")
+            return
+        self._pending = last
+        self._analyse()
 
     def set_compact(self, compact: bool) -> None:
         if compact != self.compact:
@@ -148,5 +164,5 @@ class TipsPanel(ReportsWorkerFailures, Static):
             self.update(content, layout=lines != getattr(self, "_lines", None))
             self._lines = lines
             have, total = self.report.score
-            self.border_title = f"Tips {have}/{total}"
+            self.border_title = _("Tips {have}/{total}").format(have=have, total=total)
 
