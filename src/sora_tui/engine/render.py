@@ -295,14 +295,55 @@ class _Overlay:
         _blend(frame[2], x // 2, y // 2, *self.v)
 
 
-def _mark_overlay(w: int, h: int, prompt: str) -> tuple[int, int, _Overlay]:
+def _printable(font: object, text: str) -> str | None:
+    """The text as the font can draw it: accents dropped (café: cafe), other marks it lacks as "-"; None when it
+    lacks letters (a Japanese prompt). A character without a glyph would be drawn as an empty box."""
+    import unicodedata
+
+    from PIL import Image, ImageDraw
+
+    def picture(ch: str) -> bytes:
+        img = Image.new("L", (64, 64))
+        ImageDraw.Draw(img).text((0, 0), ch, font=font, fill=255)
+        return img.tobytes()
+
+    if text.isascii():
+        return text
+    missing = picture("\U0010fffd")  # a private-use character no font draws
+    out = []
+    for ch in text:
+        if ch.isascii() or picture(ch) != missing:
+            out.append(ch)
+            continue
+        plain = "".join(c for c in unicodedata.normalize("NFKD", ch) if not unicodedata.combining(c))
+        if plain and plain.isascii():
+            out.append(plain)
+        elif unicodedata.category(ch)[0] in "LN":
+            return None
+        else:
+            out.append("-")
+    return "".join(out)
+
+
+def _cues(scene: Scene) -> str:
+    """What the renderer read from a prompt, in the mark's English: "sunset · red · rain · pan left"."""
+    words = [scene.time_word, *scene.colours, scene.particles,
+             None if scene.camera.name == "static" else scene.camera.name,
+             f"sound: {scene.ambience}" if scene.ambience else None]
+    return " \u00b7 ".join(w for w in words if w) or "no cues: daylight, static camera"
+
+
+def _mark_overlay(w: int, h: int, prompt: str, scene: Scene) -> tuple[int, int, _Overlay]:
     """The "local render" label, drawn once with Pillow, blended into every frame."""
     from PIL import Image, ImageDraw, ImageFont
 
     size = max(10, h // 30)
     font = ImageFont.load_default(size=size)
     small = ImageFont.load_default(size=max(9, int(size * 0.75)))
-    excerpt = " ".join(prompt.split())[:70]
+    excerpt = _printable(small, " ".join(prompt.split())[:70])
+    if excerpt is None:
+        # the built-in font has no Japanese glyphs: rows of boxes would say nothing, the cues read say what was drawn
+        excerpt = ("read: " + _cues(scene))[:70]
     bw, bh = min(w - 8, int(size * 26)), int(size * 2.9)
     img = Image.new("RGBA", (bw, bh), (0, 0, 0, 150))
     draw = ImageDraw.Draw(img)
@@ -359,7 +400,7 @@ def render(spec: RenderSpec, out_dir: Path, progress: Callable[[float], None] | 
     sprite = _Overlay(*_ball_rgba(radius, accent))
     ground_y = int(h * 0.62) + int((h - int(h * 0.62)) * 0.35)
     drop_px = ground_y - radius - int(h * 0.08)
-    mark = _mark_overlay(w, h, spec.prompt)
+    mark = _mark_overlay(w, h, spec.prompt, parts[0][0].scene)
     times = np.arange(n_frames, dtype=np.float64) / FPS
     heights = height_at(times)
     xs = (w * 0.15 + (w * 0.7) * times / max(total, 1e-6)).astype(np.int32)

@@ -8,6 +8,7 @@ import numpy as np
 
 SAMPLE_RATE = 48_000
 IMPACT_SECONDS = 0.09
+_NOTES = np.array([261.63, 329.63, 392.0, 440.0, 523.25, 440.0, 392.0, 329.63], np.float32)  # C major pentatonic
 
 
 def _noise(rng: np.random.Generator, n: int) -> np.ndarray:
@@ -49,6 +50,16 @@ def ambience(kind: str | None, n: int, rng: np.random.Generator, t0: float) -> n
     if kind == "crackle":
         pops = (rng.random(n) > 0.9993).astype(np.float32) * rng.uniform(-0.4, 0.4, n).astype(np.float32)
         return 0.02 * _noise(rng, n) + pops
+    if kind == "music":
+        # a slow pentatonic arpeggio over a low drone, soft enough that the ball's impacts stay the loudest sounds
+        step = 0.3
+        index = np.floor(t / step).astype(np.int64)
+        since = (t - index * step).astype(np.float32)
+        freq = _NOTES[index % len(_NOTES)]
+        env = (1.0 - np.exp(-since * 80.0)) * np.exp(-since * 5.0)
+        return (0.045 * env * np.sin(2 * np.pi * freq * since) + 0.01 * np.sin(2 * np.pi * 130.81 * t)).astype(np.float32)
+    if kind == "quiet":
+        return 0.003 * _lowpass(_noise(rng, n), 0.05)  # room tone: near silence, the impacts alone
     return 0.012 * np.sin(2 * np.pi * 110 * t) + 0.008 * np.sin(2 * np.pi * 165 * t)
 
 
