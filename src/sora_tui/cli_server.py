@@ -4,59 +4,63 @@ import into the history) and cameo characters. Kept apart from cli.py, which han
 from __future__ import annotations
 
 import argparse
-import asyncio
 import sys
 from pathlib import Path
 from typing import Any
 
+from .core.i18n import N_, _
+
 
 def add_commands(sub: Any) -> None:
-    pr = sub.add_parser("profiles", help="list the profiles and check each server (reachable, key, operations)")
-    pr.add_argument("--no-check", action="store_true", help="only list; do not contact the servers")
-    pr.add_argument("--json", action="store_true")
-    prs = pr.add_subparsers(dest="profiles_command", metavar="ACTION")
-    pa = prs.add_parser("add", help="add a profile to the config file (created private to you)")
-    pa.add_argument("name")
-    pa.add_argument("--base-url", dest="profile_url", required=True, metavar="URL")
+    as_json = _("print JSON (in English) instead of text")
+    key_env = _("the environment variable that holds the key")
+    key_stdin = _("read the key from standard input (kept in the config file, chmod 600)")
+    pr = sub.add_parser("profiles", help=_("list the profiles and check each server (reachable, key, operations)"))
+    pr.add_argument("--no-check", action="store_true", help=_("only list; do not contact the servers"))
+    pr.add_argument("--json", action="store_true", help=as_json)
+    prs = pr.add_subparsers(dest="profiles_command", metavar=_("ACTION"))
+    pa = prs.add_parser("add", help=_("add a profile to the config file (created private to you)"))
+    pa.add_argument("name", metavar=_("NAME"), help=_("the profile's name"))
+    pa.add_argument("--base-url", dest="profile_url", required=True, metavar="URL", help=_("the server's /v1 URL"))
     key = pa.add_mutually_exclusive_group(required=True)
-    key.add_argument("--key-env", metavar="NAME", help="the environment variable that holds the key")
-    key.add_argument("--key-stdin", action="store_true",
-                     help="read the key from standard input (kept in the config file, chmod 600)")
-    pa.add_argument("--model", help="default model")
-    pa.add_argument("--default", action="store_true", help="make it the default profile")
-    pe = prs.add_parser("edit", help="change a profile of the config file (what is not given stays as it is)")
-    pe.add_argument("name")
-    pe.add_argument("--base-url", dest="profile_url", metavar="URL")
+    key.add_argument("--key-env", metavar=_("NAME"), help=key_env)
+    key.add_argument("--key-stdin", action="store_true", help=key_stdin)
+    pa.add_argument("--model", metavar=_("MODEL"), help=_("default model"))
+    pa.add_argument("--default", action="store_true", help=_("make it the default profile"))
+    pe = prs.add_parser("edit", help=_("change a profile of the config file (what is not given stays as it is)"))
+    pe.add_argument("name", metavar=_("NAME"), help=_("the profile's name"))
+    pe.add_argument("--base-url", dest="profile_url", metavar="URL", help=_("the server's /v1 URL"))
     key = pe.add_mutually_exclusive_group()
-    key.add_argument("--key-env", metavar="NAME", help="the environment variable that holds the key")
-    key.add_argument("--key-stdin", action="store_true",
-                     help="read the key from standard input (kept in the config file, chmod 600)")
-    pe.add_argument("--model", help="default model (\"\" removes it: the server's first)")
-    pd = prs.add_parser("delete", help="remove a profile from the config file")
-    pd.add_argument("name")
-    pd.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    key.add_argument("--key-env", metavar=_("NAME"), help=key_env)
+    key.add_argument("--key-stdin", action="store_true", help=key_stdin)
+    pe.add_argument("--model", metavar=_("MODEL"), help=_("default model (\"\" removes it: the server's first)"))
+    pd = prs.add_parser("delete", help=_("remove a profile from the config file"))
+    pd.add_argument("name", metavar=_("NAME"), help=_("the profile's name"))
+    pd.add_argument("--yes", action="store_true", help=_("do not ask for confirmation"))
 
-    v = sub.add_parser("videos", help="the videos the server has, marking those not in the local history")
-    v.add_argument("--limit", type=int, default=100)
-    v.add_argument("--json", action="store_true")
-    im = sub.add_parser("import", help="add videos that exist on the server but not in the local history")
-    im.add_argument("ids", nargs="*", metavar="ID", help="server video ids (default: every one not in the history)")
-    im.add_argument("--limit", type=int, default=100, help="look at this many of the server's newest videos")
-    im.add_argument("--json", action="store_true")
+    v = sub.add_parser("videos", help=_("the videos the server has, marking those not in the local history"))
+    v.add_argument("--limit", type=int, default=100, metavar="N", help=_("at most N videos (default: 100)"))
+    v.add_argument("--json", action="store_true", help=as_json)
+    im = sub.add_parser("import", help=_("add videos that exist on the server but not in the local history"))
+    im.add_argument("ids", nargs="*", metavar="ID", help=_("server video ids (default: every one not in the history)"))
+    im.add_argument("--limit", type=int, default=100, metavar="N",
+                    help=_("look at this many of the server's newest videos"))
+    im.add_argument("--json", action="store_true", help=as_json)
 
-    ch = sub.add_parser("characters", help="cameo characters: create from a video you have the rights to, list, show")
-    chs = ch.add_subparsers(dest="characters_command", metavar="ACTION")
-    cc = chs.add_parser("create", help="create a character from a short video (2-4 s works best)")
-    cc.add_argument("name")
-    cc.add_argument("video", type=Path)
+    ch = sub.add_parser("characters",
+                        help=_("cameo characters: create from a video you have the rights to, list, show"))
+    chs = ch.add_subparsers(dest="characters_command", metavar=_("ACTION"))
+    cc = chs.add_parser("create", help=_("create a character from a short video (2-4 s works best)"))
+    cc.add_argument("name", metavar=_("NAME"), help=_("the character's name (write it in a prompt to use it)"))
+    cc.add_argument("video", type=Path, metavar=_("VIDEO"), help=_("the video file it is made from"))
     cc.add_argument("--consent", action="store_true",
-                    help="confirm that everyone whose face or voice is in the video agreed to this use")
-    cc.add_argument("--json", action="store_true")
-    cl = chs.add_parser("list", help="the characters created from here (kept locally with their ids)")
-    cl.add_argument("--json", action="store_true")
-    cs = chs.add_parser("show", help="ask the server about one character")
-    cs.add_argument("id")
-    cs.add_argument("--json", action="store_true")
+                    help=_("confirm that everyone whose face or voice is in the video agreed to this use"))
+    cc.add_argument("--json", action="store_true", help=as_json)
+    cl = chs.add_parser("list", help=_("the characters created from here (kept locally with their ids)"))
+    cl.add_argument("--json", action="store_true", help=as_json)
+    cs = chs.add_parser("show", help=_("ask the server about one character"))
+    cs.add_argument("id", metavar="ID", help=_("the character's id"))
+    cs.add_argument("--json", action="store_true", help=as_json)
 
 
 COMMANDS = ("profiles", "videos", "import", "characters")
@@ -91,6 +95,8 @@ def needs_server(args: argparse.Namespace) -> bool:
 
 # --- profiles -------------------------------------------------------------------------------------------
 async def _profiles(args: argparse.Namespace, out: Any) -> int:
+    import asyncio
+
     from .backend.capabilities import check_profile
     from .config import ConfigError, Paths, custom_url, default_profile_name, load_profile, profile_names
 
@@ -110,7 +116,7 @@ async def _profiles(args: argparse.Namespace, out: Any) -> int:
             continue
         row: dict[str, Any] = {
             "name": name, "default": name == default, "active": name == active,
-            "server": profile.base_url or "local engine (on demand)",
+            "server": profile.base_url or LOCAL_SERVER,
             "key_from": ("not needed" if profile.is_local else f"${profile.api_key_env}" if profile.api_key_env
                          else "config file" if profile.api_key else "missing"),
             "default_model": profile.default_model, "models": sorted(profile.models),
@@ -128,10 +134,10 @@ async def _profiles(args: argparse.Namespace, out: Any) -> int:
                     else:
                         base_url = await asyncio.to_thread(running_engine, paths.engine_dir)
                         if base_url is None:
-                            row["check"] = {"problem": "the local engine starts on demand (not started just to "
-                                                       "check it)"}
+                            row["check"] = {"problem": _("the local engine starts on demand (not started just "
+                                                         "to check it)")}
                 except (EngineStartError, OSError) as exc:  # an OS error while spawning it, too
-                    row["check"] = {"problem": f"the local engine did not start: {exc}"}
+                    row["check"] = {"problem": _("the local engine did not start: {reason}").format(reason=exc)}
             if "check" not in row:
                 row["check"] = (await check_profile(profile, base_url=base_url)).to_dict()
         rows.append(row)
@@ -140,20 +146,37 @@ async def _profiles(args: argparse.Namespace, out: Any) -> int:
             out.print_json(row)
         return out.EXIT_OK
     for row in rows:
+        name = _pad(out.safe(row["name"]), 14)
         if "error" in row:
-            print(f"  {row['name']:<14} {out.safe(row['error'])}")
+            print(f"  {name} {out.safe(row['error'])}")
             continue
         mark = "*" if row["active"] else " "
-        via = f"; from {row['from']}" if "from" in row else ""
-        print(f"{mark} {row['name']:<14} {out.safe(row['server'])}  (key: {row['key_from']}; "
-              f"model {out.safe(row['default_model'])}{via})")
+        server = _("local engine (on demand)") if row["server"] == LOCAL_SERVER else out.safe(row["server"])
+        key = _(KEY_FROM[row["key_from"]]) if row["key_from"] in KEY_FROM else row["key_from"]
+        fields = {"server": server, "key": key, "model": out.safe(row["default_model"]), "source": row.get("from")}
+        said = (_("{server}  (key: {key}; model {model}; from {source})") if "from" in row
+                else _("{server}  (key: {key}; model {model})"))
+        print(f"{mark} {name} " + said.format(**fields))
         check = row.get("check")
         if check:
             from .backend.capabilities import CheckResult
 
             print(f"    {out.safe(CheckResult(**check).summary())}")
-    out.err(f"* the profile in use: {active}" + ("" if active == default else f" (the default is {default})"))
+    out.err(_("* the profile in use: {name}").format(name=active) if active == default
+            else _("* the profile in use: {name} (the default is {default})").format(name=active, default=default))
     return out.EXIT_OK
+
+
+# What the profile listing says where a key comes from (the JSON keeps these English words).
+KEY_FROM = {"not needed": N_("not needed"), "config file": N_("config file"), "missing": N_("missing")}
+LOCAL_SERVER = "local engine (on demand)"
+
+
+def _pad(text: str, width: int) -> str:
+    """`text` followed by spaces up to `width` terminal cells."""
+    from rich.cells import cell_len
+
+    return text + " " * max(0, width - cell_len(text))
 
 
 def _change_profile(paths: Any, args: argparse.Namespace, out: Any) -> int:
@@ -163,37 +186,46 @@ def _change_profile(paths: Any, args: argparse.Namespace, out: Any) -> int:
     if args.profiles_command != "delete" and args.key_stdin:
         secret = sys.stdin.readline().strip()
         if not secret:
-            raise out.CliError("--key-stdin: no key on standard input.", out.EXIT_USAGE)
+            raise out.CliError(_("--key-stdin: no key on standard input."), out.EXIT_USAGE)
     if args.profiles_command == "add":
         path = add_profile(paths, args.name, args.profile_url, api_key=secret, api_key_env=args.key_env,
                            default_model=args.model, make_default=args.default)
-        out.err(f"added profile {args.name} to {path}" + (" (private: chmod 600)" if secret else ""))
+        out.err(_("added profile {name} to {path} (private: chmod 600)").format(name=args.name, path=path) if secret
+                else _("added profile {name} to {path}").format(name=args.name, path=path))
         return out.EXIT_OK
     if args.profiles_command == "edit":
         path = edit_profile(paths, args.name, args.profile_url, api_key=secret, api_key_env=args.key_env,
                             default_model=args.model)
-        out.err(f"changed profile {args.name} in {path} (private: chmod 600)")
+        out.err(_("changed profile {name} in {path} (private: chmod 600)").format(name=args.name, path=path))
         return out.EXIT_OK
     if not args.yes:
         if not sys.stdin.isatty():
-            raise out.CliError("profiles delete needs --yes when not run from a terminal.", out.EXIT_USAGE)
-        answer = input(f"Remove profile {args.name} from {paths.config_file}? [y/N] ")
-        if answer.strip().lower() not in ("y", "yes"):
-            out.err("not removed.")
+            raise out.CliError(_("profiles delete needs --yes when not run from a terminal."), out.EXIT_USAGE)
+        answer = input(_("Remove profile {name} from {path}? [y/N] ").format(name=args.name, path=paths.config_file))
+        if not out.yes(answer):
+            out.err(_("not removed."))
             return out.EXIT_OK
     path, was_default = delete_profile(paths, args.name)
-    out.err(f"removed profile {args.name} from {path}"
-            + ("; it was the default, so the local engine is the default again" if was_default else ""))
+    if was_default:
+        out.err(_("removed profile {name} from {path}; it was the default, so the local engine is the default "
+                  "again").format(name=args.name, path=path))
+    else:
+        out.err(_("removed profile {name} from {path}").format(name=args.name, path=path))
     return out.EXIT_OK
 
 
 # --- the server's videos ----------------------------------------------------------------------------------
 def _no_list(session: Any, exc: Any, out: Any, instead: str) -> Exception:
     """What it means that the server has no list: a limit of that server, neither bad usage nor a fault here."""
-    status = f" (it answered HTTP {exc.status})" if exc.status else ""
-    return out.CliError(f"the server of profile {session.profile.name} does not offer a list of its videos{status}, "
-                        "so sora-tui cannot see what it holds. Your own jobs are unaffected: each is tracked by "
-                        f"itself. {instead}", out.EXIT_JOB_FAILED)
+    if exc.status:
+        said = _("the server of profile {name} does not offer a list of its videos (it answered HTTP {status}), so "
+                 "sora-tui cannot see what it holds. Your own jobs are unaffected: each is tracked by itself. "
+                 "{instead}")
+    else:
+        said = _("the server of profile {name} does not offer a list of its videos, so sora-tui cannot see what it "
+                 "holds. Your own jobs are unaffected: each is tracked by itself. {instead}")
+    return out.CliError(said.format(name=session.profile.name, status=exc.status, instead=instead),
+                        out.EXIT_JOB_FAILED)
 
 
 async def _videos(session: Any, args: argparse.Namespace, out: Any) -> int:
@@ -204,7 +236,9 @@ async def _videos(session: Any, args: argparse.Namespace, out: Any) -> int:
     except BackendError as exc:
         if exc.kind != "unsupported":
             raise
-        raise _no_list(session, exc, out, "`sora-tui import ID` still adds a video whose id you know.") from None
+        raise _no_list(session, exc, out, _("`sora-tui import ID` still adds a video whose id you know.")) from None
+    import asyncio
+
     known = await asyncio.to_thread(session.store.video_ids)
     for info in remote:
         if args.json:
@@ -217,26 +251,29 @@ async def _videos(session: Any, args: argparse.Namespace, out: Any) -> int:
                   f"{out.safe(info.model or '?')}  {out.safe(info.size or '?')}  {out.safe(str(info.seconds or '?'))} s")
     if not args.json:
         missing = sum(1 for i in remote if i.id not in known)
-        out.err(f"{len(remote)} on the server, {missing} not in the local history (+); `sora-tui import` adds them.")
+        out.err(_("{total} on the server, {missing} not in the local history (+); `sora-tui import` adds "
+                  "them.").format(total=len(remote), missing=missing))
     return out.EXIT_OK
 
 
 async def _import(session: Any, args: argparse.Namespace, out: Any) -> int:
     from .backend.errors import BackendError
+    from .core.status import label
 
     try:
         jobs = await session.service.import_remote(ids=args.ids or None, limit=args.limit)
     except BackendError as exc:
         if exc.kind != "unsupported" or args.ids:
             raise
-        raise _no_list(session, exc, out, "Name the videos to add instead: `sora-tui import ID …`.") from None
+        raise _no_list(session, exc, out, _("Name the videos to add instead: `sora-tui import ID …`.")) from None
     for job in jobs:
         if args.json:
             out.print_json(out.job_json(job))
         else:
-            print(f"imported {job.short_id} {out.safe(job.video_id)} ({job.status.value})")
+            print(_("imported {id} {video_id} ({status})").format(id=job.short_id, video_id=out.safe(job.video_id),
+                                                                   status=label(job.status)))
     if not args.json and not jobs:
-        out.err("nothing to import: every video the server lists is already in the history.")
+        out.err(_("nothing to import: every video the server lists is already in the history."))
     return out.EXIT_OK
 
 
@@ -251,10 +288,15 @@ def _characters_list(args: argparse.Namespace, out: Any) -> int:
         if args.json:
             out.print_json(c.to_dict())
         else:
-            print(f"{out.safe(c.id)}  {out.safe(c.name)}  ({c.profile}, from {out.safe(Path(c.source).name)})")
+            print(_("{id}  {name}  ({profile}, from {source})").format(
+                id=out.safe(c.id), name=out.safe(c.name), profile=c.profile, source=out.safe(Path(c.source).name)))
     if not args.json and not entries:
-        out.err("no characters yet; `sora-tui characters create NAME VIDEO --consent` makes one.")
+        out.err(_("no characters yet; `sora-tui characters create NAME VIDEO --consent` makes one."))
     return out.EXIT_OK
+
+
+CHARACTER_FIELDS = (("id", N_("id")), ("name", N_("name")), ("status", N_("status")),
+                    ("created_at", N_("created")))
 
 
 async def _characters(session: Any, args: argparse.Namespace, out: Any) -> int:
@@ -263,22 +305,26 @@ async def _characters(session: Any, args: argparse.Namespace, out: Any) -> int:
         if args.json:
             out.print_json(data)
         else:
-            for key in ("id", "name", "status", "created_at"):
-                if key in data:
-                    print(f"{key:>10}  {out.safe(str(data[key]))}")
+            shown = [(_(title), out.safe(str(data[key]))) for key, title in CHARACTER_FIELDS if key in data]
+            from rich.cells import cell_len
+
+            width = max((cell_len(title) for title, _value in shown), default=0)
+            for title, value in shown:
+                print(" " * (width - cell_len(title)) + f"{title}  {value}")
         return out.EXIT_OK
     if not args.consent:
         if not sys.stdin.isatty():
-            raise out.CliError("creating a character needs --consent: confirm that everyone whose face or voice is in "
-                               "the video agreed to this use.", out.EXIT_USAGE)
-        answer = input(f"Does everyone whose face or voice is in {args.video} agree to it becoming a character? [y/N] ")
-        if answer.strip().lower() not in ("y", "yes"):
-            out.err("not created: consent was not confirmed.")
+            raise out.CliError(_("creating a character needs --consent: confirm that everyone whose face or voice is "
+                                 "in the video agreed to this use."), out.EXIT_USAGE)
+        answer = input(_("Does everyone whose face or voice is in {video} agree to it becoming a character? "
+                         "[y/N] ").format(video=args.video))
+        if not out.yes(answer):
+            out.err(_("not created: consent was not confirmed."))
             return out.EXIT_USAGE
     character = await session.service.create_character(args.name, args.video, consent=True)
     if args.json:
         out.print_json(character.to_dict())
     else:
-        print(f"created character {out.safe(character.name)}: {out.safe(character.id)} — write its name verbatim in a "
-              "prompt (at most 2 per video).")
+        print(_("created character {name}: {id} — write its name verbatim in a prompt (at most 2 per "
+                "video).").format(name=out.safe(character.name), id=out.safe(character.id)))
     return out.EXIT_OK

@@ -11,10 +11,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from .core.i18n import N_, _
 from .core.text import strip_control
 
 # True whatever failed: what the server accepted runs on there, and the history holds what was saved before the error.
-AFTER_A_CRASH = "Jobs the server already accepted keep running there; `sora-tui resume` picks them up."
+# Marked only: `crash_message` says it in the interface's language.
+AFTER_A_CRASH = N_("Jobs the server already accepted keep running there; `sora-tui resume` picks them up.")
 
 
 @dataclass
@@ -43,6 +45,17 @@ def write_report(exc: BaseException, where: Path | None = None) -> Path | None:
         return None
 
 
+def crash_message(summary: str, report: Path | None) -> str:
+    """What a person reads after an unexpected error, in the interface's language: what failed (`summary`, the
+    error's own words, as they are), where the report is, and that their jobs are safe. The report file itself
+    stays in English: it is for whoever fixes the bug."""
+    if report is not None:
+        said = _("sora-tui: unexpected error ({summary}). A report was written to {report}. {after}")
+    else:
+        said = _("sora-tui: unexpected error ({summary}). {after}")
+    return said.format(summary=summary, report=report, after=_(AFTER_A_CRASH))
+
+
 @contextlib.contextmanager
 def crash_guard() -> Iterator[CrashGuard]:
     guard = CrashGuard()
@@ -53,9 +66,5 @@ def crash_guard() -> Iterator[CrashGuard]:
     except BaseException as exc:  # the last line of defence: never a traceback on the user's screen
         guard.crashed = True
         guard.report = write_report(exc)
-        where = f" A report was written to {guard.report}." if guard.report else ""
-        print(
-            f"sora-tui: unexpected error ({type(exc).__name__}: {strip_control(str(exc))[:200]}).{where} "
-            f"{AFTER_A_CRASH}",
-            file=sys.stderr,
-        )
+        summary = f"{type(exc).__name__}: {strip_control(str(exc))[:200]}"
+        print(crash_message(summary, guard.report), file=sys.stderr)

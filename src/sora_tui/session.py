@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from .config import Paths, Profile, load_profile
+from .core.i18n import _
 
 
 class SessionError(Exception):
@@ -42,7 +43,8 @@ class Session:
         profile = self.profile
         if not profile.api_key:
             env = profile.api_key_env or "OPENAI_API_KEY"
-            raise SessionError(f"Profile {profile.name!r} needs an API key: set {env} in the environment.", 3)
+            raise SessionError(_("Profile {name} needs an API key: set {env} in the environment.").format(
+                name=repr(profile.name), env=env), 3)
         self.base_url = profile.base_url or await local_engine_url(self.paths, profile)
         # In a thread: building the clients loads the CA bundle and the SDK's resources (60-100 ms, several hundred
         # while a freshly started engine competes for the CPU), which the TUI's event loop should not wait on.
@@ -84,8 +86,8 @@ def open_store(paths: Paths) -> Any:  # -> HistoryStore
 
 
 def _data_dir_error(paths: Paths, exc: OSError) -> SessionError:
-    return SessionError(f"cannot use the data directory {paths.home}: {exc.strerror or exc}. "
-                        "Set SORA_TUI_HOME to a writable directory.", 2)
+    return SessionError(_("cannot use the data directory {path}: {reason}. Set SORA_TUI_HOME to a writable "
+                          "directory.").format(path=paths.home, reason=exc.strerror or exc), 2)
 
 
 def prepare(profile_name: str | None = None, base_url: str | None = None, paths: Paths | None = None) -> Session:
@@ -117,7 +119,7 @@ async def local_engine_url(paths: Paths, profile: Profile) -> str:
     try:
         return await asyncio.to_thread(ensure_engine, paths.engine_dir, profile.engine_speed)
     except Exception as exc:  # EngineStartError or an OS error while spawning
-        raise SessionError(f"The built-in local engine did not start: {exc}", 3) from None
+        raise SessionError(_("The built-in local engine did not start: {reason}").format(reason=exc), 3) from None
 
 
 def default_download_dir(paths: Paths, profile: Profile) -> Path:
