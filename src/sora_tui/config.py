@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .core.i18n import _
 from .core.params import MODELS, ModelSpec
 from .core.redact import LOCAL_ENGINE_KEY as LOCAL_KEY
 
@@ -123,7 +124,7 @@ class Profile:
         return self.base_url is None
 
     def describe(self) -> str:
-        where = "built-in local engine (procedural renders, not AI)" if self.is_local else self.base_url
+        where = _("built-in local engine (procedural renders, not AI)") if self.is_local else self.base_url
         return f"{self.name}: {where}"
 
 
@@ -136,11 +137,12 @@ def _read_config(path: Path) -> dict:
         mode = path.stat().st_mode
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: not valid TOML ({exc}). Fix the file or move it away.") from None
+        raise ConfigError(_("{path}: not valid TOML ({error}). Fix the file or move it away.").format(
+            path=path, error=exc)) from None
     except OSError as exc:
-        raise ConfigError(f"{path}: cannot be read ({exc.strerror}).") from None
+        raise ConfigError(_("{path}: cannot be read ({reason}).").format(path=path, reason=exc.strerror)) from None
     if not isinstance(data, dict):
-        raise ConfigError(f"{path}: expected a TOML table.")
+        raise ConfigError(_("{path}: expected a TOML table.").format(path=path))
     data["_insecure"] = bool(mode & (stat.S_IRWXG | stat.S_IRWXO))
     return data
 
@@ -168,7 +170,8 @@ def load_profile(
         )
     default = cfg.get("default_profile")
     if default is not None and not isinstance(default, str):
-        raise ConfigError(f"{paths.config_file} default_profile: expected a profile name in quotes, not {default!r}.")
+        raise ConfigError(_("{path} default_profile: expected a profile name in quotes, not {value}.").format(
+            path=paths.config_file, value=repr(default)))
     name = name or default or "local"
     if name == "local" and "local" not in profiles:
         return Profile(name="local", base_url=None, api_key=Secret(LOCAL_KEY), engine_speed=engine_speed)
@@ -182,7 +185,8 @@ def load_profile(
     section = profiles.get(name)
     if not isinstance(section, dict):
         known = ", ".join(sorted({"local", "openai", *profiles})) or "local"
-        raise ConfigError(f"No profile named {name!r} (known: {known}). Add [profiles.{name}] to {paths.config_file}.")
+        raise ConfigError(_("No profile named {name} (known: {known}). Add [profiles.{table}] to {path}.").format(
+            name=repr(name), known=known, table=name, path=paths.config_file))
     return _profile_from(paths, name, section, env, engine_speed, insecure=bool(cfg.get("_insecure")))
 
 
@@ -196,18 +200,20 @@ def _profile_from(paths: Paths, name: str, section: dict, env: Mapping[str, str]
     key = env.get(str(key_env)) if key_env else section.get("api_key")
     if section.get("api_key") and insecure:
         raise ConfigError(
-            f"{paths.config_file} holds an API key but is readable by other users: run `chmod 600 {paths.config_file}`."
+            _("{path} holds an API key but is readable by other users: run `chmod 600 {path}`.").format(
+                path=paths.config_file)
         )
     where = f"{paths.config_file} [profiles.{name}]"
     speed = _text(section, "engine_speed", where, engine_speed)
     if speed not in ("instant", "fast", "realistic"):
-        raise ConfigError(f"{where} engine_speed: expected instant, fast or realistic, not {speed!r}.")
+        raise ConfigError(_("{where} engine_speed: expected instant, fast or realistic, not {value}.").format(
+            where=where, value=repr(speed)))
     download_dir = _text(section, "download_dir", where, "")
     models = _models(section, where)
     default_model = _text(section, "default_model", where, next(iter(models)) if "sora-2" not in models else "sora-2")
     if default_model not in models:
-        raise ConfigError(f"{where} default_model: {default_model!r} is not among its models ({', '.join(models)}).",
-                          "default_model")
+        raise ConfigError(_("{where} default_model: {model} is not among its models ({models}).").format(
+            where=where, model=repr(default_model), models=", ".join(models)), "default_model")
     template = _text(section, "file_template", where, "") or None
     if template is not None:
         from .core.files import TemplateError, check_template
@@ -215,7 +221,7 @@ def _profile_from(paths: Paths, name: str, section: dict, env: Mapping[str, str]
         try:
             check_template(template)
         except TemplateError as exc:
-            raise ConfigError(f"{where} file_template: {exc}") from None
+            raise ConfigError(_("{where} file_template: {error}").format(where=where, error=exc)) from None
     return Profile(
         name=name,
         base_url=str(url).rstrip("/") if url else None,
@@ -239,32 +245,37 @@ def _models(section: dict, where: str) -> dict[str, ModelSpec]:
     if raw is None:
         return dict(MODELS)
     if not isinstance(raw, dict) or not raw:
-        raise ConfigError(f"{where} models: expected tables like [profiles.NAME.models.sora-2] with sizes and seconds.")
+        raise ConfigError(_("{where} models: expected tables like [profiles.NAME.models.sora-2] with sizes and "
+                            "seconds.").format(where=where))
     models: dict[str, ModelSpec] = {}
     for name, spec in raw.items():
         at = f"{where.rstrip(']')}.models.{name}]"
         if not isinstance(spec, dict):
-            raise ConfigError(f"{at}: expected a table with sizes = [...] and seconds = [...].")
+            raise ConfigError(_("{where}: expected a table with sizes = [...] and seconds = [...].").format(where=at))
         known = MODELS.get(name)
         sizes = spec.get("sizes", list(known.sizes) if known else None)
         seconds = spec.get("seconds", list(known.seconds) if known else None)
         for key, values in (("sizes", sizes), ("seconds", seconds)):
             if not isinstance(values, list) or not values or not all(isinstance(v, (str, int)) for v in values):
-                raise ConfigError(f'{at} {key}: expected a list such as {key} = ["1280x720", "720x1280"]'
-                                  if key == "sizes" else f'{at} seconds: expected a list such as seconds = ["4", "8"].')
+                raise ConfigError(_('{where} sizes: expected a list such as sizes = ["1280x720", "720x1280"]')
+                                  .format(where=at) if key == "sizes" else
+                                  _('{where} seconds: expected a list such as seconds = ["4", "8"].').format(where=at))
         for size in sizes:
             parts = str(size).lower().split("x")
             if len(parts) != 2 or not all(p.isdigit() and 0 < int(p) <= 8192 for p in parts):
-                raise ConfigError(f"{at} sizes: {size!r} is not WIDTHxHEIGHT (for example 1280x720).")
+                raise ConfigError(_("{where} sizes: {value} is not WIDTHxHEIGHT (for example 1280x720).").format(
+                    where=at, value=repr(size)))
         for sec in seconds:
             if not str(sec).isdigit() or not 0 < int(sec) <= 600:
-                raise ConfigError(f"{at} seconds: {sec!r} is not a whole number of seconds (1-600).")
+                raise ConfigError(_("{where} seconds: {value} is not a whole number of seconds (1-600).").format(
+                    where=at, value=repr(sec)))
         price = spec.get("price_per_second", known.price_per_second if known else {})
         if isinstance(price, bool) or not isinstance(price, (int, float, dict)):
-            raise ConfigError(f"{at} price_per_second: expected a number (USD per second) or a table by size.")
+            raise ConfigError(_("{where} price_per_second: expected a number (USD per second) or a table by "
+                                "size.").format(where=at))
         prices = {"*": float(price)} if isinstance(price, (int, float)) else dict(price)
         if not all(isinstance(v, (int, float)) and not isinstance(v, bool) and v >= 0 for v in prices.values()):
-            raise ConfigError(f"{at} price_per_second: prices must be numbers of at least 0.")
+            raise ConfigError(_("{where} price_per_second: prices must be numbers of at least 0.").format(where=at))
         models[str(name)] = ModelSpec(str(name), tuple(str(s).lower() for s in sizes), tuple(str(s) for s in seconds),
                                       price_per_second={k: float(v) for k, v in prices.items()})
     return models
@@ -343,14 +354,16 @@ def add_profile(
     import re
 
     if not re.fullmatch(r"[A-Za-z0-9_-]{1,40}", name or ""):
-        raise ConfigError(f"Profile name {name!r}: use 1-40 letters, digits, '-' or '_'.", "name")
+        raise ConfigError(_("Profile name {name}: use 1-40 letters, digits, '-' or '_'.").format(name=repr(name)),
+                          "name")
     if name in BUILT_IN:
-        raise ConfigError(f"{name!r} is a built-in profile; choose another name.", "name")
+        raise ConfigError(_("{name} is a built-in profile; choose another name.").format(name=repr(name)), "name")
     _check_new_settings(name, base_url, api_key_env)
     path = paths.config_file
     cfg = _read_config(path)
     if name in (cfg.get("profiles") or {}):
-        raise ConfigError(f"{path} already has a profile {name!r}; edit it there or choose another name.", "name")
+        raise ConfigError(_("{path} already has a profile {name}; edit it there or choose another name.").format(
+            path=path, name=repr(name)), "name")
     lines = ["", f"[profiles.{name}]", f"base_url = {_toml_string(base_url.rstrip('/'))}"]
     if api_key_env:
         lines.append(f"api_key_env = {_toml_string(api_key_env)}")
@@ -377,9 +390,10 @@ def _check_new_settings(name: str, base_url: str | None, api_key_env: str | None
     import re
 
     if base_url is not None:
-        _check_url(base_url, f"profile {name} base_url", "base_url")
+        _check_url(base_url, _("profile {name} base_url").format(name=name), "base_url")
     if api_key_env is not None and not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", api_key_env):
-        raise ConfigError(f"{api_key_env!r} is not an environment variable name.", "api_key_env")
+        raise ConfigError(_("{name} is not an environment variable name.").format(name=repr(api_key_env)),
+                          "api_key_env")
 
 
 def _check_written(paths: Paths, name: str, text: str) -> dict:
@@ -390,11 +404,12 @@ def _check_written(paths: Paths, name: str, text: str) -> dict:
     try:
         profiles = tomllib.loads(text).get("profiles", {})  # never write a file we could not read back
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{paths.config_file}: the change would not be valid TOML ({exc}); edit the file "
-                          "itself.") from None
+        raise ConfigError(_("{path}: the change would not be valid TOML ({error}); edit the file itself.").format(
+            path=paths.config_file, error=exc)) from None
     section = profiles.get(name) if isinstance(profiles, dict) else None
     if not isinstance(section, dict):
-        raise ConfigError(f"{paths.config_file}: [profiles.{name}] could not be written; edit the file itself.")
+        raise ConfigError(_("{path}: [profiles.{name}] could not be written; edit the file itself.").format(
+            path=paths.config_file, name=name))
     _profile_from(paths, name, section, {}, "fast")
     return section
 
@@ -414,7 +429,8 @@ def edit_profile(
     line for line; nothing is written that load_profile would refuse, and the file is rewritten private (0600)."""
     path = paths.config_file
     if name in BUILT_IN and name not in (_read_config(path).get("profiles") or {}):
-        raise ConfigError(f"{name!r} is a built-in profile and cannot be changed; add a profile instead.", "name")
+        raise ConfigError(_("{name} is a built-in profile and cannot be changed; add a profile instead.").format(
+            name=repr(name)), "name")
     _check_new_settings(name, base_url, api_key_env)
     lines = _config_lines(path)
     section = _own_table(lines, name, path)
@@ -445,10 +461,10 @@ def edit_profile(
     text = "\n".join(lines) + "\n"
     written = _check_written(paths, name, text)
     if any(written.get(key) != value for key, value in wanted.items()):
-        raise ConfigError(f"{path}: [profiles.{name}] is written in a way sora-tui cannot change safely; edit the "
-                          "file itself.")
+        raise ConfigError(_("{path}: [profiles.{name}] is written in a way sora-tui cannot change safely; edit the "
+                            "file itself.").format(path=path, name=name))
     if written.get("base_url") and not written.get("api_key") and not written.get("api_key_env"):
-        raise ConfigError("Type the key, or name the environment variable that holds it.", "api_key")
+        raise ConfigError(_("Type the key, or name the environment variable that holds it."), "api_key")
     _write_private(path, text)
     return path
 
@@ -483,8 +499,8 @@ def delete_profile(paths: Paths, name: str) -> tuple[Path, bool]:
     except tomllib.TOMLDecodeError:
         cfg = {"profiles": {name: None}}
     if name in (cfg.get("profiles") or {}) or (was_default and "default_profile" in cfg):
-        raise ConfigError(f"{path}: [profiles.{name}] is written in a way sora-tui cannot remove safely; edit the "
-                          "file itself.")
+        raise ConfigError(_("{path}: [profiles.{name}] is written in a way sora-tui cannot remove safely; edit the "
+                            "file itself.").format(path=path, name=name))
     _write_private(path, text)
     return path, was_default
 
@@ -526,8 +542,8 @@ def _own_table(lines: list[str], name: str, path: Path) -> tuple[int, int]:
     """Where [profiles.NAME] is: (its header's line, the line after its last)."""
     found = [(start, end) for start, end, table in _tables(lines) if table == ("profiles", name)]
     if len(found) != 1:
-        raise ConfigError(f"{path} has no table [profiles.{name}] that sora-tui can change; edit the file itself.",
-                          "name")
+        raise ConfigError(_("{path} has no table [profiles.{name}] that sora-tui can change; edit the file "
+                            "itself.").format(path=path, name=name), "name")
     return found[0]
 
 
@@ -578,17 +594,20 @@ def _write_private(path: Path, text: str) -> None:
 def _text(section: dict, key: str, where: str, default: str) -> str:
     value = section.get(key, default)
     if not isinstance(value, str):
-        raise ConfigError(f"{where} {key}: expected a string in quotes, not {value!r}.")
+        raise ConfigError(_("{where} {key}: expected a string in quotes, not {value}.").format(
+            where=where, key=key, value=repr(value)))
     return value
 
 
 def _number(section: dict, key: str, where: str, default: float, low: float, high: float, whole: bool = False) -> float:
     value = section.get(key, default)
     if isinstance(value, bool) or not isinstance(value, (int, float)) or (whole and not float(value).is_integer()):
-        kind = "a whole number" if whole else "a number"
-        raise ConfigError(f"{where} {key}: expected {kind}, not {value!r}.")
+        raise ConfigError((_("{where} {key}: expected a whole number, not {value}.") if whole else
+                           _("{where} {key}: expected a number, not {value}.")).format(
+                               where=where, key=key, value=repr(value)))
     if not low <= value <= high:
-        raise ConfigError(f"{where} {key}: {value} is outside {low:g} to {high:g}.")
+        raise ConfigError(_("{where} {key}: {value} is outside {low} to {high}.").format(
+            where=where, key=key, value=value, low=f"{low:g}", high=f"{high:g}"))
     return float(value)
 
 
@@ -597,4 +616,5 @@ def _check_url(url: str, where: str, field: str | None = None) -> None:
 
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise ConfigError(f"{where}: {url!r} is not an http(s) URL (for example http://127.0.0.1:4000/v1).", field)
+        raise ConfigError(_("{where}: {url} is not an http(s) URL (for example http://127.0.0.1:4000/v1).").format(
+            where=where, url=repr(url)), field)

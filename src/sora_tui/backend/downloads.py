@@ -46,6 +46,8 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 import httpcore2
 
 from ..core.files import numbered_path, place_new, sibling_paths
+from ..core.i18n import _
+from ..core.job import asset_name
 from ..core.text import middle
 from ..durable import fsync_dir
 from .errors import BackendError, map_error
@@ -301,7 +303,7 @@ def _connect(host: str, port: int, timeout: float | None, local_address: str | N
     except OSError as exc:
         raise httpcore2.ConnectError(str(exc)) from exc
     last: OSError | None = None
-    for family, kind, proto, _, address in addresses:
+    for family, kind, proto, _canonname, address in addresses:
         sock = socket.socket(family, kind, proto)
         try:
             sock.settimeout(timeout)
@@ -344,7 +346,8 @@ def _transfer(backend: VideosBackend, video_id: str, dest: Path, variant: str,
         return _stream(backend, video_id, dest, variant, progress, stop)
     except Exception as exc:
         if stop.is_set() or isinstance(exc, _Stopped):  # whatever the cut-short read raised
-            raise BackendError("network", f"The download of {_ref(video_id)} ({variant}) was stopped") from None
+            raise BackendError("network", _("The download of {id} ({variant}) was stopped").format(
+                id=_ref(video_id), variant=asset_name(variant))) from None
         if isinstance(exc, BackendError):
             raise
         if isinstance(exc, OSError) and exc.filename is None:  # the directory cannot take the file
@@ -377,7 +380,8 @@ def _stream(backend: VideosBackend, video_id: str, dest: Path, variant: str,
     dest.parent.mkdir(parents=True, exist_ok=True)
     part = part_path(dest)
     side = validator_path(part)
-    what = f"the {variant} of {_ref(video_id)}"
+    what = f"the {variant} of {_ref(video_id)}"  # for the log
+    about = {"variant": asset_name(variant), "id": _ref(video_id)}
     resume = _resume_point(part, side)
     try:
         got = _receive(backend, video_id, variant, part, side, resume, progress, stop)
@@ -398,24 +402,24 @@ def _stream(backend: VideosBackend, video_id: str, dest: Path, variant: str,
                 got = _receive(backend, video_id, variant, part, side, _Resume(), progress, stop)
             except Exception as again:
                 if _status(again) == 416:
-                    raise _refused(what) from None
+                    raise _refused(about) from None
                 raise
         else:
-            raise _refused(what) from None
+            raise _refused(about) from None
     if progress is not None:
         progress(got.received, got.total, final=True)
     if got.total is not None and got.received != got.total:
-        raise BackendError(
-            "truncated", f"Download of {_ref(video_id)} ({variant}) stopped at {got.received:,} of {got.total:,} bytes"
-        )
+        raise BackendError("truncated", _("Download of {id} ({variant}) stopped at {received} of {total} bytes").format(
+            received=f"{got.received:,}", total=f"{got.total:,}", **about))
     if got.received == 0:
         _discard(part, side)
-        raise BackendError("protocol", f"The server sent an empty {variant} for {_ref(video_id)}")
+        raise BackendError("protocol", _("The server sent an empty {variant} for {id}").format(**about))
     problem = incomplete_reason(part, variant)
     if problem is not None:
         # Without Content-Length a short body ends like a whole one: the container tells. Start over next time.
         _discard(part, side)
-        raise BackendError("truncated", f"Download of {_ref(video_id)} ({variant}) is incomplete: {problem}")
+        raise BackendError("truncated", _("Download of {id} ({variant}) is incomplete: {problem}").format(
+            problem=problem, **about))
     saved = _finish(part, dest, side)
     return DownloadResult(saved, got.received, got.content_type, got.resumed)
 
@@ -429,22 +433,28 @@ def _receive(backend: VideosBackend, video_id: str, variant: str, part: Path, si
         headers["Range"] = f"bytes={offset}-"
         if resume.validator:  # resume only if the file is still the one we began with; otherwise it comes whole
             headers["If-Range"] = resume.validator
-    what = f"the {variant} of {_ref(video_id)}"
+    about = {"variant": asset_name(variant), "id": _ref(video_id)}
     with backend._stream_content_sync(video_id, variant, headers) as response:
         http = response.http_response
         content_type = response.headers.get("content-type")
         media = (content_type or "").split(";")[0].strip().lower()
         if media in _NOT_MEDIA:
             # An error page or JSON with a success status (a dropped gateway answer): never written into the file.
-            raise _refuse(part, side, offset, f"The server sent {media} instead of {what}")
+            raise _refuse(part, side, offset, _("The server sent {media} instead of the {variant} of {id}").format(
+                media=media, **about))
         if (wrong := wrong_kind(variant, content_type, None)) is not None:
-            raise _refuse(part, side, offset, f"The server sent {wrong} instead of {what}", "wrong_asset")
+            raise _refuse(part, side, offset, _("The server sent {wrong} instead of the {variant} of {id}").format(
+                wrong=wrong, **about), "wrong_asset")
         if response.status_code == 206:
             total = _checked_range(response.headers, offset, resume.total)
             if total is None:
-                asked = f"from byte {offset:,} to the end" if offset else "for the whole file"
-                raise _refuse(part, side, offset, f"The server sent a different piece of {what} than the one asked "
-                              f"for (Content-Range {response.headers.get('content-range')!r}, asked {asked})")
+                got_range = repr(response.headers.get("content-range"))
+                raise _refuse(part, side, offset, (
+                    _("The server sent a different piece of the {variant} of {id} than the one asked for "
+                      "(Content-Range {range}, asked from byte {offset} to the end)") if offset else
+                    _("The server sent a different piece of the {variant} of {id} than the one asked for "
+                      "(Content-Range {range}, asked for the whole file)")).format(
+                          range=got_range, offset=f"{offset:,}", **about))
             resumed = offset > 0
         else:
             # 200 to a Range request: the server ignored it (or the file changed); start over rather than append
@@ -460,13 +470,15 @@ def _receive(backend: VideosBackend, video_id: str, variant: str, part: Path, si
             else:
                 head, more = _head(chunks, stop)
             if looks_like_text(b"".join(head)[:SNIFF]):
-                raise _refuse(part, side, offset, f"The server sent text (an error page?) instead of {what}")
+                raise _refuse(part, side, offset, _("The server sent text (an error page?) instead of the {variant} "
+                                                    "of {id}").format(**about))
             # Its first bytes say what it is (a resumed piece's are not the file's first: those were checked;
             # a body cut before a few arrived is reported as cut, below)
             first = b"".join(head)[:16]
             wrong = wrong_kind(variant, content_type, first) if not resumed and len(first) >= 12 else None
             if wrong is not None:
-                raise _refuse(part, side, offset, f"The server sent {wrong} instead of {what}", "wrong_asset")
+                raise _refuse(part, side, offset, _("The server sent {wrong} instead of the {variant} of {id}").format(
+                    wrong=wrong, **about), "wrong_asset")
             if not resumed:
                 _write_validator(side, response.headers, total)
             fd = _open_part(part, append=resumed)
@@ -551,13 +563,14 @@ def _refuse(part: Path, side: Path, offset: int, message: str, kind: str = "serv
     the next try asks for the whole file, which such servers (a CDN answering ranges with an error page) send."""
     if offset:
         _discard(part, side)
-        message += "; the partial download was discarded and the next try starts from the beginning"
+        message = _("{message}; the partial download was discarded and the next try starts from the "
+                    "beginning").format(message=message)
     return BackendError(kind, message)
 
 
-def _refused(what: str) -> BackendError:
-    return BackendError("server", f"The server refused to send {what}: it answered \"range not satisfiable\" to a "
-                                  "request for the whole file", 416)
+def _refused(about: dict[str, str]) -> BackendError:
+    return BackendError("server", _("The server refused to send the {variant} of {id}: it answered \"range not "
+                                    "satisfiable\" to a request for the whole file").format(**about), 416)
 
 
 def _status(exc: BaseException) -> int | None:
@@ -606,7 +619,7 @@ def _open_part(path: Path, append: bool) -> int:
     info = os.fstat(fd)
     if not stat.S_ISREG(info.st_mode) or info.st_nlink != 1:
         os.close(fd)
-        raise OSError(errno.EEXIST, "the partial download was replaced by another file", str(path))
+        raise OSError(errno.EEXIST, _("the partial download was replaced by another file"), str(path))
     os.lseek(fd, 0, os.SEEK_END)
     return fd
 
@@ -644,7 +657,8 @@ def _place(part: Path, dest: Path, side: Path) -> tuple[Path, bool]:
         if candidate != dest:
             log.info("%s is taken; the download was saved as %s", dest, candidate.name)
         return candidate, new
-    raise BackendError("disk", f"{dest.name} and {MAX_NUMBERED - 1} numbered names after it are taken in {dest.parent}")
+    raise BackendError("disk", _("{name} and {count} numbered names after it are taken in {folder}").format(
+        name=dest.name, count=MAX_NUMBERED - 1, folder=dest.parent))
 
 
 def _same_bytes(part: Path, other: Path) -> bool:
@@ -919,7 +933,7 @@ def _splice_all(pipe: int, fd: int, count: int) -> bool:
             _drain_pipe(pipe, fd, left)
             return False
         if moved <= 0:
-            raise OSError(errno.EIO, "the download pipe ran dry")
+            raise OSError(errno.EIO, _("the download pipe ran dry"))
         left -= moved
     return True
 
@@ -928,6 +942,6 @@ def _drain_pipe(pipe: int, fd: int, count: int) -> None:
     while count:
         piece = os.read(pipe, count)
         if not piece:
-            raise OSError(errno.EIO, "the download pipe ran dry")
+            raise OSError(errno.EIO, _("the download pipe ran dry"))
         _writev_all(fd, [piece], len(piece))
         count -= len(piece)

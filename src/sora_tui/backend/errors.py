@@ -7,26 +7,27 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote
 
+from ..core.i18n import N_, _
 from ..core.text import one_line
 
-# kind -> what the user can do about it
+# kind -> what the user can do about it (translated when shown: the language may change after import)
 _ADVICE = {
-    "auth": "Check the API key for this profile (is the environment variable set, is the key still valid?).",
-    "unreachable": "Check the base URL and that the server is running and reachable from this machine.",
-    "timeout": "It may be overloaded: try again, or raise the profile's timeout.",
-    "rate_limited": "The server is rate-limiting this key: wait a little before sending more.",
-    "bad_request": "Change the request as the message says and try again.",
-    "not_found": "The server does not know this id (deleted, expired, or created on another server/profile).",
-    "expired": "The server's copy has expired. Remix it (remixes of expired videos still work) or generate again.",
-    "server": "The server had an internal error; retrying later usually works.",
-    "network": "Check the connection and try again; a download picks up where it stopped.",
-    "truncated": "Try the download again; it picks up where it stopped when the server allows.",
-    "unsupported": "That is a limit of this server (often a proxy or gateway), not a fault; "
-                   "use a profile whose server offers it.",
-    "disk": "Free some disk space or choose another download directory.",
-    "protocol": "The server answered something sora-tui cannot read; check the base URL points at a /v1 API.",
-    "wrong_asset": "The server, or a proxy in front of it that drops the ?variant= query, sent another kind "
-                   "of file; nothing was saved under this asset's name.",
+    "auth": N_("Check the API key for this profile (is the environment variable set, is the key still valid?)."),
+    "unreachable": N_("Check the base URL and that the server is running and reachable from this machine."),
+    "timeout": N_("It may be overloaded: try again, or raise the profile's timeout."),
+    "rate_limited": N_("The server is rate-limiting this key: wait a little before sending more."),
+    "bad_request": N_("Change the request as the message says and try again."),
+    "not_found": N_("The server does not know this id (deleted, expired, or created on another server/profile)."),
+    "expired": N_("The server's copy has expired. Remix it (remixes of expired videos still work) or generate again."),
+    "server": N_("The server had an internal error; retrying later usually works."),
+    "network": N_("Check the connection and try again; a download picks up where it stopped."),
+    "truncated": N_("Try the download again; it picks up where it stopped when the server allows."),
+    "unsupported": N_("That is a limit of this server (often a proxy or gateway), not a fault; use a profile whose "
+                      "server offers it."),
+    "disk": N_("Free some disk space or choose another download directory."),
+    "protocol": N_("The server answered something sora-tui cannot read; check the base URL points at a /v1 API."),
+    "wrong_asset": N_("The server, or a proxy in front of it that drops the ?variant= query, sent another kind of "
+                      "file; nothing was saved under this asset's name."),
 }
 
 
@@ -46,7 +47,8 @@ class BackendError(Exception):
 
     @property
     def advice(self) -> str:
-        return _ADVICE.get(self.kind, "")
+        advice = _ADVICE.get(self.kind)
+        return _(advice) if advice else ""
 
     @property
     def retryable(self) -> bool:
@@ -54,11 +56,19 @@ class BackendError(Exception):
 
     def what_happened(self) -> str:
         """The message and HTTP status, without the kind's advice (for callers whose own advice fits better)."""
-        status = f" (HTTP {self.status})" if self.status else ""
-        return f"{self.message}{status}.".replace("..", ".")
+        # The sentence's end is the language's own ("." or "。"): one the message already has is not doubled.
+        message = self.message.rstrip("。")
+        if self.status:
+            text = _("{message} (HTTP {status}).").format(message=message, status=self.status)
+        else:
+            text = _("{message}.").format(message=message)
+        return text.replace("..", ".").replace(".。", "。")
 
     def user_message(self) -> str:
-        return f"{self.what_happened()} {self.advice}" if self.advice else self.what_happened()
+        advice = self.advice
+        if not advice:
+            return self.what_happened()
+        return _("{what_happened} {advice}").format(what_happened=self.what_happened(), advice=advice)
 
     def __str__(self) -> str:
         return self.user_message()
@@ -137,9 +147,23 @@ def is_missing_route(status: int, body: Any) -> bool:
     return isinstance(err, str) and bool(_GENERIC_404.fullmatch(err))
 
 
+# What a request asks for, in the user's words (translated where the message is built).
+_OPERATIONS = {
+    "list": N_("a list of videos"),
+    "create": N_("video generation"),
+    "edits": N_("edits"),
+    "extensions": N_("extensions"),
+    "characters": N_("characters"),
+    "remix": N_("remix"),
+    "thumbnail": N_("thumbnails"),
+    "spritesheet": N_("spritesheets"),
+    "delete": N_("deleting videos"),
+}
+
+
 def _operation(request: Any, base_url: str) -> tuple[str | None, bool]:
-    """What the failed request asked for, in the user's words, and whether a 404 on it can only mean the route
-    is missing: ("remix", False), ("a list of videos", True), (None, False) for retrieving one video."""
+    """What the failed request asked for (a key of _OPERATIONS), and whether a 404 on it can only mean the route
+    is missing: ("remix", False), ("list", True), (None, False) for retrieving one video."""
     try:
         method = str(request.method).upper()
         raw = bytes(request.url.raw_path).split(b"?", 1)[0].decode("ascii", "replace")
@@ -154,7 +178,7 @@ def _operation(request: Any, base_url: str) -> tuple[str | None, bool]:
         return None, False
     rest = [unquote(p) for p in parts[parts.index("videos") + 1:]]
     if not rest:
-        return ("a list of videos", True) if method == "GET" else ("video generation", False)
+        return ("list", True) if method == "GET" else ("create", False)
     if rest[0] in ("edits", "extensions") and len(rest) == 1:
         return rest[0], False
     if rest[0] == "characters":
@@ -164,10 +188,10 @@ def _operation(request: Any, base_url: str) -> tuple[str | None, bool]:
     if len(rest) == 2 and rest[1] == "content":
         variant = re.search(r"(?:^|&)variant=([a-z]+)", query)
         if variant and variant.group(1) in ("thumbnail", "spritesheet"):
-            return variant.group(1) + "s", False
+            return variant.group(1), False
         return None, False  # the video itself: a 404 there is about the video (missing, expired)
     if len(rest) == 1 and method == "DELETE":
-        return "deleting videos", False
+        return "delete", False
     return None, False
 
 
@@ -175,14 +199,13 @@ def _unsupported(exc: Any, status: int, base_url: str) -> str | None:
     """The user message when this status error means the server lacks the operation, else None."""
     operation, collection = _operation(getattr(exc, "request", None), base_url)
     body = getattr(exc, "body", None)
-    if status in (405, 501):
-        return f"This server does not offer {operation or 'that operation'}"
-    if status == 404 and operation and (collection or is_missing_route(status, body)):
-        return f"This server does not offer {operation}"
     # A list request carries nothing the user chose, so a 400 is the server refusing to list at all (LiteLLM in
     # front of a provider that cannot: "list videos is not supported for this provider"), not a bad request.
-    if status == 400 and collection:
-        return f"This server does not offer {operation}"
+    if (status in (405, 501) or (status == 404 and operation and (collection or is_missing_route(status, body)))
+            or (status == 400 and collection)):
+        if operation is None:
+            return _("This server does not offer that operation")
+        return _("This server does not offer {operation}").format(operation=_(_OPERATIONS[operation]))
     return None
 
 
@@ -193,28 +216,32 @@ def map_error(exc: BaseException, base_url: str = "") -> BackendError:
 
     if isinstance(exc, BackendError):
         return exc
-    where = f" at {base_url}" if base_url else ""
     # The SDK wraps transport errors; what matters is whether the request can have reached the server.
     # A failed connect proves it did not ("unreachable": safe to resubmit a create); a connection that
     # dropped or timed out after sending proves nothing ("network"/"timeout": a create is uncertain).
     cause = exc.__cause__ if isinstance(exc, openai.APIConnectionError) else exc
     if isinstance(cause, (httpx2.ConnectError, httpx2.ConnectTimeout)):
-        return BackendError("unreachable", f"Cannot reach the server{where}")
+        return BackendError("unreachable", _("Cannot reach the server at {url}").format(url=base_url) if base_url
+                            else _("Cannot reach the server"))
     if isinstance(exc, openai.APITimeoutError) or isinstance(exc, httpx2.TimeoutException):
-        return BackendError("timeout", f"The server{where} did not answer in time")
+        return BackendError("timeout", _("The server at {url} did not answer in time").format(url=base_url)
+                            if base_url else _("The server did not answer in time"))
     if isinstance(exc, openai.APIConnectionError):
-        return BackendError("network", f"The connection to the server{where} dropped")
+        return BackendError("network", _dropped(base_url))
     if isinstance(exc, openai.APIStatusError):
         status = exc.status_code
         message = _server_message(exc)
         code = _server_code(exc)
         headers = getattr(exc.response, "headers", None)
         if status == 401 or isinstance(exc, openai.AuthenticationError):
-            return BackendError("auth", f"The server{where} refused the API key: {message}", status, code)
+            refused = (_("The server at {url} refused the API key: {message}").format(url=base_url, message=message)
+                       if base_url else _("The server refused the API key: {message}").format(message=message))
+            return BackendError("auth", refused, status, code)
         if status == 403:
-            return BackendError("auth", f"Not allowed: {message}", status, code)
+            return BackendError("auth", _("Not allowed: {message}").format(message=message), status, code)
         if status == 429:
-            return BackendError("rate_limited", f"Rate limited: {message}", status, code, _retry_after(headers))
+            return BackendError("rate_limited", _("Rate limited: {message}").format(message=message), status, code,
+                                _retry_after(headers))
         missing = _unsupported(exc, status, base_url) if status in (400, 404, 405, 501) else None
         if missing is not None:
             return BackendError("unsupported", missing, status, code)
@@ -222,18 +249,28 @@ def map_error(exc: BaseException, base_url: str = "") -> BackendError:
             kind = "expired" if "expire" in message.lower() else "not_found"
             return BackendError(kind, message, status, code)
         if status >= 500:
-            return BackendError("server", f"Server error: {message}", status, code, _retry_after(headers))
+            return BackendError("server", _("Server error: {message}").format(message=message), status, code,
+                                _retry_after(headers))
         return BackendError("bad_request", message, status, code)
     if isinstance(exc, (httpx2.RemoteProtocolError, httpx2.ReadError, httpx2.NetworkError, httpx2.ProtocolError)):
-        return BackendError("network", f"The connection to the server{where} dropped")
+        return BackendError("network", _dropped(base_url))
     if isinstance(exc, openai.APIResponseValidationError):
-        return BackendError("protocol", f"Unexpected response from the server{where}")
+        return BackendError("protocol", _("Unexpected response from the server at {url}").format(url=base_url)
+                            if base_url else _("Unexpected response from the server"))
     if isinstance(exc, OSError):
         import errno
 
         if exc.errno in (errno.ENOSPC, errno.EDQUOT):
-            return BackendError("disk", f"The disk is full ({exc.filename or 'download directory'})")
-        return BackendError("disk", f"Cannot write {exc.filename or 'the file'}: {exc.strerror or exc}")
+            return BackendError("disk", _("The disk is full ({path})").format(path=exc.filename) if exc.filename
+                                else _("The disk is full (download directory)"))
+        reason = exc.strerror or exc
+        return BackendError("disk", _("Cannot write {path}: {reason}").format(path=exc.filename, reason=reason)
+                            if exc.filename else _("Cannot write the file: {reason}").format(reason=reason))
     if isinstance(exc, openai.OpenAIError):
         return BackendError("protocol", str(exc))
     return BackendError("protocol", f"{type(exc).__name__}: {exc}")
+
+
+def _dropped(base_url: str) -> str:
+    return (_("The connection to the server at {url} dropped").format(url=base_url) if base_url
+            else _("The connection to the server dropped"))

@@ -15,6 +15,8 @@ from collections.abc import Iterator
 from itertools import accumulate
 from pathlib import Path
 
+from ..core.i18n import N_, _
+
 TAIL = 512  # bytes at the end of a file looked at for text
 MAX_MOOV = 64 << 20  # an MP4 index larger than this (hours of video) is not read for the sample check
 # A run of printable ASCII this long at the very end of the media data is an error page's end, not video: a
@@ -53,7 +55,8 @@ def looks_like_text(head: bytes) -> bool:
 # ISO files whose brand says they hold still pictures (AVIF, HEIF): not a video, and not a picture that the
 # structural check below or the preview reads
 _PICTURE_BRANDS = frozenset({b"avif", b"avis", b"heic", b"heix", b"heim", b"heis", b"mif1", b"msf1"})
-_KIND_NAMES = {"video": "a video", "picture": "a picture", "audio": "audio"}
+# What a body is, as the reasons below name it (translated where the reason is built)
+_KIND_NAMES = {"video": N_("a video"), "picture": N_("a picture"), "audio": N_("audio")}
 
 
 def media_kind(head: bytes) -> str | None:
@@ -88,12 +91,17 @@ def wrong_kind(variant: str, content_type: str | None, head: bytes | None) -> st
     declared = _declared_kind(content_type)
     media = (content_type or "").split(";")[0].strip().lower()
     if declared is not None and declared != want:
-        return f"{_KIND_NAMES[declared]} ({media})"
+        return f"{_(_KIND_NAMES[declared])} ({media})"
     if head is not None and (found := media_kind(head)) != want:
-        said = f", though its Content-Type said {media}" if declared == want else ""
+        said = declared == want
         if found is not None:
-            return f"{_KIND_NAMES[found]}{said}"
-        return f"a file that is not {_KIND_NAMES[want]} sora-tui can read (it starts with {head[:8]!r}){said}"
+            kind = _(_KIND_NAMES[found])
+            return _("{kind}, though its Content-Type said {media}").format(kind=kind, media=media) if said else kind
+        fields = {"kind": _(_KIND_NAMES[want]), "start": repr(head[:8]), "media": media}
+        if said:
+            return _("a file that is not {kind} sora-tui can read (it starts with {start}), though its Content-Type "
+                     "said {media}").format(**fields)
+        return _("a file that is not {kind} sora-tui can read (it starts with {start})").format(**fields)
     return None
 
 
@@ -104,35 +112,37 @@ def incomplete_reason(path: Path, variant: str) -> str | None:
         with open(path, "rb") as fh:
             head = fh.read(16)
             if variant != "video" and media_kind(head) == "video":
-                return "it is a video, not a picture"
+                return _("it is a video, not a picture")
             if head[4:8] == b"ftyp":
                 return _mp4(fh, size)
             if head[:4] == b"\x1a\x45\xdf\xa3":
                 return _text_tail(fh, size)  # WebM/Matroska (some gateways): no cheap end check beyond this
             if variant == "video":
-                return f"it does not start like a video file (first bytes {head[:8]!r})"
+                return _("it does not start like a video file (first bytes {start})").format(start=repr(head[:8]))
             if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
                 declared = struct.unpack("<I", head[4:8])[0] + 8
-                return _text_tail(fh, size) if declared == size else f"WEBP declares {declared:,} bytes, file has {size:,}"
+                return _text_tail(fh, size) if declared == size else _("WEBP declares {declared} bytes, file has "
+                                                                       "{size}").format(declared=f"{declared:,}",
+                                                                                        size=f"{size:,}")
             if head[:2] == b"\xff\xd8":
                 fh.seek(max(0, size - 2))
-                return None if fh.read(2) == b"\xff\xd9" else "JPEG without its end marker"
+                return None if fh.read(2) == b"\xff\xd9" else _("JPEG without its end marker")
             if head[:8] == b"\x89PNG\r\n\x1a\n":
                 fh.seek(max(0, size - 12))
-                return None if fh.read(12)[4:8] == b"IEND" else "PNG without its IEND chunk"
+                return None if fh.read(12)[4:8] == b"IEND" else _("PNG without its IEND chunk")
             if head[:4] == b"GIF8":
                 fh.seek(max(0, size - 1))
-                return None if fh.read(1) == b";" else "GIF without its trailer"
+                return None if fh.read(1) == b";" else _("GIF without its trailer")
     except OSError as exc:
-        return f"cannot read it back: {exc.strerror}"
-    return f"it does not start like an image file (first bytes {head[:8]!r})"
+        return _("cannot read it back: {reason}").format(reason=exc.strerror)
+    return _("it does not start like an image file (first bytes {start})").format(start=repr(head[:8]))
 
 
 def _text_tail(fh: object, size: int, start: int = 0) -> str | None:
     """A reason when the file (from `start`) ends in text: an error page appended or put in place of its end."""
     fh.seek(max(start, size - TAIL))  # type: ignore[attr-defined]
     if _TEXT_TAIL.search(fh.read(TAIL)):  # type: ignore[attr-defined]
-        return "it ends in text (an error page?) where media data belongs"
+        return _("it ends in text (an error page?) where media data belongs")
     return None
 
 
@@ -149,19 +159,21 @@ def _mp4(fh: object, size: int) -> str | None:
         fh.seek(offset)  # type: ignore[attr-defined]
         header = fh.read(16)  # type: ignore[attr-defined]
         if len(header) < 8:
-            return f"MP4 box header cut at byte {offset:,}"
+            return _("MP4 box header cut at byte {offset}").format(offset=f"{offset:,}")
         box_size, kind = struct.unpack(">I4s", header[:8])
         header_size = 8
         if box_size == 1:
             if len(header) < 16:
-                return f"MP4 box header cut at byte {offset:,}"
+                return _("MP4 box header cut at byte {offset}").format(offset=f"{offset:,}")
             box_size, header_size = struct.unpack(">Q", header[8:16])[0], 16
         elif box_size == 0:
             box_size = size - offset  # "to the end of the file"
         if box_size < header_size:
-            return f"MP4 box {kind!r} has an impossible size at byte {offset:,}"
+            return _("MP4 box {box} has an impossible size at byte {offset}").format(box=repr(kind),
+                                                                                     offset=f"{offset:,}")
         if offset + box_size > size:
-            return f"MP4 box {kind.decode('latin-1')!r} runs past the end of the file ({size:,} bytes)"
+            return _("MP4 box {box} runs past the end of the file ({size} bytes)").format(
+                box=repr(kind.decode("latin-1")), size=f"{size:,}")
         seen.add(kind)
         if kind == b"mdat":
             mdats.append((offset + header_size, offset + box_size))
@@ -170,7 +182,8 @@ def _mp4(fh: object, size: int) -> str | None:
         offset += box_size
     missing = [k.decode() for k in (b"moov", b"mdat") if k not in seen]
     if missing:
-        return f"MP4 without {' and '.join(missing)}"
+        return (_("MP4 without {box}").format(box=missing[0]) if len(missing) == 1
+                else _("MP4 without {box} and {other}").format(box=missing[0], other=missing[1]))
     if moov is not None and moov[1] - moov[0] <= MAX_MOOV:
         fh.seek(moov[0])  # type: ignore[attr-defined]
         problem = _samples_outside(fh.read(moov[1] - moov[0]), mdats)  # type: ignore[attr-defined]
@@ -191,12 +204,13 @@ def _children(data: bytes, start: int, end: int) -> Iterator[tuple[bytes, int, i
         header_size = 8
         if box_size == 1:
             if end - at < 16:
-                raise _Broken(f"MP4 box {kind.decode('latin-1')!r} in the index is cut")
+                raise _Broken(_("MP4 box {box} in the index is cut").format(box=repr(kind.decode("latin-1"))))
             box_size, header_size = struct.unpack_from(">Q", data, at + 8)[0], 16
         elif box_size == 0:
             box_size = end - at
         if box_size < header_size or at + box_size > end:
-            raise _Broken(f"MP4 box {kind.decode('latin-1')!r} in the index runs past the box that holds it")
+            raise _Broken(_("MP4 box {box} in the index runs past the box that holds it").format(
+                box=repr(kind.decode("latin-1"))))
         yield kind, at + header_size, at + box_size
         at += box_size
 
@@ -226,7 +240,8 @@ def _samples_outside(moov: bytes, mdats: list[tuple[int, int]]) -> str | None:
             for stbl in _descend(moov, start, end, (b"mdia", b"minf", b"stbl")):
                 for first, last in _chunks(moov, *stbl):
                     if not any(lo <= first and last <= hi for lo, hi in mdats):
-                        return f"MP4 sample data at bytes {first:,}-{last:,} lies outside its mdat"
+                        return _("MP4 sample data at bytes {first}-{last} lies outside its mdat").format(
+                            first=f"{first:,}", last=f"{last:,}")
     except _Broken as exc:
         return str(exc)
     except (struct.error, ValueError, IndexError):
@@ -248,7 +263,7 @@ def _table(data: bytes, start: int, end: int, code: str, per_entry: int = 1, hea
     `per_entry` big-endian numbers of struct type `code`."""
     count = struct.unpack_from(">I", data, start + header - 4)[0] * per_entry
     if start + header + count * struct.calcsize(f">{code}") > end:
-        raise _Broken("MP4 sample table runs past its box")
+        raise _Broken(_("MP4 sample table runs past its box"))
     return struct.unpack_from(f">{count}{code}", data, start + header)
 
 

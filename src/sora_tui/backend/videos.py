@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..core.i18n import _
 from ..core.params import GenerationParams
 from ..core.status import ACTIVE, JobStatus, from_server
 from ..core.text import one_line
@@ -194,9 +195,10 @@ def image_reference(image: str) -> Any:
     try:
         data = path.read_bytes()
     except FileNotFoundError:
-        raise BackendError("bad_request", f"Reference image {path} does not exist") from None
+        raise BackendError("bad_request", _("Reference image {path} does not exist").format(path=path)) from None
     except OSError as exc:
-        raise BackendError("bad_request", f"Reference image {path} cannot be read: {exc.strerror}") from None
+        raise BackendError("bad_request", _("Reference image {path} cannot be read: {reason}").format(
+            path=path, reason=exc.strerror)) from None
     mime = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
     return (path.name, data, mime)
 
@@ -305,7 +307,8 @@ class VideosBackend:
         except orjson.JSONDecodeError:
             body = None
         if not isinstance(body, dict):
-            raise BackendError("protocol", f"Unexpected response from the server at {self.base_url}: not a JSON object")
+            raise BackendError("protocol", _("Unexpected response from the server at {url}: not a JSON object").format(
+                url=self.base_url))
         return body
 
     async def delete(self, video_id: str) -> bool:
@@ -332,7 +335,8 @@ class VideosBackend:
         try:
             data = video_path.read_bytes()
         except OSError as exc:
-            raise BackendError("bad_request", f"Cannot read {video_path}: {exc.strerror}") from None
+            raise BackendError("bad_request", _("Cannot read {path}: {reason}").format(path=video_path,
+                                                                                      reason=exc.strerror)) from None
         result = await self._call(
             self._no_retry.videos.create_character(name=name, video=(video_path.name, data, "video/mp4"))
         )

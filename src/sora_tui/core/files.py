@@ -11,6 +11,8 @@ import time
 import unicodedata
 from pathlib import Path
 
+from .i18n import _
+
 # The short id, not the server's: unique in the history, the one every screen shows, and telling jobs apart
 # where a proxy's ids do not (they share their ending).
 DEFAULT_TEMPLATE = "{date}_{prompt}_{short_id}"
@@ -31,14 +33,15 @@ def check_template(template: str) -> None:
     try:
         parsed = list(string.Formatter().parse(template))
     except ValueError as exc:
-        raise TemplateError(f"File-name template {template!r} is malformed: {exc}") from None
-    for _, name, spec, conv in parsed:
+        raise TemplateError(_("File-name template {template} is malformed: {error}").format(
+            template=repr(template), error=exc)) from None
+    for _literal, name, spec, conv in parsed:
         if name is None:
             continue
         if name not in TEMPLATE_FIELDS or spec or conv:
             raise TemplateError(
-                f"File-name template field {{{name}}} is not allowed; use only "
-                + ", ".join("{" + f + "}" for f in sorted(TEMPLATE_FIELDS))
+                _("File-name template field {field} is not allowed; use only {fields}").format(
+                    field="{" + name + "}", fields=", ".join("{" + f + "}" for f in sorted(TEMPLATE_FIELDS)))
             )
 
 
@@ -72,7 +75,7 @@ def download_path(base: Path, template: str, fields: dict[str, str], suffix: str
     path = base / name
     base_resolved = base.resolve()
     if not path.resolve().is_relative_to(base_resolved):  # defence in depth; slug() already removed separators
-        raise TemplateError(f"Refusing to write outside {base}: {name!r}")
+        raise TemplateError(_("Refusing to write outside {folder}: {name}").format(folder=base, name=repr(name)))
     return path
 
 

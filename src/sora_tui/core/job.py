@@ -8,6 +8,7 @@ import uuid
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from .i18n import _, pgettext
 from .params import GenerationParams, estimate_cost
 from .status import ACTIVE, JobStatus
 
@@ -54,7 +55,7 @@ class FileRecord:
     made_locally: bool = False
 
     def digest_label(self, length: int) -> str:
-        return f"sha256 {self.sha256[:length]}…" if self.sha256 else "sha256 not computed yet"
+        return f"sha256 {self.sha256[:length]}…" if self.sha256 else _("sha256 not computed yet")
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> FileRecord:
@@ -66,6 +67,13 @@ class FileRecord:
             downloaded_at=float(data.get("downloaded_at", 0.0)),
             made_locally=data.get("made_locally") is True,
         )
+
+
+def asset_name(variant: str) -> str:
+    """A downloadable asset (video, thumbnail, spritesheet) as a message names it; `variant` itself is data."""
+    names = {"video": pgettext("asset", "video"), "thumbnail": pgettext("asset", "thumbnail"),
+             "spritesheet": pgettext("asset", "spritesheet")}
+    return names.get(variant, variant)
 
 
 @dataclass

@@ -6,6 +6,8 @@ import re
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from .i18n import N_, _
+
 MAX_PROMPT_CHARS = 32_000
 
 SECONDS_ALL = ("4", "8", "12", "16", "20")
@@ -44,14 +46,14 @@ MODELS: dict[str, ModelSpec] = {
     )
 }
 
-# Names by use, for people who think "Reels" rather than "720x1280".
+# Names by use, for people who think "Reels" rather than "720x1280" (translated with _() where shown).
 SIZE_USES: dict[str, str] = {
-    "1280x720": "landscape 16:9 (YouTube)",
-    "720x1280": "vertical 9:16 (Reels, TikTok, Shorts, Stories)",
-    "1792x1024": "wide landscape (pro)",
-    "1024x1792": "tall vertical (pro)",
-    "1920x1080": "landscape 1080p (pro)",
-    "1080x1920": "vertical 1080p (pro)",
+    "1280x720": N_("landscape 16:9 (YouTube)"),
+    "720x1280": N_("vertical 9:16 (Reels, TikTok, Shorts, Stories)"),
+    "1792x1024": N_("wide landscape (pro)"),
+    "1024x1792": N_("tall vertical (pro)"),
+    "1920x1080": N_("landscape 1080p (pro)"),
+    "1080x1920": N_("vertical 1080p (pro)"),
 }
 
 
@@ -99,7 +101,8 @@ def parse_size(size: str) -> tuple[int, int]:
     text = str(size).strip().lower().replace("×", "x")
     parts = text.split("x")
     if len(parts) != 2 or not all(p.isdigit() for p in parts):
-        raise InvalidParams(f"Size {size!r} is not WIDTHxHEIGHT (for example 1280x720).", "size")
+        raise InvalidParams(_("Size {size} is not WIDTHxHEIGHT (for example 1280x720).").format(size=repr(size)),
+                            "size")
     return int(parts[0]), int(parts[1])
 
 
@@ -115,16 +118,17 @@ def clean_prompt(prompt: str) -> str:
 
 def validate_prompt(prompt: str | None) -> str:
     if prompt is None or not prompt.strip():
-        raise InvalidParams("The prompt is empty: describe the video you want.", "prompt")
+        raise InvalidParams(_("The prompt is empty: describe the video you want."), "prompt")
     prompt = clean_prompt(prompt)
     bad = _CONTROL.search(prompt)
     if bad:
         raise InvalidParams(
-            f"The prompt contains a control character (U+{ord(bad.group()):04X} at position {bad.start() + 1}); "
-            "remove it (line breaks and tabs are fine).", "prompt")
+            _("The prompt contains a control character ({char} at position {position}); remove it (line breaks and "
+              "tabs are fine).").format(char=f"U+{ord(bad.group()):04X}", position=bad.start() + 1), "prompt")
     if len(prompt) > MAX_PROMPT_CHARS:
         raise InvalidParams(
-            f"The prompt has {len(prompt):,} characters; the limit is {MAX_PROMPT_CHARS:,}. Shorten it.",
+            _("The prompt has {count} characters; the limit is {limit}. Shorten it.").format(
+                count=f"{len(prompt):,}", limit=f"{MAX_PROMPT_CHARS:,}"),
             "prompt",
         )
     return prompt
@@ -145,25 +149,30 @@ def validate_params(params: GenerationParams, models: dict[str, ModelSpec] | Non
     size = f"{w}x{h}"
     seconds = str(params.seconds or DEFAULT_SECONDS).strip()
     if not seconds.isdigit() or int(seconds) <= 0:
-        raise InvalidParams(f"Seconds {params.seconds!r} is not a whole number of seconds.", "seconds")
+        raise InvalidParams(_("Seconds {seconds} is not a whole number of seconds.").format(
+            seconds=repr(params.seconds)), "seconds")
     spec = models.get(model)
     if spec is not None:
         if size not in spec.sizes:
+            larger = model.startswith("sora-2") and "pro" not in model
             raise InvalidParams(
-                f"{model} does not render {size}; choose one of {', '.join(spec.sizes)}"
-                + (" (or use sora-2-pro for larger sizes)." if model.startswith("sora-2") and "pro" not in model else "."),
+                (_("{model} does not render {size}; choose one of {sizes} (or use sora-2-pro for larger sizes).")
+                 if larger else _("{model} does not render {size}; choose one of {sizes}.")).format(
+                    model=model, size=size, sizes=", ".join(spec.sizes)),
                 "size",
             )
         if seconds not in spec.seconds:
             raise InvalidParams(
-                f"{model} does not render {seconds} s; choose one of {', '.join(spec.seconds)} seconds.",
+                _("{model} does not render {seconds} s; choose one of {choices} seconds.").format(
+                    model=model, seconds=seconds, choices=", ".join(spec.seconds)),
                 "seconds",
             )
     elif not model:
-        raise InvalidParams("The model name is empty.", "model")
+        raise InvalidParams(_("The model name is empty."), "model")
     elif listed_only:
-        raise InvalidParams(f"This profile has no model {model!r}; use one of {', '.join(models)} (or add it to the "
-                            "profile's models in the config file, if its server has it).", "model")
+        raise InvalidParams(_("This profile has no model {model}; use one of {models} (or add it to the profile's "
+                              "models in the config file, if its server has it).").format(
+                                  model=repr(model), models=", ".join(models)), "model")
     return GenerationParams(prompt=prompt, model=model, size=size, seconds=seconds, image=params.image)
 
 

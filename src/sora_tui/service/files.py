@@ -20,6 +20,7 @@ from ..core.files import (
     name_fields,
     place_new,
 )
+from ..core.i18n import _
 from ..core.job import Job
 
 log = logging.getLogger(__name__)
@@ -64,6 +65,7 @@ def write_sidecar(job: Job, local_engine: bool) -> Path | None:
     if video is None:
         return None
     path = sidecar_path(Path(video.path))
+    # The sidecar is a file for other programs and for whoever the video is passed on to: English, like its keys.
     label = (
         "Procedural render by the sora-tui local engine; not AI-generated."
         if local_engine
@@ -106,7 +108,8 @@ def write_sidecar(job: Job, local_engine: bool) -> Path | None:
         if _is_own_sidecar(path, job):
             os.replace(tmp, path)
         elif not place_new(tmp, path):
-            raise FileExistsError(errno.EEXIST, f"{path.name} is a file sora-tui did not write", str(path))
+            raise FileExistsError(errno.EEXIST, _("{name} is a file sora-tui did not write").format(name=path.name),
+                                  str(path))
     finally:
         if os.path.lexists(tmp):
             os.unlink(tmp)

@@ -17,7 +17,8 @@ from typing import Any
 
 from ..backend.errors import BackendError, map_error
 from ..backend.videos import VideoInfo, VideosBackend
-from ..core.job import FileRecord, Job, JobError, new_local_id
+from ..core.i18n import N_, _, pgettext
+from ..core.job import FileRecord, Job, JobError, asset_name, new_local_id
 from ..core.params import (
     SECONDS_ALL,
     GenerationParams,
@@ -163,15 +164,15 @@ class JobService:
         params = validate_params(params, self.models, listed_only=self.models_listed)
         characters = [str(c).strip() for c in character_ids if str(c).strip()]
         if len(characters) > 2:
-            raise InvalidParams("A video can use at most 2 characters.", "characters")
+            raise InvalidParams(_("A video can use at most 2 characters."), "characters")
         if params.image:
             await asyncio.to_thread(check_reference_image, params.image, params.size)
         if not 1 <= variations <= MAX_VARIATIONS:
-            raise InvalidParams(f"Variations must be between 1 and {MAX_VARIATIONS}.", "variations")
+            raise InvalidParams(_("Variations must be between 1 and {max}.").format(max=MAX_VARIATIONS), "variations")
         self._check_variants(auto_download)
         group = "grp_" + uuid.uuid4().hex[:12] if variations > 1 else None
         jobs = []
-        for _ in range(variations):
+        for _take in range(variations):
             job = self._new_job(params, kind="generate", group_id=group, auto_download=auto_download, download_dir=download_dir,
                                 extra={"character_ids": characters} if characters else {})
             jobs.append(await self._submit(job))
@@ -191,19 +192,19 @@ class JobService:
     async def more_takes(self, job: Job, count: int = 2, *, auto_download: Iterable[str] = ()) -> list[Job]:
         """More takes of a job's prompt and settings, in its variation group (a group is made if it had none)."""
         if job.kind in ("remix", "edit", "extend"):
-            raise ServiceError(f"Job {job.short_id} is {'an' if job.kind[0] in 'ae' else 'a'} {job.kind}; retry it for another take.")
+            raise ServiceError(_(_NOT_A_TAKE[job.kind]).format(id=job.short_id))
         params = validate_params(job.params, self.models, listed_only=self.models_listed)
         if params.image:
             await asyncio.to_thread(check_reference_image, params.image, params.size)
         if not 1 <= count <= MAX_VARIATIONS:
-            raise InvalidParams(f"Variations must be between 1 and {MAX_VARIATIONS}.", "variations")
+            raise InvalidParams(_("Variations must be between 1 and {max}.").format(max=MAX_VARIATIONS), "variations")
         self._check_variants(auto_download)
         group = job.group_id
         if group is None:
             group = "grp_" + uuid.uuid4().hex[:12]
             await self._update(job.local_id, group_id=group)
         takes = []
-        for _ in range(count):
+        for _take in range(count):
             take = self._new_job(params, kind="variation", parent_id=job.local_id, group_id=group, auto_download=auto_download)
             takes.append(await self._submit(take))
         return takes
@@ -229,14 +230,16 @@ class JobService:
     async def extend(self, job: Job, prompt: str, seconds: str, *, auto_download: Iterable[str] = ()) -> Job:
         seconds = str(seconds).strip()
         if seconds not in SECONDS_ALL:
-            raise InvalidParams(f"An extension adds {', '.join(SECONDS_ALL)} seconds, not {seconds!r}.", "seconds")
+            raise InvalidParams(_("An extension adds {choices} seconds, not {seconds}.").format(
+                choices=", ".join(SECONDS_ALL), seconds=repr(seconds)), "seconds")
         return await self._derived(job, "extend", prompt, auto_download, seconds)
 
     def _source(self, job: Job) -> Job:
         source_id = job.extra.get("source_id") or job.parent_id
         parent = self.store.get(source_id) if source_id else None
         if parent is None:
-            raise ServiceError(f"The job this {job.kind} came from is no longer in the history; start a new one.")
+            raise ServiceError(_("The job this {kind} came from is no longer in the history; start a new one.").format(
+                kind=_kind_name(job.kind)))
         return parent
 
     async def _derived(
@@ -250,15 +253,17 @@ class JobService:
     ) -> Job:
         prompt = validate_prompt(prompt)
         self._check_variants(auto_download)
-        use = {"remix": "a remix", "edit": "an edit", "extend": "an extension"}.get(kind, kind)
+        use = _(_USES[kind]) if kind in _USES else kind
         if not source.video_id:
-            raise ServiceError(f"Job {source.short_id} never reached the server, so it cannot be used for {use}; retry it instead.")
+            raise ServiceError(_("Job {id} never reached the server, so it cannot be used for {use}; retry it "
+                                 "instead.").format(id=source.short_id, use=use))
+        if source.status == JobStatus.FAILED:
+            raise ServiceError(_("Job {id} failed; only a completed video can be used for {use}. Retry it "
+                                 "first.").format(id=source.short_id, use=use))
         if source.status not in (JobStatus.COMPLETED, JobStatus.DOWNLOADED, JobStatus.EXPIRED):
-            what = "failed" if source.status == JobStatus.FAILED else f"is {source.status.value.replace('_', ' ')}"
-            raise ServiceError(
-                f"Job {source.short_id} {what}; only a completed video can be used for {use}."
-                + (" Retry it first." if source.status == JobStatus.FAILED else " Wait for it to complete.")
-            )
+            raise ServiceError(_("Job {id} is {status}; only a completed video can be used for {use}. Wait for it "
+                                 "to complete.").format(id=source.short_id, status=_status_word(source.status),
+                                                        use=use))
         params = replace(source.params, prompt=prompt, image=None)
         extra: dict[str, Any] = {"source_id": source.local_id, "source_video_id": source.video_id}
         if kind == "extend":
@@ -275,7 +280,8 @@ class JobService:
         if job.kind in ("remix", "edit", "extend"):
             video_id = job.extra.get("source_video_id") or self._source(job).video_id
             if not video_id:
-                raise ServiceError(f"The video this {job.kind} came from has no server id; start a new one.")
+                raise ServiceError(_("The video this {kind} came from has no server id; start a new one.").format(
+                    kind=_kind_name(job.kind)))
             prompt = job.params.prompt
             if job.kind == "remix":
                 return lambda: self.backend.remix(video_id, prompt)
@@ -309,7 +315,8 @@ class JobService:
     def _check_variants(self, variants: Iterable[str]) -> None:
         for v in variants:
             if v not in VARIANTS:
-                raise InvalidParams(f"Unknown download variant {v!r}; use video, thumbnail or spritesheet.", "variant")
+                raise InvalidParams(_("Unknown download variant {variant}; use video, thumbnail or spritesheet.").format(
+                    variant=repr(v)), "variant")
 
     async def _submit(self, job: Job) -> Job:
         """Write the job (durably) before the request, then send it and record what the server said."""
@@ -317,7 +324,8 @@ class JobService:
         try:
             await self._add(job)
         except HistoryWriteError as exc:
-            raise ServiceError(f"{exc} Nothing was sent to the server, so nothing was billed.") from None
+            raise ServiceError(_("{error} Nothing was sent to the server, so nothing was billed.").format(
+                error=exc)) from None
         return await self._send(job)
 
     async def _create_with_rate_limit(self, job: Job) -> VideoInfo:
@@ -346,8 +354,9 @@ class JobService:
     async def _wait_to_resend(self, job: Job, delay: float, exc: BackendError) -> None:
         at = time.time() + delay
         when = time.strftime("%H:%M", time.localtime(at))
-        message = (f"The server is rate-limiting new jobs (it asked to wait {_duration(delay)}); sora-tui sends "
-                   f"this one again at {when}. Nothing has been created or billed yet.")
+        # Stored on the job as well as said: it is in the language it was first shown in.
+        message = _("The server is rate-limiting new jobs (it asked to wait {wait}); sora-tui sends this one again "
+                    "at {time}. Nothing has been created or billed yet.").format(wait=_duration(delay), time=when)
 
         def waiting(j: Job) -> None:
             j.extra = {**j.extra, "retry_at": at}
@@ -371,9 +380,12 @@ class JobService:
             if exc.kind in _NOT_CREATED:
                 message = exc.user_message()
                 if exc.kind == "rate_limited":  # it was not waited out: say so, never "will retry"
-                    asked = f" (it asked to wait {_duration(exc.retry_after)})" if exc.retry_after else ""
-                    message = (f"{exc.what_happened()} The server is rate-limiting new jobs{asked}, so sora-tui did "
-                               "not send it again; nothing was created or billed. Retry it later.")
+                    message = (_("{error} The server is rate-limiting new jobs (it asked to wait {wait}), so "
+                                 "sora-tui did not send it again; nothing was created or billed. Retry it later.").format(
+                                     error=exc.what_happened(), wait=_duration(exc.retry_after))
+                               if exc.retry_after else
+                               _("{error} The server is rate-limiting new jobs, so sora-tui did not send it again; "
+                                 "nothing was created or billed. Retry it later.").format(error=exc.what_happened()))
                 job = await self._update(job.local_id, status=JobStatus.FAILED, error=JobError(exc.code or exc.kind, message))
                 self.emit(JobFailed(job))
                 if exc.kind in ("auth", "unreachable"):
@@ -384,7 +396,8 @@ class JobService:
             job = await self._update(
                 job.local_id,
                 status=JobStatus.UNCERTAIN,
-                error=JobError("uncertain", f"{exc.what_happened()} The job may still have been created; sora-tui will check the server's list."),
+                error=JobError("uncertain", _("{error} The job may still have been created; sora-tui will check the "
+                                              "server's list.").format(error=exc.what_happened())),
             )
             self.emit(JobUncertain(job))
             return job
@@ -400,8 +413,9 @@ class JobService:
         except HistoryWriteError as exc:
             log.error("%s accepted as %s, but the history could not record it: %s", job.local_id, info.id, exc)
             raise ServiceError(
-                f"The server accepted the job as {strip_control(info.id)}, but the history could not record it: {exc} "
-                "Once it can, `sora-tui resume` finds the job in the server's list.") from None
+                _("The server accepted the job as {video_id}, but the history could not record it: {error} Once it can, "
+                  "`sora-tui resume` finds the job in the server's list.").format(video_id=strip_control(info.id),
+                                                                                 error=exc)) from None
         log.info("%s accepted as %s", job.local_id, job.video_id)
         self.emit(JobSubmitted(job))
         self.tracker.wake()
@@ -419,7 +433,7 @@ class JobService:
         writes = {job.local_id: fields for job, _, (_, fields) in plan if fields is not None}
         written = await asyncio.to_thread(self.store.update_many, writes) if writes else {}
         out: list[Job] = []
-        for job, info, (kind, _) in plan:
+        for job, info, (kind, _fields) in plan:
             if kind == "tick":
                 if info.progress != job.progress:
                     job.progress = max(job.progress, info.progress)  # never show progress going backwards
@@ -452,7 +466,7 @@ class JobService:
         if info.status in (JobStatus.FAILED, JobStatus.CANCELED, JobStatus.EXPIRED):
             reason = info.raw_status or "failed"
             return "failed", {"status": info.status, "error": _job_error(info) or JobError(
-                reason, "The server reports the job as " + reason + ".")}
+                reason, _("The server reports the job as {status}.").format(status=reason))}
         return "progressed", {"status": info.status, "progress": max(job.progress, info.progress)}
 
     async def resubmit_unsent(self, job: Job) -> Job:
@@ -462,8 +476,8 @@ class JobService:
         if sent >= MAX_RESUBMITS:
             updated = await self._update(job.local_id, status=JobStatus.FAILED, error=JobError(
                 "not_submitted",
-                f"The create request never reached the server ({sent + 1} attempts; it is not in the server's list), "
-                "so nothing was billed. Retry to generate it."))
+                _("The create request never reached the server ({attempts} attempts; it is not in the server's list), "
+                  "so nothing was billed. Retry to generate it.").format(attempts=sent + 1)))
             self.emit(JobFailed(updated))
             return updated
 
@@ -522,7 +536,8 @@ class JobService:
         self._check_variants([variant])
         fresh = await asyncio.to_thread(self.store.get, job.local_id) or job
         if not fresh.video_id or fresh.status not in (JobStatus.COMPLETED, JobStatus.DOWNLOADED, JobStatus.EXPIRED):
-            raise ServiceError(f"Job {fresh.short_id} is {fresh.status.value.replace('_', ' ')}; only completed videos can be downloaded.")
+            raise ServiceError(_("Job {id} is {status}; only completed videos can be downloaded.").format(
+                id=fresh.short_id, status=_status_word(fresh.status)))
         existing = await asyncio.to_thread(_on_disk, fresh, variant)  # reads the file: off the loop
         if existing is not None:
             return await self._digested(fresh, existing)
@@ -569,8 +584,10 @@ class JobService:
                 if saved != dest:
                     log.info("%s %s: %s is taken; saved as %s", fresh.local_id, variant, dest, saved)
                     self.emit(ServiceNotice(
-                        f"{fresh.short_id}: {dest.name} was already taken in {dest.parent} by a file "
-                        f"sora-tui did not write, so the {variant} was saved as {saved.name}.",
+                        _("{id}: {name} was already taken in {folder} by a file sora-tui did not write, so the "
+                          "{variant} was saved as {saved}.").format(id=fresh.short_id, name=dest.name,
+                                                                    folder=dest.parent, variant=asset_name(variant),
+                                                                    saved=saved.name),
                         "information"))
         if unavailable is not None:
             # Out of this asset's lock and download slot: making it needs the video, which takes its own.
@@ -599,20 +616,21 @@ class JobService:
         from ..backend.downloads import transfer_threads
         from .pictures import PictureError, make_picture
 
-        what = f"the {variant} of {job.short_id}"
-        log.info("%s: %s; making it from the video", what, why.message)
+        log.info("the %s of %s: %s; making it from the video", variant, job.short_id, why.message)
+        fields = {"reason": why.what_happened(), "variant": asset_name(variant), "id": job.short_id}
         running = self._downloads.get((job.local_id, "video"))
         if running is not None and not running.done():
             await asyncio.wait([running])  # the video is on its way: wait for it rather than fetch it twice
         try:
             video = await self.download(job, "video", out_dir)
         except BackendError as exc:
-            raise BackendError(exc.kind, f"{why.what_happened()} sora-tui makes {what} from the video "
-                               f"instead, but could not get the video: {exc.what_happened()}", exc.status,
-                               exc.code, exc.retry_after) from None
+            raise BackendError(exc.kind, _("{reason} sora-tui makes the {variant} of {id} from the video instead, "
+                                           "but could not get the video: {error}").format(
+                                               error=exc.what_happened(), **fields),
+                               exc.status, exc.code, exc.retry_after) from None
         except ServiceError as exc:
-            raise ServiceError(f"{why.what_happened()} sora-tui makes {what} from the video instead, but: "
-                               f"{exc.message}") from None
+            raise ServiceError(_("{reason} sora-tui makes the {variant} of {id} from the video instead, but: "
+                                 "{error}").format(error=exc.message, **fields)) from None
         async with self._download_lock(job.local_id, variant):
             fresh = await asyncio.to_thread(self.store.get, job.local_id) or job
             existing = await asyncio.to_thread(_on_disk, fresh, variant)  # made meanwhile by another process
@@ -626,8 +644,9 @@ class JobService:
                 made = await loop.run_in_executor(transfer_threads(), make_picture, Path(video.path), dest,
                                                   variant)
             except PictureError as exc:
-                raise BackendError(why.kind, f"{why.what_happened()} sora-tui could not make {what} from the "
-                                   f"video either: {exc.message}", why.status, why.code) from None
+                raise BackendError(why.kind, _("{reason} sora-tui could not make the {variant} of {id} from the "
+                                               "video either: {error}").format(error=exc.message, **fields),
+                                   why.status, why.code) from None
             except OSError as exc:
                 raise map_error(exc) from None
             saved = await asyncio.to_thread(replace_own, made, dest, own)
@@ -641,8 +660,8 @@ class JobService:
 
         updated = await self._mutate(job.local_id, add_file)
         self.emit(JobDownloaded(updated, record))
-        self.emit(ServiceNotice(f"{job.short_id}: {why.what_happened()} sora-tui made the {variant} from the "
-                                f"downloaded video instead: {saved.name}.", "information"))
+        self.emit(ServiceNotice(_("{id}: {reason} sora-tui made the {variant} from the downloaded video instead: "
+                                  "{name}.").format(name=saved.name, **fields), "information"))
         return await self._digested(updated, record)
 
     async def _digested(self, job: Job, record: FileRecord) -> FileRecord:
@@ -680,7 +699,8 @@ class JobService:
             await asyncio.to_thread(write_sidecar, updated, self.local_engine)
         except OSError as exc:  # the video is safe and recorded; only its description could not be written
             log.warning("sidecar for %s not written: %s", job.local_id, exc)
-            self.emit(ServiceNotice(f"Saved {record.path}, but its description file could not be written: {exc.strerror}."))
+            self.emit(ServiceNotice(_("Saved {path}, but its description file could not be written: {reason}.").format(
+                path=record.path, reason=exc.strerror)))
         self.emit(FileDigested(updated, done))
         return done
 
@@ -748,7 +768,7 @@ class JobService:
             for video_id in ids:
                 if video_id in known:
                     continue
-                info, _ = await self.backend.retrieve(video_id)
+                info, _poll = await self.backend.retrieve(video_id)
                 infos.append(info)
         else:
             infos = [i for i in await self.list_remote(limit) if i.id not in known]
@@ -776,17 +796,18 @@ class JobService:
         from ..store.characters import Character
 
         if not consent:
-            raise ServiceError("A character needs the consent of everyone whose face or voice is in the clip; confirm it first.")
+            raise ServiceError(_("A character needs the consent of everyone whose face or voice is in the clip; "
+                                 "confirm it first."))
         name = strip_control(name).strip()
         if not 1 <= len(name) <= 80:
-            raise InvalidParams("A character's name must be 1-80 characters.", "name")
+            raise InvalidParams(_("A character's name must be 1-80 characters."), "name")
         if not video.is_file():
-            raise InvalidParams(f"{video} is not a video file.", "video")
+            raise InvalidParams(_("{path} is not a video file.").format(path=video), "video")
         data = await self.backend.create_character(name, video)
         character = Character(id=str(data.get("id") or ""), name=str(data.get("name") or name), source=str(video.resolve()),
                               profile=self.profile, server=self.backend.base_url)
         if not character.id:
-            raise ServiceError("The server did not return an id for the character.")
+            raise ServiceError(_("The server did not return an id for the character."))
         if self.characters is not None:
             await asyncio.to_thread(self.characters.add, character)
         return character
@@ -796,7 +817,7 @@ class JobService:
 
     async def delete_remote(self, job: Job) -> Job:
         if not job.video_id:
-            raise ServiceError(f"Job {job.short_id} has no server id; nothing to delete on the server.")
+            raise ServiceError(_("Job {id} has no server id; nothing to delete on the server.").format(id=job.short_id))
         await self.backend.delete(job.video_id)
 
         def mark(j: Job) -> None:
@@ -855,8 +876,8 @@ class JobService:
                 await self.tracker.sleep(auth_pause)
             except Exception as exc:  # the history could not be written or read: say so, and track on after a pause
                 log.exception("tracking paused")
-                self.emit(ServiceNotice(f"Tracking paused for {TRACKING_PAUSE:.0f} s: {strip_control(str(exc))}",
-                                        "error"))
+                self.emit(ServiceNotice(_("Tracking paused for {seconds} s: {error}").format(
+                    seconds=f"{TRACKING_PAUSE:.0f}", error=strip_control(str(exc))), "error"))
                 await self.tracker.sleep(TRACKING_PAUSE)
 
     async def resume(self, max_failures: int | None = None) -> list[Job]:
@@ -874,10 +895,44 @@ def _duration(seconds: float) -> str:
     """A wait in words: 45 s, 10 min, 2 h 5 min."""
     s = max(0, round(seconds))
     if s < 90:
-        return f"{s} s"
+        return _("{seconds} s").format(seconds=s)
     if s < 5400:
-        return f"{round(s / 60)} min"
-    return f"{s // 3600} h {round(s % 3600 / 60)} min"
+        return _("{minutes} min").format(minutes=round(s / 60))
+    return _("{hours} h {minutes} min").format(hours=s // 3600, minutes=round(s % 3600 / 60))
+
+
+# Refusals of another take of a derived job, by its kind (translated when raised)
+_NOT_A_TAKE = {
+    "remix": N_("Job {id} is a remix; retry it for another take."),
+    "edit": N_("Job {id} is an edit; retry it for another take."),
+    "extend": N_("Job {id} is an extend; retry it for another take."),
+}
+# What a derived job is made as, after "used for"
+_USES = {"remix": N_("a remix"), "edit": N_("an edit"), "extend": N_("an extension")}
+
+
+def _kind_name(kind: str) -> str:
+    """A derived job's kind as a noun (the job this remix came from)."""
+    names = {"remix": pgettext("job kind", "remix"), "edit": pgettext("job kind", "edit"),
+             "extend": pgettext("job kind", "extend")}
+    return names.get(kind, kind)
+
+
+def _status_word(status: JobStatus) -> str:
+    """A job's status as the sentence says it (Job 3f2 is queued)."""
+    words = {
+        JobStatus.DRAFT: pgettext("job status", "draft"),
+        JobStatus.SUBMITTING: pgettext("job status", "submitting"),
+        JobStatus.QUEUED: pgettext("job status", "queued"),
+        JobStatus.IN_PROGRESS: pgettext("job status", "in progress"),
+        JobStatus.COMPLETED: pgettext("job status", "completed"),
+        JobStatus.DOWNLOADED: pgettext("job status", "downloaded"),
+        JobStatus.FAILED: pgettext("job status", "failed"),
+        JobStatus.CANCELED: pgettext("job status", "canceled"),
+        JobStatus.EXPIRED: pgettext("job status", "expired"),
+        JobStatus.UNCERTAIN: pgettext("job status", "uncertain"),
+    }
+    return words.get(status, status.value.replace("_", " "))
 
 
 def _to_fetch(job: Job) -> list[str]:

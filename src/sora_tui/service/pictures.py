@@ -27,6 +27,8 @@ from fractions import Fraction
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Self
 
+from ..core.i18n import _
+
 if TYPE_CHECKING:
     from PIL.Image import Image
 
@@ -107,16 +109,17 @@ class _Reader:
         try:
             self.container = av.open(str(video))
         except (av.FFmpegError, OSError, ValueError) as exc:
-            raise PictureError(f"{self.name} cannot be read as a video ({_reason(exc)})") from None
+            raise PictureError(_("{name} cannot be read as a video ({reason})").format(
+                name=self.name, reason=_reason(exc))) from None
         try:
             if not self.container.streams.video:
-                raise PictureError(f"{self.name} has no video track")
+                raise PictureError(_("{name} has no video track").format(name=self.name))
             self.stream = stream = self.container.streams.video[0]
             # not frame threads: each seek flushes them, and on a busy machine (2 cores) they bought nothing
             stream.thread_type = "SLICE"
             self.width, self.height = stream.codec_context.width, stream.codec_context.height
             if self.width < 1 or self.height < 1:
-                raise PictureError(f"{self.name} has a video track without a picture size")
+                raise PictureError(_("{name} has a video track without a picture size").format(name=self.name))
             self.base = stream.time_base or Fraction(1, 90000)
             self.start = stream.start_time or 0
             rate = stream.average_rate or stream.guessed_rate or Fraction(24)
@@ -175,7 +178,7 @@ class _Reader:
                     break
             if frame is None:  # the stream ended before this time (a duration longer than its frames)
                 if last is None:
-                    raise PictureError(f"{self.name} has no frame that can be decoded")
+                    raise PictureError(_("{name} has no frame that can be decoded").format(name=self.name))
                 frame = last
             got.append(_image(frame, size, self.name))
         return got
@@ -203,14 +206,15 @@ class _Reader:
             self.container.seek(target, stream=self.stream, backward=True, any_frame=False)
             for packet in self.container.demux(self.stream):
                 if time.monotonic() > self.ends:
-                    raise PictureError(f"decoding {self.name} took longer than {self.deadline:g} s; "
-                                       "it was given up")
+                    raise PictureError(_("decoding {name} took longer than {seconds} s; it was given up").format(
+                        name=self.name, seconds=f"{self.deadline:g}"))
                 try:
                     yield from packet.decode()
                 except av.InvalidDataError:
                     continue  # a damaged packet: the frames after the next keyframe still decode
         except av.FFmpegError as exc:
-            raise PictureError(f"{self.name} cannot be decoded ({_reason(exc)})") from None
+            raise PictureError(_("{name} cannot be decoded ({reason})").format(name=self.name,
+                                                                                 reason=_reason(exc))) from None
 
 
 def _index(stream: Any) -> Any:
@@ -225,7 +229,8 @@ def _image(frame: Any, size: tuple[int, int], name: str) -> Image:
     try:
         return frame.to_image(width=size[0], height=size[1], interpolation="AREA")
     except (ValueError, OSError) as exc:
-        raise PictureError(f"a frame of {name} cannot be converted ({_reason(exc)})") from None
+        raise PictureError(_("a frame of {name} cannot be converted ({reason})").format(
+            name=name, reason=_reason(exc))) from None
 
 
 def _reason(exc: BaseException) -> str:

@@ -12,6 +12,7 @@ import io
 import os
 from pathlib import Path
 
+from ..core.i18n import _
 from ..core.params import InvalidParams, parse_size
 
 MAX_IMAGE_BYTES = 20 * 1024 * 1024  # sora-tui's own limit: larger files are almost always a mistake
@@ -27,38 +28,45 @@ def check_reference_image(image: str, size: str) -> None:
     """Raise InvalidParams (field 'image') unless `image` can serve as the first frame of a `size` video."""
     if image.startswith(("http://", "https://")):
         return
+    # `label` names the image as the subject of each message (a noun phrase: the sentences are whole messages)
     if image.startswith("data:"):
-        label, data = "The reference image data URL", _decode_data_url(image)
+        label, data = _("The reference image data URL"), _decode_data_url(image)
     else:
         path = Path(image).expanduser()
-        label = f"Reference image {path}"
+        label = _("Reference image {path}").format(path=path)
         try:
             if path.stat().st_size > MAX_IMAGE_BYTES:
-                raise InvalidParams(f"{label} is {path.stat().st_size / 1e6:.1f} MB; the limit is "
-                                    f"{MAX_IMAGE_BYTES // (1024 * 1024)} MB. Save it smaller (it only needs {size}).", "image")
+                raise InvalidParams(_("{image} is {size} MB; the limit is {limit} MB. Save it smaller (it only needs "
+                                      "{video_size}).").format(image=label, size=f"{path.stat().st_size / 1e6:.1f}",
+                                                              limit=MAX_IMAGE_BYTES // (1024 * 1024), video_size=size),
+                                    "image")
             data = path.read_bytes()
         except FileNotFoundError:
-            raise InvalidParams(f"{label} does not exist.", "image") from None
+            raise InvalidParams(_("{image} does not exist.").format(image=label), "image") from None
         except OSError as exc:
-            raise InvalidParams(f"{label} cannot be read: {exc.strerror}.", "image") from None
+            raise InvalidParams(_("{image} cannot be read: {reason}.").format(image=label, reason=exc.strerror),
+                                "image") from None
     if len(data) > MAX_IMAGE_BYTES:
-        raise InvalidParams(f"{label} is {len(data) / 1e6:.1f} MB; the limit is {MAX_IMAGE_BYTES // (1024 * 1024)} MB.", "image")
+        raise InvalidParams(_("{image} is {size} MB; the limit is {limit} MB.").format(
+            image=label, size=f"{len(data) / 1e6:.1f}", limit=MAX_IMAGE_BYTES // (1024 * 1024)), "image")
     width, height = _dimensions(label, data)
     want_w, want_h = parse_size(size)
     if (width, height) != (want_w, want_h):
         raise ImageSizeMismatch(
-            f"{label} is {width}x{height} but the video is {size}; the first frame must match the video size. "
-            f"Resize or crop it to {size}, or choose the size that matches the image.", "image")
+            _("{image} is {width}x{height} but the video is {size}; the first frame must match the video size. "
+              "Resize or crop it to {size}, or choose the size that matches the image.").format(
+                  image=label, width=width, height=height, size=size), "image")
 
 
 def _decode_data_url(url: str) -> bytes:
-    head, _, payload = url.partition(",")
+    head, _sep, payload = url.partition(",")
     if not head.endswith(";base64") or not payload:
-        raise InvalidParams("The reference image data URL is not base64 image data (data:image/png;base64,...).", "image")
+        raise InvalidParams(_("The reference image data URL is not base64 image data (data:image/png;base64,...)."),
+                            "image")
     try:
         return base64.b64decode(payload, validate=True)
     except (binascii.Error, ValueError):
-        raise InvalidParams("The reference image data URL is not valid base64.", "image") from None
+        raise InvalidParams(_("The reference image data URL is not valid base64."), "image") from None
 
 
 def _dimensions(label: str, data: bytes) -> tuple[int, int]:
@@ -68,13 +76,17 @@ def _dimensions(label: str, data: bytes) -> tuple[int, int]:
         with Image.open(io.BytesIO(data)) as img:
             fmt, (width, height) = img.format, img.size
     except UnidentifiedImageError:
-        raise InvalidParams(f"{label} is not an image sora-tui can read; use a JPEG, PNG or WEBP file.", "image") from None
+        raise InvalidParams(_("{image} is not an image sora-tui can read; use a JPEG, PNG or WEBP file.").format(
+            image=label), "image") from None
     except (OSError, ValueError, Image.DecompressionBombError):
-        raise InvalidParams(f"{label} is damaged or too large to decode; use a JPEG, PNG or WEBP file.", "image") from None
+        raise InvalidParams(_("{image} is damaged or too large to decode; use a JPEG, PNG or WEBP file.").format(
+            image=label), "image") from None
     if fmt not in FORMATS:
-        raise InvalidParams(f"{label} is a {fmt} image; the server takes JPEG, PNG or WEBP. Convert it first.", "image")
+        raise InvalidParams(_("{image} is a {format} image; the server takes JPEG, PNG or WEBP. Convert it first.").format(
+            image=label, format=fmt), "image")
     if width * height > MAX_IMAGE_PIXELS:
-        raise InvalidParams(f"{label} has {width}x{height} pixels, far more than any video size; resize it.", "image")
+        raise InvalidParams(_("{image} has {width}x{height} pixels, far more than any video size; resize it.").format(
+            image=label, width=width, height=height), "image")
     return width, height
 
 
@@ -86,17 +98,20 @@ def image_dimensions(image: str) -> tuple[int, int] | None:
     if image.startswith(("http://", "https://")):
         return None
     if image.startswith("data:"):
-        return _dimensions("The reference image data URL", _decode_data_url(image))
+        return _dimensions(_("The reference image data URL"), _decode_data_url(image))
     path = Path(image).expanduser()
+    label = _("Reference image {path}").format(path=path)
     try:
         data = path.read_bytes() if path.stat().st_size <= MAX_IMAGE_BYTES else b""
     except FileNotFoundError:
-        raise InvalidParams(f"Reference image {path} does not exist.", "image") from None
+        raise InvalidParams(_("{image} does not exist.").format(image=label), "image") from None
     except OSError as exc:
-        raise InvalidParams(f"Reference image {path} cannot be read: {exc.strerror}.", "image") from None
+        raise InvalidParams(_("{image} cannot be read: {reason}.").format(image=label, reason=exc.strerror),
+                            "image") from None
     if not data:
-        raise InvalidParams(f"Reference image {path} is larger than {MAX_IMAGE_BYTES // (1024 * 1024)} MB.", "image")
-    return _dimensions(f"Reference image {path}", data)
+        raise InvalidParams(_("{image} is larger than {limit} MB.").format(
+            image=label, limit=MAX_IMAGE_BYTES // (1024 * 1024)), "image")
+    return _dimensions(label, data)
 
 
 def fit_reference_image(image: str, size: str, mode: str, out_dir: Path) -> Path:
@@ -107,15 +122,16 @@ def fit_reference_image(image: str, size: str, mode: str, out_dir: Path) -> Path
     from PIL import Image, ImageOps
 
     if mode not in FIT_MODES:
-        raise InvalidParams(f"Unknown fit {mode!r}; use crop, pad or scale.", "image")
+        raise InvalidParams(_("Unknown fit {mode}; use crop, pad or scale.").format(mode=repr(mode)), "image")
     if image.startswith("data:"):
         data = _decode_data_url(image)
     else:
         try:
             data = Path(image).expanduser().read_bytes()
         except OSError as exc:
-            raise InvalidParams(f"Reference image {image} cannot be read: {exc.strerror}.", "image") from None
-    _dimensions("The reference image", data)  # format and pixel limits first
+            raise InvalidParams(_("{image} cannot be read: {reason}.").format(
+                image=_("Reference image {path}").format(path=image), reason=exc.strerror), "image") from None
+    _dimensions(_("The reference image"), data)  # format and pixel limits first
     want = parse_size(size)
     with Image.open(io.BytesIO(data)) as img:
         img = ImageOps.exif_transpose(img).convert("RGB")
@@ -137,5 +153,6 @@ def fit_reference_image(image: str, size: str, mode: str, out_dir: Path) -> Path
             os.replace(tmp, target)
         except OSError as exc:
             tmp.unlink(missing_ok=True)
-            raise InvalidParams(f"The fitted image cannot be written to {out_dir}: {exc.strerror}.", "image") from None
+            raise InvalidParams(_("The fitted image cannot be written to {path}: {reason}.").format(
+                path=out_dir, reason=exc.strerror), "image") from None
     return target

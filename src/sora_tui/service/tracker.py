@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..backend.errors import BackendError
 from ..backend.videos import VideoInfo
+from ..core.i18n import _
 from ..core.job import Job
 from ..core.status import ACTIVE, JobStatus
 from .events import JobSubmitted, ServiceNotice
@@ -153,9 +154,11 @@ class Tracker:
         # A passing fault (a dropped connection, a timeout, a 5xx): the tracker tries again by itself, so it says
         # that rather than the kind's advice to the user to try again.
         passing = exc.retryable and exc.kind not in ("unreachable", "rate_limited")
-        message = f"{exc.what_happened()} Tracking goes on: sora-tui tries again by itself." if passing else exc.user_message()
+        message = (_("{error} Tracking goes on: sora-tui tries again by itself.").format(error=exc.what_happened())
+                   if passing else exc.user_message())
         if exc.kind == "rate_limited":  # the tracker does wait as asked (run() sleeps Retry-After)
-            message = f"{exc.what_happened()} Tracking waits as the server asks, then goes on by itself."
+            message = _("{error} Tracking waits as the server asks, then goes on by itself.").format(
+                error=exc.what_happened())
         if message != self._last_notice:  # one clear message, not a flood
             self._last_notice = message
             self.service.emit(ServiceNotice(message, "error" if exc.kind in ("auth", "unreachable") else "warning"))
@@ -189,7 +192,8 @@ class Tracker:
             except BackendError as exc:
                 self.requests += 1
                 if exc.kind == "not_found":
-                    await self.service.mark_lost(job, "The server no longer knows this job (it may have restarted or deleted it). Retry to generate it again.")
+                    await self.service.mark_lost(job, _("The server no longer knows this job (it may have restarted or "
+                                                        "deleted it). Retry to generate it again."))
                     continue
                 raise
             infos[info.id] = info
@@ -220,7 +224,7 @@ class Tracker:
         oldest = min((j.submitted_at or j.created_at) for j in active) - 300
         after: str | None = None
         poll_ms = self.last_poll_ms
-        for _ in range(MAX_LIST_PAGES):
+        for _page in range(MAX_LIST_PAGES):
             page = await self.service.backend.list_page(after=after, limit=100, order="desc")
             self.requests += 1
             self.list_supported = True
@@ -259,7 +263,7 @@ class Tracker:
         after: str | None = None
         complete = False
         try:
-            for _ in range(20):
+            for _page in range(20):
                 page = await service.backend.list_page(after=after, limit=100, order="desc")
                 self.requests += 1
                 seen.extend(page.videos)

@@ -21,6 +21,7 @@ from typing import Any, NamedTuple
 import orjson
 from tinydb import TinyDB
 
+from ..core.i18n import _, ngettext, pgettext
 from ..core.job import SCHEMA_VERSION, SHORT_ID_LENGTH, Job, is_short_id, short_id_for
 from ..core.redact import needs_scrub, scrub
 from ..core.status import ACTIVE, JobStatus
@@ -53,7 +54,7 @@ class HistoryWriteError(HistoryError):
 
 class JobNotFound(LookupError):
     def __init__(self, ref: str) -> None:
-        super().__init__(f"No job matches {one_line(ref, 80)!r}; `sora-tui jobs` lists the ids.")
+        super().__init__(_("No job matches {ref}; `sora-tui jobs` lists the ids.").format(ref=repr(one_line(ref, 80))))
         self.ref = ref
 
 
@@ -61,9 +62,11 @@ class AmbiguousJob(LookupError):
     def __init__(self, ref: str, candidates: list[Job], count: int | None = None) -> None:
         count = len(candidates) if count is None else count
         lines = [f"  {one_line(j.short_id)}  {one_line(j.params.prompt, 50)}" for j in candidates[:5]]
-        more = f"\n  … and {count - 5} more" if count > 5 else ""
-        super().__init__(f"{one_line(ref, 80)!r} matches {count} jobs; give more of the id, or one of these:\n"
-                         + "\n".join(lines) + more)
+        if count > 5:
+            lines.append("  " + _("… and {n} more").format(n=count - 5))
+        super().__init__(ngettext("{ref} matches {n} job; give more of the id, or one of these:",
+                                  "{ref} matches {n} jobs; give more of the id, or one of these:", count).format(
+                                      ref=repr(one_line(ref, 80)), n=count) + "\n" + "\n".join(lines))
         self.ref = ref
         self.candidates = candidates
 
@@ -170,17 +173,19 @@ class HistoryStore:
         the journal replayed on top (_restore_snapshot). recovery_note says what happened and what was kept."""
         for path in (self.path, self._storage.journal):
             if path.is_dir():
-                raise HistoryError(f"{path} is a directory, but sora-tui keeps its history in a file of that name. "
-                                   "Move the directory away, or set SORA_TUI_HOME to another directory; nothing was "
-                                   "changed.")
+                raise HistoryError(_("{path} is a directory, but sora-tui keeps its history in a file of that name. "
+                                     "Move the directory away, or set SORA_TUI_HOME to another directory; nothing "
+                                     "was changed.").format(path=path))
         try:
             self._sync()
         except CorruptHistory as exc:
             self._restore_snapshot(str(exc))
 
     def _note(self, text: str) -> None:
-        log.warning("%s", text)
-        self.recovery_note = f"{self.recovery_note} {text}" if self.recovery_note else text
+        """Add to what the user is told about the recovery (in the interface's language; each caller logs its own
+        English line, since the log is read in English whatever the interface's language)."""
+        self.recovery_note = _("{note} {more}").format(note=self.recovery_note, more=text) if self.recovery_note \
+            else text
 
     def _restore_snapshot(self, damage: str) -> None:
         stamp = time.strftime("%Y%m%d-%H%M%S")
@@ -199,16 +204,43 @@ class HistoryStore:
         self._sync()  # the journal (changes since the damaged file was written) replays on top
         from_file = len(salvaged.get(JOBS, {}))
         from_backup = len(backup.get(JOBS, {}).keys() - salvaged.get(JOBS, {}).keys()) if backup else 0
-        sources = [f"{from_file} read from the damaged file" if from_file else "",
-                   f"{from_backup} restored from the backup {self._backup_path.name}" if from_backup else "",
-                   f"{journal_before} changed since, from the journal" if journal_before else ""]
-        found = ", ".join(x for x in sources if x)
+        log.warning("history file damaged (%s), kept as %s; %d jobs now (%d from the damaged file, %d from the "
+                    "backup%s, %d changed since in the journal); %d damaged lines unreadable", damage, kept.name,
+                    len(self._entries), from_file, from_backup, "" if backup else " (none usable)", journal_before,
+                    unreadable)
+        sources = [_("{n} read from the damaged file").format(n=from_file) if from_file else "",
+                   _("{n} restored from the backup {name}").format(n=from_backup, name=self._backup_path.name)
+                   if from_backup else "",
+                   _("{n} changed since, from the journal").format(n=journal_before) if journal_before else ""]
+        found = pgettext("list separator", ", ").join(x for x in sources if x)
         held = len(self._entries)
-        self._note(f"The history file was damaged ({damage}). It was kept as {kept.name}"
-                   + ("" if backup else " (no usable backup exists)")
-                   + f"; the history now holds {held} job{'s' if held != 1 else ''}"
-                   + (f" ({found})." if found else ", a new, empty history.")
-                   + (f" {unreadable} damaged line{'s' if unreadable != 1 else ''} could not be read." if unreadable else ""))
+        fields = {"damage": damage, "kept": kept.name, "n": held, "found": found}
+        if found and backup:
+            note = ngettext("The history file was damaged ({damage}). It was kept as {kept}; the history now holds "
+                            "{n} job ({found}).",
+                            "The history file was damaged ({damage}). It was kept as {kept}; the history now holds "
+                            "{n} jobs ({found}).", held)
+        elif found:
+            note = ngettext("The history file was damaged ({damage}). It was kept as {kept} (no usable backup "
+                            "exists); the history now holds {n} job ({found}).",
+                            "The history file was damaged ({damage}). It was kept as {kept} (no usable backup "
+                            "exists); the history now holds {n} jobs ({found}).", held)
+        elif backup:
+            note = ngettext("The history file was damaged ({damage}). It was kept as {kept}; the history now holds "
+                            "{n} job, a new, empty history.",
+                            "The history file was damaged ({damage}). It was kept as {kept}; the history now holds "
+                            "{n} jobs, a new, empty history.", held)
+        else:
+            note = ngettext("The history file was damaged ({damage}). It was kept as {kept} (no usable backup "
+                            "exists); the history now holds {n} job, a new, empty history.",
+                            "The history file was damaged ({damage}). It was kept as {kept} (no usable backup "
+                            "exists); the history now holds {n} jobs, a new, empty history.", held)
+        note = note.format(**fields)
+        if unreadable:
+            note = _("{note} {more}").format(note=note, more=ngettext(
+                "{n} damaged line could not be read.", "{n} damaged lines could not be read.", unreadable).format(
+                    n=unreadable))
+        self._note(note)
 
     def _journal_jobs(self) -> int:
         """How many jobs the journal (as it is on disk) changes: for the recovery note."""
@@ -247,17 +279,27 @@ class HistoryStore:
             self._backup()
             self._save_index_cache()
         except OSError as exc:  # a read-only or full disk: the history is read as well as it can be, and says so
-            self._note(f"The history has damaged entries that could not be set aside ({exc.strerror or exc}); "
-                       "they were skipped.")
+            log.warning("damaged history entries could not be set aside (%s); they were skipped", exc)
+            self._note(_("The history has damaged entries that could not be set aside ({reason}); they were "
+                         "skipped.").format(reason=exc.strerror or exc))
             return
         what = []
         if lines:
-            what.append(f"{len(lines)} damaged journal line{'s' if len(lines) != 1 else ''} (a change each)")
+            what.append(ngettext("{n} damaged journal line (a change each)", "{n} damaged journal lines (a change each)",
+                                 len(lines)).format(n=len(lines)))
         if docs:
-            what.append(f"{len(docs)} damaged job document{'s' if len(docs) != 1 else ''}"
-                        + (f", {restored} of them restored from the backup" if restored else ""))
-        self._note(f"The history had {' and '.join(what)}; {'they were' if len(lines) + len(docs) > 1 else 'it was'} "
-                   f"kept in {kept.name}, and everything else was read: {len(self._entries)} jobs.")
+            what.append(ngettext("{n} damaged job document, {restored} of them restored from the backup",
+                                 "{n} damaged job documents, {restored} of them restored from the backup",
+                                 len(docs)).format(n=len(docs), restored=restored) if restored else
+                        ngettext("{n} damaged job document", "{n} damaged job documents", len(docs)).format(n=len(docs)))
+        log.warning("history: %d damaged journal lines, %d damaged job documents (%d restored from the backup) "
+                    "kept in %s; %d jobs read", len(lines), len(docs), restored, kept.name, len(self._entries))
+        damage = what[0] if len(what) == 1 else _("{first} and {second}").format(first=what[0], second=what[1])
+        self._note(ngettext("The history had {damage}; it was kept in {kept}, and everything else was read: {jobs}.",
+                            "The history had {damage}; they were kept in {kept}, and everything else was read: "
+                            "{jobs}.", len(lines) + len(docs)).format(
+                                damage=damage, kept=kept.name,
+                                jobs=ngettext("{n} job", "{n} jobs", len(self._entries)).format(n=len(self._entries))))
 
     @property
     def _backup_path(self) -> Path:
@@ -296,8 +338,8 @@ class HistoryStore:
         stored = int(docs[0].get("schema", 0)) if docs else None
         if stored is not None and stored > SCHEMA_VERSION:
             raise HistoryError(
-                f"{self.path} was written by a newer sora-tui (history schema {stored}, this one knows "
-                f"{SCHEMA_VERSION}). Upgrade sora-tui; the file was not changed."
+                _("{path} was written by a newer sora-tui (history schema {stored}, this one knows {known}). Upgrade "
+                  "sora-tui; the file was not changed.").format(path=self.path, stored=stored, known=SCHEMA_VERSION)
             )
         if write and stored != SCHEMA_VERSION:
             self._meta.truncate()
@@ -557,8 +599,9 @@ class HistoryStore:
             self._storage.append_many(JOBS, changes)
         except OSError as exc:
             raise HistoryWriteError(
-                f"The history in {self.path.parent} cannot be written ({exc.strerror or exc}); the change was not "
-                "saved. Free some space there, or set SORA_TUI_HOME to another directory.") from None
+                _("The history in {folder} cannot be written ({reason}); the change was not saved. Free some space "
+                  "there, or set SORA_TUI_HOME to another directory.").format(folder=self.path.parent,
+                                                                            reason=exc.strerror or exc)) from None
         self._sync()
         if self._storage.needs_compaction():
             try:
@@ -575,8 +618,8 @@ class HistoryStore:
         for raw in meta.values():
             stored = int(orjson.loads(raw).get("schema", 0))
             if stored > SCHEMA_VERSION:
-                raise HistoryError(f"{self.path} was written by a newer sora-tui (history schema {stored}); "
-                                   "this one will not change it.")
+                raise HistoryError(_("{path} was written by a newer sora-tui (history schema {stored}); this one "
+                                     "will not change it.").format(path=self.path, stored=stored))
 
     # --- writing ----------------------------------------------------------------------------------
     def add(self, job: Job) -> None:
@@ -586,7 +629,7 @@ class HistoryStore:
         with self._lock.held():
             self._sync()
             if job.local_id in self._entries:
-                raise HistoryError(f"Job {job.local_id} is already in the history.")
+                raise HistoryError(_("Job {id} is already in the history.").format(id=job.local_id))
             doc["short_id"] = job.short_id = self._free_short_id(job.local_id)
             self._write(str(self._next_id), doc)
 
@@ -612,7 +655,7 @@ class HistoryStore:
         for fields in fields_by_job.values():
             unknown = [k for k in fields if k not in Job.__dataclass_fields__]
             if unknown:
-                raise HistoryError(f"Unknown job field(s): {', '.join(unknown)}")
+                raise HistoryError(_("Unknown job field(s): {fields}").format(fields=", ".join(unknown)))
 
         def setter(fields: dict[str, Any]) -> Callable[[Job], None]:
             def apply(job: Job) -> None:
@@ -927,7 +970,7 @@ class HistoryStore:
         from ..core.text import csv_cell, json_for_terminal
 
         if fmt not in ("jsonl", "csv"):
-            raise HistoryError(f"Unknown export format {fmt!r}; use jsonl or csv.")
+            raise HistoryError(_("Unknown export format {format}; use jsonl or csv.").format(format=repr(fmt)))
         ids = self.search(decode=0).later
         chunks = (self.get_many(ids[at:at + chunk]) for at in range(0, len(ids), chunk))
         if fmt == "jsonl":
@@ -1019,7 +1062,7 @@ def _sort_key(field: str) -> Callable[[Job], Any]:
     if field == "status":
         return lambda j: j.status.value
     if field not in Job.__dataclass_fields__:
-        raise HistoryError(f"Cannot sort by {field!r}.")
+        raise HistoryError(_("Cannot sort by {field}.").format(field=repr(field)))
     return lambda j: (getattr(j, field) is None, getattr(j, field) or 0)
 
 
@@ -1075,7 +1118,7 @@ def _read_history_file(path: Path) -> dict[str, dict[str, bytes]] | None:
     nothing in it can be read."""
     if not path.is_file():
         return None
-    tables, _ = _salvage(path)
+    tables, _unreadable = _salvage(path)
     if tables:
         return tables
     try:  # the one-document layout of plain TinyDB and older versions

@@ -15,6 +15,7 @@ from typing import Any
 import orjson
 from tinydb.storages import Storage
 
+from ..core.i18n import _
 from ..durable import fsync_dir
 
 TMP_MARK = ".tmp-"
@@ -370,15 +371,17 @@ def _write_snapshot(fd: int, tables: dict[str, Docs]) -> tuple[dict[str, dict[st
 
 def _parse_snapshot(raw: bytes, path: Path) -> dict[str, Docs]:
     if not raw.strip():
-        raise CorruptHistory(f"{path} is empty")
+        raise CorruptHistory(_("{path} is empty").format(path=path))
     try:  # a file written by plain TinyDB (or an older sora-tui): one JSON document
         data = orjson.loads(raw)
     except orjson.JSONDecodeError as exc:
-        raise CorruptHistory(f"{path} is damaged ({exc})") from None
+        raise CorruptHistory(_("{path} is damaged ({error})").format(path=path, error=exc)) from None
     if not isinstance(data, dict) or not all(isinstance(v, dict) for v in data.values()):
-        raise CorruptHistory(f"{path} does not hold a history (top level is not an object of tables)")
+        raise CorruptHistory(_("{path} does not hold a history (top level is not an object of tables)").format(
+            path=path))
     if not data:
-        raise CorruptHistory(f"{path} holds no tables (it is {raw.strip()[:20]!r})")
+        raise CorruptHistory(_("{path} holds no tables (it is {start})").format(path=path,
+                                                                                start=repr(raw.strip()[:20])))
     return {str(name): Docs.of({str(k): orjson.dumps(v) for k, v in docs.items()}) for name, docs in data.items()}
 
 
@@ -432,9 +435,10 @@ class SnapshotFile:
         at, size = place >> 32, place & 0xFFFFFFFF
         data = os.pread(self.fd, size, at)
         if len(data) != size:
-            raise CorruptHistory(f"{self.name} was cut short while open (a document at byte {at} is gone): something "
-                                 "other than sora-tui changed it in place. Restart sora-tui: it keeps the damaged "
-                                 "file aside and restores the history from its backup (.bak) where there is one.")
+            raise CorruptHistory(_("{name} was cut short while open (a document at byte {at} is gone): something "
+                                   "other than sora-tui changed it in place. Restart sora-tui: it keeps the damaged "
+                                   "file aside and restores the history from its backup (.bak) where there is "
+                                   "one.").format(name=self.name, at=at))
         return data
 
     def __del__(self) -> None:
