@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from textual import work
 
+from ..core.i18n import N_, _, ngettext
 from ..core.params import InvalidParams
 from ..core.status import JobStatus
 from ..core.text import one_line
@@ -24,13 +25,28 @@ if TYPE_CHECKING:  # only named in annotations: core.job loads with the history,
     from ..core.job import Job
 
 AUTO = ["video"]  # what a job made from the TUI downloads by itself when it completes
-DOWNLOAD_CHOICES = [("v", "video", "video (MP4)"), ("t", "thumbnail", "thumbnail (WEBP)"),
-                    ("s", "spritesheet", "spritesheet (JPEG)")]
+# (key, value, label): the labels are marked here and translated as the dialog is opened (choices())
+DOWNLOAD_CHOICES = [("v", "video", N_("video (MP4)")), ("t", "thumbnail", N_("thumbnail (WEBP)")),
+                    ("s", "spritesheet", N_("spritesheet (JPEG)"))]
 OFFLINE = frozenset({"details", "open", "copy", "reuse"})  # job actions that need the history, not the server
 DIALOGS = frozenset({"remix", "edit", "extend", "download_variant", "copy", "note", "delete"})  # they ask first
 # job action -> the server operation it needs (backend.capabilities.OPERATIONS)
 NEEDS = {"remix": "remix", "edit": "edits", "extend": "extensions", "delete": "delete"}
-COPY_CHOICES = [("p", "prompt", "prompt"), ("i", "id", "server id"), ("f", "path", "file path of the video")]
+COPY_CHOICES = [("p", "prompt", N_("prompt")), ("i", "id", N_("server id")), ("f", "path", N_("file path of the video"))]
+# What was copied, one whole sentence each (to the system clipboard, or through the terminal with OSC 52)
+COPIED = {"prompt": N_("Copied the prompt to the clipboard."), "id": N_("Copied the server id to the clipboard."),
+          "path": N_("Copied the file path to the clipboard.")}
+SENT = {"prompt": N_("Sent the prompt to the terminal clipboard (OSC 52). If pasting gives nothing: {text}"),
+        "id": N_("Sent the server id to the terminal clipboard (OSC 52). If pasting gives nothing: {text}"),
+        "path": N_("Sent the file path to the terminal clipboard (OSC 52). If pasting gives nothing: {text}")}
+# What the dialog of a derived job submitted, by its kind
+SUBMITTED = {"remix": N_("Remix of {job} submitted as {new}."), "edit": N_("Edit of {job} submitted as {new}."),
+             "extend": N_("Extension of {job} submitted as {new}.")}
+
+
+def choices(options: list[tuple[str, str, str]]) -> list[tuple[str, str, str]]:
+    """A dialog's choices with their labels in the interface's language."""
+    return [(key, value, _(label)) for key, value, label in options]
 
 
 class JobActions:
@@ -58,7 +74,7 @@ class JobActions:
             self._dialog_busy = True
         self._job_action(action, local_id, dialog)
 
-    @work(exclusive=False, exit_on_error=False, group="job-actions", description="job action")
+    @work(exclusive=False, exit_on_error=False, group="job-actions", description=N_("job action"))
     async def _job_action(self, action: str, local_id: str, dialog: bool) -> None:
         try:
             await self._act(action, local_id)
@@ -72,13 +88,15 @@ class JobActions:
             return
         job = await asyncio.to_thread(self.session.store.get, local_id)
         if job is None:
-            self.notify("That job is no longer in the history.", severity="warning", markup=False)  # type: ignore[attr-defined]
+            self.notify(_("That job is no longer in the history."), severity="warning", markup=False)  # type: ignore[attr-defined]
             return
         op = NEEDS.get(action)
         capabilities: dict[str, bool | None] = getattr(self, "capabilities", {})
         if op and capabilities.get(op) is False:
-            self.notify(f"{self.session.profile.name} does not offer {op}: that needs a server with the /v1/videos "  # type: ignore[attr-defined]
-                        f"{op} operation. Switch profile (F3) to one that does.", severity="warning", markup=False, timeout=8)
+            self.notify(_("{name} does not offer {operation}: that needs a server with the /v1/videos {operation} "  # type: ignore[attr-defined]
+                          "operation. Switch profile (F3) to one that does.").format(name=self.session.profile.name,
+                                                                                     operation=op),
+                        severity="warning", markup=False, timeout=8)
             return
         handler: Callable[[Job], Awaitable[None]] = getattr(self, f"_job_{action}")
         await self._guarded(handler(job), op)
@@ -94,7 +112,7 @@ class JobActions:
         except BackendError as exc:
             if op and exc.kind == "unsupported":
                 getattr(self, "capabilities", {})[op] = False  # found out the hard way: say so at once next time
-            self.notify(exc.user_message(), title="Server", severity="error", markup=False, timeout=10)  # type: ignore[attr-defined]
+            self.notify(exc.user_message(), title=_("Server"), severity="error", markup=False, timeout=10)  # type: ignore[attr-defined]
 
     def _changed(self, job: Job, note: str | None = None, severity: str = "information") -> None:
         self.post_message(JobChanged(job, note, severity))  # type: ignore[attr-defined]
@@ -111,14 +129,15 @@ class JobActions:
 
     async def _job_retry(self, job: Job) -> None:
         new = await self.service.retry(job, auto_download=AUTO)
-        self._changed(new, f"Retry of {job.short_id} submitted as {new.short_id}.")
+        self._changed(new, _("Retry of {job} submitted as {new}.").format(job=job.short_id, new=new.short_id))
 
     async def _job_variations(self, job: Job) -> None:
         takes = await self.service.more_takes(job, 2, auto_download=AUTO)
         for take in takes:
             self._changed(take)
         self._changed(await asyncio.to_thread(self.session.store.get, job.local_id) or job,
-                      f"{len(takes)} more takes of {job.short_id} submitted.")
+                      ngettext("{n} more take of {job} submitted.", "{n} more takes of {job} submitted.",
+                               len(takes)).format(n=len(takes), job=job.short_id))
 
     async def _derived(self, job: Job, kind: str) -> None:
         from .screens.modals import PromptRequest, PromptScreen
@@ -133,7 +152,7 @@ class JobActions:
             new = await self.service.edit(job, request.prompt, auto_download=AUTO)
         else:
             new = await self.service.extend(job, request.prompt, request.seconds or "4", auto_download=AUTO)
-        self._changed(new, f"{kind.capitalize()} of {job.short_id} submitted as {new.short_id}.")
+        self._changed(new, _(SUBMITTED[kind]).format(job=job.short_id, new=new.short_id))
 
     async def _job_remix(self, job: Job) -> None:
         await self._derived(job, "remix")
@@ -146,20 +165,24 @@ class JobActions:
 
     async def _job_download(self, job: Job, variant: str = "video") -> None:
         record = await self.service.download(job, variant)
-        made = " (made locally from the video: the server did not give it)" if record.made_locally else ""
-        self.notify(f"Saved {record.path}{made}", markup=False)  # type: ignore[attr-defined]
+        if record.made_locally:
+            said = _("Saved {path} (made locally from the video: the server did not give it)")
+        else:
+            said = _("Saved {path}")
+        self.notify(said.format(path=record.path), markup=False)  # type: ignore[attr-defined]
 
     async def _job_download_variant(self, job: Job) -> None:
         from .screens.modals import ChoiceScreen
 
-        variant = await self.push_screen_wait(ChoiceScreen(f"Download from {job.short_id}", DOWNLOAD_CHOICES))  # type: ignore[attr-defined]
+        title = _("Download from {job}").format(job=job.short_id)
+        variant = await self.push_screen_wait(ChoiceScreen(title, choices(DOWNLOAD_CHOICES)))  # type: ignore[attr-defined]
         if variant:
             await self._job_download(job, variant)
 
     async def _job_open(self, job: Job) -> None:
         video = job.file("video")
         if video is None:
-            self.notify(f"{job.short_id} has no downloaded video yet; press d to download it.",  # type: ignore[attr-defined]
+            self.notify(_("{job} has no downloaded video yet; press d to download it.").format(job=job.short_id),  # type: ignore[attr-defined]
                         severity="warning", markup=False)
             return
         self.notify(await asyncio.to_thread(open_in_player, Path(video.path)), markup=False, timeout=8)  # type: ignore[attr-defined]
@@ -167,28 +190,31 @@ class JobActions:
     async def _job_copy(self, job: Job) -> None:
         from .screens.modals import ChoiceScreen
 
-        what = await self.push_screen_wait(ChoiceScreen(f"Copy from {job.short_id}", COPY_CHOICES))  # type: ignore[attr-defined]
+        title = _("Copy from {job}").format(job=job.short_id)
+        what = await self.push_screen_wait(ChoiceScreen(title, choices(COPY_CHOICES)))  # type: ignore[attr-defined]
         if what is None:
             return
         if what == "prompt":
-            text, label = job.params.prompt, "prompt"
+            text = job.params.prompt
         elif what == "id":
             if not job.video_id:
-                self.notify(f"{job.short_id} has no server id (it never reached the server).", severity="warning", markup=False)  # type: ignore[attr-defined]
+                self.notify(_("{job} has no server id (it never reached the server).").format(job=job.short_id),  # type: ignore[attr-defined]
+                            severity="warning", markup=False)
                 return
-            text, label = job.video_id, "id"
+            text = job.video_id
         else:
             video = job.file("video")
             if video is None:
-                self.notify(f"{job.short_id} has no downloaded video yet; press d first.", severity="warning", markup=False)  # type: ignore[attr-defined]
+                self.notify(_("{job} has no downloaded video yet; press d first.").format(job=job.short_id),  # type: ignore[attr-defined]
+                            severity="warning", markup=False)
                 return
-            text, label = video.path, "file path"
+            text = video.path
         if await asyncio.to_thread(copy_with_pyperclip, text):
-            message = f"Copied the {label} to the clipboard."
+            message = _(COPIED[what])
         else:
             self.copy_to_clipboard(text)  # type: ignore[attr-defined]
             # The terminal may ignore OSC 52 (tmux needs `set-clipboard on`) and nothing tells us: say so.
-            message = f"Sent the {label} to the terminal clipboard (OSC 52). If pasting gives nothing: {one_line(text, 120)}"
+            message = _(SENT[what]).format(text=one_line(text, 120))
         self.notify(message, markup=False, timeout=8)  # type: ignore[attr-defined]
 
     async def _job_reuse(self, job: Job) -> None:
@@ -196,7 +222,8 @@ class JobActions:
 
     async def _job_star(self, job: Job) -> None:
         updated = await self.service.annotate(job, starred=not job.starred)
-        self._changed(updated, f"{'Starred' if updated.starred else 'Unstarred'} {job.short_id}.")
+        said = _("Starred {job}.") if updated.starred else _("Unstarred {job}.")
+        self._changed(updated, said.format(job=job.short_id))
 
     async def _job_note(self, job: Job) -> None:
         from .screens.modals import NoteScreen
@@ -204,19 +231,22 @@ class JobActions:
         result = await self.push_screen_wait(NoteScreen(job.short_id, job.tags, job.notes))  # type: ignore[attr-defined]
         if result is None:
             return
-        self._changed(await self.service.annotate(job, tags=result.tags, notes=result.notes), f"Saved the note on {job.short_id}.")
+        self._changed(await self.service.annotate(job, tags=result.tags, notes=result.notes),
+                      _("Saved the note on {job}.").format(job=job.short_id))
 
     async def _job_delete(self, job: Job) -> None:
         from .screens.modals import ConfirmScreen
 
         if not job.video_id:
-            self.notify(f"{job.short_id} never reached the server; there is nothing to delete there.",  # type: ignore[attr-defined]
+            self.notify(_("{job} never reached the server; there is nothing to delete there.").format(job=job.short_id),  # type: ignore[attr-defined]
                         severity="warning", markup=False)
             return
         if job.status in (JobStatus.QUEUED, JobStatus.IN_PROGRESS):
-            question = f"Delete {job.short_id} on the server while it is still running? It may still be billed."
+            question = _("Delete {job} on the server while it is still running? It may still be billed.")
         else:
-            question = f"Delete video {job.short_id} on the server? Files you downloaded stay on disk; the history keeps the record."
-        if not await self.push_screen_wait(ConfirmScreen("Delete on the server", question)):  # type: ignore[attr-defined]
+            question = _("Delete video {job} on the server? Files you downloaded stay on disk; the history keeps the "
+                         "record.")
+        confirm = ConfirmScreen(_("Delete on the server"), question.format(job=job.short_id))
+        if not await self.push_screen_wait(confirm):  # type: ignore[attr-defined]
             return
-        self._changed(await self.service.delete_remote(job), f"Deleted {job.short_id} on the server.")
+        self._changed(await self.service.delete_remote(job), _("Deleted {job} on the server.").format(job=job.short_id))

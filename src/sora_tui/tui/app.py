@@ -25,6 +25,8 @@ from textual.binding import Binding
 from textual.widgets import Static
 from textual.worker import Worker, WorkerState
 
+from ..core import i18n
+from ..core.i18n import N_, _
 from ..core.text import middle, one_line
 from . import fixes
 from .actions import JobActions
@@ -64,20 +66,28 @@ def _settle_the_runtime() -> None:
 
 
 THEMES = ("textual-dark", "textual-light")
+# A downloaded file's variant, as the status line names it.
+VARIANTS = {"video": N_("video"), "thumbnail": N_("thumbnail"), "spritesheet": N_("spritesheet")}
+# Why a job ended, said with its short id and the server's reason (one sentence each: word order differs).
+_ENDED = {"failed": N_("{job} failed: {reason}"), "canceled": N_("{job} was cancelled: {reason}"),
+          "expired": N_("{job} expired: {reason}")}
 
 
 class SoraApp(JobActions, ServerActions, App[int]):
     TITLE = "sora-tui"
     CSS_PATH = APP_CSS
     BINDINGS = [
-        Binding("ctrl+q", "quit", "Quit", tooltip="Quit; jobs keep running on the server and are picked up next time",
-                id="app.quit", priority=True),
-        Binding("f1", "help", "Help", tooltip="Every key, grouped by where it works", id="app.help"),
-        Binding("ctrl+o", "history", "History", tooltip="Search, filter and browse every job ever made", id="app.history"),
-        Binding("ctrl+t", "toggle_theme", "Theme", tooltip="Switch between the dark and the light theme",
+        Binding("ctrl+q", "quit", N_("Quit"), tooltip=N_("Quit; jobs keep running on the server and are picked up next "
+                                                           "time"), id="app.quit", priority=True),
+        Binding("f1", "help", N_("Help"), tooltip=N_("Every key, grouped by where it works"), id="app.help"),
+        Binding("ctrl+o", "history", N_("History"), tooltip=N_("Search, filter and browse every job ever made"),
+                id="app.history"),
+        Binding("ctrl+t", "toggle_theme", N_("Theme"), tooltip=N_("Switch between the dark and the light theme"),
                 id="app.theme", show=False),
-        Binding("f3", "profiles", "Profiles", tooltip="Servers: check them, switch, add one (key typed once, masked)",
-                id="app.profiles", show=False),
+        Binding("f3", "profiles", N_("Profiles"), tooltip=N_("Servers: check them, switch, add one (key typed once, "
+                                                             "masked)"), id="app.profiles", show=False),
+        Binding("f4", "language", N_("Language"), tooltip=N_("Switch the interface's language; remembered next time"),
+                id="app.language", show=False),
     ]
 
     def __init__(self, profile: str | None = None, base_url: str | None = None) -> None:
@@ -106,6 +116,9 @@ class SoraApp(JobActions, ServerActions, App[int]):
         self._connection_line: Text | None = None  # the line last shown about the server (others may replace it)
         self._tracker_state: str | None = None  # the tracker's own finding, as last looked at
         self._lacks_said: Any = None  # the session whose missing operations were already said
+        self._preferences: dict[str, Any] = {}  # ui.json, read once before the first screen
+        # The sub-title as a message and its fields, so a language switched at run time says it again in the new one.
+        self._sub_title_said: tuple[str, dict[str, str]] = (N_("connecting…"), {})
 
     def get_default_screen(self) -> MainScreen:
         """The workbench is the app's first screen itself, not pushed over an empty one: that blank screen was
@@ -113,12 +126,15 @@ class SoraApp(JobActions, ServerActions, App[int]):
         return MainScreen()
 
     def on_mount(self) -> None:
-        from . import preferences
-
-        theme = preferences.load().get("theme")
+        theme = self._preferences.get("theme")
         self.theme = theme if theme in THEMES else THEMES[0]
-        self.sub_title = "connecting…"
+        self._say_sub_title(N_("connecting…"))
         self.set_interval(1.0, self._tick, name="clock columns")
+
+    def _say_sub_title(self, message: str, **fields: str) -> None:
+        """The title bar's sub-title: `message` (marked with N_) in the interface's language, with its fields."""
+        self._sub_title_said = (message, fields)
+        self.sub_title = _(message).format(**fields)
 
     def _tick(self) -> None:
         self.main.tick()
@@ -143,7 +159,45 @@ class SoraApp(JobActions, ServerActions, App[int]):
 
         self.theme = THEMES[1] if self.theme == THEMES[0] else THEMES[0]
         self.run_worker(lambda: preferences.save(theme=self.theme), thread=True, exit_on_error=False,
-                        group="preferences", description="save the theme")
+                        group="preferences", description=N_("save the theme"))
+
+    def action_language(self) -> None:
+        """The next language (English, 日本語, …), at once and remembered; unless SORA_TUI_LANG decides it."""
+        import os
+
+        from . import preferences
+
+        if i18n.forced():
+            self.notify(_("SORA_TUI_LANG={value} sets the language; unset it to choose the language here.").format(
+                value=os.environ.get("SORA_TUI_LANG", "")), severity="warning", markup=False, timeout=8)
+            return
+        codes = list(i18n.LANGUAGES)
+        code = i18n.set_language(codes[(codes.index(i18n.language()) + 1) % len(codes)])
+        self.run_worker(lambda: preferences.save(language=code), thread=True, exit_on_error=False,
+                        group="preferences", description=N_("save the language"))
+        self.relabel()
+        # Widgets without a language_changed() hook keep what they were composed with until the next start.
+        self.notify(_("The interface is now in {name}. What on screen does not change now will after a restart.")
+                    .format(name=i18n.LANGUAGES[code]), markup=False, timeout=8)
+
+    def relabel(self) -> None:
+        """Say again in the interface's language what is on screen, losing nothing typed or selected: the title,
+        the status line, every key bar, and each screen or widget that has a `language_changed()` hook (it puts its
+        own labels again: border titles, placeholders, column titles). Nothing is recomposed: a recomposed composer
+        or job table would lose the prompt, the selection and the rows."""
+        message, fields = self._sub_title_said
+        self.sub_title = _(message).format(**fields)
+        if self._connection_line is not None and not self._quitting():
+            status = self.main.query_one("#status-line", Static)
+            if status.content is self._connection_line:  # not over a newer line (a download saved)
+                self._show_connection()
+        for screen in self.screen_stack:
+            for node in (screen, *screen.walk_children()):
+                hook = getattr(node, "language_changed", None)
+                if callable(hook):
+                    hook()
+                node.refresh()  # what is translated as it is drawn (tables of keys, titles) is drawn again
+            screen.refresh_bindings()  # the key bars read their keys again
 
     def reuse_in_composer(self, job: Job) -> None:
         """A past prompt and its settings, back in the composer (from the table or the history)."""
@@ -151,28 +205,34 @@ class SoraApp(JobActions, ServerActions, App[int]):
         while self.screen is not main:
             self.pop_screen()
         main.reuse(job)
-        self.notify(f"The prompt and settings of {job.short_id} are in the composer.", markup=False)
+        self.notify(_("The prompt and settings of {job} are in the composer.").format(job=job.short_id), markup=False)
 
     def get_system_commands(self, screen: Any) -> Any:
         """The palette: views, theme, and the job actions for the selected job (titled "category: verb")."""
         from textual.app import SystemCommand
 
-        yield SystemCommand("view: History", "Search, filter and browse every job", self.action_history)
-        yield SystemCommand("view: Help", "Every key, grouped by where it works", self.action_help)
-        yield SystemCommand("view: Jobs", "The live job table", lambda: self.main.action_focus_jobs())
-        yield SystemCommand("view: Composer", "Write a prompt", lambda: self.main.action_focus_composer())
-        yield SystemCommand("profile: Switch or check servers", "Profiles: reachable, key accepted, what each offers",
-                            self.action_profiles)
-        yield SystemCommand("server: Import videos", "Add the server's videos that are not in the history",
+        yield SystemCommand(_("view: History"), _("Search, filter and browse every job"), self.action_history)
+        yield SystemCommand(_("view: Help"), _("Every key, grouped by where it works"), self.action_help)
+        yield SystemCommand(_("view: Jobs"), _("The live job table"), lambda: self.main.action_focus_jobs())
+        yield SystemCommand(_("view: Composer"), _("Write a prompt"), lambda: self.main.action_focus_composer())
+        yield SystemCommand(_("profile: Switch or check servers"),
+                            _("Profiles: reachable, key accepted, what each offers"), self.action_profiles)
+        yield SystemCommand(_("server: Import videos"), _("Add the server's videos that are not in the history"),
                             self.action_import_videos)
-        yield SystemCommand("character: Create from a video", "A cameo character, after confirming consent",
+        yield SystemCommand(_("character: Create from a video"), _("A cameo character, after confirming consent"),
                             self.action_create_character)
-        yield SystemCommand("character: Insert into the prompt", "Use a character created here (at most 2)",
+        yield SystemCommand(_("character: Insert into the prompt"), _("Use a character created here (at most 2)"),
                             self.action_insert_character)
-        yield SystemCommand("character: Show on the server", "What the server says of a character created here",
+        yield SystemCommand(_("character: Show on the server"), _("What the server says of a character created here"),
                             self.action_show_character)
-        other = "light" if self.theme == THEMES[0] else "dark"
-        yield SystemCommand(f"theme: Switch to {other}", "Light or dark; remembered next time", self.action_toggle_theme)
+        theme = _("theme: Switch to light") if self.theme == THEMES[0] else _("theme: Switch to dark")
+        yield SystemCommand(theme, _("Light or dark; remembered next time"), self.action_toggle_theme)
+        codes = list(i18n.LANGUAGES)
+        following = codes[(codes.index(i18n.language()) + 1) % len(codes)]
+        yield SystemCommand(_("language: Switch to {name}").format(name=i18n.LANGUAGES[following]),
+                            _("Set by SORA_TUI_LANG now") if i18n.forced() else _("The interface's language; "
+                                                                                  "remembered next time"),
+                            self.action_language)
         from .widgets.job_list import JobList
 
         tables = [w for w in screen.query(JobList)] if screen is not None else []
@@ -180,9 +240,17 @@ class SoraApp(JobActions, ServerActions, App[int]):
         if local_id:
             for binding in JobList.BINDINGS:
                 action = binding.action.split("'")[1]
-                yield SystemCommand(f"job: {binding.description.rstrip('…')}", binding.tooltip,
+                yield SystemCommand(_("job: {action}").format(action=_(binding.description).rstrip("…")),
+                                    _(binding.tooltip) if binding.tooltip else "",
                                     lambda a=action: self.run_job_action(a, local_id))
-        yield SystemCommand("app: Quit", "Jobs keep running on the server", self.action_quit)
+        yield SystemCommand(_("app: Quit"), _("Jobs keep running on the server"), self.action_quit)
+
+    def action_command_palette(self) -> None:
+        """Textual's palette, its search box asking in the interface's language."""
+        from textual.command import CommandPalette
+
+        if self.use_command_palette and not CommandPalette.is_open(self):
+            self.push_screen(CommandPalette(placeholder=_("Search for commands…"), id="--command-palette"))
 
     _paused_until_drawn = False
 
@@ -191,6 +259,12 @@ class SoraApp(JobActions, ServerActions, App[int]):
         # or three young collections that ran meanwhile were 5 ms of the cold start. Resumed once it is drawn, or
         # when the app stops before that.
         self._paused_until_drawn = pause_gc()
+        from . import preferences
+
+        # Read once, before anything is composed: the language every label is made in (SORA_TUI_LANG, then the
+        # setting saved here, then the locale), and the theme the first frame is drawn with (on_mount).
+        self._preferences = preferences.load()
+        i18n.set_language(i18n.detect(saved=self._preferences.get("language")))
 
     def _resume_gc(self) -> None:
         if self._paused_until_drawn:
@@ -208,7 +282,7 @@ class SoraApp(JobActions, ServerActions, App[int]):
     def main(self) -> MainScreen:
         return next(s for s in self.screen_stack if isinstance(s, MainScreen))
 
-    @work(exclusive=True, exit_on_error=False, group="session", description="open session")
+    @work(exclusive=True, exit_on_error=False, group="session", description=N_("open session"))
     async def open_session(self) -> None:
         from ..config import ConfigError
         from ..session import SessionError, prepare
@@ -226,7 +300,8 @@ class SoraApp(JobActions, ServerActions, App[int]):
             self.main.load_jobs(await asyncio.to_thread(session.store.query, limit=RECENT_JOBS))
             if session.store.recovery_note:
                 self.notify(session.store.recovery_note, severity="warning", markup=False, timeout=20)
-            where = "starting the local engine…" if session.profile.is_local else f"connecting to {session.profile.base_url}…"
+            where = (_("starting the local engine…") if session.profile.is_local
+                     else _("connecting to {url}…").format(url=session.profile.base_url))
             line = Text()
             line.append("● ", style=_DOTS["checking"])
             line.append(where, style="dim")
@@ -244,7 +319,8 @@ class SoraApp(JobActions, ServerActions, App[int]):
             from ..crash import write_report
 
             report = write_report(exc)
-            self.post_message(SessionFailed(f"{type(exc).__name__}: {exc}. Report: {report}", session))
+            self.post_message(SessionFailed(_("{error}: {message}. Report: {report}").format(
+                error=type(exc).__name__, message=exc, report=report), session))
             return
         self.post_message(SessionReady(session))
 
@@ -260,9 +336,9 @@ class SoraApp(JobActions, ServerActions, App[int]):
         self.session = event.session
         profile = self.session.profile
         if profile.is_local:
-            self.sub_title = "local engine — procedural renders, not AI"
+            self._say_sub_title(N_("local engine — procedural renders, not AI"))
         else:
-            self.sub_title = f"{profile.name} · {one_line(self.session.base_url, 60)}"
+            self._say_sub_title("{name} · {url}", name=profile.name, url=one_line(self.session.base_url, 60))
         # The local engine has just answered its health check; any other server has not been asked anything yet.
         self.server_state = "reachable" if profile.is_local else "checking"
         self._tracker_state = None
@@ -276,11 +352,11 @@ class SoraApp(JobActions, ServerActions, App[int]):
         self.watch_history()
         self.discover_capabilities()
 
-    @work(exclusive=True, exit_on_error=False, group="capabilities", description="what the server offers")
+    @work(exclusive=True, exit_on_error=False, group="capabilities", description=N_("what the server offers"))
     async def discover_capabilities(self) -> None:
         """Whether the server answers and takes the key, and what it offers: the status line's dot says which. One
         that does not answer is asked again, after the tracker's backoff, until it does."""
-        from ..backend.capabilities import check_profile
+        from ..backend.capabilities import check_profile, operation_names
         from ..service.tracker import backoff
 
         session = self.session
@@ -305,12 +381,13 @@ class SoraApp(JobActions, ServerActions, App[int]):
                 lacks = [op for op, ok in result.operations.items() if ok is False]
                 if lacks and self._lacks_said is not session:
                     self._lacks_said = session
-                    self.notify(f"{session.profile.name} does not offer: {', '.join(lacks)}. Those actions say so when "
-                                "used.", markup=False, timeout=8)
+                    self.notify(_("{name} does not offer: {operations}. Those actions say so when used.").format(
+                        name=session.profile.name, operations=operation_names(lacks)), markup=False, timeout=8)
                 return
             failures += 1
             delay = backoff(failures)
-            self._unreachable = "no answer" if "no answer" in (result.problem or "") else "cannot reach it"
+            # how, as a word the status line chooses its sentence by (the checker's own words are in English)
+            self._unreachable = "no answer" if "no answer" in (result.problem or "") else "unreachable"
             self._set_server_state("unreachable", time.monotonic() + delay)
             await asyncio.sleep(delay)
 
@@ -355,7 +432,7 @@ class SoraApp(JobActions, ServerActions, App[int]):
 
         self.push_screen(screen, chosen)
 
-    @work(exclusive=True, exit_on_error=False, group="switch", description="switch profile")
+    @work(exclusive=True, exit_on_error=False, group="switch", description=N_("switch profile"))
     async def switch_profile(self, name: str) -> None:
         """Close this server's session (jobs keep running there) and open the other profile's."""
         from ..config import custom_url
@@ -372,7 +449,7 @@ class SoraApp(JobActions, ServerActions, App[int]):
         custom = custom_url(self._given_base_url)
         # `custom` is made by a URL, not kept in the config file: it is reached through that URL again
         self.profile_name, self.base_url = (None, custom) if name == "custom" and custom else (name, None)
-        self.sub_title = f"connecting to {name}…"
+        self._say_sub_title(N_("connecting to {name}…"), name=name)
         self.open_session()
 
     def _connected_line(self) -> Text:
@@ -381,37 +458,50 @@ class SoraApp(JobActions, ServerActions, App[int]):
         line.append("● ", style=_DOTS[state])
         profile = self.session.profile
         # the local engine's loopback port changes every start and means nothing to the user (F1 and details show it)
-        where = "local engine · procedural renders" if profile.is_local else one_line(self.session.base_url, 100)
-        name = "local engine" if profile.is_local else profile.name
+        where = _("local engine · procedural renders") if profile.is_local else one_line(self.session.base_url, 100)
+        name = _("local engine") if profile.is_local else profile.name
         if state == "reachable":
             line.append(where if profile.is_local else f"{name}: {where}", style="dim")
         else:
             if state == "checking":
-                said = "checking the server…"
+                said = _("checking the server…")
             elif state == "key_refused":
-                said = "the server refused the API key" + (f" (check ${profile.api_key_env})" if profile.api_key_env
-                                                           else "")
+                said = (_("the server refused the API key (check ${variable})").format(variable=profile.api_key_env)
+                        if profile.api_key_env else _("the server refused the API key"))
             else:
                 wait = None if self._retry_at is None else max(0, math.ceil(self._retry_at - time.monotonic()))
-                said = f"{self._unreachable}; " + ("trying again now…" if not wait else f"trying again in {wait} s")
+                if self._unreachable == "no answer":
+                    said = (_("no answer; trying again in {n} s").format(n=wait) if wait
+                            else _("no answer; trying again now…"))
+                else:
+                    said = (_("cannot reach it; trying again in {n} s").format(n=wait) if wait
+                            else _("cannot reach it; trying again now…"))
             line.append(f"{name} — ")
             line.append(said, style="bold" if state != "checking" else "")
             if not profile.is_local:
                 line.append(f" · {where}", style="dim")
-        line.append("   f1 help · ctrl+o history", style="dim italic")
+        line.append("   " + _("f1 help · ctrl+o history"), style="dim italic")
         return line
 
-    def connected_or_say(self, kept: str = "") -> bool:
+    def connected_or_say(self, kept: bool | str = False) -> bool:
         """True with a server to talk to; otherwise says why not (still connecting, or what failed) and what to do.
-        `kept` tells what the user loses nothing of ("; the prompt is kept")."""
+        `kept` (true, or any non-empty text): the message also says that the prompt is kept. One whole sentence
+        for each case, never pieces glued together: another language orders them otherwise."""
         if self.session is not None and self.session.service is not None:
             return True
         if self.connecting:
-            self.notify(f"Not connected to a server yet{kept}; wait a moment.", severity="warning", markup=False)
+            message = (_("Not connected to a server yet; the prompt is kept; wait a moment.") if kept
+                       else _("Not connected to a server yet; wait a moment."))
+            self.notify(message, severity="warning", markup=False)
         else:
             reason = one_line(self.offline_reason or "", 160).rstrip(". ")
-            self.notify(f"Not connected to a server{': ' + reason if reason else ''}{kept}. F3 switches profile.",
-                        severity="warning", markup=False, timeout=8)
+            if reason:
+                message = (_("Not connected to a server: {reason}; the prompt is kept. F3 switches profile.") if kept
+                           else _("Not connected to a server: {reason}. F3 switches profile.")).format(reason=reason)
+            else:
+                message = (_("Not connected to a server; the prompt is kept. F3 switches profile.") if kept
+                           else _("Not connected to a server. F3 switches profile."))
+            self.notify(message, severity="warning", markup=False, timeout=8)
         return False
 
     async def on_session_failed(self, event: SessionFailed) -> None:
@@ -427,18 +517,19 @@ class SoraApp(JobActions, ServerActions, App[int]):
             self.session = event.session
         self._tell_screens("session_settled")  # a history opened while connecting fills in, or says it cannot
         self.main.connection_failed()
-        self.sub_title = "not connected"
+        self._say_sub_title(N_("not connected"))
         line = Text()
         line.append("✖ ", style="bold red")
         line.append(one_line(event.message, 300))
         self.main.set_status(line)
-        self.notify(event.message, title="Cannot connect", severity="error", markup=False, timeout=30)
+        self.notify(event.message, title=_("Cannot connect"), severity="error", markup=False, timeout=30)
 
-    @work(exclusive=True, exit_on_error=False, group="tracker", description="track jobs")
+    @work(exclusive=True, exit_on_error=False, group="tracker", description=N_("track jobs"))
     async def track(self) -> None:
         await self.session.service.track_forever()
 
-    @work(exclusive=True, exit_on_error=False, group="history", description="watch the history for other processes")
+    @work(exclusive=True, exit_on_error=False, group="history",
+          description=N_("watch the history for other processes"))
     async def watch_history(self) -> None:
         await self.session.service.watch_history()
 
@@ -453,9 +544,12 @@ class SoraApp(JobActions, ServerActions, App[int]):
 
         error = worker.error
         report = write_report(error) if isinstance(error, BaseException) else None
-        where = f" A report was written to {report}." if report else ""
-        self.notify(f"{worker.description or worker.name} stopped: {type(error).__name__}: {one_line(str(error), 200)}.{where}",
-                    title="Unexpected error", severity="error", markup=False, timeout=30)
+        # Workers are described with N_() where they are declared; one described otherwise is shown as it is.
+        what = _(worker.description) if worker.description else worker.name
+        fields = {"what": what, "error": type(error).__name__, "message": one_line(str(error), 200), "report": report}
+        message = (_("{what} stopped: {error}: {message}. A report was written to {report}.") if report
+                   else _("{what} stopped: {error}: {message}."))
+        self.notify(message.format(**fields), title=_("Unexpected error"), severity="error", markup=False, timeout=30)
 
     def _on_service_event(self, event: Any) -> None:
         """Runs on the app's event loop (the service is asyncio on the same loop): forward, never block."""
@@ -478,15 +572,20 @@ class SoraApp(JobActions, ServerActions, App[int]):
         if isinstance(event, JobDownloaded):
             # One line, not a toast per file: a group of variations would bury the screen in notifications.
             line = Text("✓ ", style="green")
-            line.append(f"{event.job.short_id} {event.file.variant} saved as {middle(Path(event.file.path).name, 44)}", style="dim")
+            variant = _(VARIANTS[event.file.variant]) if event.file.variant in VARIANTS else event.file.variant
+            line.append(_("{job} {variant} saved as {name}").format(
+                job=event.job.short_id, variant=variant, name=middle(Path(event.file.path).name, 44)), style="dim")
             line.no_wrap, line.overflow = True, "ellipsis"
             self.main.set_status(line)
             self.main.download_progress(event.job, event.file.variant, None)
         elif isinstance(event, DownloadFailed):
-            note, severity = f"Download failed: {event.message}", "error"
+            note, severity = _("Download failed: {reason}").format(reason=event.message), "error"
             self.main.download_progress(event.job, event.variant, None)
         elif isinstance(event, JobFailed) and event.job.error:
-            note, severity = f"{event.job.short_id} {event.job.status.value}: {event.job.error.message}", "error"
+            ended = _ENDED.get(event.job.status.value)
+            fields = {"job": event.job.short_id, "status": event.job.status.value, "reason": event.job.error.message}
+            note = (_(ended) if ended else _("{job} {status}: {reason}")).format(**fields)
+            severity = "error"
             if event.job.error.code == "unreachable" and self.server_state == "reachable":
                 self.discover_capabilities()  # it answered before: the dot must not stay green
         if note is not None:
@@ -508,7 +607,7 @@ class SoraApp(JobActions, ServerActions, App[int]):
         if self._quitting():
             pending.clear()
             return
-        for _ in range(min(len(pending), self.SHOWN_PER_TURN)):
+        for _turn in range(min(len(pending), self.SHOWN_PER_TURN)):
             self._show_job(pending.pop(next(iter(pending))))
         if pending:
             # Back through the event loop first: Textual takes queued messages one after another without yielding
@@ -564,8 +663,10 @@ def run_tui(profile: str | None = None, base_url: str | None = None) -> int:
     graphics.hand_over(app)  # keys typed while the terminal was asked: to the prompt, once it has the focus
     app.run()
     if app.crash_summary:
-        where = f" A report was written to {app.crash_report}." if app.crash_report else ""
         from ..crash import AFTER_A_CRASH
 
-        print(f"sora-tui: unexpected error ({app.crash_summary}).{where} {AFTER_A_CRASH}", file=sys.stderr)
+        said = (_("sora-tui: unexpected error ({summary}). A report was written to {report}.") if app.crash_report
+                else _("sora-tui: unexpected error ({summary}).")).format(summary=app.crash_summary,
+                                                                          report=app.crash_report)
+        print(f"{said} {_(AFTER_A_CRASH)}", file=sys.stderr)
     return app.return_code or 0

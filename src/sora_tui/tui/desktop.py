@@ -13,6 +13,8 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 
+from ..core.i18n import _
+
 PYPERCLIP_TIMEOUT = 2.0  # xclip can hang (pyperclip #116, #247): give up and use OSC 52
 
 
@@ -38,12 +40,14 @@ def copy_with_pyperclip(text: str) -> bool:
 
 
 def copy_text(text: str, osc52: Callable[[str], None], what: str) -> str:
-    """Copy `text`; `osc52` is the app's copy_to_clipboard. Returns what to tell the user."""
+    """Copy `text`; `osc52` is the app's copy_to_clipboard. Returns what to tell the user; `what` names the text
+    in the interface's language ("the prompt", translated by the caller)."""
     if copy_with_pyperclip(text):
-        return f"Copied the {what} to the clipboard."
+        return _("Copied {what} to the clipboard.").format(what=what)
     osc52(text)
     # The terminal may refuse OSC 52 (tmux needs `set-clipboard on`) and nothing tells us: say so.
-    return f"Sent the {what} to the terminal clipboard (OSC 52); if pasting gives nothing, your terminal ignores OSC 52."
+    return _("Sent {what} to the terminal clipboard (OSC 52); if pasting gives nothing, your terminal ignores "
+             "OSC 52.").format(what=what)
 
 
 def player_command() -> list[str] | None:
@@ -64,17 +68,18 @@ def player_command() -> list[str] | None:
 def open_in_player(path: Path) -> str:
     """Start the system player on `path`, detached; returns what to tell the user."""
     if not path.is_file():
-        return f"{path} is not on disk any more; download the video again (d)."
+        return _("{path} is not on disk any more; download the video again (d).").format(path=path)
     if sys.platform.startswith("win"):
         os.startfile(str(path))  # type: ignore[attr-defined]
-        return f"Opened {path}."
+        return _("Opened {path}.").format(path=path)
     command = player_command()
     if command is None:
-        return (f"No video player can be opened from here (no display, as over SSH). The file is {path}; "
-                "copy its path with c and play it locally.")
+        return _("No video player can be opened from here (no display, as over SSH). The file is {path}; copy its "
+                 "path with c and play it locally.").format(path=path)
     try:
         subprocess.Popen([*command, str(path)], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                          stderr=subprocess.DEVNULL, start_new_session=True)
     except OSError as exc:
-        return f"Could not start {command[0]}: {exc.strerror}. The file is {path}."
-    return f"Opened {path.name} in the system player."
+        return _("Could not start {command}: {reason}. The file is {path}.").format(command=command[0],
+                                                                                   reason=exc.strerror, path=path)
+    return _("Opened {name} in the system player.").format(name=path.name)

@@ -1,4 +1,4 @@
-"""The TUI's own small preferences (the theme), kept in the data dir beside the history as ui.json."""
+"""The TUI's own small preferences (the theme, the language), kept in the data dir beside the history as ui.json."""
 
 from __future__ import annotations
 
@@ -39,4 +39,4 @@ def save(**values: Any) -> None:
         tmp.write_text(json.dumps(data), encoding="utf-8")
         os.replace(tmp, path)
     except OSError:
-        tmp.unlink(missing_ok=True)  # a read-only data dir: the theme is simply not remembered
+        tmp.unlink(missing_ok=True)  # a read-only data dir: the setting is simply not remembered

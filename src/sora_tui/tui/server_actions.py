@@ -12,6 +12,7 @@ from typing import Any
 from rich.text import Text
 from textual import work
 
+from ..core.i18n import N_, _, ngettext
 from .messages import JobChanged
 
 
@@ -23,7 +24,7 @@ class ServerActions:
         if self.connected_or_say():
             self.import_videos()
 
-    @work(exclusive=True, exit_on_error=False, group="import", description="import the server's videos")
+    @work(exclusive=True, exit_on_error=False, group="import", description=N_("import the server's videos"))
     async def import_videos(self) -> None:
         from ..backend.errors import BackendError
         from .screens.modals import ConfirmScreen
@@ -32,16 +33,20 @@ class ServerActions:
         try:
             remote = await service.list_remote(limit=100)
         except BackendError as exc:
-            self.notify(exc.user_message(), title="Cannot list the server's videos", severity="error", markup=False)  # type: ignore[attr-defined]
+            self.notify(exc.user_message(), title=_("Cannot list the server's videos"), severity="error", markup=False)  # type: ignore[attr-defined]
             return
         known = await asyncio.to_thread(self.session.store.video_ids)
         missing = [v for v in remote if v.id not in known]
         if not missing:
-            self.notify(f"All {len(remote)} videos the server lists are already in the history.", markup=False)  # type: ignore[attr-defined]
+            said = ngettext("The {n} video the server lists is already in the history.",
+                            "All {n} videos the server lists are already in the history.", len(remote))
+            self.notify(said.format(n=len(remote)), markup=False)  # type: ignore[attr-defined]
             return
-        question = (f"The server has {len(missing)} video{'s' if len(missing) != 1 else ''} that the history lacks "
-                    f"(of the {len(remote)} newest it lists). Import {'them' if len(missing) != 1 else 'it'}?")
-        if not await self.push_screen_wait(ConfirmScreen("Import from the server", question)):  # type: ignore[attr-defined]
+        question = ngettext("The server has {n} video that the history lacks (of the {listed} newest it lists). "
+                            "Import it?",
+                            "The server has {n} videos that the history lacks (of the {listed} newest it lists). "
+                            "Import them?", len(missing)).format(n=len(missing), listed=len(remote))
+        if not await self.push_screen_wait(ConfirmScreen(_("Import from the server"), question)):  # type: ignore[attr-defined]
             return
         try:
             jobs = await service.import_remote(ids=[v.id for v in missing])
@@ -50,13 +55,14 @@ class ServerActions:
             return
         for job in jobs:
             self.post_message(JobChanged(job))  # type: ignore[attr-defined]
-        self.notify(f"Imported {len(jobs)} video{'s' if len(jobs) != 1 else ''}; d downloads one.", markup=False)  # type: ignore[attr-defined]
+        self.notify(ngettext("Imported {n} video; d downloads it.", "Imported {n} videos; d downloads one.",  # type: ignore[attr-defined]
+                             len(jobs)).format(n=len(jobs)), markup=False)
 
     def action_create_character(self) -> None:
         if self.connected_or_say():
             self.create_character()
 
-    @work(exclusive=True, exit_on_error=False, group="character", description="create a character")
+    @work(exclusive=True, exit_on_error=False, group="character", description=N_("create a character"))
     async def create_character(self) -> None:
         from ..backend.errors import BackendError
         from ..core.params import InvalidParams
@@ -73,10 +79,10 @@ class ServerActions:
             self.notify(exc.message, severity="warning", markup=False)  # type: ignore[attr-defined]
             return
         except BackendError as exc:
-            self.notify(exc.user_message(), title="Server", severity="error", markup=False)  # type: ignore[attr-defined]
+            self.notify(exc.user_message(), title=_("Server"), severity="error", markup=False)  # type: ignore[attr-defined]
             return
-        self.notify(f"Created character {character.name} ({character.id}). Insert it from the palette; "
-                    "its name must appear in the prompt as written.", markup=False, timeout=10)  # type: ignore[attr-defined]
+        self.notify(_("Created character {name} ({id}). Insert it from the palette; its name must appear in the prompt "  # type: ignore[attr-defined]
+                      "as written.").format(name=character.name, id=character.id), markup=False, timeout=10)
 
     def action_insert_character(self) -> None:
         self.insert_character()
@@ -90,16 +96,16 @@ class ServerActions:
         book = CharacterBook(Paths.from_env().home / "characters.json")
         characters = await asyncio.to_thread(book.all)
         if not characters:
-            self.notify("No characters yet: 'character: Create from a video' in the palette makes one.",  # type: ignore[attr-defined]
-                        severity="warning", markup=False)
+            self.notify(_("No characters yet: '{command}' in the palette makes one.").format(  # type: ignore[attr-defined]
+                command=_("character: Create from a video")), severity="warning", markup=False)
             return None
         options = [(str(i + 1), c.id, f"{c.name}  ({c.profile})") for i, c in enumerate(characters[:9])]
         chosen = await self.push_screen_wait(ChoiceScreen(title, options))  # type: ignore[attr-defined]
         return next((c for c in characters if c.id == chosen), None)
 
-    @work(exclusive=True, exit_on_error=False, group="character", description="insert a character")
+    @work(exclusive=True, exit_on_error=False, group="character", description=N_("insert a character"))
     async def insert_character(self) -> None:
-        character = await self._choose_character("Insert a character")
+        character = await self._choose_character(_("Insert a character"))
         if character is not None:
             self.main.add_character(character)  # type: ignore[attr-defined]
 
@@ -107,25 +113,27 @@ class ServerActions:
         if self.connected_or_say():
             self.show_character()
 
-    @work(exclusive=True, exit_on_error=False, group="character", description="show a character")
+    @work(exclusive=True, exit_on_error=False, group="character", description=N_("show a character"))
     async def show_character(self) -> None:
         """GET /videos/characters/{id}: what the server itself says of the character (its status, above all)."""
         from ..backend.errors import BackendError
         from ..core.text import one_line
         from .screens.modals import TextScreen
 
-        character = await self._choose_character("Show a character")
+        character = await self._choose_character(_("Show a character"))
         if character is None:
             return
         try:
             data = await self.session.service.get_character(character.id)  # type: ignore[attr-defined]
         except BackendError as exc:
-            self.notify(exc.user_message(), title="Server", severity="error", markup=False, timeout=10)  # type: ignore[attr-defined]
+            self.notify(exc.user_message(), title=_("Server"), severity="error", markup=False, timeout=10)  # type: ignore[attr-defined]
             return
         body = Text()
         for key in ("id", "name", "status", "created_at"):
             if key in data:
                 body.append(f"{key:>10}  ", style="bold")
                 body.append(one_line(str(data[key]), 200) + "\n")
-        body.append(f"\nCreated here from {one_line(character.source, 200)} (profile {character.profile}).", style="dim")
-        self.push_screen(TextScreen(f"Character {one_line(character.name, 60)}", body))  # type: ignore[attr-defined]
+        body.append("\n" + _("Created here from {source} (profile {profile}).").format(
+            source=one_line(character.source, 200), profile=character.profile), style="dim")
+        title = _("Character {name}").format(name=one_line(character.name, 60))
+        self.push_screen(TextScreen(title, body))  # type: ignore[attr-defined]

@@ -11,11 +11,12 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Checkbox, Input, Label, Static
 
+from ...core.i18n import N_, _
 from ..css import SCREENS_CSS
 from ..widgets.composer import PathSuggester
 
-CONSENT = ("Everyone whose face or voice is in this clip agreed to it becoming a character, "
-           "and I have the rights to the clip.")
+CONSENT = N_("Everyone whose face or voice is in this clip agreed to it becoming a character, and I have the "
+             "rights to the clip.")
 
 
 @dataclass
@@ -28,23 +29,23 @@ class CharacterRequest:
 class CharacterScreen(ModalScreen[CharacterRequest | None]):
     CSS_PATH = SCREENS_CSS
     BINDINGS = [
-        Binding("ctrl+s", "create", "Create", id="character.create", priority=True),
-        Binding("escape", "cancel", "Cancel", id="character.cancel"),
+        Binding("ctrl+s", "create", N_("Create"), id="character.create", priority=True),
+        Binding("escape", "cancel", N_("Cancel"), id="character.cancel"),
     ]
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog wide", id="character-box") as box:
-            box.border_title = "Create a cameo character · ctrl+s create · esc cancel"
-            yield Static(Text("A short clip (2-4 s) of one person or creature. The server refuses human likeness it "
-                              "cannot verify; use it only with the owner's permission.", style="dim"))
-            yield Label("Name (1-80 characters; write it verbatim in prompts)")
+            box.border_title = _("Create a cameo character · ctrl+s create · esc cancel")
+            yield Static(Text(_("A short clip (2-4 s) of one person or creature. The server refuses human likeness it "
+                                "cannot verify; use it only with the owner's permission."), style="dim"))
+            yield Label(_("Name (1-80 characters; write it verbatim in prompts)"))
             yield Input(id="character-name", compact=True, max_length=80)
-            yield Label("Video file")
-            yield Input(id="character-video", compact=True, placeholder="path to an .mp4 (→ completes)",
+            yield Label(_("Video file"))
+            yield Input(id="character-video", compact=True, placeholder=_("path to an .mp4 (→ completes)"),
                         suggester=PathSuggester(suffixes=(".mp4", ".mov", ".webm")))
             # the statement wraps in a Static; a Checkbox label would be cut off at 80 columns, unread
-            yield Static(Text("Consent: " + CONSENT), id="character-consent-text")
-            yield Checkbox("I confirm this", id="character-consent")
+            yield Static(Text(_("Consent: {statement}").format(statement=_(CONSENT))), id="character-consent-text")
+            yield Checkbox(_("I confirm this"), id="character-consent")
             yield Static(id="character-note", classes="dialog-hint")
 
     def on_mount(self) -> None:
@@ -56,10 +57,10 @@ class CharacterScreen(ModalScreen[CharacterRequest | None]):
         consent = self.query_one("#character-consent", Checkbox).value
         note = self.query_one("#character-note", Static)
         if not name or not video:
-            note.update(Text("Give the character a name and choose its video file.", style="bold red"))
+            note.update(Text(_("Give the character a name and choose its video file."), style="bold red"))
             return
         if not consent:
-            note.update(Text("Confirm consent first (tab to the box, space to tick it).", style="bold red"))
+            note.update(Text(_("Confirm consent first (tab to the box, space to tick it)."), style="bold red"))
             return
         self.dismiss(CharacterRequest(name, video, True))
 

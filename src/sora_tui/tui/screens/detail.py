@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
@@ -12,25 +13,42 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
+from ...core.i18n import N_, _, ngettext, pgettext
 from ...core.job import Job
 from ...core.status import JobStatus
-from ...core.text import strip_control
+from ...core.status import label as status_label
+from ...core.text import one_line, pad, strip_control
 from ..css import SCREENS_CSS
 from ..widgets.key_bar import KeyBar
 from ..widgets.preview import PicturePreview, PreviewError, load_frames, load_thumbnail, picture_preview
 from ..failures import ReportsWorkerFailures
 
 ERROR_ADVICE = {
-    "moderation_blocked": "The server's guardrail refused it. Describe original characters and no real people, then retry.",
-    "not_submitted": "The create request never reached the server; nothing was billed. Press r to retry.",
-    "uncertain": "sora-tui is checking the server's list to see whether the job was created.",
-    "not_found": "The server no longer knows this job. Retry to generate it again.",
-    "expired": "The server's copy expired before it was downloaded. Remix or retry it.",
-    "rate_limit_exceeded": "The server is rate-limiting this key. Wait a minute, then retry (r); fewer variations at once help.",
-    "invalid_request": "The server refused the request as sent. Check the size and seconds for this model, then retry (r).",
-    "invalid_api_key": "The server refused the API key. Check the key for this profile, then retry (r).",
+    "moderation_blocked": N_("The server's guardrail refused it. Describe original characters and no real people, then "
+                             "retry."),
+    "not_submitted": N_("The create request never reached the server; nothing was billed. Press r to retry."),
+    "uncertain": N_("sora-tui is checking the server's list to see whether the job was created."),
+    "not_found": N_("The server no longer knows this job. Retry to generate it again."),
+    "expired": N_("The server's copy expired before it was downloaded. Remix or retry it."),
+    "rate_limit_exceeded": N_("The server is rate-limiting this key. Wait a minute, then retry (r); fewer variations at "
+                              "once help."),
+    "invalid_request": N_("The server refused the request as sent. Check the size and seconds for this model, then "
+                          "retry (r)."),
+    "invalid_api_key": N_("The server refused the API key. Check the key for this profile, then retry (r)."),
 }
-GENERIC_ADVICE = "Read the server's message above; change what it names and retry (r), or remix (m) from a finished video."
+GENERIC_ADVICE = N_("Read the server's message above; change what it names and retry (r), or remix (m) from a finished "
+                    "video.")
+
+# How a kind reads on this screen; the stored word (job.kind) stays as it is.
+KIND_NAMES = {
+    "generate": N_("generate"), "remix": N_("remix"), "extend": N_("extend"), "edit": N_("edit"),
+    "retry": N_("retry"), "variation": N_("variation"),
+}
+VARIANT_NAMES = {"video": N_("video"), "thumbnail": N_("thumbnail"), "spritesheet": N_("spritesheet")}
+
+
+def variant_name(variant: str) -> str:
+    return _(VARIANT_NAMES[variant]) if variant in VARIANT_NAMES else variant
 
 
 def _when(ts: float | None) -> str:
@@ -40,37 +58,46 @@ def _when(ts: float | None) -> str:
 
 
 def detail_text(job: Job) -> Text:
+    expires = _when(job.expires_at)
+    if job.extra.get("deleted_on_server"):
+        expires += "  " + _("(deleted on the server)")
     rows = [
-        ("Server id", job.video_id or "(not on the server yet)"), ("Local id", job.local_id),
-        ("Status", job.status.value + (f" ({job.progress}%)" if job.is_active else "")),
-        ("Kind", job.kind), ("Model", job.params.model), ("Size", job.params.size), ("Seconds", job.params.seconds),
-        ("Profile", job.profile), ("Server", job.server or "-"), ("Parent", job.parent_id or "-"),
-        ("Group", job.group_id or "-"),
-        ("Cost estimate", f"${job.cost_estimate:.2f}" if job.cost_estimate is not None else "unknown"),
-        ("Created", _when(job.created_at)), ("Completed", _when(job.completed_at)),
-        ("Assets expire", _when(job.expires_at) + ("  (deleted on the server)" if job.extra.get("deleted_on_server") else "")),
-        ("Starred", "★ yes" if job.starred else "no"), ("Tags", ", ".join(job.tags) or "-"),
+        (_("Server id"), job.video_id or _("(not on the server yet)")), (_("Local id"), job.local_id),
+        (_("Status"), status_label(job.status) + (f" ({job.progress}%)" if job.is_active else "")),
+        (_("Kind"), _(KIND_NAMES[job.kind]) if job.kind in KIND_NAMES else job.kind),
+        (_("Model"), job.params.model), (_("Size"), job.params.size), (_("Seconds"), job.params.seconds),
+        (_("Profile"), job.profile), (_("Server"), job.server or "-"), (_("Parent"), job.parent_id or "-"),
+        (_("Group"), job.group_id or "-"),
+        (_("Cost estimate"), f"${job.cost_estimate:.2f}" if job.cost_estimate is not None else _("unknown")),
+        (_("Created"), _when(job.created_at)), (_("Completed"), _when(job.completed_at)),
+        (_("Assets expire"), expires),
+        (_("Starred"), "★ " + pgettext("starred", "yes") if job.starred else pgettext("starred", "no")), (_("Tags"), ", ".join(job.tags) or "-"),
     ]
+    width = max(14, *(cell_len(label) for label, _value in rows))
     text = Text()
-    text.append("Prompt\n", style="bold")
+    text.append(_("Prompt") + "\n", style="bold")
     text.append(strip_control(job.params.prompt) + "\n\n")
     for label, value in rows:
-        text.append(f"{label:>14}  ", style="bold")
+        text.append(pad(label, width, right=True) + "  ", style="bold")
         text.append(strip_control(str(value)) + "\n")
     if job.error:
-        text.append("\nError ", style="bold red")
+        text.append("\n" + _("Error") + " ", style="bold red")
         text.append(f"{strip_control(job.error.code)}: {strip_control(job.error.message)}\n", style="red")
-        text.append("What to do: ", style="bold")
-        text.append(ERROR_ADVICE.get(job.error.code, GENERIC_ADVICE) + "\n")
+        text.append(_("What to do:") + " ", style="bold")
+        text.append(_(ERROR_ADVICE.get(job.error.code, GENERIC_ADVICE)) + "\n")
     if job.notes:
-        text.append("\nNote\n", style="bold")
+        text.append("\n" + _("Note") + "\n", style="bold")
         text.append(strip_control(job.notes) + "\n")
     if job.files:
-        text.append("\nFiles\n", style="bold")
+        text.append("\n" + _("Files") + "\n", style="bold")
+        names = {f.variant: variant_name(f.variant) for f in job.files}
+        column = max(11, *(cell_len(name) for name in names.values()))
         for f in job.files:
-            made = ", made locally from the video" if f.made_locally else ""
-            text.append(f"  {f.variant:<11} {strip_control(f.path)}  "
-                        f"({f.bytes:,} bytes, {f.digest_label(12)}{made})\n")
+            digest = f"sha256 {f.sha256[:12]}…" if f.sha256 else _("sha256 not computed yet")
+            size = ngettext("{count} byte", "{count} bytes", f.bytes).format(count=f"{f.bytes:,}")
+            about = (_("{size}, {digest}, made locally from the video") if f.made_locally
+                     else _("{size}, {digest}")).format(size=size, digest=digest)
+            text.append(f"  {pad(names[f.variant], column)} {strip_control(f.path)}  ({about})\n")
     return text
 
 
@@ -79,17 +106,19 @@ class JobDetailScreen(ReportsWorkerFailures, ModalScreen[None]):
     CSS_PATH = SCREENS_CSS
 
     BINDINGS = [
-        Binding("escape,q", "dismiss", "Close", id="detail.close"),
-        Binding("o", "job('open')", "Open", tooltip="Open the downloaded MP4 in the system player", id="detail.open"),
-        Binding("m", "job('remix')", "Remix", tooltip="A new prompt applied to this video", id="detail.remix"),
-        Binding("s", "job('star')", "Star", tooltip="Star or unstar this job", id="detail.star"),
-        Binding("c", "job('copy')", "Copy…", tooltip="Copy the prompt, the id or the file path", id="detail.copy"),
-        Binding("d", "job('download_variant')", "Download…", tooltip="Video, thumbnail or spritesheet", id="detail.download"),
-        Binding("space", "play", "Play/Pause", tooltip="Play or pause the flipbook", id="detail.play"),
-        Binding("comma", "step(-1)", "Frame back", tooltip="Pause and show the previous frame", id="detail.back", show=False,
-                key_display=","),
-        Binding("full_stop", "step(1)", "Frame on", tooltip="Pause and show the next frame", id="detail.next", show=False,
-                key_display="."),
+        Binding("escape,q", "dismiss", N_("Close"), id="detail.close"),
+        Binding("o", "job('open')", N_("Open"), tooltip=N_("Open the downloaded MP4 in the system player"),
+                id="detail.open"),
+        Binding("m", "job('remix')", N_("Remix"), tooltip=N_("A new prompt applied to this video"), id="detail.remix"),
+        Binding("s", "job('star')", N_("Star"), tooltip=N_("Star or unstar this job"), id="detail.star"),
+        Binding("c", "job('copy')", N_("Copy…"), tooltip=N_("Copy the prompt, the id or the file path"), id="detail.copy"),
+        Binding("d", "job('download_variant')", N_("Download…"), tooltip=N_("Video, thumbnail or spritesheet"),
+                id="detail.download"),
+        Binding("space", "play", N_("Play/Pause"), tooltip=N_("Play or pause the flipbook"), id="detail.play"),
+        Binding("comma", "step(-1)", N_("Frame back"), tooltip=N_("Pause and show the previous frame"), id="detail.back",
+                show=False, key_display=","),
+        Binding("full_stop", "step(1)", N_("Frame on"), tooltip=N_("Pause and show the next frame"), id="detail.next",
+                show=False, key_display="."),
     ]
 
     def __init__(self, job: Job) -> None:
@@ -98,7 +127,7 @@ class JobDetailScreen(ReportsWorkerFailures, ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="detail-box") as box:
-            box.border_title = f"Job {self.job.short_id}"
+            box.border_title = _("Job {id}").format(id=self.job.short_id)
             with VerticalScroll(id="detail-scroll"):
                 yield Static(detail_text(self.job), id="detail-text")
             yield picture_preview(id="detail-picture")
@@ -115,12 +144,12 @@ class JobDetailScreen(ReportsWorkerFailures, ModalScreen[None]):
             self.job = job
             self.query_one("#detail-text", Static).update(detail_text(job))
 
-    @work(exclusive=True, exit_on_error=False, group="preview", description="load the picture")
+    @work(exclusive=True, exit_on_error=False, group="preview", description=N_("load the picture"))
     async def load_picture(self) -> None:
         preview = self.query_one(PicturePreview)
         job = self.job
         if job.status not in (JobStatus.COMPLETED, JobStatus.DOWNLOADED) and not job.files:
-            preview.show_message("No picture: the job is " + job.status.value.replace("_", " ") + ".")
+            preview.show_message(_("No picture: the job is {status}.").format(status=status_label(job.status)))
             return
         from pathlib import Path
 
@@ -134,11 +163,13 @@ class JobDetailScreen(ReportsWorkerFailures, ModalScreen[None]):
                     and job.status in (JobStatus.COMPLETED, JobStatus.DOWNLOADED) and not job.extra.get("deleted_on_server"):
                 # the service gets it again (an earlier version saved what a proxy sent, the MP4, as the
                 # picture), or makes it from the video when the server cannot give it
-                preview.show_message(f"Fetching the {variant}…")
+                preview.show_message(_("Fetching the {variant}…").format(variant=variant_name(variant)))
                 try:
                     await session.service.download(job, variant)
                 except Exception as exc:  # the picture is optional: say why and show what there is
-                    preview.show_message(f"No {variant}: {getattr(exc, 'message', None) or type(exc).__name__}")
+                    preview.show_message(_("No {variant}: {reason}").format(
+                        variant=variant_name(variant),
+                        reason=one_line(getattr(exc, "message", None) or type(exc).__name__, 300)))
                 job = await asyncio.to_thread(session.store.get, job.local_id) or job
         try:
             sheet, thumb = job.file("spritesheet"), job.file("thumbnail")
@@ -147,7 +178,7 @@ class JobDetailScreen(ReportsWorkerFailures, ModalScreen[None]):
             elif thumb is not None:
                 preview.show_still(await asyncio.to_thread(load_thumbnail, thumb.path))
             else:
-                preview.show_message("No picture on disk; press d to download the thumbnail or spritesheet.")
+                preview.show_message(_("No picture on disk; press d to download the thumbnail or spritesheet."))
         except PreviewError as exc:
             preview.show_message(exc.message)
 

@@ -1,4 +1,7 @@
-"""HelpScreen (F1): every key, grouped by where it works, built from the bindings themselves so it cannot drift."""
+"""HelpScreen (F1): every key, grouped by where it works, built from the bindings themselves so it cannot drift.
+
+Descriptions and tooltips are marked with N_() where the bindings are declared and translated here as the table is
+made, so the help speaks the interface's language, the one switched to while it is open included."""
 
 from __future__ import annotations
 
@@ -11,11 +14,15 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
+from ...core.i18n import N_, _
 from ..css import SCREENS_CSS
+from ..widgets.key_bar import translated
 
 
 def key_label(key: str) -> str:
-    return " / ".join(k.strip() for k in key.split(","))
+    """"escape,q" as "escape / q"; a key shown as "," (Binding.key_display) stays itself."""
+    keys = [k.strip() for k in key.split(",")]
+    return " / ".join(keys) if all(keys) else key.strip()
 
 
 def key_groups() -> list[tuple[str, list[Binding]]]:
@@ -31,11 +38,11 @@ def key_groups() -> list[tuple[str, list[Binding]]]:
         return [b for b in bindings if isinstance(b, Binding) and b.description]
 
     return [
-        ("anywhere", described(SoraApp.BINDINGS) + described(MainScreen.BINDINGS)),
-        ("composer", described(PromptComposer.BINDINGS)),
-        ("job table and history results", described(JobList.BINDINGS)),
-        ("history", described(HistoryScreen.BINDINGS)),
-        ("details", described(JobDetailScreen.BINDINGS)),
+        (N_("anywhere"), described(SoraApp.BINDINGS) + described(MainScreen.BINDINGS)),
+        (N_("composer"), described(PromptComposer.BINDINGS)),
+        (N_("job table and history results"), described(JobList.BINDINGS)),
+        (N_("history"), described(HistoryScreen.BINDINGS)),
+        (N_("details"), described(JobDetailScreen.BINDINGS)),
     ]
 
 
@@ -43,12 +50,13 @@ def help_table() -> Group:
     """One small table per place, keys on the left (narrow), what they do on the right."""
     tables = []
     for where, bindings in key_groups():
-        table = Table(box=None, show_header=False, pad_edge=False, expand=True, title=where.capitalize(),
+        table = Table(box=None, show_header=False, pad_edge=False, expand=True, title=_(where).capitalize(),
                       title_justify="left", title_style="bold underline")
         table.add_column("key", style="bold", no_wrap=True, min_width=14)
-        table.add_column("what", ratio=1)
+        # folded where a line is full: Japanese has no spaces to wrap at, and was cut with '…' instead
+        table.add_column("what", ratio=1, overflow="fold")
         for b in bindings:
-            table.add_row(key_label(b.key_display or b.key), Text(b.tooltip or b.description))
+            table.add_row(key_label(b.key_display or b.key), Text(translated(b.tooltip) or translated(b.description)))
         tables.append(table)
         tables.append(Text(""))
     return Group(*tables)
@@ -56,27 +64,57 @@ def help_table() -> Group:
 
 class HelpScreen(ModalScreen[None]):
     CSS_PATH = SCREENS_CSS
-    BINDINGS = [Binding("escape,q,f1", "close", "Close", id="help.close")]
+    BINDINGS = [
+        Binding("escape,q,f1", "close", N_("Close"), id="help.close"),
+        # The app's own f4 does not reach past a modal screen; the help says "f4 switches", so it does here too.
+        Binding("f4", "app.language", N_("Language"), id="help.language", show=False),
+    ]
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="help-box") as box:
-            box.border_title = "Keys · F1 or esc to close"
-            yield Static(Text.from_markup(
-                "Write a prompt, [b]ctrl+g[/] to generate. Jobs appear in the table below; "
-                "[b]ctrl+j[/] moves there, then the keys below act on the selected job. "
-                "[b]ctrl+o[/] opens the history. Every command is also in the palette ([b]ctrl+p[/])."),
-                id="help-intro")
+            box.border_title = _("Keys · F1 or esc to close")
+            yield Static(self._intro(), id="help-intro")
             yield Static(help_table(), id="help-keys")
+            yield Static(self._language_line(), id="help-language")
             yield Static(self._server_line(), id="help-server")
+
+    def language_changed(self) -> None:
+        """The language was switched while the help is open (SoraApp.relabel): everything again, in the new one.
+        Updated in place, not recomposed: the place scrolled to stays."""
+        self.query_one("#help-box").border_title = _("Keys · F1 or esc to close")
+        self.query_one("#help-intro", Static).update(self._intro())
+        self.query_one("#help-keys", Static).update(help_table())
+        self.query_one("#help-language", Static).update(self._language_line())
+        self.query_one("#help-server", Static).update(self._server_line())
+
+    @staticmethod
+    def _intro() -> Text:
+        return Text.from_markup(_(
+            "Write a prompt, [b]ctrl+g[/] to generate. Jobs appear in the table below; "
+            "[b]ctrl+j[/] moves there, then the keys below act on the selected job. "
+            "[b]ctrl+o[/] opens the history. Every command is also in the palette ([b]ctrl+p[/])."))
+
+    @staticmethod
+    def _language_line() -> Text:
+        """Which language, and how to change it: f4 here, unless SORA_TUI_LANG decides."""
+        from ...core import i18n
+
+        line = Text(_("Language: "), style="bold")
+        line.append(i18n.LANGUAGES[i18n.language()])
+        if i18n.forced():
+            line.append("  " + _("(set by SORA_TUI_LANG; unset it to choose with f4)"), style="dim")
+        else:
+            line.append("  " + _("(f4 switches; remembered next time)"), style="dim")
+        return line
 
     def _server_line(self) -> Text:
         session = getattr(self.app, "session", None)
         if session is None or not session.base_url:
-            return Text("Not connected yet.", style="dim")
-        line = Text("Server: ", style="bold")
+            return Text(_("Not connected yet."), style="dim")
+        line = Text(_("Server: "), style="bold")
         line.append(f"{session.profile.name} · {session.base_url}")
         if session.profile.is_local:
-            line.append("  (the built-in local engine: procedural renders, not AI)", style="dim")
+            line.append("  " + _("(the built-in local engine: procedural renders, not AI)"), style="dim")
         return line
 
     def action_close(self) -> None:

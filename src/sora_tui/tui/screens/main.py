@@ -13,9 +13,10 @@ from textual.containers import Horizontal
 from textual.message import Message
 from textual.widgets import Static
 
+from ...core.i18n import N_, _, ngettext
 from ...core.params import InvalidParams, validate_prompt
 from ..messages import JobChanged
-from ..widgets.composer import PromptComposer
+from ..widgets.composer import FIT_NAMES, PromptComposer
 from ..widgets.job_table import JobTable
 from ..widgets.key_bar import KeyBar
 from ..widgets.tips import TipsPanel, report_text
@@ -28,12 +29,15 @@ if TYPE_CHECKING:  # only named in annotations: core.job loads with the history,
 
 class MainScreen(StyledOnce):
     BINDINGS = [
-        Binding("ctrl+g", "generate", "Generate", tooltip="Submit the prompt (with N variations)", id="app.generate", priority=True),
-        Binding("ctrl+j", "focus_jobs", "Jobs", tooltip="Move to the job table", id="app.jobs"),
-        Binding("ctrl+l", "focus_composer", "Composer", tooltip="Back to the prompt", id="app.composer", show=False),
-        Binding("ctrl+n", "snippet", "Snippet", tooltip="Insert a camera move, style, lighting or sound phrase into the prompt",
-                id="app.snippet"),
-        Binding("f2", "tips", "Tips", tooltip="The whole prompt checklist, with what to add", id="app.tips", show=False),
+        Binding("ctrl+g", "generate", N_("Generate"), tooltip=N_("Submit the prompt (with N variations)"),
+                id="app.generate", priority=True),
+        Binding("ctrl+j", "focus_jobs", N_("Jobs"), tooltip=N_("Move to the job table"), id="app.jobs"),
+        Binding("ctrl+l", "focus_composer", N_("Composer"), tooltip=N_("Back to the prompt"), id="app.composer",
+                show=False),
+        Binding("ctrl+n", "snippet", N_("Snippet"),
+                tooltip=N_("Insert a camera move, style, lighting or sound phrase into the prompt"), id="app.snippet"),
+        Binding("f2", "tips", N_("Tips"), tooltip=N_("The whole prompt checklist, with what to add"), id="app.tips",
+                show=False),
     ]
 
     # The prompt has focus from the first frame: focusing the first focusable widget and then the prompt restyled
@@ -47,7 +51,7 @@ class MainScreen(StyledOnce):
         with Horizontal(id="top"):
             yield PromptComposer(id="composer")
             yield TipsPanel(id="tips")
-        yield Static("connecting…", id="status-line")
+        yield Static(_("connecting…"), id="status-line")
         yield JobTable(id="jobs")
         yield KeyBar()
 
@@ -124,21 +128,22 @@ class MainScreen(StyledOnce):
         self.query_one(TipsPanel).show(event.params, event.variations, event.characters)
 
     def action_snippet(self) -> None:
-        from ...core.tips import SNIPPETS
+        from ...core.tips import snippets_for
         from .modals import SnippetScreen
 
         def insert(text: str | None) -> None:
             if text:
                 self.query_one(PromptComposer).insert_snippet(text)
 
-        self.app.push_screen(SnippetScreen(SNIPPETS), insert)
+        composer = self.query_one(PromptComposer)
+        self.app.push_screen(SnippetScreen(snippets_for(composer.prompt_text)), insert)
 
     def action_tips(self) -> None:
         from .modals import TextScreen
 
         report = self.query_one(TipsPanel).report
         if report is not None:
-            self.app.push_screen(TextScreen("Prompt tips", report_text(report)))
+            self.app.push_screen(TextScreen(_("Prompt tips"), report_text(report)))
 
     def action_generate(self) -> None:
         self.query_one(PromptComposer).request_generate()
@@ -153,10 +158,10 @@ class MainScreen(StyledOnce):
                 try:
                     validate_prompt(event.params.prompt)
                 except InvalidParams as exc:
-                    self.notify(exc.message, title="Check the prompt", severity="warning", markup=False)
+                    self.notify(exc.message, title=_("Check the prompt"), severity="warning", markup=False)
                     return
                 self._held = event
-                self.notify("Connecting to the server: this is sent as soon as it answers.", markup=False)
+                self.notify(_("Connecting to the server: this is sent as soon as it answers."), markup=False)
             else:
                 self.app.connected_or_say(kept="; the prompt is kept")  # type: ignore[attr-defined]
             return
@@ -171,10 +176,10 @@ class MainScreen(StyledOnce):
     def connection_failed(self) -> None:
         if self._held is not None:
             self._held = None
-            self.notify("Not sent: the server could not be reached. The prompt is still in the composer.",
+            self.notify(_("Not sent: the server could not be reached. The prompt is still in the composer."),
                         severity="warning", markup=False, timeout=10)
 
-    @work(exclusive=False, exit_on_error=False, group="submit", description="submit")
+    @work(exclusive=False, exit_on_error=False, group="submit", description=N_("submit"))
     async def submit(self, params: Any, variations: int, fit: str = "", character_ids: list[str] | None = None) -> None:
         from ...backend.errors import BackendError
         from ...service.reference import fit_reference_image
@@ -191,18 +196,20 @@ class MainScreen(StyledOnce):
                 except PreviewError as exc:
                     self.notify(exc.message, severity="error", markup=False)
                     return
-                question = f"The first frame, fitted to {params.size} ({fit}). Send it?"
-                if not await self.app.push_screen_wait(PictureConfirmScreen("Reference image", question, picture)):
+                how = _(FIT_NAMES[fit]) if fit in FIT_NAMES else fit
+                question = _("The first frame, fitted to {size} ({fit}). Send it?").format(size=params.size, fit=how)
+                if not await self.app.push_screen_wait(PictureConfirmScreen(_("Reference image"), question, picture)):
                     return
                 params = replace(params, image=str(fitted))
             jobs = await self.session.service.generate(params, variations=variations, auto_download=["video"],
                                                        character_ids=character_ids or [])
         except InvalidParams as exc:
-            self.notify(exc.message, title="Check the prompt", severity="warning", markup=False)
+            self.notify(exc.message, title=_("Check the prompt"), severity="warning", markup=False)
             return
         except BackendError as exc:
-            self.notify(exc.user_message(), title="Server", severity="error", markup=False, timeout=10)
+            self.notify(exc.user_message(), title=_("Server"), severity="error", markup=False, timeout=10)
             return
         for job in jobs:
             self.post_message(JobChanged(job))
-        self.notify(f"Submitted {len(jobs)} job{'s' if len(jobs) > 1 else ''}.", markup=False)
+        self.notify(ngettext("Submitted {count} job.", "Submitted {count} jobs.", len(jobs)).format(count=len(jobs)),
+                    markup=False)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from rich.cells import cell_len, split_graphemes
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
@@ -17,8 +18,10 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Label, OptionList, Select, Static, TextArea
 from textual.widgets.option_list import Option
 
+from ...core.i18n import N_, _, pgettext
 from ...core.params import SECONDS_ALL
 from ..css import SCREENS_CSS
+from ..widgets.composer import seconds_label
 
 
 class ConfirmScreen(ModalScreen[bool]):
@@ -26,8 +29,8 @@ class ConfirmScreen(ModalScreen[bool]):
     CSS_PATH = SCREENS_CSS
 
     BINDINGS = [
-        Binding("y", "answer(True)", "Yes", id="confirm.yes"),
-        Binding("n,escape", "answer(False)", "No", id="confirm.no"),
+        Binding("y", "answer(True)", N_("Yes"), id="confirm.yes"),
+        Binding("n,escape", "answer(False)", N_("No"), id="confirm.no"),
     ]
 
     def __init__(self, title: str, question: str) -> None:
@@ -39,8 +42,8 @@ class ConfirmScreen(ModalScreen[bool]):
         with Vertical(classes="dialog") as box:
             box.border_title = self.title_text
             yield Static(Text(self.question))
-            yield Static(Text.assemble(("y", "bold"), " yes   ", ("n", "bold"), " / ", ("esc", "bold"), " no"),
-                         classes="dialog-keys")
+            yield Static(Text.assemble(("y", "bold"), " " + pgettext("answer", "yes") + "   ", ("n", "bold"), " / ",
+                                       ("esc", "bold"), " " + pgettext("answer", "no")), classes="dialog-keys")
 
     def action_answer(self, yes: bool) -> None:
         self.dismiss(yes)
@@ -50,7 +53,7 @@ class ChoiceScreen(ModalScreen[str | None]):
     """One of a few options, picked by its key letter or with the arrows and enter."""
     CSS_PATH = SCREENS_CSS
 
-    BINDINGS = [Binding("escape", "cancel", "Cancel", id="choice.cancel")]
+    BINDINGS = [Binding("escape", "cancel", N_("Cancel"), id="choice.cancel")]
 
     def __init__(self, title: str, options: list[tuple[str, str, str]]) -> None:
         """options: (key letter, value returned, label)."""
@@ -65,7 +68,7 @@ class ChoiceScreen(ModalScreen[str | None]):
                                for key, value, label in self.options], id="choices")
 
     def on_key(self, event) -> None:  # a letter picks its option at once
-        for key, value, _ in self.options:
+        for key, value, _label in self.options:
             if event.key == key:
                 event.stop()
                 self.dismiss(value)
@@ -90,15 +93,16 @@ class PromptScreen(ModalScreen[PromptRequest | None]):
     CSS_PATH = SCREENS_CSS
 
     BINDINGS = [
-        Binding("ctrl+g,ctrl+s", "submit", "Submit", id="prompt.submit", priority=True),
-        Binding("escape", "cancel", "Cancel", id="prompt.cancel"),
+        Binding("ctrl+g,ctrl+s", "submit", N_("Submit"), id="prompt.submit", priority=True),
+        Binding("escape", "cancel", N_("Cancel"), id="prompt.cancel"),
     ]
 
     ADVICE = {
-        "remix": "Change one thing and name it (\"same shot, switch to 85 mm\", \"same scene at dusk\").",
-        "edit": "Say what to change in the finished video; everything else stays as it is.",
-        "extend": "Describe only the next beat, and keep the direction of the motion.",
+        "remix": N_("Change one thing and name it (\"same shot, switch to 85 mm\", \"same scene at dusk\")."),
+        "edit": N_("Say what to change in the finished video; everything else stays as it is."),
+        "extend": N_("Describe only the next beat, and keep the direction of the motion."),
     }
+    TITLES = {"remix": N_("Remix {source}"), "edit": N_("Edit {source}"), "extend": N_("Extend {source}")}
 
     def __init__(self, kind: str, source_label: str, prompt: str) -> None:
         super().__init__()
@@ -108,15 +112,18 @@ class PromptScreen(ModalScreen[PromptRequest | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog wide") as box:
-            box.border_title = f"{self.kind.capitalize()} {self.source_label}"
-            yield Static(Text(self.ADVICE.get(self.kind, "")), classes="dialog-hint")
+            title = self.TITLES.get(self.kind)
+            box.border_title = (_(title).format(source=self.source_label) if title
+                                else f"{self.kind.capitalize()} {self.source_label}")
+            advice = self.ADVICE.get(self.kind)
+            yield Static(Text(_(advice) if advice else ""), classes="dialog-hint")
             yield TextArea(self.prompt, id="new-prompt", soft_wrap=True, tab_behavior="focus")
             if self.kind == "extend":
                 with Horizontal(classes="dialog-row"):
-                    yield Label("Add ")
-                    yield Select([(f"{s} s", s) for s in SECONDS_ALL], value="4", allow_blank=False,
+                    yield Label(_("Add") + " ")
+                    yield Select([(seconds_label(s), s) for s in SECONDS_ALL], value="4", allow_blank=False,
                                  id="extend-seconds", compact=True)
-            yield Static(Text.assemble(("ctrl+g", "bold"), " submit   ", ("esc", "bold"), " cancel"),
+            yield Static(Text.assemble(("ctrl+g", "bold"), " " + _("submit") + "   ", ("esc", "bold"), " " + _("cancel")),
                          classes="dialog-keys")
 
     def on_mount(self) -> None:
@@ -127,13 +134,30 @@ class PromptScreen(ModalScreen[PromptRequest | None]):
     def action_submit(self) -> None:
         text = self.query_one("#new-prompt", TextArea).text
         if not text.strip():
-            self.notify("Write what should change; the prompt is empty.", severity="warning", markup=False)
+            self.notify(_("Write what should change; the prompt is empty."), severity="warning", markup=False)
             return
         seconds = str(self.query_one("#extend-seconds", Select).value) if self.kind == "extend" else None
         self.dismiss(PromptRequest(text, seconds))
 
     def action_cancel(self) -> None:
         self.dismiss(None)
+
+
+TAG_CELLS = 40  # a tag is a word or two: at most 40 terminal cells (20 Japanese characters)
+
+
+def _whole_graphemes(text: str, cells: int) -> str:
+    """The start of `text` that fits in `cells` terminal cells, cut between graphemes (never inside a wide glyph,
+    an emoji sequence or a letter and its accent)."""
+    if cell_len(text) <= cells:
+        return text
+    graphemes, _length = split_graphemes(text)
+    end = used = 0
+    for _start, stop, width in graphemes:
+        if used + width > cells:
+            break
+        end, used = stop, used + width
+    return text[:end].rstrip()
 
 
 @dataclass
@@ -147,8 +171,8 @@ class NoteScreen(ModalScreen[Annotation | None]):
     CSS_PATH = SCREENS_CSS
 
     BINDINGS = [
-        Binding("ctrl+s,ctrl+g", "save", "Save", id="note.save", priority=True),
-        Binding("escape", "cancel", "Cancel", id="note.cancel"),
+        Binding("ctrl+s,ctrl+g", "save", N_("Save"), id="note.save", priority=True),
+        Binding("escape", "cancel", N_("Cancel"), id="note.cancel"),
     ]
 
     def __init__(self, label: str, tags: list[str], notes: str) -> None:
@@ -159,10 +183,11 @@ class NoteScreen(ModalScreen[Annotation | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog wide") as box:
-            box.border_title = f"Tags and note · {self.label}"
-            yield Input(", ".join(self.tags), placeholder="tags, comma separated", id="tags")
+            box.border_title = _("Tags and note · {job}").format(job=self.label)
+            yield Input(", ".join(self.tags), placeholder=_("tags, comma separated"), id="tags")
             yield TextArea(self.notes, id="notes", soft_wrap=True, tab_behavior="focus")
-            yield Static(Text.assemble(("ctrl+s", "bold"), " save   ", ("esc", "bold"), " cancel"), classes="dialog-keys")
+            yield Static(Text.assemble(("ctrl+s", "bold"), " " + _("save") + "   ", ("esc", "bold"), " " + _("cancel")),
+                         classes="dialog-keys")
 
     def on_mount(self) -> None:
         self.query_one("#tags", Input).focus()
@@ -171,19 +196,27 @@ class NoteScreen(ModalScreen[Annotation | None]):
         raw = self.query_one("#tags", Input).value
         tags = []
         for tag in (t.strip() for t in raw.split(",")):
+            tag = _whole_graphemes(tag, TAG_CELLS)
             if tag and tag not in tags:
-                tags.append(tag[:40])
+                tags.append(tag)
         self.dismiss(Annotation(tags, self.query_one("#notes", TextArea).text.strip()))
 
     def action_cancel(self) -> None:
         self.dismiss(None)
 
 
+# The headings of the snippet kinds (core/tips.py's SNIPPETS), as the list shows them.
+SNIPPET_KINDS = {
+    "subject": N_("Subject"), "setting": N_("Setting"), "camera": N_("Camera"), "shot": N_("Shot"),
+    "lighting": N_("Lighting"), "style": N_("Style"), "sound": N_("Sound"), "template": N_("Template"),
+}
+
+
 class SnippetScreen(ModalScreen[str | None]):
     """Insertable phrases by kind (camera moves, styles, lighting, sound): arrows and enter, or type to filter."""
     CSS_PATH = SCREENS_CSS
 
-    BINDINGS = [Binding("escape", "cancel", "Cancel", id="snippet.cancel")]
+    BINDINGS = [Binding("escape", "cancel", N_("Cancel"), id="snippet.cancel")]
 
     def __init__(self, snippets: dict[str, tuple[str, ...]]) -> None:
         super().__init__()
@@ -191,11 +224,11 @@ class SnippetScreen(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog wide") as box:
-            box.border_title = "Insert a snippet"
-            yield Input(placeholder="type to filter…", id="snippet-filter", compact=True)
+            box.border_title = _("Insert a snippet")
+            yield Input(placeholder=_("type to filter…"), id="snippet-filter", compact=True)
             yield OptionList(id="snippets")
-            yield Static(Text.assemble(("↑↓", "bold"), " choose   ", ("enter", "bold"), " insert   ",
-                                       ("esc", "bold"), " cancel"), classes="dialog-keys")
+            yield Static(Text.assemble(("↑↓", "bold"), " " + _("choose") + "   ", ("enter", "bold"), " " + _("insert") + "   ",
+                                       ("esc", "bold"), " " + _("cancel")), classes="dialog-keys")
 
     def on_mount(self) -> None:
         self._fill("")
@@ -206,10 +239,11 @@ class SnippetScreen(ModalScreen[str | None]):
         options.clear_options()
         needle = needle.casefold().strip()
         for kind, phrases in self.snippets.items():
-            shown = [p for p in phrases if needle in p.casefold() or needle in kind]
+            heading = _(SNIPPET_KINDS[kind]) if kind in SNIPPET_KINDS else kind.capitalize()
+            shown = [p for p in phrases if needle in p.casefold() or needle in kind or needle in heading.casefold()]
             if not shown:
                 continue
-            options.add_option(Option(Text(kind.capitalize(), style="bold"), disabled=True))
+            options.add_option(Option(Text(heading, style="bold"), disabled=True))
             for phrase in shown:
                 options.add_option(Option(Text("  " + phrase), id=f"{kind}\x00{phrase}"))
         options.highlighted = next((i for i in range(options.option_count) if not options.get_option_at_index(i).disabled), None)
@@ -246,7 +280,7 @@ class TextScreen(ModalScreen[None]):
     """A read-only page of text (the full tips checklist)."""
     CSS_PATH = SCREENS_CSS
 
-    BINDINGS = [Binding("escape,q,f2", "close", "Close", id="text.close")]
+    BINDINGS = [Binding("escape,q,f2", "close", N_("Close"), id="text.close")]
 
     def __init__(self, title: str, body: Text) -> None:
         super().__init__()
@@ -267,8 +301,8 @@ class PictureConfirmScreen(ModalScreen[bool]):
     CSS_PATH = SCREENS_CSS
 
     BINDINGS = [
-        Binding("y,enter", "answer(True)", "Send", id="picture.yes"),
-        Binding("n,escape", "answer(False)", "Cancel", id="picture.no"),
+        Binding("y,enter", "answer(True)", N_("Send"), id="picture.yes"),
+        Binding("n,escape", "answer(False)", N_("Cancel"), id="picture.no"),
     ]
 
     def __init__(self, title: str, question: str, picture: object) -> None:
@@ -284,8 +318,8 @@ class PictureConfirmScreen(ModalScreen[bool]):
             box.border_title = self.title_text
             yield picture_preview(id="picture-preview")
             yield Static(Text(self.question))
-            yield Static(Text.assemble(("y", "bold"), " send   ", ("n", "bold"), " / ", ("esc", "bold"), " cancel"),
-                         classes="dialog-keys")
+            yield Static(Text.assemble(("y", "bold"), " " + _("send") + "   ", ("n", "bold"), " / ", ("esc", "bold"),
+                                       " " + _("cancel")), classes="dialog-keys")
 
     def on_mount(self) -> None:
         from ..widgets.preview import PicturePreview

@@ -18,14 +18,15 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import DataTable, Input, Label, Select, Static
 
+from ...core.i18n import N_, _
 from ...core.text import one_line
 from ..css import SCREENS_CSS
 from ..failures import ReportsWorkerFailures
 
 KINDS = {
     "openai": ("OpenAI", "https://api.openai.com/v1", "OPENAI_API_KEY", "sora-2"),
-    "litellm": ("LiteLLM proxy (Veo, Runway, Azure…)", "http://127.0.0.1:4000/v1", "LITELLM_API_KEY", ""),
-    "other": ("Another /v1/videos server or gateway", "http://127.0.0.1:8000/v1", "", ""),
+    "litellm": (N_("LiteLLM proxy (Veo, Runway, Azure…)"), "http://127.0.0.1:4000/v1", "LITELLM_API_KEY", ""),
+    "other": (N_("Another /v1/videos server or gateway"), "http://127.0.0.1:8000/v1", "", ""),
 }
 
 
@@ -57,14 +58,15 @@ class ProfilesScreen(ReportsWorkerFailures, ModalScreen[str | None]):
     CSS_PATH = SCREENS_CSS
 
     BINDINGS = [
-        Binding("escape", "close", "Close", id="profiles.close"),
-        Binding("enter", "use", "Use", tooltip="Switch to the selected profile", id="profiles.use", priority=True),
-        Binding("a", "add", "Add server…", tooltip="Add a profile for another /v1/videos server", id="profiles.add"),
-        Binding("e", "edit", "Edit…", tooltip="Change the selected profile: its URL, key or default model",
+        Binding("escape", "close", N_("Close"), id="profiles.close"),
+        Binding("enter", "use", N_("Use"), tooltip=N_("Switch to the selected profile"), id="profiles.use", priority=True),
+        Binding("a", "add", N_("Add server…"), tooltip=N_("Add a profile for another /v1/videos server"),
+                id="profiles.add"),
+        Binding("e", "edit", N_("Edit…"), tooltip=N_("Change the selected profile: its URL, key or default model"),
                 id="profiles.edit"),
-        Binding("d,delete", "delete", "Delete…", tooltip="Remove the selected profile from the config file (asks first)",
-                id="profiles.delete"),
-        Binding("c", "check", "Check", tooltip="Check every profile again: reachable, key accepted, operations",
+        Binding("d,delete", "delete", N_("Delete…"),
+                tooltip=N_("Remove the selected profile from the config file (asks first)"), id="profiles.delete"),
+        Binding("c", "check", N_("Check"), tooltip=N_("Check every profile again: reachable, key accepted, operations"),
                 id="profiles.check"),
     ]
 
@@ -79,17 +81,18 @@ class ProfilesScreen(ReportsWorkerFailures, ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog wide", id="profiles-box") as box:
-            box.border_title = "Profiles · enter use · a add · e edit · d delete · c check · esc close"
+            box.border_title = _("Profiles · enter use · a add · e edit · d delete · c check · esc close")
             yield DataTable(id="profiles-table", cursor_type="row", zebra_stripes=True)
             yield Static(id="profiles-note", classes="dialog-hint")
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
-        for key, label in (("name", "Profile"), ("server", "Server"), ("key", "Key from"), ("check", "Check")):
+        for key, label in (("name", _("Profile")), ("server", _("Server")), ("key", _("Key from")),
+                           ("check", _("Check"))):
             table.add_column(label, key=key)
         self.load()
 
-    @work(exclusive=True, exit_on_error=False, group="profiles", description="list profiles")
+    @work(exclusive=True, exit_on_error=False, group="profiles", description=N_("list profiles"))
     async def load(self) -> None:
         from ...config import ConfigError, Paths, default_profile_name, load_profile, profile_names
 
@@ -113,19 +116,19 @@ class ProfilesScreen(ReportsWorkerFailures, ModalScreen[str | None]):
                 profiles.append((name, profile))
             except ConfigError as exc:
                 table.add_row(Text(name), Text(one_line(str(exc), 80), style="red"), Text("—"), Text("—"), key=name)
-                self._details[name] = (one_line(str(exc), 300), "—", "not checked: the profile is not valid")
+                self._details[name] = (one_line(str(exc), 300), "—", _("not checked: the profile is not valid"))
         for name, profile in profiles:
-            marks = ("● " if name == self.current else "  ") + name + (" (default)" if name == default else "")
-            server = "local engine (procedural)" if profile.is_local else one_line(profile.base_url, 60)
-            source = ("not needed" if profile.is_local else f"${profile.api_key_env}" if profile.api_key_env
-                      else "config file" if profile.api_key else "missing")
+            marks = ("● " if name == self.current else "  ") + name + (" " + _("(default)") if name == default else "")
+            server = _("local engine (procedural)") if profile.is_local else one_line(profile.base_url, 60)
+            source = (_("not needed") if profile.is_local else f"${profile.api_key_env}" if profile.api_key_env
+                      else _("config file") if profile.api_key else _("missing"))
             table.add_row(Text(marks, style="bold" if name == self.current else ""), Text(server), Text(source),
                           Text("…", style="dim"), key=name)
-            server = ("built-in local engine (procedural renders, not AI)" if profile.is_local
+            server = (_("built-in local engine (procedural renders, not AI)") if profile.is_local
                       else one_line(profile.base_url, 300))
             if name == "custom" and self.custom_url:
-                server += " (named by --base-url or OPENAI_BASE_URL; not kept in the config file)"
-            self._details[name] = (server, source, "checking…")
+                server += " " + _("(named by --base-url or OPENAI_BASE_URL; not kept in the config file)")
+            self._details[name] = (server, source, _("checking…"))
         self._config = str(paths.config_file)
         if self.current in table.rows:
             table.move_cursor(row=table.get_row_index(self.current))
@@ -133,7 +136,7 @@ class ProfilesScreen(ReportsWorkerFailures, ModalScreen[str | None]):
         table.focus()
         self.check_all([p for _, p in profiles])
 
-    @work(exclusive=True, exit_on_error=False, group="profiles-check", description="check profiles")
+    @work(exclusive=True, exit_on_error=False, group="profiles-check", description=N_("check profiles"))
     async def check_all(self, profiles: list[Any]) -> None:
         from ...backend.capabilities import check_profile
 
@@ -146,17 +149,20 @@ class ProfilesScreen(ReportsWorkerFailures, ModalScreen[str | None]):
                 else:  # checked if it runs anyway; never started only to be checked
                     base_url = await asyncio.to_thread(_running_engine)
             if profile.is_local and base_url is None and profile.name != self.current:
-                report = "starts on demand"
+                report = short = _("starts on demand")
+                ok = True
             else:
                 result = await check_profile(profile, base_url=base_url)
                 report = result.summary()
+                # told by the result, not by its words: the summary may be in the interface's language
+                ok = result.problem is None
+                short = _("reachable") if ok else report.replace("：", ":").split(":")[0]
             if profile.name in table.rows:
                 # a word or two here (the full report is under the table), so the table fits 80 columns
-                ok = report.startswith("reachable") or report == "starts on demand"
-                short = ("✓ " + report.split(";")[0].split(",")[0]) if ok else "✗ " + report.split(":")[0]
+                short = ("✓ " if ok else "✗ ") + short
                 table.update_cell(profile.name, "check", Text(one_line(short, 18), style="green" if ok else "red"),
                                   update_width=True)
-                server, source, _ = self._details.get(profile.name, ("", "", ""))
+                server, source, _report = self._details.get(profile.name, ("", "", ""))
                 self._details[profile.name] = (server, source, report)
                 self._describe()
 
@@ -178,8 +184,9 @@ class ProfilesScreen(ReportsWorkerFailures, ModalScreen[str | None]):
         if name in self._details:
             server, source, report = self._details[name]
             text.append(f"{name}: ", style="bold")
-            text.append(f"{server}\nkey: {source} · check: {one_line(report, 400)}\n")
-        text.append(f"Config: {self._config}", style="dim")
+            text.append(server + "\n" + _("key: {source} · check: {report}").format(
+                source=source, report=one_line(report, 400)) + "\n")
+        text.append(_("Config: {path}").format(path=self._config), style="dim")
         self.query_one("#profiles-note", Static).update(text)
 
     def action_check(self) -> None:
@@ -190,9 +197,9 @@ class ProfilesScreen(ReportsWorkerFailures, ModalScreen[str | None]):
         if name is not None:
             self.dismiss(name)
 
-    async def _in_file(self, doing: str) -> tuple[str, dict] | None:
+    async def _in_file(self, removing: bool) -> tuple[str, dict] | None:
         """The selected profile and its table if it is one of the config file's (readable by load_profile or not:
-        one it refuses can still be fixed or removed here); otherwise says why it cannot be `doing`."""
+        one it refuses can still be fixed or removed here); otherwise says why it cannot be changed (or removed)."""
         from ...config import ConfigError, Paths, file_profile
 
         name = self._selected()
@@ -202,17 +209,25 @@ class ProfilesScreen(ReportsWorkerFailures, ModalScreen[str | None]):
             table = None if name == "custom" and self.custom_url else await asyncio.to_thread(
                 file_profile, Paths.from_env(), name)
         except ConfigError as exc:
-            self.notify(str(exc), title="The config file cannot be read", severity="error", markup=False, timeout=12)
+            self.notify(str(exc), title=_("The config file cannot be read"), severity="error", markup=False,
+                        timeout=12)
             return None
         if table is None:
-            where = ("is named by --base-url or OPENAI_BASE_URL" if name == "custom" and self.custom_url
-                     else "is built in")
-            self.notify(f"{name} {where}, so it cannot be {doing} here; press a to add a profile of your own.",
-                        severity="warning", markup=False, timeout=10)
+            # whole sentences, one per case: a translation puts the reason and the verb in its own order
+            if name == "custom" and self.custom_url:
+                why = (_("{name} is named by --base-url or OPENAI_BASE_URL, so it cannot be removed here; press a to "
+                         "add a profile of your own.") if removing else
+                       _("{name} is named by --base-url or OPENAI_BASE_URL, so it cannot be changed here; press a to "
+                         "add a profile of your own."))
+            else:
+                why = (_("{name} is built in, so it cannot be removed here; press a to add a profile of your own.")
+                       if removing else
+                       _("{name} is built in, so it cannot be changed here; press a to add a profile of your own."))
+            self.notify(why.format(name=name), severity="warning", markup=False, timeout=10)
             return None
         return name, table
 
-    @work(exit_on_error=False, group="profiles-add", description="add a profile")
+    @work(exit_on_error=False, group="profiles-add", description=N_("add a profile"))
     async def action_add(self) -> None:
         from ...config import Paths, add_profile
 
@@ -225,14 +240,15 @@ class ProfilesScreen(ReportsWorkerFailures, ModalScreen[str | None]):
         saved = await self.app.push_screen_wait(SetupScreen(save))
         if saved is None:
             return
-        self.notify(f"Saved profile {saved[0].name} in {saved[1]} (private to you).", markup=False)
+        self.notify(_("Saved profile {name} in {path} (private to you).").format(name=saved[0].name, path=saved[1]),
+                    markup=False)
         self.load()
 
-    @work(exit_on_error=False, group="profiles-add", description="change a profile")
+    @work(exit_on_error=False, group="profiles-add", description=N_("change a profile"))
     async def action_edit(self) -> None:
         from ...config import Paths, edit_profile
 
-        found = await self._in_file("changed")
+        found = await self._in_file(removing=False)
         if found is None:
             return
         name, table = found
@@ -252,38 +268,40 @@ class ProfilesScreen(ReportsWorkerFailures, ModalScreen[str | None]):
         saved = await self.app.push_screen_wait(SetupScreen(save, stored))
         if saved is None:
             return
-        again = ""
+        said = _("Saved profile {name} in {path} (private to you).").format(name=name, path=saved[1])
         if name == self.current:
             self.current_changed = True
-            again = " It is the profile in use: enter on it reconnects with the change."
-        self.notify(f"Saved profile {name} in {saved[1]} (private to you).{again}", markup=False, timeout=10)
+            said += " " + _("It is the profile in use: enter on it reconnects with the change.")
+        self.notify(said, markup=False, timeout=10)
         self.load()
 
-    @work(exit_on_error=False, group="profiles-add", description="remove a profile")
+    @work(exit_on_error=False, group="profiles-add", description=N_("remove a profile"))
     async def action_delete(self) -> None:
         from ...config import ConfigError, Paths, delete_profile
         from .modals import ConfirmScreen
 
-        found = await self._in_file("removed")
+        found = await self._in_file(removing=True)
         if found is None:
             return
         name, table = found
         if name == self.current:
-            self.notify(f"{name} is the profile in use: switch to another one first (enter on it).",
+            self.notify(_("{name} is the profile in use: switch to another one first (enter on it).").format(name=name),
                         severity="warning", markup=False, timeout=10)
             return
-        url = table.get("base_url") if isinstance(table.get("base_url"), str) else "local engine"
-        question = (f"Remove profile {name} ({one_line(url, 80)}) from {self._config}? Its jobs stay in the "
-                    "history; the server is not told.")
-        if not await self.app.push_screen_wait(ConfirmScreen("Remove a profile", question)):
+        url = table.get("base_url") if isinstance(table.get("base_url"), str) else _("local engine")
+        question = _("Remove profile {name} ({url}) from {path}? Its jobs stay in the history; the server is not "
+                     "told.").format(name=name, url=one_line(url, 80), path=self._config)
+        if not await self.app.push_screen_wait(ConfirmScreen(_("Remove a profile"), question)):
             return
         try:
             path, was_default = await asyncio.to_thread(delete_profile, Paths.from_env(), name)
         except (ConfigError, OSError) as exc:
-            self.notify(str(exc), title="Not removed", severity="error", markup=False, timeout=12)
+            self.notify(str(exc), title=_("Not removed"), severity="error", markup=False, timeout=12)
             return
-        default = " It was the default profile: the local engine is the default again." if was_default else ""
-        self.notify(f"Removed profile {name} from {path}.{default}", markup=False, timeout=10)
+        said = _("Removed profile {name} from {path}.").format(name=name, path=path)
+        if was_default:
+            said += " " + _("It was the default profile: the local engine is the default again.")
+        self.notify(said, markup=False, timeout=10)
         self.load()
 
     def action_close(self) -> None:
@@ -298,15 +316,15 @@ def _running_engine() -> str | None:
     return running_engine(Paths.from_env().engine_dir)
 
 
-# field -> (the input's id suffix, its label); config.ConfigError.field names the same fields
+# field -> (the input's id suffix, its label, translated where shown); config.ConfigError.field names the same fields
 FIELDS = {
-    "name": ("name", "Profile name"),
-    "base_url": ("url", "Base URL"),
-    "api_key": ("key", "API key, masked (kept in a config file only you can read) — or leave it empty…"),
-    "api_key_env": ("key-env", "…the environment variable that holds the key"),
-    "default_model": ("model", "Default model (empty: the server's first)"),
+    "name": ("name", N_("Profile name")),
+    "base_url": ("url", N_("Base URL")),
+    "api_key": ("key", N_("API key, masked (kept in a config file only you can read) — or leave it empty…")),
+    "api_key_env": ("key-env", N_("…the environment variable that holds the key")),
+    "default_model": ("model", N_("Default model (empty: the server's first)")),
 }
-KEY_KEPT = "API key, masked — leave it empty to keep the stored key…"
+KEY_KEPT = N_("API key, masked — leave it empty to keep the stored key…")
 
 
 class SetupScreen(ReportsWorkerFailures, ModalScreen["tuple[NewProfile, Path] | None"]):
@@ -316,8 +334,8 @@ class SetupScreen(ReportsWorkerFailures, ModalScreen["tuple[NewProfile, Path] | 
     CSS_PATH = SCREENS_CSS
 
     BINDINGS = [
-        Binding("ctrl+s", "save", "Save", id="setup.save", priority=True),
-        Binding("escape", "cancel", "Cancel", id="setup.cancel"),
+        Binding("ctrl+s", "save", N_("Save"), id="setup.save", priority=True),
+        Binding("escape", "cancel", N_("Cancel"), id="setup.cancel"),
     ]
 
     def __init__(self, save: Callable[[NewProfile], Path], stored: StoredProfile | None = None) -> None:
@@ -329,24 +347,24 @@ class SetupScreen(ReportsWorkerFailures, ModalScreen["tuple[NewProfile, Path] | 
         stored = self.stored
         with Vertical(classes="dialog wide", id="setup-box") as box:
             if stored is None:
-                box.border_title = "Add a server · ctrl+s save · esc cancel"
-                yield Label("Kind")
-                yield Select([(label, kind) for kind, (label, *_rest) in KINDS.items()], value="openai",
+                box.border_title = _("Add a server · ctrl+s save · esc cancel")
+                yield Label(_("Kind"))
+                yield Select([(_(label), kind) for kind, (label, *_rest) in KINDS.items()], value="openai",
                              allow_blank=False, id="setup-kind", compact=True)
             else:
-                box.border_title = f"Change profile {stored.name} · ctrl+s save · esc cancel"
-            yield Label(FIELDS["name"][1], id="setup-name-label")
+                box.border_title = _("Change profile {name} · ctrl+s save · esc cancel").format(name=stored.name)
+            yield Label(_(FIELDS["name"][1]), id="setup-name-label")
             yield Input(stored.name if stored else "openai-main", id="setup-name", compact=True, max_length=40,
                         disabled=stored is not None)
-            yield Label(FIELDS["base_url"][1], id="setup-url-label")
+            yield Label(_(FIELDS["base_url"][1]), id="setup-url-label")
             yield Input(stored.base_url if stored else KINDS["openai"][1], id="setup-url", compact=True)
             key_label = KEY_KEPT if stored is not None and stored.key_in_file else FIELDS["api_key"][1]
-            yield Label(key_label, id="setup-key-label")
+            yield Label(_(key_label), id="setup-key-label")
             yield Input(password=True, id="setup-key", compact=True,
-                        placeholder="(unchanged)" if stored is not None and stored.key_in_file else "sk-…")
-            yield Label(FIELDS["api_key_env"][1], id="setup-key-env-label")
+                        placeholder=_("(unchanged)") if stored is not None and stored.key_in_file else "sk-…")
+            yield Label(_(FIELDS["api_key_env"][1]), id="setup-key-env-label")
             yield Input(stored.api_key_env if stored else KINDS["openai"][2], id="setup-key-env", compact=True)
-            yield Label(FIELDS["default_model"][1], id="setup-model-label")
+            yield Label(_(FIELDS["default_model"][1]), id="setup-model-label")
             yield Input(stored.default_model if stored else KINDS["openai"][3], id="setup-model", compact=True)
             yield Static(id="setup-note", classes="dialog-hint")
 
@@ -368,10 +386,10 @@ class SetupScreen(ReportsWorkerFailures, ModalScreen["tuple[NewProfile, Path] | 
             note.update(Text(one_line(message, 400), style="bold red"))
             return
         suffix, label = FIELDS[field]
-        shown = Text(label + "  ")
+        shown = Text(_(label) + "  ")
         shown.append("✖ " + one_line(message, 300), style="bold red")
         self.query_one(f"#setup-{suffix}-label", Label).update(shown)
-        note.update(Text("Not saved: see the field marked ✖.", style="red"))
+        note.update(Text(_("Not saved: see the field marked ✖."), style="red"))
         field_input = self.query_one(f"#setup-{suffix}", Input)
         if not field_input.disabled:
             field_input.focus()
@@ -380,7 +398,7 @@ class SetupScreen(ReportsWorkerFailures, ModalScreen["tuple[NewProfile, Path] | 
         for field, (suffix, label) in FIELDS.items():
             if field == "api_key" and self.stored is not None and self.stored.key_in_file:
                 label = KEY_KEPT
-            self.query_one(f"#setup-{suffix}-label", Label).update(label)
+            self.query_one(f"#setup-{suffix}-label", Label).update(_(label))
         self.query_one("#setup-note", Static).update("")
 
     def action_save(self) -> None:
@@ -388,13 +406,13 @@ class SetupScreen(ReportsWorkerFailures, ModalScreen["tuple[NewProfile, Path] | 
         self._clear()
         stored = self.stored
         if not value["name"]:
-            self._refuse("name", "A profile needs a name.")
+            self._refuse("name", _("A profile needs a name."))
             return
         if not value["url"]:
-            self._refuse("base_url", "A profile needs a base URL.")
+            self._refuse("base_url", _("A profile needs a base URL."))
             return
         if not value["key"] and not value["key-env"] and not (stored is not None and stored.key_in_file):
-            self._refuse("api_key", "Type the key, or name the environment variable that holds it.")
+            self._refuse("api_key", _("Type the key, or name the environment variable that holds it."))
             return
         if stored is None:
             new = NewProfile(value["name"], value["url"], value["key"] or None,
@@ -407,7 +425,7 @@ class SetupScreen(ReportsWorkerFailures, ModalScreen["tuple[NewProfile, Path] | 
                              value["model"] if value["model"] != stored.default_model else None)
         self.save(new)
 
-    @work(exclusive=True, exit_on_error=False, group="setup-save", description="save a profile")
+    @work(exclusive=True, exit_on_error=False, group="setup-save", description=N_("save a profile"))
     async def save(self, new: NewProfile) -> None:
         from ...config import ConfigError
 
@@ -418,11 +436,11 @@ class SetupScreen(ReportsWorkerFailures, ModalScreen["tuple[NewProfile, Path] | 
             if exc.field:  # beside the field, what is wrong with it: which file and table is plain from the form
                 message = message.split(f"{exc.field}: ", 1)[-1]
                 if exc.field == "default_model":
-                    message += " Leave it empty, or list that model in the profile in the config file."
+                    message += " " + _("Leave it empty, or list that model in the profile in the config file.")
             self._refuse(exc.field, message)
             return
         except OSError as exc:
-            self._refuse(None, f"Not saved: {exc.strerror or exc}.")
+            self._refuse(None, _("Not saved: {reason}.").format(reason=exc.strerror or exc))
             return
         self.dismiss((new, path))
 

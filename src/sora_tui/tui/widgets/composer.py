@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,6 +19,7 @@ from textual.message import Message
 from textual.suggester import Suggester
 from textual.widgets import Input, Static, TextArea
 
+from ...core.i18n import N_, _
 from ...core.params import (
     MAX_PROMPT_CHARS,
     MODELS,
@@ -32,17 +34,29 @@ from ...core.text import one_line
 from .picker import Picker
 from ..failures import ReportsWorkerFailures
 
+# What each size is for, translated where shown (the size itself stays as the server spells it).
 SHORT_USE = {
-    "720x1280": "vertical · Reels/TikTok/Shorts",
-    "1280x720": "landscape · YouTube",
-    "1024x1792": "tall vertical (pro)",
-    "1792x1024": "wide landscape (pro)",
-    "1080x1920": "vertical 1080p (pro)",
-    "1920x1080": "landscape 1080p (pro)",
+    "720x1280": N_("vertical · Reels/TikTok/Shorts"),
+    "1280x720": N_("landscape · YouTube"),
+    "1024x1792": N_("tall vertical (pro)"),
+    "1792x1024": N_("wide landscape (pro)"),
+    "1080x1920": N_("vertical 1080p (pro)"),
+    "1920x1080": N_("landscape 1080p (pro)"),
 }
 MODEL_CHOICES = ("sora-2", "sora-2-pro")
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp")
-FIT_CHOICES = [("send as is", ""), ("fit: crop to fill", "crop"), ("fit: pad (letterbox)", "pad"), ("fit: scale (stretch)", "scale")]
+FIT_CHOICES = [(N_("send as is"), ""), (N_("fit: crop to fill"), "crop"), (N_("fit: pad (letterbox)"), "pad"),
+               (N_("fit: scale (stretch)"), "scale")]
+FIT_NAMES = {"crop": N_("crop"), "pad": N_("pad"), "scale": N_("scale")}  # a fit named in a sentence
+
+
+def seconds_label(seconds: str) -> str:
+    """A length as the pickers show it ("4 s", 「4秒」)."""
+    return _("{seconds} s").format(seconds=seconds)
+
+
+# Kana, kanji and full-width forms: where a snippet meets Japanese text it is joined the Japanese way.
+JAPANESE = re.compile("[\u3000-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uff00-\uffef]")
 
 
 class PathSuggester(Suggester):
@@ -80,7 +94,8 @@ class PromptComposer(ReportsWorkerFailures, Vertical):
     """Edits a GenerationParams; posts Changed as it is edited and Generate when the user asks."""
 
     BINDINGS = [
-        Binding("ctrl+r", "focus_image", "Image", tooltip="Reference image: a path (→ completes), URL or data URL", id="composer.image", show=False),
+        Binding("ctrl+r", "focus_image", N_("Image"), tooltip=N_("Reference image: a path (→ completes), URL or data URL"),
+                id="composer.image", show=False),
     ]
 
     @dataclass
@@ -102,30 +117,42 @@ class PromptComposer(ReportsWorkerFailures, Vertical):
         self.model_choices = list(MODEL_CHOICES)
         self.characters: dict[str, str] = {}  # character id -> name, for those inserted into this prompt
 
+    @staticmethod
+    def _prompt_placeholder() -> str:
+        return _("Describe the shot: subject and action, setting, camera move, lighting, style, sound…")
+
+    @staticmethod
+    def _image_placeholder() -> str:
+        return _("reference image (optional): path, URL or data URL")
+
+    @staticmethod
+    def _variations_tooltip() -> str:
+        return _("Number of variations (1-8), made as one group")
+
     def compose(self) -> ComposeResult:
         yield TextArea(id="prompt", soft_wrap=True, show_line_numbers=False, tab_behavior="focus",
-                       placeholder="Describe the shot: subject and action, setting, camera move, lighting, style, sound…")
+                       placeholder=self._prompt_placeholder())
         with Horizontal(id="settings"):
             yield Picker([(m, m) for m in MODEL_CHOICES], value="sora-2", id="model")
             yield Picker(self._size_options("sora-2"), value="720x1280", id="size")
             yield Picker(self._seconds_options("sora-2"), value="4", id="seconds")
             yield Input("1", id="variations", type="integer", max_length=1, compact=True,
-                        tooltip="Number of variations (1-8), made as one group")
+                        tooltip=self._variations_tooltip())
         with Horizontal(id="image-row"):
-            yield Input(placeholder="reference image (optional): path, URL or data URL", id="image", compact=True,
+            yield Input(placeholder=self._image_placeholder(), id="image", compact=True,
                         suggester=PathSuggester())
-            yield Picker(FIT_CHOICES, value="", id="image-fit")
+            yield Picker([(_(label), value) for label, value in FIT_CHOICES], value="", id="image-fit")
         yield Static(id="image-note")
         yield Static(id="estimate")
 
     def _size_options(self, model: str) -> list[tuple[str, str]]:
         spec = self.models.get(model)
         sizes = spec.sizes if spec else tuple(SIZE_USES)
-        return [(f"{s} {SHORT_USE.get(s, '')}".strip(), s) for s in sizes]
+        return [(f"{s} {_(SHORT_USE[s]) if s in SHORT_USE else ''}".strip(), s) for s in sizes]
 
     def _seconds_options(self, model: str) -> list[tuple[str, str]]:
         spec = self.models.get(model)
-        return [(f"{s} s", s) for s in (spec.seconds if spec else SECONDS_ALL)]
+        return [(seconds_label(s), s) for s in (spec.seconds if spec else SECONDS_ALL)]
 
     def set_models(self, models: dict, default: str) -> None:
         """The models a profile offers, with their sizes and seconds (another server, other models)."""
@@ -142,7 +169,7 @@ class PromptComposer(ReportsWorkerFailures, Vertical):
     def add_character(self, character_id: str, name: str) -> None:
         """Use a cameo character: its name goes into the prompt (verbatim, as the server requires)."""
         if len(self.characters) >= 2 and character_id not in self.characters:
-            self.notify("A video can use at most 2 characters.", severity="warning", markup=False)
+            self.notify(_("A video can use at most 2 characters."), severity="warning", markup=False)
             return
         self.characters[character_id] = name
         if name not in self.prompt_text:
@@ -150,7 +177,7 @@ class PromptComposer(ReportsWorkerFailures, Vertical):
         self._refresh()
 
     def on_mount(self) -> None:
-        self.border_title = "Prompt"
+        self.border_title = _("Prompt")
         self.query_one("#image-fit").display = False
         self.query_one("#image-note").display = False
         self._refresh()
@@ -201,10 +228,16 @@ class PromptComposer(ReportsWorkerFailures, Vertical):
         self.set_prompt(params.prompt)
 
     def insert_snippet(self, text: str) -> None:
-        """Append a snippet to the prompt, joined with ", " unless the prompt ends a sentence or is empty."""
+        """Append a snippet to the prompt, joined with ", " unless the prompt ends a sentence or is empty; in
+        Japanese with 「、」, and with nothing after Japanese punctuation (which needs no space)."""
         area = self.query_one("#prompt", TextArea)
         before = area.text.rstrip()
-        glue = "" if not before else (" " if before.endswith((".", "!", "?", ":", ";", ",")) else ", ")
+        if not before or before.endswith(("。", "、", "！", "？", "：", "；", "」")):
+            glue = ""
+        elif before.endswith((".", "!", "?", ":", ";", ",")):
+            glue = " "
+        else:
+            glue = "、" if JAPANESE.search(before[-1] + text[:1]) else ", "
         area.text = before + glue + text
         area.move_cursor(area.document.end)
         area.focus()
@@ -225,6 +258,16 @@ class PromptComposer(ReportsWorkerFailures, Vertical):
         self.query_one("#image", Input).focus()
 
     # --- live feedback ------------------------------------------------------------------------------
+    def language_changed(self) -> None:
+        """Every label in the new language; what was typed and chosen stays (the app calls this on a switch)."""
+        self.border_title = _("Prompt")
+        self.query_one("#prompt", TextArea).placeholder = self._prompt_placeholder()
+        self.query_one("#image", Input).placeholder = self._image_placeholder()
+        self.query_one("#variations", Input).tooltip = self._variations_tooltip()
+        self.query_one("#image-fit", Picker).set_options([(_(label), value) for label, value in FIT_CHOICES])
+        self._sizes_for(str(self.query_one("#model", Picker).value))
+        self._refresh()
+
     def _sizes_for(self, model: str) -> None:
         for field, options in (("#size", self._size_options(model)), ("#seconds", self._seconds_options(model))):
             picker = self.query_one(field, Picker)
@@ -249,20 +292,23 @@ class PromptComposer(ReportsWorkerFailures, Vertical):
         cost = estimate_cost(p.model, p.size, p.seconds, self.models)
         chars = len(p.prompt.strip())
         line = Text()
-        line.append(f"{chars:,}/{MAX_PROMPT_CHARS:,} chars", style="bold red" if chars > MAX_PROMPT_CHARS else "dim")
+        # characters, not cells: the server's limit counts characters (a Japanese one is two cells, one here)
+        line.append(_("{count}/{limit} chars").format(count=f"{chars:,}", limit=f"{MAX_PROMPT_CHARS:,}"),
+                    style="bold red" if chars > MAX_PROMPT_CHARS else "dim")
         line.append("  ·  ")
         if cost is None:
-            line.append("cost unknown for this model", style="dim")
+            line.append(_("cost unknown for this model"), style="dim")
         else:
             line.append(f"≈ ${cost * n:.2f}", style="bold")
-            line.append(f" ({n} × {p.seconds} s × {p.model} @ {p.size})", style="dim")
+            said = _("({n} × {seconds} s × {model} @ {size})").format(n=n, seconds=p.seconds, model=p.model, size=p.size)
+            line.append(" " + said, style="dim")
         used = [name for name in self.characters.values() if name in p.prompt]
         if used:
-            line.append("  ·  characters: " + ", ".join(used), style="italic")
+            line.append("  ·  " + _("characters: {names}").format(names=", ".join(used)), style="italic")
         self.query_one("#estimate", Static).update(line, layout=False)  # one line, always: no new layout per key
         self.post_message(self.Changed(p, n, tuple(self.characters.values())))
 
-    @work(exclusive=True, exit_on_error=False, group="image-check", description="check the reference image")
+    @work(exclusive=True, exit_on_error=False, group="image-check", description=N_("check the reference image"))
     async def check_image(self) -> None:
         await asyncio.sleep(0.15)  # typing a path: check once it settles
         p = self.params()
@@ -281,7 +327,8 @@ class PromptComposer(ReportsWorkerFailures, Vertical):
         try:
             dims = await asyncio.to_thread(image_dimensions, p.image)
             if dims is None:
-                note.update(Text(f"The server fetches this URL itself; it must be the first frame at {p.size}.", style="dim"))
+                note.update(Text(_("The server fetches this URL itself; it must be the first frame at {size}.").format(
+                    size=p.size), style="dim"))
                 fit.display = False
                 return
             await asyncio.to_thread(check_reference_image, p.image, p.size)
@@ -290,12 +337,14 @@ class PromptComposer(ReportsWorkerFailures, Vertical):
             fit.display = mismatch
             text = Text("⚠ ", style="bold yellow")
             if mismatch and dims is not None:
-                text.append(f"The image is {dims[0]}x{dims[1]} but the video is {p.size}: pick a fit (crop, pad or scale) "
-                            "beside the path, or a size that matches. It must be the first frame.")
+                text.append(_("The image is {image} but the video is {size}: pick a fit (crop, pad or scale) beside "
+                              "the path, or a size that matches. It must be the first frame.").format(
+                    image=f"{dims[0]}x{dims[1]}", size=p.size))
             else:
                 text.append(one_line(exc.message, 200))
             note.update(text)
             return
         fit.display = False
-        name = "image" if p.image.startswith("data:") else Path(p.image).name
-        note.update(Text(f"✓ {name} {dims[0]}x{dims[1]} matches {p.size}; it will be the first frame.", style="green"))
+        name = _("image") if p.image.startswith("data:") else one_line(Path(p.image).name)
+        note.update(Text("✓ " + _("{name} {image} matches {size}; it will be the first frame.").format(
+            name=name, image=f"{dims[0]}x{dims[1]}", size=p.size), style="green"))

@@ -6,6 +6,10 @@ three times each, then a new layout of the whole screen), the longest stall in b
 cold start's styling. This draws the same line from `screen.active_bindings` in one render, on a line whose size
 never changes, so a focus change costs a repaint of one line. Mouse users keep what the Footer gave them: a click
 on a key presses it, hovering shows its tooltip and highlights it.
+
+Key descriptions and tooltips are marked with N_() where the bindings are declared and translated here, as the
+line is laid out: the bar speaks the interface's language, and a language switched at run time shows on the next
+layout (the app asks for one with Screen.refresh_bindings).
 """
 
 from __future__ import annotations
@@ -20,7 +24,11 @@ from textual.screen import Screen
 from textual.style import Style
 from textual.widget import Widget
 
+from ...core.i18n import N_, _
+
 DIM = Style(dim=True)  # a key that is shown but cannot be used now
+# Textual's own binding for the command palette (App.__init__ adds it): its words, in the catalog too.
+TEXTUAL_WORDS = (N_("palette"), N_("Open the command palette"))
 
 
 class _Key(NamedTuple):  # not a frozen dataclass: that costs 2 ms of the cold start to create, this 0.2
@@ -178,8 +186,15 @@ def _with(style: Style, extra: Style | None) -> Style:
     return style if extra is None else style + extra
 
 
+def translated(text: str) -> str:
+    """A key's description or tooltip in the interface's language (the empty string stays empty: gettext would
+    answer it with the catalog's header)."""
+    return _(text) if text else text
+
+
 def _key(binding: Binding, display: str, enabled: bool, tooltip: str) -> _Key:
-    return _Key(binding.key, display, binding.description, enabled, tooltip or binding.tooltip or binding.description)
+    description = translated(binding.description)
+    return _Key(binding.key, display, description, enabled, translated(tooltip or binding.tooltip) or description)
 
 
 def _placed(key: _Key, start: int, end: int, palette: bool = False) -> _Key:

@@ -20,11 +20,13 @@ from textual.reactive import reactive
 from textual.widget import Widget
 from textual.widgets import OptionList
 
+from ...core.i18n import N_
+
 
 class PickerList(OptionList):
     """The open list: over the screen below its picker, closed when it loses the focus."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "close", "Close the list", show=False)]
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "close", N_("Close the list"), show=False)]
 
     def action_close(self) -> None:
         picker = self.parent
@@ -54,7 +56,7 @@ class PickerList(OptionList):
 class Picker(Widget, can_focus=True):
     """The current option's label and an arrow; `value` is the chosen option's value (never blank)."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("enter,down,space,up", "open", "Show the options", show=False)]
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("enter,down,space,up", "open", N_("Show the options"), show=False)]
     COMPONENT_CLASSES: ClassVar[set[str]] = {"picker--arrow"}
     DEFAULT_CSS = """
     Picker {

@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import math
 import os
-import textwrap
+import re
 from functools import lru_cache
 from typing import TYPE_CHECKING, ClassVar
 
-from rich.cells import cell_len
+from rich.cells import cell_len, split_graphemes
 from rich.color import Color
 from rich.segment import Segment
 from rich.style import Style
@@ -23,6 +23,8 @@ from textual.binding import Binding, BindingType
 from textual.strip import Strip
 from textual.timer import Timer
 from textual.widget import Widget
+
+from ...core.i18n import N_, _
 
 if TYPE_CHECKING:
     from PIL.Image import Image
@@ -74,24 +76,28 @@ def sprite_grid(sheet_size: tuple[int, int], video_size: tuple[int, int] | str |
     return (best[2], best[1] // best[2]) if best else (1, 1)
 
 
+# The pictures a preview reads, as its messages name them.
+WHAT = {"thumbnail": N_("thumbnail"), "spritesheet": N_("spritesheet")}
+
+
 def _open(path: str | os.PathLike[str], what: str) -> Image:
     from PIL import Image, UnidentifiedImageError
 
-    name = os.path.basename(os.fspath(path))
+    said = {"what": _(WHAT[what]) if what in WHAT else what, "name": os.path.basename(os.fspath(path))}
     try:
         if os.path.getsize(path) == 0:
-            raise PreviewError(f"The {what} ({name}) is empty; download it again.")
+            raise PreviewError(_("The {what} ({name}) is empty; download it again.").format(**said))
         with Image.open(path) as img:
             img.load()
             return img.convert("RGB")
     except FileNotFoundError:
-        raise PreviewError(f"The {what} ({name}) is missing; download it first.") from None
+        raise PreviewError(_("The {what} ({name}) is missing; download it first.").format(**said)) from None
     except UnidentifiedImageError:
-        raise PreviewError(f"The {what} ({name}) is not a picture.") from None
+        raise PreviewError(_("The {what} ({name}) is not a picture.").format(**said)) from None
     except Image.DecompressionBombError:
-        raise PreviewError(f"The {what} ({name}) is too large to preview.") from None
+        raise PreviewError(_("The {what} ({name}) is too large to preview.").format(**said)) from None
     except (OSError, ValueError, SyntaxError, EOFError):
-        raise PreviewError(f"The {what} ({name}) is damaged or incomplete; download it again.") from None
+        raise PreviewError(_("The {what} ({name}) is damaged or incomplete; download it again.").format(**said)) from None
 
 
 def _blank(tile: Image) -> bool:
@@ -120,7 +126,8 @@ def load_frames(
     cols, rows = grid or sprite_grid(sheet.size, video_size)
     tw, th = sheet.width // cols, sheet.height // rows
     if tw < 1 or th < 1:
-        raise PreviewError(f"The spritesheet ({os.path.basename(os.fspath(path))}) is too small to split.")
+        raise PreviewError(_("The spritesheet ({name}) is too small to split.").format(
+            name=os.path.basename(os.fspath(path))))
     frames = [sheet.crop((c * tw, r * th, (c + 1) * tw, (r + 1) * th)) for r in range(rows) for c in range(cols)]
     while len(frames) > 1 and _blank(frames[-1]):
         frames.pop()
@@ -166,9 +173,57 @@ def image_strips(image: Image, width: int, height: int, base: Style) -> list[Str
     return strips + [blank] * (height - len(strips))
 
 
+# Japanese punctuation that never starts a line (kinsoku): the character before it goes down with it.
+_NO_LINE_START = frozenset("、。，．,.）」』】〕〉》!?！？ー・：；ゃゅょっぁぃぅぇぉャュョッァィゥェォ")
+
+
+def _chop(text: str, width: int) -> list[str]:
+    """`text` cut into lines of at most `width` cells, between graphemes (a Japanese glyph is two cells, a
+    combining mark goes with its base); a line never starts with closing punctuation."""
+    graphemes, _length = split_graphemes(text)
+    lines: list[list[tuple[str, int]]] = [[]]
+    used = 0
+    for start, end, cells in graphemes:
+        piece = text[start:end]
+        if used + cells > width and lines[-1]:
+            carried: list[tuple[str, int]] = []
+            if piece in _NO_LINE_START and len(lines[-1]) > 1:
+                carried = [lines[-1].pop()]
+            lines.append(carried)
+            used = sum(c for _g, c in carried)
+        lines[-1].append((piece, cells))
+        used += cells
+    return ["".join(g for g, _c in line) for line in lines]
+
+
+def wrap_cells(paragraph: str, width: int) -> list[str]:
+    """`paragraph` in lines of at most `width` terminal cells: broken at spaces, and a run wider than a line (a
+    long file name, a Japanese sentence, which has no spaces) cut where the line is full, never inside a
+    character."""
+    width = max(2, width)  # a two-cell character needs two
+    lines: list[str] = []
+    line = ""
+    for word in re.findall(r"\S+", paragraph):
+        joined = f"{line} {word}" if line else word
+        if cell_len(joined) <= width:
+            line = joined
+            continue
+        if line and cell_len(word) <= width:
+            lines.append(line)
+            line = word
+            continue
+        # wider than a line: fill this one first, then cut the rest by cells
+        pieces = _chop(joined, width)
+        lines.extend(piece.rstrip() for piece in pieces[:-1])
+        line = pieces[-1].lstrip()
+    if line:
+        lines.append(line)
+    return lines or [""]
+
+
 def message_strips(text: str, width: int, height: int, base: Style) -> list[Strip]:
-    """Plain text (never markup), wrapped and centred."""
-    lines = [ln for para in text.splitlines() for ln in (textwrap.wrap(para, max(1, width)) or [""])]
+    """Plain text (never markup), wrapped by cells and centred."""
+    lines = [ln for para in text.splitlines() for ln in wrap_cells(para, width)]
     lines = lines[:height]
     top = (height - len(lines)) // 2
     blank = Strip.blank(width, base)
@@ -184,10 +239,12 @@ class PicturePreview(Widget, can_focus=True):
     PicturePreview { width: 1fr; height: 1fr; min-height: 3; }
     """
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("space", "toggle_play", "Play/Pause", tooltip="Play or pause the spritesheet flipbook",
+        Binding("space", "toggle_play", N_("Play/Pause"), tooltip=N_("Play or pause the spritesheet flipbook"),
                 id="preview.play"),
-        Binding("comma", "step(-1)", "Frame back", tooltip="Pause and show the previous frame", id="preview.back", show=False),
-        Binding("full_stop", "step(1)", "Frame on", tooltip="Pause and show the next frame", id="preview.next", show=False),
+        Binding("comma", "step(-1)", N_("Frame back"), tooltip=N_("Pause and show the previous frame"),
+                id="preview.back", show=False),
+        Binding("full_stop", "step(1)", N_("Frame on"), tooltip=N_("Pause and show the next frame"), id="preview.next",
+                show=False),
     ]
 
     def __init__(self, *, name: str | None = None, id: str | None = None, classes: str | None = None) -> None:
@@ -212,7 +269,7 @@ class PicturePreview(Widget, can_focus=True):
     def show_frames(self, frames: list[Image], fps: float = 4.0) -> None:
         """Play `frames` in a loop at `fps` (UI thread). One frame is a still; none shows a message."""
         if not frames:
-            self.show_message("No frames to show.")
+            self.show_message(_("No frames to show."))
             return
         self._set(frames, "")
         self._fps = max(0.1, fps)

@@ -13,6 +13,8 @@ from textual import events
 from textual.content import Content
 from textual.widget import Widget
 
+from ...core.i18n import _
+
 ICON = "⭘"
 ICON_WIDTH = 8  # as Header's icon: eight cells, the icon one cell in from the left
 RIGHT_WIDTH = 10  # the space Header keeps for its clock
@@ -65,7 +67,7 @@ class TitleBar(Widget, can_focus=False):
         hover = self._on_icon(event.x)
         if hover != self._hover:
             self._hover = hover
-            self.tooltip = "Open the command palette" if hover else None
+            self.tooltip = _("Open the command palette") if hover else None
             self.refresh()
 
     def on_leave(self) -> None:
