@@ -23,9 +23,24 @@ CONFIG = ASSETS / "no-config.toml"  # never written: the built-in profiles only,
 STARRED = "job_scene_take2"
 
 
-def seed_history(home: Path) -> None:
+# The same history written by a Japanese user (the Japanese screens' snapshots): the prompts only; the same
+# English server messages, because servers answer in English.
+JA_PROMPTS = {
+    "kite": "夕暮れの海辺で赤い凧が風に舞い上がる、カメラはゆっくり左へドリー、シネマティック 35mm、風とカモメの声",
+    "remix": "、夕闇の砂浜にランタンが灯る",
+    "extend": "凧の糸が切れ、波の向こうへ流されていく",
+    "refused": "ミッキーマウスが大波でサーフィンする",
+    "old": "雨どいを流れる紙の舟、クローズアップ、雨音",
+    "vert": "ネオンの下でストリートダンサーが回る、Reels用の縦長、重低音",
+    "main": "夜、灯台守がらせん階段を登る、ゆっくりズームイン、外は嵐",
+    "checklist": "ミッキーマウスが夕日の中で波に乗る、10秒、ドローンショット",
+}
+
+
+def seed_history(home: Path, lang: str = "en") -> None:
     """Eight finished jobs (nothing for the tracker to change): a group of three takes (one starred, downloaded
-    with its pictures), a remix and an extension of it, a refused prompt, an expired job and a vertical clip."""
+    with its pictures), a remix and an extension of it, a refused prompt, an expired job and a vertical clip.
+    With lang="ja" their prompts are Japanese."""
     from sora_tui.core.job import FileRecord, Job, JobError
     from sora_tui.core.params import GenerationParams
     from sora_tui.core.status import JobStatus
@@ -35,6 +50,11 @@ def seed_history(home: Path) -> None:
 
     kite = ("a red kite climbs over a windswept beach at golden hour, slow dolly left, "
             "cinematic 35 mm, wind and distant gulls")
+    words = {"remix": ", at dusk with lanterns on the sand",
+             "extend": "the kite string snaps and it drifts out over the waves",
+             "refused": "Mickey Mouse surfing a huge wave",
+             "old": "a paper boat drifts down a rain gutter, close-up, rain ambience",
+             "vert": "a street dancer spins under neon signs, vertical for Reels, bass thumping"}
     ASSETS.mkdir(parents=True, exist_ok=True)
     sheet, thumb = ASSETS / "kite_spritesheet.jpg", ASSETS / "kite_thumbnail.webp"
     # Rendered once per version of the renderer: pictures cached from older code would hide a changed
@@ -45,6 +65,9 @@ def seed_history(home: Path) -> None:
         os.replace(out.spritesheet, sheet)
         os.replace(out.thumbnail, thumb)
         stamp.write_text(made_by)
+    # The pictures above are the English prompt's in both languages: one set of files on disk for both.
+    if lang == "ja":
+        kite, words = JA_PROMPTS["kite"], JA_PROMPTS
 
     def job(local_id: str, prompt: str, status: JobStatus, age: float, **kw) -> Job:
         params = kw.pop("params", None) or GenerationParams(prompt, size="1280x720", seconds="4")
@@ -67,19 +90,18 @@ def seed_history(home: Path) -> None:
             files=[video, FileRecord("thumbnail", str(thumb), thumb.stat().st_size, "aa" * 32),
                    FileRecord("spritesheet", str(sheet), sheet.stat().st_size, "bb" * 32)]),
         job("job_scene_take3", kite, JobStatus.COMPLETED, 1480, group_id="grp_scene", server="http://127.0.0.1/v1"),
-        job("job_scene_remix", kite + ", at dusk with lanterns on the sand", JobStatus.COMPLETED, 700, kind="remix",
+        job("job_scene_remix", kite + words["remix"], JobStatus.COMPLETED, 700, kind="remix",
             parent_id=STARRED, server="http://127.0.0.1/v1"),
-        job("job_scene_extend", "the kite string snaps and it drifts out over the waves", JobStatus.COMPLETED, 60,
+        job("job_scene_extend", words["extend"], JobStatus.COMPLETED, 60,
             kind="extend", parent_id=STARRED, server="http://127.0.0.1/v1",
-            params=GenerationParams("the kite string snaps and it drifts out over the waves", size="1280x720", seconds="8")),
-        job("job_scene_refused", "Mickey Mouse surfing a huge wave", JobStatus.FAILED, 3000, server="http://127.0.0.1/v1",
+            params=GenerationParams(words["extend"], size="1280x720", seconds="8")),
+        job("job_scene_refused", words["refused"], JobStatus.FAILED, 3000, server="http://127.0.0.1/v1",
             error=JobError("moderation_blocked", "Your request was blocked by our moderation system.")),
-        job("job_scene_old", "a paper boat drifts down a rain gutter, close-up, rain ambience", JobStatus.EXPIRED,
+        job("job_scene_old", words["old"], JobStatus.EXPIRED,
             86400 * 3, server="http://127.0.0.1/v1"),
-        job("job_scene_vert", "a street dancer spins under neon signs, vertical for Reels, bass thumping",
+        job("job_scene_vert", words["vert"],
             JobStatus.DOWNLOADED, 5000, server="http://127.0.0.1/v1",
-            params=GenerationParams("a street dancer spins under neon signs, vertical for Reels, bass thumping",
-                                    size="720x1280", seconds="8"),
+            params=GenerationParams(words["vert"], size="720x1280", seconds="8"),
             files=[FileRecord("video", str(ASSETS / "dancer.mp4"), 2_901_773, "cd" * 32)]),
     ]
     store = HistoryStore(home / "history.json")
@@ -105,7 +127,7 @@ def _widened(table) -> bool:
     return column is not None and column.content_width > len("Prompt") + 4
 
 
-def prepare_scene(scene: str) -> Callable[..., Awaitable[None]]:
+def prepare_scene(scene: str, lang: str = "en") -> Callable[..., Awaitable[None]]:
     async def run(pilot) -> None:
         from textual.widgets import TextArea
 
@@ -119,6 +141,7 @@ def prepare_scene(scene: str) -> Callable[..., Awaitable[None]]:
         from sora_tui.tui.screens.history import HistoryScreen, HistoryTable
         from sora_tui.tui.screens.modals import PromptScreen
         from sora_tui.tui.widgets.job_table import JobTable
+        from sora_tui.core.i18n import _
         from sora_tui.tui.widgets.preview import PicturePreview
 
         app = pilot.app
@@ -129,7 +152,7 @@ def prepare_scene(scene: str) -> Callable[..., Awaitable[None]]:
         await wait_until(pilot, lambda: _widened(table), what="the column widths", timeout=30)
         _still(app)
         if scene == "main":
-            app.main.query_one("#prompt", TextArea).text = (
+            app.main.query_one("#prompt", TextArea).text = JA_PROMPTS["main"] if lang == "ja" else (
                 "a lighthouse keeper climbs the spiral stairs at night, steady zoom-in, storm outside")
             app.main.query_one("#prompt", TextArea).move_cursor((0, 0))
         elif scene == "history":
@@ -140,7 +163,8 @@ def prepare_scene(scene: str) -> Callable[..., Awaitable[None]]:
             _still(app)
             await pilot.press("ctrl+j")
             results.move_cursor(row=results.get_row_index(STARRED))
-            await wait_until(pilot, lambda: "Takes in its group" in str(app.screen.query_one("#lineage").render()), what="lineage", timeout=30)
+            takes = _("Takes in its group ({n})").split("{")[0]
+            await wait_until(pilot, lambda: takes in str(app.screen.query_one("#lineage").render()), what="lineage", timeout=30)
         elif scene in ("details", "remix"):
             table.focus()
             table.move_cursor(row=table.get_row_index(STARRED))
@@ -174,7 +198,8 @@ def prepare_scene(scene: str) -> Callable[..., Awaitable[None]]:
             await pilot.press(*"sk-not-a-real-key")  # typed into the masked key field: shown as dots
             _still(app)
         elif scene == "checklist":
-            app.main.query_one("#prompt", TextArea).text = "Mickey Mouse surfs a wave at sunset, 10 seconds, drone shot"
+            app.main.query_one("#prompt", TextArea).text = JA_PROMPTS["checklist"] if lang == "ja" else (
+                "Mickey Mouse surfs a wave at sunset, 10 seconds, drone shot")
             await pilot.pause(0.4)  # the tips read the prompt after the next frame
             await pilot.press("f2")
             await wait_until(pilot, lambda: isinstance(app.screen, TextScreen), what="the checklist", timeout=30)
@@ -187,7 +212,7 @@ def prepare_scene(scene: str) -> Callable[..., Awaitable[None]]:
         elif scene == "snippets":
             await pilot.press("ctrl+n")
             await wait_until(pilot, lambda: isinstance(app.screen, SnippetScreen), what="the snippets", timeout=30)
-            await pilot.press(*"dolly")
+            await pilot.press(*("ドリー" if lang == "ja" else "dolly"))
             _still(app)
         elif scene == "character":
             app.action_create_character()
@@ -213,7 +238,12 @@ def main(out: Path) -> None:
     os.environ["TZ"] = "UTC"
     time.tzset()
     job_list.clock = lambda: NOW
-    for scene in SCENES:
+    from sora_tui.core import i18n
+
+    shots = [(scene, "en") for scene in SCENES] + [(scene, "ja") for scene in ("main", "history", "details", "help")]
+    for scene, lang in shots:
+        i18n.set_language(lang)
+        os.environ["SORA_TUI_LANG"] = lang
         for label, size in (("80x24", (80, 24)), ("160x45", (160, 45))):
             with tempfile.TemporaryDirectory() as tmp:
                 home = Path(tmp) / "home"
@@ -222,13 +252,14 @@ def main(out: Path) -> None:
                 os.environ["SORA_TUI_ENGINE_SPEED"] = "instant"
                 os.environ["SORA_TUI_CONFIG"] = str(CONFIG)
                 os.environ.pop("OPENAI_API_KEY", None)
-                seed_history(home)
+                seed_history(home, lang)
                 try:
-                    svg = take_svg_screenshot(app=SoraApp(), terminal_size=size, run_before=prepare_scene(scene))
+                    svg = take_svg_screenshot(app=SoraApp(), terminal_size=size, run_before=prepare_scene(scene, lang))
                 finally:
                     stop_engine(home / "engine")
-                (out / f"{scene}-{label}.svg").write_text(svg, encoding="utf-8")
-                print(out / f"{scene}-{label}.svg")
+                name = f"{scene}-{label}.svg" if lang == "en" else f"{scene}-{lang}-{label}.svg"
+                (out / name).write_text(svg, encoding="utf-8")
+                print(out / name)
 
 
 if __name__ == "__main__":
