@@ -176,9 +176,17 @@ class SoraApp(JobActions, ServerActions, App[int]):
         self.run_worker(lambda: preferences.save(language=code), thread=True, exit_on_error=False,
                         group="preferences", description=N_("save the language"))
         self.relabel()
-        # Widgets without a language_changed() hook keep what they were composed with until the next start.
-        self.notify(_("The interface is now in {name}. What on screen does not change now will after a restart.")
-                    .format(name=i18n.LANGUAGES[code]), markup=False, timeout=8)
+        # The workbench, the history and the help say everything again; a dialog open under the palette keeps what
+        # it was composed with until it is opened again, and the toast says so only then.
+        from textual.screen import Screen
+
+        kept = [s for s in self.screen_stack
+                if s is not self.main and type(s) is not Screen and not callable(getattr(s, "language_changed", None))]
+        if kept:
+            self.notify(_("The interface is now in {name}. This dialog changes when it is next opened.")
+                        .format(name=i18n.LANGUAGES[code]), markup=False, timeout=8)
+        else:
+            self.notify(_("The interface is now in {name}.").format(name=i18n.LANGUAGES[code]), markup=False)
 
     def relabel(self) -> None:
         """Say again in the interface's language what is on screen, losing nothing typed or selected: the title,
