@@ -302,7 +302,7 @@ async def test_a_capability_check_is_data_in_english_and_read_in_japanese(ja: No
     # a profile without a key: the same finding, data and summary
     paths = _paths(tmp_path, '[profiles.far]\nbase_url = "http://127.0.0.1:9/v1"\napi_key_env = "FAR_KEY"\n')
     found = await check_profile(load_profile(paths, "far", environ={}))
-    assert found.problem == "no key: set FAR_KEY" and found.summary() == "キーがありません: FAR_KEY を設定してください"
+    assert found.problem == "no key: set FAR_KEY" and found.summary() == "キーなし: FAR_KEY を設定"
 
 
 def _paths(tmp_path: Path, config: str) -> Paths:
