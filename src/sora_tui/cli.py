@@ -494,6 +494,8 @@ def _toolbox() -> Any:
 def job_json(job: Any) -> dict[str, Any]:
     doc = job.to_doc()
     doc["id"] = job.video_id
+    if doc.get("error"):
+        doc["error"].pop("said", None)  # --json is English whatever language the reason was said in
     return doc
 
 
@@ -509,7 +511,7 @@ def _print_jobs(jobs: list[Any], as_json: bool) -> None:
     for job in jobs:  # why a job failed goes to stderr, whatever stdout carries
         if job.status in (JobStatus.FAILED, JobStatus.CANCELED, JobStatus.EXPIRED, JobStatus.UNCERTAIN) and job.error:
             _err(_("{id} {status}: {reason}").format(id=job.short_id, status=label(job.status),
-                                                     reason=job.error.message))
+                                                     reason=job.error.shown))
     if as_json:
         if len(jobs) == 1:
             _print_json(job_json(jobs[0]))

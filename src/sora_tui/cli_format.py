@@ -126,7 +126,7 @@ def job_detail(job: Job) -> str:
     if job.tags:
         rows.append((_("tags"), ", ".join(job.tags)))
     if job.error:
-        rows.append((_("error"), f"{job.error.code}: {job.error.message}"))
+        rows.append((_("error"), f"{job.error.code}: {job.error.shown}"))
     for f in job.files:
         made = "  " + _("made locally from the video (the server did not give it)") if f.made_locally else ""
         size = ngettext("{count} byte", "{count} bytes", f.bytes).format(count=f"{f.bytes:,}")
@@ -182,7 +182,7 @@ class ProgressPrinter:
                 asset=asset_name(event.variant), message=event.message))
         elif isinstance(event, JobFailed):
             if job.error:
-                self._say(job, _("{status}: {message}").format(status=label(job.status), message=job.error.message))
+                self._say(job, _("{status}: {message}").format(status=label(job.status), message=job.error.shown))
             else:
                 self._say(job, label(job.status))
         elif isinstance(event, JobCompleted):

@@ -96,3 +96,46 @@ def test_set_language_none_goes_back_to_what_the_environment_says(monkeypatch: p
     assert i18n.set_language(None) == "ja"
     monkeypatch.setenv("LANG", "C.UTF-8")
     assert i18n.set_language("fr") == "en"  # a code we lack: the environment's choice
+
+
+def test_english_is_for_this_thread_only_and_ends_with_the_block(ja: None) -> None:
+    """What a job keeps as data is written in English inside english(); the interface drawn meanwhile by another
+    thread keeps speaking Japanese."""
+    import threading
+
+    from sora_tui.core.i18n import _, english, speaking
+
+    message = "The interface is now in {name}."
+    japanese = _(message)
+    assert japanese != message
+    elsewhere: list[str] = []
+    inside = threading.Event()
+    done = threading.Event()
+
+    def other_thread() -> None:
+        inside.wait(5)
+        elsewhere.append(_(message))
+        done.set()
+
+    worker = threading.Thread(target=other_thread)
+    worker.start()
+    with english():
+        assert _(message) == message and speaking() == "en" and i18n.language() == "ja"
+        inside.set()
+        done.wait(5)
+    worker.join(5)
+    assert elsewhere == [japanese]
+    assert _(message) == japanese and speaking() == "ja"
+
+
+def test_a_reason_is_kept_in_english_and_said_in_japanese(ja: None) -> None:
+    from sora_tui.core.i18n import _
+    from sora_tui.core.job import JobError
+
+    error = JobError.made("not_found", lambda: _("The server reports the job as {status}.").format(status="failed"))
+    assert error.message == "The server reports the job as failed."
+    assert error.said and error.said != error.message and error.shown == error.said
+    assert JobError.from_dict({"code": error.code, "message": error.message, "said": error.said}) == error
+    i18n.set_language("en")
+    english = JobError.made("x", lambda: _("The server reports the job as {status}.").format(status="failed"))
+    assert english.said == "" and english.shown == english.message

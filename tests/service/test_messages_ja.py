@@ -123,10 +123,16 @@ async def test_a_refused_key_reads_in_japanese_and_stays_redacted(ja: None, tmp_
                      "確認してください(環境変数は設定されていますか、キーはまだ有効ですか)。")
     assert WRONG_KEY not in shown  # the key the server echoed is never shown
     assert not ENGLISH.search(shown.replace(SERVER_SAYS, "").replace(base, ""))
-    # The failed job keeps what was shown, in the language it was shown in; its code is the server's.
+    # The failed job keeps its reason as data in English (what --json and scripts read), and what was said in
+    # Japanese beside it for the screens; its code is the server's.
     assert job.status == JobStatus.FAILED and job.error is not None
-    assert job.error.code == "invalid_api_key" and job.error.message == shown
+    assert job.error.code == "invalid_api_key" and job.error.said == shown == job.error.shown
+    assert job.error.message == (f"The server at {base} refused the API key: {SERVER_SAYS} (HTTP 401). Check the API "
+                                 "key for this profile (is the environment variable set, is the key still valid?).")
     assert WRONG_KEY not in json.dumps(job.to_doc())
+    from sora_tui.cli import job_json
+
+    assert job_json(job)["error"] == {"code": "invalid_api_key", "message": job.error.message}  # no Japanese
 
 
 async def test_a_refused_key_reads_as_before_in_english(tmp_path: Path, keyed_engine: object) -> None:
@@ -159,7 +165,8 @@ async def test_a_rate_limited_create_reads_in_japanese(ja: None, tmp_path: Path,
     job, _notices = await _rate_limited(tmp_path, busy_engine, monkeypatch)
     assert job.status == JobStatus.FAILED and job.error is not None
     assert job.error.code == "rate_limit_exceeded"
-    message = job.error.message
+    message = job.error.shown  # said in Japanese; kept as data in English, word for word as in English
+    assert job.error.message.startswith("Rate limited: ") and job.error.message.endswith("Retry it later.")
     assert message.startswith("レート制限中: ") and "(HTTP 429)。" in message
     assert message.endswith("サーバーが新しいジョブをレート制限しているため(10分待つよう求められました)、sora-tui は"
                             "再送信しませんでした。何も作成されておらず、料金もかかっていません。後で再試行してください。")

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote
 
+from ..core import i18n
 from ..core.i18n import N_, _
 from ..core.text import one_line
 
@@ -40,10 +41,12 @@ class BackendError(Exception):
     status: int | None = None
     code: str | None = None
     retry_after: float | None = None
+    english: str = ""  # the message in English (map_error sets it): what a job's error keeps as data
 
     def __post_init__(self) -> None:
         super().__init__(self.message)
         self.message = one_line(self.message, 600)
+        self.english = one_line(self.english, 600) if self.english else self.message
 
     @property
     def advice(self) -> str:
@@ -57,7 +60,7 @@ class BackendError(Exception):
     def what_happened(self) -> str:
         """The message and HTTP status, without the kind's advice (for callers whose own advice fits better)."""
         # The sentence's end is the language's own ("." or "。"): one the message already has is not doubled.
-        message = self.message.rstrip("。")
+        message = (self.english if i18n.speaking() == "en" else self.message).rstrip("。")
         if self.status:
             text = _("{message} (HTTP {status}).").format(message=message, status=self.status)
         else:
@@ -210,7 +213,18 @@ def _unsupported(exc: Any, status: int, base_url: str) -> str | None:
 
 
 def map_error(exc: BaseException, base_url: str = "") -> BackendError:
-    """Translate SDK / httpx2 / OS exceptions into a BackendError."""
+    """Translate SDK / httpx2 / OS exceptions into a BackendError, its message in the interface's language and
+    in English (what a job keeps as data)."""
+    if isinstance(exc, BackendError):
+        return exc
+    with i18n.english():
+        english = _map_error(exc, base_url).message
+    mapped = _map_error(exc, base_url)
+    mapped.english = english
+    return mapped
+
+
+def _map_error(exc: BaseException, base_url: str = "") -> BackendError:
     import httpx2
     import openai
 

@@ -16,9 +16,11 @@ they are shown, so a language switched at run time applies to them too.
 
 from __future__ import annotations
 
+import contextlib
 import gettext as _gettext
 import os
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextvars import ContextVar
 from pathlib import Path
 
 DOMAIN = "sora_tui"
@@ -29,6 +31,9 @@ DEFAULT = "en"
 
 _current: str | None = None
 _translation: _gettext.NullTranslations | None = None
+# Set by english(): this thread or task writes English whatever the interface's language (a context variable, so
+# the interface drawn meanwhile by another thread or task keeps its language).
+_override: ContextVar[_gettext.NullTranslations | None] = ContextVar("sora_tui_i18n_override", default=None)
 
 
 def from_locale(value: str | None) -> str | None:
@@ -87,7 +92,26 @@ def _load(lang: str) -> _gettext.NullTranslations:
         return _gettext.NullTranslations()
 
 
+@contextlib.contextmanager
+def english() -> Iterator[None]:
+    """Within the block `_()` gives the English text: for what is kept as data (a job's error as --json shows it)
+    beside what is said to the person in their language."""
+    token = _override.set(_gettext.NullTranslations())
+    try:
+        yield
+    finally:
+        _override.reset(token)
+
+
+def speaking() -> str:
+    """The language `_()` gives right now: English inside english(), else the interface's."""
+    return DEFAULT if _override.get() is not None else language()
+
+
 def _t() -> _gettext.NullTranslations:
+    forced_here = _override.get()
+    if forced_here is not None:
+        return forced_here
     if _translation is None:
         set_language(_current)
     assert _translation is not None

@@ -6,9 +6,10 @@ import hashlib
 import time
 import uuid
 from dataclasses import asdict, dataclass, field
+from collections.abc import Callable
 from typing import Any
 
-from .i18n import _, pgettext
+from .i18n import _, english, pgettext
 from .params import GenerationParams, estimate_cost
 from .status import ACTIVE, JobStatus
 
@@ -78,14 +79,33 @@ def asset_name(variant: str) -> str:
 
 @dataclass
 class JobError:
+    """Why a job failed. `message` is data, in English whatever the interface's language (`--json` and the export
+    show it, scripts read it); `said` is the same sentence as it was said to the person, in their language then
+    (empty when that was English). The server's own words are the server's, in both."""
+
     code: str
     message: str
+    said: str = ""
+
+    @property
+    def shown(self) -> str:
+        """The reason as a person reads it."""
+        return self.said or self.message
+
+    @classmethod
+    def made(cls, code: str, build: Callable[[], str]) -> JobError:
+        """A reason sora-tui writes: `build()` once in English for the data, once in the interface's language."""
+        with english():
+            message = build()
+        said = build()
+        return cls(code, message, "" if said == message else said)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any] | None) -> JobError | None:
         if not data:
             return None
-        return cls(code=str(data.get("code") or "error"), message=str(data.get("message") or ""))
+        return cls(code=str(data.get("code") or "error"), message=str(data.get("message") or ""),
+                   said=str(data.get("said") or ""))
 
 
 @dataclass
@@ -142,6 +162,8 @@ class Job:
 
     def to_doc(self) -> dict[str, Any]:
         doc = asdict(self)
+        if doc["error"] is not None and not doc["error"]["said"]:
+            del doc["error"]["said"]  # said only when it differs from the English
         doc["status"] = str(self.status)
         doc["schema"] = SCHEMA_VERSION
         return doc

@@ -354,13 +354,14 @@ class JobService:
     async def _wait_to_resend(self, job: Job, delay: float, exc: BackendError) -> None:
         at = time.time() + delay
         when = time.strftime("%H:%M", time.localtime(at))
-        # Stored on the job as well as said: it is in the language it was first shown in.
-        message = _("The server is rate-limiting new jobs (it asked to wait {wait}); sora-tui sends this one again "
-                    "at {time}. Nothing has been created or billed yet.").format(wait=_duration(delay), time=when)
+        error = JobError.made(exc.code or "rate_limited", lambda: _(
+            "The server is rate-limiting new jobs (it asked to wait {wait}); sora-tui sends this one again at {time}. "
+            "Nothing has been created or billed yet.").format(wait=_duration(delay), time=when))
+        message = error.shown
 
         def waiting(j: Job) -> None:
             j.extra = {**j.extra, "retry_at": at}
-            j.error = JobError(exc.code or "rate_limited", message)
+            j.error = error
 
         def sending(j: Job) -> None:
             j.extra = {k: v for k, v in j.extra.items() if k != "retry_at"} | {"sent_at": time.time()}
@@ -378,15 +379,19 @@ class JobService:
         except BackendError as exc:
             log.warning("create for %s failed: %s (%s)", job.local_id, exc.kind, exc.message)
             if exc.kind in _NOT_CREATED:
-                message = exc.user_message()
-                if exc.kind == "rate_limited":  # it was not waited out: say so, never "will retry"
-                    message = (_("{error} The server is rate-limiting new jobs (it asked to wait {wait}), so "
-                                 "sora-tui did not send it again; nothing was created or billed. Retry it later.").format(
+                def reason(exc: BackendError = exc) -> str:
+                    if exc.kind != "rate_limited":
+                        return exc.user_message()
+                    # it was not waited out: say so, never "will retry"
+                    if exc.retry_after:
+                        return _("{error} The server is rate-limiting new jobs (it asked to wait {wait}), so sora-tui "
+                                 "did not send it again; nothing was created or billed. Retry it later.").format(
                                      error=exc.what_happened(), wait=_duration(exc.retry_after))
-                               if exc.retry_after else
-                               _("{error} The server is rate-limiting new jobs, so sora-tui did not send it again; "
-                                 "nothing was created or billed. Retry it later.").format(error=exc.what_happened()))
-                job = await self._update(job.local_id, status=JobStatus.FAILED, error=JobError(exc.code or exc.kind, message))
+                    return _("{error} The server is rate-limiting new jobs, so sora-tui did not send it again; "
+                             "nothing was created or billed. Retry it later.").format(error=exc.what_happened())
+
+                job = await self._update(job.local_id, status=JobStatus.FAILED,
+                                         error=JobError.made(exc.code or exc.kind, reason))
                 self.emit(JobFailed(job))
                 if exc.kind in ("auth", "unreachable"):
                     raise
@@ -396,8 +401,9 @@ class JobService:
             job = await self._update(
                 job.local_id,
                 status=JobStatus.UNCERTAIN,
-                error=JobError("uncertain", _("{error} The job may still have been created; sora-tui will check the "
-                                              "server's list.").format(error=exc.what_happened())),
+                error=JobError.made("uncertain", lambda: _("{error} The job may still have been created; sora-tui "
+                                                           "will check the server's list.").format(
+                                                               error=exc.what_happened())),
             )
             self.emit(JobUncertain(job))
             return job
@@ -465,8 +471,8 @@ class JobService:
                                  "expires_at": info.expires_at, "error": None}
         if info.status in (JobStatus.FAILED, JobStatus.CANCELED, JobStatus.EXPIRED):
             reason = info.raw_status or "failed"
-            return "failed", {"status": info.status, "error": _job_error(info) or JobError(
-                reason, _("The server reports the job as {status}.").format(status=reason))}
+            return "failed", {"status": info.status, "error": _job_error(info) or JobError.made(
+                reason, lambda: _("The server reports the job as {status}.").format(status=reason))}
         return "progressed", {"status": info.status, "progress": max(job.progress, info.progress)}
 
     async def resubmit_unsent(self, job: Job) -> Job:
@@ -474,10 +480,10 @@ class JobService:
         a few times at most, then say so and leave it to the user."""
         sent = int(job.extra.get("resubmits", 0))
         if sent >= MAX_RESUBMITS:
-            updated = await self._update(job.local_id, status=JobStatus.FAILED, error=JobError(
+            updated = await self._update(job.local_id, status=JobStatus.FAILED, error=JobError.made(
                 "not_submitted",
-                _("The create request never reached the server ({attempts} attempts; it is not in the server's list), "
-                  "so nothing was billed. Retry to generate it.").format(attempts=sent + 1)))
+                lambda: _("The create request never reached the server ({attempts} attempts; it is not in the server's "
+                          "list), so nothing was billed. Retry to generate it.").format(attempts=sent + 1)))
             self.emit(JobFailed(updated))
             return updated
 
@@ -489,8 +495,9 @@ class JobService:
         self.stats["creates_resent_after_list_check"] += 1
         return await self._send(await self._mutate(job.local_id, again))
 
-    async def mark_lost(self, job: Job, message: str) -> Job:
-        job = await self._update(job.local_id, status=JobStatus.FAILED, error=JobError("not_found", message))
+    async def mark_lost(self, job: Job, reason: Callable[[], str]) -> Job:
+        """The server no longer knows `job`: failed, with `reason()` (called in English and in the interface's)."""
+        job = await self._update(job.local_id, status=JobStatus.FAILED, error=JobError.made("not_found", reason))
         self.emit(JobFailed(job))
         return job
 
@@ -570,7 +577,8 @@ class JobService:
                         break
                     if exc.kind == "expired":
                         if variant == "video":
-                            expired = await self._update(fresh.local_id, status=JobStatus.EXPIRED, error=JobError("expired", exc.message))
+                            expired = await self._update(fresh.local_id, status=JobStatus.EXPIRED, error=JobError(
+                                "expired", exc.english, "" if exc.message == exc.english else exc.message))
                             self.emit(JobFailed(expired))
                         raise
                     attempt += not moved[0]

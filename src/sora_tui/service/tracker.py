@@ -192,8 +192,8 @@ class Tracker:
             except BackendError as exc:
                 self.requests += 1
                 if exc.kind == "not_found":
-                    await self.service.mark_lost(job, _("The server no longer knows this job (it may have restarted or "
-                                                        "deleted it). Retry to generate it again."))
+                    await self.service.mark_lost(job, lambda: _("The server no longer knows this job (it may have "
+                                                                "restarted or deleted it). Retry to generate it again."))
                     continue
                 raise
             infos[info.id] = info

@@ -591,7 +591,7 @@ class SoraApp(JobActions, ServerActions, App[int]):
             self.main.download_progress(event.job, event.variant, None)
         elif isinstance(event, JobFailed) and event.job.error:
             ended = _ENDED.get(event.job.status.value)
-            fields = {"job": event.job.short_id, "status": event.job.status.value, "reason": event.job.error.message}
+            fields = {"job": event.job.short_id, "status": event.job.status.value, "reason": event.job.error.shown}
             note = (_(ended) if ended else _("{job} {status}: {reason}")).format(**fields)
             severity = "error"
             if event.job.error.code == "unreachable" and self.server_state == "reachable":

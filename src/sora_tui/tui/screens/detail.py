@@ -82,7 +82,7 @@ def detail_text(job: Job) -> Text:
         text.append(strip_control(str(value)) + "\n")
     if job.error:
         text.append("\n" + _("Error") + " ", style="bold red")
-        text.append(f"{strip_control(job.error.code)}: {strip_control(job.error.message)}\n", style="red")
+        text.append(f"{strip_control(job.error.code)}: {strip_control(job.error.shown)}\n", style="red")
         text.append(_("What to do:") + " ", style="bold")
         text.append(_(ERROR_ADVICE.get(job.error.code, GENERIC_ADVICE)) + "\n")
     if job.notes:

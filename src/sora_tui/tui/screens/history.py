@@ -220,7 +220,7 @@ def lineage_text(job: Job, ancestors: list[Job], below: list[tuple[int, Job]], g
         text.append("\n")
     if job.error:
         text.append("\n" + _("Error") + "  ", style="bold red")
-        text.append(one_line(job.error.message, 200) + "\n", style="red")
+        text.append(one_line(job.error.shown, 200) + "\n", style="red")
     return text
 
 
