@@ -49,9 +49,7 @@ def _is_words(text: str) -> bool:
         return False
     if re.fullmatch(r"[#.]?[a-z0-9_\-]+", bare.strip()):  # "job-table", "#composer", "ctrl+s" style names
         return False
-    if re.fullmatch(r"(ctrl|shift|alt|f\d+|escape|enter|tab|space|[a-z])(\+[a-z0-9_]+)*(,\S+)*", bare.strip()):
-        return False
-    return True
+    return not re.fullmatch(r"(ctrl|shift|alt|f\d+|escape|enter|tab|space|[a-z])(\+[a-z0-9_]+)*(,\S+)*", bare.strip())
 
 
 def _literal_texts(node: ast.AST) -> list[str]:
