@@ -9,7 +9,8 @@ from typing import Any, TextIO
 
 from rich.cells import cell_len
 
-from .core.i18n import N_, _, ngettext
+from .core.cost import cost_cell_text, cost_cells, cost_text, job_cost
+from .core.i18n import N_, _, ngettext, pgettext
 from .core.job import SHORT_ID_LENGTH, Job, asset_name
 from .core.status import JobStatus, label, labels
 from .core.text import Col, one_line, pad, plan_columns, strip_control
@@ -62,7 +63,8 @@ def terminal_width(stream: TextIO | None = None) -> int | None:
 def listing_widths(width: int | None) -> dict[str, int]:
     """Each shown column's cells (the prompt's: what is left of `width`, or PIPED_PROMPT when there is no width)."""
     needs = {"id": SHORT_ID_LENGTH, "status": max(cell_len(text) for text in labels()) + 4,  # " 42%"
-             "model": 10, "size": 9, "secs": 3, "cost": 6, "when": 16}
+             "model": 10, "size": 9, "secs": 3, "when": 16,
+             "cost": cost_cells()}
     needs = {c.key: max(cell_len(_(c.title)), needs.get(c.key, 0)) for c in LISTING}
     if width is None:
         return {**needs, "prompt": PIPED_PROMPT}
@@ -91,7 +93,7 @@ def jobs_header(width: int | None = None) -> str:
 def job_line(job: Job, width: int | None = None) -> str:
     """One job as a line of the listing, no wider than `width` cells: terminal_width() for a terminal (then with
     jobs_header(width) above the lines), None for a pipe or a file."""
-    cost = f"${job.cost_estimate:.2f}" if job.cost_estimate is not None else "-"
+    cost = cost_cell_text(job_cost(job))
     status = label(job.status)
     if job.is_active and job.progress:
         status += f" {job.progress}%"
@@ -117,7 +119,7 @@ def job_detail(job: Job) -> str:
         (_("server"), job.server or "-"),
         (_("parent"), job.parent_id or "-"),
         (_("variation group"), job.group_id or "-"),
-        (_("cost estimate"), f"${job.cost_estimate:.2f}" if job.cost_estimate is not None else _("unknown")),
+        (pgettext("job detail", "cost"), cost_text(job_cost(job))),
         (_("created"), _when(job.created_at)),
         (_("completed"), _when(job.completed_at)),
         (_("assets expire"), _when(job.expires_at)),

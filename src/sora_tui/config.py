@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .core.i18n import _
-from .core.params import MODELS, ModelSpec
+from .core.params import LOCAL_MODELS, MODELS, ModelSpec
 from .core.redact import LOCAL_ENGINE_KEY as LOCAL_KEY
 
 APP_NAME = "sora-tui"
@@ -174,7 +174,8 @@ def load_profile(
             path=paths.config_file, value=repr(default)))
     name = name or default or "local"
     if name == "local" and "local" not in profiles:
-        return Profile(name="local", base_url=None, api_key=Secret(LOCAL_KEY), engine_speed=engine_speed)
+        return Profile(name="local", base_url=None, api_key=Secret(LOCAL_KEY), engine_speed=engine_speed,
+                       models=dict(LOCAL_MODELS))
     if name == "openai" and "openai" not in profiles:
         return Profile(
             name="openai",
@@ -209,7 +210,7 @@ def _profile_from(paths: Paths, name: str, section: dict, env: Mapping[str, str]
         raise ConfigError(_("{where} engine_speed: expected instant, fast or realistic, not {value}.").format(
             where=where, value=repr(speed)))
     download_dir = _text(section, "download_dir", where, "")
-    models = _models(section, where)
+    models = _models(section, where, local=url is None)
     default_model = _text(section, "default_model", where, next(iter(models)) if "sora-2" not in models else "sora-2")
     if default_model not in models:
         raise ConfigError(_("{where} default_model: {model} is not among its models ({models}).").format(
@@ -238,12 +239,14 @@ def _profile_from(paths: Paths, name: str, section: dict, env: Mapping[str, str]
     )
 
 
-def _models(section: dict, where: str) -> dict[str, ModelSpec]:
+def _models(section: dict, where: str, local: bool = False) -> dict[str, ModelSpec]:
     """[profiles.X.models.NAME] tables: sizes, seconds, price_per_second (a number, or a table by size with
-    "*" for the rest). A profile that lists models offers exactly those; one that lists none offers sora-2's."""
+    "*" for the rest). A profile that lists models offers exactly those; one that lists none offers sora-2's.
+    Prices not given are the published ones for a server's profile (none, so unknown, for a model it does not
+    know), and 0 for a `local` one: the built-in engine renders on this machine and charges nothing."""
     raw = section.get("models")
     if raw is None:
-        return dict(MODELS)
+        return dict(LOCAL_MODELS if local else MODELS)
     if not isinstance(raw, dict) or not raw:
         raise ConfigError(_("{where} models: expected tables like [profiles.NAME.models.sora-2] with sizes and "
                             "seconds.").format(where=where))
@@ -269,7 +272,7 @@ def _models(section: dict, where: str) -> dict[str, ModelSpec]:
             if not str(sec).isdigit() or not 0 < int(sec) <= 600:
                 raise ConfigError(_("{where} seconds: {value} is not a whole number of seconds (1-600).").format(
                     where=at, value=repr(sec)))
-        price = spec.get("price_per_second", known.price_per_second if known else {})
+        price = spec.get("price_per_second", {"*": 0.0} if local else known.price_per_second if known else {})
         if isinstance(price, bool) or not isinstance(price, (int, float, dict)):
             raise ConfigError(_("{where} price_per_second: expected a number (USD per second) or a table by "
                                 "size.").format(where=at))

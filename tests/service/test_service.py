@@ -535,3 +535,23 @@ async def test_the_transfer_does_not_wait_for_the_disk_and_settling_makes_the_fi
     [(downloaded, before), (digested, after)] = order
     assert downloaded == "JobDownloaded" and path not in before and not any(p.endswith(".part") for p in before)
     assert digested == "FileDigested" and path in after and str(Path(path).parent) in after
+
+
+async def test_what_the_server_accepted_is_what_is_priced(service: JobService) -> None:
+    """The create's answer and the completed status carry the seconds and size the server accepted; the history
+    keeps them, and the cost is priced on them (an extension on the seconds it added to the whole)."""
+    from sora_tui.core.cost import ACCEPTED_SECONDS, ACCEPTED_SIZE, job_cost
+    from sora_tui.core.params import MODELS
+
+    [job] = await service.generate(GenerationParams(PROMPT, size="1280x720", seconds="4"))
+    [done] = await service.wait([job], timeout=60)
+    stored = service.store.get(done.local_id)
+    assert stored is not None
+    assert stored.extra[ACCEPTED_SECONDS] == "4" and stored.extra[ACCEPTED_SIZE] == "1280x720"
+    cost = job_cost(stored, MODELS)
+    assert cost.seconds == 4 and cost.amount == MODELS["sora-2"].price("1280x720") * 4
+    longer = await service.extend(done, "the kite keeps climbing", seconds="4")
+    [extended] = await service.wait([longer], timeout=60)
+    extended = service.store.get(extended.local_id)
+    assert extended is not None and int(extended.extra[ACCEPTED_SECONDS]) == 8  # the stitched whole
+    assert job_cost(extended, MODELS).seconds == 4  # priced on what it added

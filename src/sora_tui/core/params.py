@@ -26,11 +26,13 @@ class ModelSpec:
     name: str
     sizes: tuple[str, ...]
     seconds: tuple[str, ...] = SECONDS_ALL
-    # USD per generated second, by size; "*" is the fallback.
+    # USD per generated second, by size; "*" is the fallback. Empty (or a size it does not name, without "*"):
+    # the price is unknown, which is never taken for free. 0: free (the built-in local engine's).
     price_per_second: dict[str, float] = field(default_factory=dict)
 
-    def price(self, size: str) -> float:
-        return self.price_per_second.get(size, self.price_per_second.get("*", 0.0))
+    def price(self, size: str) -> float | None:
+        """USD per second at this size, or None when the price is unknown."""
+        return self.price_per_second.get(size, self.price_per_second.get("*"))
 
 
 _PRO_PRICES = {"1280x720": 0.30, "720x1280": 0.30, "*": 0.50}
@@ -44,6 +46,12 @@ MODELS: dict[str, ModelSpec] = {
         ModelSpec("sora-2-pro", SIZES_SORA2_PRO, price_per_second=_PRO_PRICES),
         ModelSpec("sora-2-pro-2025-10-06", SIZES_SORA2_PRO, price_per_second=_PRO_PRICES),
     )
+}
+
+# The built-in local engine renders procedurally on this machine: the same models, at no charge. Profiles that use
+# the local engine start from these; a server's profile starts from MODELS (OpenAI's published prices).
+LOCAL_MODELS: dict[str, ModelSpec] = {
+    name: ModelSpec(name, spec.sizes, spec.seconds, price_per_second={"*": 0.0}) for name, spec in MODELS.items()
 }
 
 # Names by use, for people who think "Reels" rather than "720x1280" (translated with _() where shown).
@@ -177,12 +185,13 @@ def validate_params(params: GenerationParams, models: dict[str, ModelSpec] | Non
 
 
 def estimate_cost(model: str, size: str, seconds: str | int, models: dict[str, ModelSpec] | None = None) -> float | None:
-    """USD estimate for one generation, or None when the model's price is unknown."""
+    """USD estimate for one generation, or None when the model's price is unknown (0.0 is free, not unknown)."""
     spec = (MODELS if models is None else models).get(model)
-    if spec is None or not spec.price_per_second:
+    price = spec.price(size) if spec is not None else None
+    if price is None:
         return None
     try:
         secs = int(seconds)
     except (TypeError, ValueError):
         return None
-    return round(spec.price(size) * secs, 4)
+    return round(price * secs, 4)

@@ -17,6 +17,7 @@ from typing import Any
 
 from ..backend.errors import BackendError, map_error
 from ..backend.videos import VideoInfo, VideosBackend
+from ..core.cost import accepted
 from ..core.i18n import N_, _, pgettext
 from ..core.job import FileRecord, Job, JobError, asset_name, new_local_id
 from ..core.params import (
@@ -415,6 +416,7 @@ class JobService:
                 progress=info.progress,
                 submitted_at=time.time(),
                 error=_job_error(info),
+                extra=accepted(job, info.seconds, info.size),  # what is billed is what the server accepted
             )
         except HistoryWriteError as exc:
             log.error("%s accepted as %s, but the history could not record it: %s", job.local_id, info.id, exc)
@@ -468,7 +470,8 @@ class JobService:
                 return "same", None
             return "completed", {"status": JobStatus.COMPLETED, "progress": 100,
                                  "completed_at": info.completed_at or time.time(),
-                                 "expires_at": info.expires_at, "error": None}
+                                 "expires_at": info.expires_at, "error": None,
+                                 "extra": accepted(job, info.seconds, info.size)}
         if info.status in (JobStatus.FAILED, JobStatus.CANCELED, JobStatus.EXPIRED):
             reason = info.raw_status or "failed"
             return "failed", {"status": info.status, "error": _job_error(info) or JobError.made(

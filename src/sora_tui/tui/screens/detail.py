@@ -13,6 +13,7 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
+from ...core.cost import cost_text, job_cost
 from ...core.i18n import N_, _, ngettext, pgettext
 from ...core.job import Job
 from ...core.status import JobStatus
@@ -68,7 +69,7 @@ def detail_text(job: Job) -> Text:
         (_("Model"), job.params.model), (_("Size"), job.params.size), (_("Seconds"), job.params.seconds),
         (_("Profile"), job.profile), (_("Server"), job.server or "-"), (_("Parent"), job.parent_id or "-"),
         (_("Group"), job.group_id or "-"),
-        (_("Cost estimate"), f"${job.cost_estimate:.2f}" if job.cost_estimate is not None else _("unknown")),
+        (_("Cost"), cost_text(job_cost(job))),
         (_("Created"), _when(job.created_at)), (_("Completed"), _when(job.completed_at)),
         (_("Assets expire"), expires),
         (_("Starred"), "★ " + pgettext("starred", "yes") if job.starred else pgettext("starred", "no")), (_("Tags"), ", ".join(job.tags) or "-"),

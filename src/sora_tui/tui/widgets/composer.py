@@ -19,6 +19,7 @@ from textual.message import Message
 from textual.suggester import Suggester
 from textual.widgets import Input, Static, TextArea
 
+from ...core.cost import cost_text, estimate
 from ...core.i18n import N_, _
 from ...core.params import (
     MAX_PROMPT_CHARS,
@@ -27,7 +28,6 @@ from ...core.params import (
     SIZE_USES,
     GenerationParams,
     InvalidParams,
-    estimate_cost,
     parse_size,
 )
 from ...core.text import one_line
@@ -165,6 +165,7 @@ class PromptComposer(ReportsWorkerFailures, Vertical):
         model.set_options([(m, m) for m in choices])
         model.value = default if default in choices else choices[0]
         self._sizes_for(str(model.value))
+        self._refresh()  # the estimate line, at this profile's prices, even when no choice changed
 
     def add_character(self, character_id: str, name: str) -> None:
         """Use a cameo character: its name goes into the prompt (verbatim, as the server requires)."""
@@ -289,17 +290,23 @@ class PromptComposer(ReportsWorkerFailures, Vertical):
     def _refresh(self) -> None:
         p = self.params()
         n = max(1, self.variations())
-        cost = estimate_cost(p.model, p.size, p.seconds, self.models)
+        cost = estimate(p.model, p.size, p.seconds, self.models, n)
         chars = len(p.prompt.strip())
         line = Text()
         # characters, not cells: the server's limit counts characters (a Japanese one is two cells, one here)
         line.append(_("{count}/{limit} chars").format(count=f"{chars:,}", limit=f"{MAX_PROMPT_CHARS:,}"),
                     style="bold red" if chars > MAX_PROMPT_CHARS else "dim")
         line.append("  ·  ")
-        if cost is None:
+        if getattr(self.app, "session", True) is None:
+            # The profile (and so its prices: the local engine's are 0) comes with the session; until then a
+            # price would be a guess, and the paid one is wrong for the local engine.
+            line.append(_("cost shown once connected"), style="dim")
+        elif not cost.known or cost.amount is None:
             line.append(_("cost unknown for this model"), style="dim")
+        elif cost.amount == 0:
+            line.append(cost_text(cost), style="bold")
         else:
-            line.append(f"≈ ${cost * n:.2f}", style="bold")
+            line.append(f"≈ ${cost.amount:,.2f}", style="bold")
             said = _("({n} × {seconds} s × {model} @ {size})").format(n=n, seconds=p.seconds, model=p.model, size=p.size)
             line.append(" " + said, style="dim")
         used = [name for name in self.characters.values() if name in p.prompt]

@@ -164,7 +164,9 @@ def status_cells() -> int:
 
 
 def cost_cell(job: Job) -> Text:
-    return Text(f"${job.cost_estimate:.2f}" if job.cost_estimate is not None else "?", justify="right")
+    from ...core.cost import cost_cell_text, job_cost
+
+    return Text(cost_cell_text(job_cost(job)), justify="right")
 
 
 class _FrameComponentStyles:
