@@ -132,7 +132,7 @@ async def test_unreachable_server_gives_one_clear_message_and_no_crash(
     async with app.run_test(size=SIZE) as pilot:
         await wait_until(pilot, lambda: connected(app), what="the session")
         await type_prompt(pilot, PROMPT)
-        await pilot.press("ctrl+g")
+        await pilot.press("ctrl+g", "ctrl+g")  # a --base-url server is priced: the first asks, the second sends
         await wait_until(pilot, lambda: any(n.severity == "error" for n in app._notifications), what="the error")
         errors = [n.message for n in app._notifications if n.severity == "error"]
         assert any("127.0.0.1:9" in m or "reach" in m.lower() for m in errors), errors

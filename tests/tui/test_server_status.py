@@ -101,7 +101,7 @@ async def test_the_discard_port_is_never_green_even_after_a_failed_generate(home
         await wait_until(pilot, red, what="the red dot", timeout=30)
         assert "green" not in seen and "cannot reach it; trying again" in status_text(app)
         app.main.query_one("#prompt", TextArea).text = "a red kite over a windy beach, slow pan left"
-        await pilot.press("ctrl+g")
+        await pilot.press("ctrl+g", "ctrl+g")  # priced (a --base-url server): the first asks, the second sends
         await wait_until(pilot, lambda: any("Cannot reach the server" in n.message for n in app._notifications),
                          what="the failed generate")
         await pilot.pause(1.5)  # the countdown goes on, and the dot stays red
@@ -153,7 +153,7 @@ async def test_a_server_that_goes_away_while_jobs_run_turns_the_dot_red(home: Pa
         async with app.run_test(size=SIZE) as pilot:
             await wait_until(pilot, lambda: dot(app) == "green", what="the green dot", timeout=30)
             app.main.query_one("#prompt", TextArea).text = "a red kite over a windy beach, slow pan left"
-            await pilot.press("ctrl+g")
+            await pilot.press("ctrl+g", "ctrl+g")  # priced: asked, then sent
             await wait_until(pilot, lambda: any(j.video_id for j in history(home)), what="the job sent", timeout=30)
             engine.stop()  # the tracker's next round finds nobody there
             await wait_until(pilot, lambda: dot(app) == "bold red" and "cannot reach it" in status_text(app),

@@ -81,7 +81,7 @@ async def test_add_a_server_with_a_masked_key_switch_to_it_and_back(home: Path, 
         await wait_until(pilot, lambda: connected(app) and app.session.profile.name == "lab", what="the switch")
         assert "lab" in app.sub_title and SECRET not in app.sub_title
         app.main.query_one("#prompt", TextArea).text = "a lantern floats over a lake, night, crickets"
-        await pilot.press("ctrl+g")
+        await pilot.press("ctrl+g", "ctrl+g")  # a server profile is priced: the first asks, the second sends
         await wait_until(pilot, lambda: any(j.profile == "lab" and j.status == JobStatus.DOWNLOADED for j in history(home)),
                          what="a job on the new profile")
         # and back: the job made through 'lab' is not polled or declared lost by the local profile

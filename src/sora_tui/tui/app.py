@@ -241,6 +241,11 @@ class SoraApp(JobActions, ServerActions, App[int]):
                             _("Set by SORA_TUI_LANG now") if i18n.forced() else _("The interface's language; "
                                                                                   "remembered next time"),
                             self.action_language)
+        # the confirmation of paid sends (JobActions.confirm_paid): on by default, remembered in ui.json
+        yield SystemCommand(_("settings: Paid sends ask first (now off)") if not self.confirm_paid
+                            else _("settings: Paid sends go at once (now asking first)"),
+                            _("On a priced profile, retry, takes and generate ask for a second key; remembered"),
+                            self.action_toggle_confirm_paid)
         from .widgets.job_list import JobList
 
         tables = [w for w in screen.query(JobList)] if screen is not None else []

@@ -1,4 +1,4 @@
-"""The TUI's own small preferences (the theme, the language), kept in the data dir beside the history as ui.json."""
+"""The TUI's own small preferences (the theme, the language, whether paid sends ask first), kept in the data dir beside the history as ui.json."""
 
 from __future__ import annotations
 

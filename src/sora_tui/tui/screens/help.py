@@ -76,6 +76,7 @@ class HelpScreen(ModalScreen[None]):
             yield Static(self._intro(), id="help-intro")
             yield Static(help_table(), id="help-keys")
             yield Static(self._language_line(), id="help-language")
+            yield Static(self._paid_line(), id="help-paid")
             yield Static(self._server_line(), id="help-server")
 
     def language_changed(self) -> None:
@@ -85,6 +86,7 @@ class HelpScreen(ModalScreen[None]):
         self.query_one("#help-intro", Static).update(self._intro())
         self.query_one("#help-keys", Static).update(help_table())
         self.query_one("#help-language", Static).update(self._language_line())
+        self.query_one("#help-paid", Static).update(self._paid_line())
         self.query_one("#help-server", Static).update(self._server_line())
 
     @staticmethod
@@ -105,6 +107,22 @@ class HelpScreen(ModalScreen[None]):
             line.append("  " + _("(set by SORA_TUI_LANG; unset it to choose with f4)"), style="dim")
         else:
             line.append("  " + _("(f4 switches; remembered next time)"), style="dim")
+        return line
+
+    def _paid_line(self) -> Text:
+        """Whether paid sends ask first (a second key on a priced profile), and how to change it."""
+        from ..actions import CONFIRM_ENV, confirm_env
+
+        line = Text(_("Paid sends: "), style="bold")
+        if getattr(self.app, "confirm_paid", True):
+            line.append(_("ask first on a priced profile (the same key again or enter sends, esc cancels)"))
+        else:
+            line.append(_("sent on their first key"))
+        if confirm_env() is not None:
+            line.append("  " + _("(set by {variable}; unset it to choose in the palette)").format(
+                variable=CONFIRM_ENV), style="dim")
+        else:
+            line.append("  " + _("(ctrl+p, \"settings: Paid sends\"; remembered next time)"), style="dim")
         return line
 
     def _server_line(self) -> Text:

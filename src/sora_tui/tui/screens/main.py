@@ -14,7 +14,7 @@ from textual.message import Message
 from textual.widgets import Static
 
 from ...core.i18n import N_, _, ngettext
-from ...core.params import InvalidParams, validate_prompt
+from ...core.params import InvalidParams, estimate_cost, validate_prompt
 from ..messages import JobChanged
 from ..widgets.composer import FIT_NAMES, PromptComposer
 from ..widgets.job_table import JobTable
@@ -70,6 +70,10 @@ class MainScreen(StyledOnce):
         return getattr(self.app, "session", None)
 
     def set_status(self, text: Any) -> None:
+        if getattr(self.app, "_paid_question", None) is not None:
+            # a paid send's question stays until answered; this line comes back after it (JobActions.ask_to_pay)
+            self.app._paid_covered = text  # type: ignore[attr-defined]
+            return
         self.query_one("#status-line", Static).update(text, layout=False)  # one line, always
 
     def load_jobs(self, jobs: list[Any]) -> None:
@@ -118,6 +122,17 @@ class MainScreen(StyledOnce):
     def add_character(self, character: Any) -> None:
         self.query_one(PromptComposer).add_character(character.id, character.name)
 
+    def type_into_composer(self, text: str) -> None:
+        """Keys typed into the job table by someone who thought the prompt had the focus: the prompt gets them."""
+        import time
+
+        from textual.widgets import TextArea
+
+        self.jobs_table.typed_at = time.monotonic()  # what follows at once is typing too, whatever the focus then
+        prompt = self.query_one("#prompt", TextArea)
+        prompt.focus()
+        prompt.insert(text)
+
     def reuse(self, job: Job) -> None:
         self.query_one(PromptComposer).load_params(job.params)
         self.action_focus_composer()
@@ -165,13 +180,29 @@ class MainScreen(StyledOnce):
             else:
                 self.app.connected_or_say(kept="; the prompt is kept")  # type: ignore[attr-defined]
             return
-        self.submit(event.params, event.variations, event.fit, event.character_ids)
+        self._send_or_ask(event)
+
+    def _send_or_ask(self, event: PromptComposer.Generate) -> None:
+        """Send, or on a priced profile first say what it sends and costs: ctrl+g again (or enter) sends."""
+        app: Any = self.app
+        if not app.paid_needs_asking():
+            self.submit(event.params, event.variations, event.fit, event.character_ids)
+            return
+        params, n = event.params, event.variations
+        cost = estimate_cost(params.model, params.size, params.seconds, self.session.profile.models)
+        total = None if cost is None else cost * n
+        line = ngettext("Send {n} job: {model} {size} {seconds}s, {cost}? {key}/enter sends, esc cancels",
+                        "Send {n} jobs: {model} {size} {seconds}s, {cost}? {key}/enter sends, esc cancels", n).format(
+            n=n, model=params.model, size=params.size, seconds=params.seconds, key="ctrl+g",
+            cost=_("price unknown") if total is None else f"${total:.2f}")
+        app.ask_to_pay(line, "ctrl+g",
+                       lambda: self.submit(event.params, event.variations, event.fit, event.character_ids))
 
     def connected(self) -> None:
-        """The session is open: send what was asked for while it opened."""
+        """The session is open: send what was asked for while it opened (asking first where that costs)."""
         held, self._held = self._held, None
         if held is not None:
-            self.submit(held.params, held.variations, held.fit, held.character_ids)
+            self._send_or_ask(held)
 
     def connection_failed(self) -> None:
         if self._held is not None:

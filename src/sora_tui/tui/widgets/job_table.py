@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import time
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from textual.coordinate import Coordinate
@@ -42,6 +43,9 @@ COLUMNS = (Col("id", N_("ID")), Col("prompt", N_("Prompt")), Col("model", N_("Mo
            Col("elapsed", N_("Elapsed"), 4), Col("eta", N_("ETA")), Col("cost", N_("Cost"), 5),
            Col("files", N_("Files")), Col("expires", N_("Expires"), 6))
 TICKING = ("elapsed", "eta", "expires")
+# Printable keys closer together than this are typing (someone who thought the prompt had the focus), not a
+# deliberate press each: as fast as people type, slower than a key held down or pressed twice on purpose.
+TYPING_BURST = 0.3
 # The progress bar's cells: the long one once every column is shown and the prompt still has this much room.
 BAR, WIDE_BAR, WIDE_BAR_PROMPT = 6, 10, 40
 
@@ -59,6 +63,28 @@ class JobTable(JobList):
         self._dirty: dict[str, Job] = {}  # rows whose job changed and are not redrawn yet, latest state each
         self._flushing = False
         self._following = False
+
+    typed_at = float("-inf")  # when a key typed here last went to the composer instead (MainScreen.type_into_composer)
+
+    def on_key(self, event: Any) -> None:
+        """Text typed here was meant for the prompt: a printable key no binding of the table takes goes to the
+        composer (which takes the focus, so the rest follows it there) instead of acting, and so does any printable
+        key within a burst of such typing: keys read in one go still arrive here before the focus has moved, and
+        "a red kite" must not retry with its r. A single deliberate press of a job key still acts, however soon
+        after another job key (the burst counts only keys that were typing). Runs before the bindings, which are
+        looked up as the key bubbles on to the app."""
+        char = event.character
+        if not event.is_printable or not char:
+            return
+        typing = time.monotonic() - self.typed_at < TYPING_BURST
+        if not typing and event.key in self.app.active_bindings:
+            return
+        screen = self.screen
+        if not hasattr(screen, "type_into_composer"):
+            return
+        event.stop()
+        event.prevent_default()
+        screen.type_into_composer(char)
 
     def content_cells(self) -> dict[str, int]:
         return {"id": ID_CELLS, "model": MODEL_CELLS, "size": SIZE_CELLS, "secs": SECS_CELLS, "status": status_cells(),
