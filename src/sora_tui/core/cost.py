@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from .i18n import _, pgettext
-from .params import ModelSpec
+from .params import ModelSpec, estimate_cost
 from .status import JobStatus
 
 if TYPE_CHECKING:
@@ -76,12 +76,13 @@ def price_per_second(model: str, size: str, models: Mapping[str, ModelSpec] | No
 
 
 def estimate(model: str, size: str, seconds: str | int, models: Mapping[str, ModelSpec], count: int = 1) -> Cost:
-    """A planned generation (`count` of them): what the composer shows before anything is sent."""
-    rate = price_per_second(model, size, models)
+    """A planned generation (`count` of them): what the composer and the paid question show before anything is
+    sent (priced by estimate_cost, the one price rule the service also stores on each job)."""
+    one = estimate_cost(model, size, seconds, dict(models))
     secs = _whole(seconds)
-    if rate is None or secs is None:
+    if one is None or secs is None:
         return Cost(None, False, True, True, secs)
-    return Cost(round(rate * secs * max(1, count), 4), True, True, True, secs * max(1, count))
+    return Cost(round(one * max(1, count), 4), True, True, True, secs * max(1, count))
 
 
 def never_created(job: Job) -> bool:
@@ -162,6 +163,13 @@ def cost_text(cost: Cost) -> str:
     if cost.estimate:
         return _("≈ {amount} (estimate)").format(amount=_money(cost.amount))
     return _money(cost.amount)
+
+
+def price_text(cost: Cost) -> str:
+    """The price of a planned send in a question ("$1.00", "free", "price unknown")."""
+    if not cost.known or cost.amount is None:
+        return _("price unknown")
+    return pgettext("cost cell", "free") if cost.amount == 0 else _money(cost.amount)
 
 
 def cost_cells() -> int:

@@ -17,7 +17,8 @@ from typing import TYPE_CHECKING, Any
 from textual import work
 
 from ..core.i18n import N_, _, ngettext
-from ..core.params import InvalidParams, estimate_cost
+from ..core.cost import estimate, price_text
+from ..core.params import InvalidParams
 from ..core.status import JobStatus
 from ..core.text import one_line
 from .desktop import copy_with_pyperclip, open_in_player
@@ -90,10 +91,6 @@ def confirm_env() -> bool | None:
     if value in ("1", "on", "yes", "true"):
         return True
     return None
-
-
-def cost_text(cost: float | None) -> str:
-    return f"${cost:.2f}" if cost is not None else _("price unknown")
 
 
 @dataclass
@@ -295,18 +292,19 @@ class JobActions:
         """The question for a paid job action: what would be sent, and its price."""
         params = job.params
         seconds = job.extra.get("extension_seconds") if job.kind == "extend" else params.seconds
-        cost = estimate_cost(params.model, params.size, seconds or params.seconds, self.session.profile.models)
+        one = estimate(params.model, params.size, seconds or params.seconds, self.session.profile.models)
+        two = estimate(params.model, params.size, seconds or params.seconds, self.session.profile.models, 2)
         key = self._key_of(PAID_KEYS[action])
         fields = {"job": job.short_id, "model": params.model, "size": params.size, "seconds": seconds or params.seconds,
                   "key": key}
         if action == "retry":
             line = _("Retry {job}: {model} {size} {seconds}s, {cost}? {key}/enter sends, esc cancels").format(
-                cost=cost_text(cost), **fields)
+                cost=price_text(one), **fields)
         else:
             # one line at 80 columns, in either language: what, its price, and the keys that answer
             line = ngettext("{n} take of {job}: {model} {size} {seconds}s, {cost}? {key}/enter sends, esc cancels",
                             "{n} takes of {job}: {model} {size} {seconds}s, {cost}? {key}/enter sends, esc cancels",
-                            2).format(n=2, cost=cost_text(None if cost is None else cost * 2),
+                            2).format(n=2, cost=price_text(two),
                                                             **fields)
         local_id = job.local_id
         self.ask_to_pay(line, key, lambda: self._job_action(action, local_id, False, True))

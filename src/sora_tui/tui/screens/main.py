@@ -14,7 +14,8 @@ from textual.message import Message
 from textual.widgets import Static
 
 from ...core.i18n import N_, _, ngettext
-from ...core.params import InvalidParams, estimate_cost, validate_prompt
+from ...core.cost import estimate, price_text
+from ...core.params import InvalidParams, validate_prompt
 from ..messages import JobChanged
 from ..widgets.composer import FIT_NAMES, PromptComposer
 from ..widgets.job_table import JobTable
@@ -189,12 +190,11 @@ class MainScreen(StyledOnce):
             self.submit(event.params, event.variations, event.fit, event.character_ids)
             return
         params, n = event.params, event.variations
-        cost = estimate_cost(params.model, params.size, params.seconds, self.session.profile.models)
-        total = None if cost is None else cost * n
+        total = estimate(params.model, params.size, params.seconds, self.session.profile.models, n)
         line = ngettext("Send {n} job: {model} {size} {seconds}s, {cost}? {key}/enter sends, esc cancels",
                         "Send {n} jobs: {model} {size} {seconds}s, {cost}? {key}/enter sends, esc cancels", n).format(
             n=n, model=params.model, size=params.size, seconds=params.seconds, key="ctrl+g",
-            cost=_("price unknown") if total is None else f"${total:.2f}")
+            cost=price_text(total))
         app.ask_to_pay(line, "ctrl+g",
                        lambda: self.submit(event.params, event.variations, event.fit, event.character_ids))
 
