@@ -38,7 +38,7 @@ async def test_tui_and_cli_share_one_history(home: Path, tmp_path: Path, monkeyp
             area = app.main.query_one("#prompt", TextArea)
             area.text = "tui job: a lighthouse at dusk, steady zoom-in, waves"
             app.main.query_one("#variations").value = "3"
-            await pilot.press("ctrl+g")
+            await pilot.press("ctrl+g", "ctrl+g")  # a --base-url server is priced: asked, then sent
             table = app.main.query_one(DataTable)
             total = CLI_PROCESSES + 3
 
