@@ -86,7 +86,8 @@ def compile_mo(lang: str, catalog: Catalog | None = None) -> None:
 @contextlib.contextmanager
 def _locked() -> Iterator[None]:
     """One writer at a time: several people (or agents) may run update and merge in one checkout."""
-    with (LOCALE / ".lock").open("a") as f:
+    # Beside the checkout, not in the package: a lock file under src/ would be shipped in the wheel.
+    with (ROOT / ".catalog.lock").open("a") as f:
         fcntl.flock(f, fcntl.LOCK_EX)
         yield
 
