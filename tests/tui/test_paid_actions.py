@@ -131,14 +131,20 @@ async def test_the_environment_turns_the_question_off(priced: Path, monkeypatch:
         await wait_until(pilot, lambda: len(history(priced)) == 2, what="the retry")
 
 
+async def typing_into_the_table(pilot, home: Path, confirm: bool = False):  # type: ignore[no-untyped-def]
+    """A first job on screen, the prompt emptied and the table focused: where a slip of typing starts."""
+    table = await first_job(pilot, home, confirm=confirm)
+    prompt = pilot.app.main.query_one("#prompt", TextArea)
+    prompt.text = ""
+    table.focus()
+    await pilot.pause(0.4)
+    return table, prompt
+
+
 async def test_text_typed_into_the_table_goes_to_the_prompt_and_sends_nothing(home: Path, engine_daemon: Path) -> None:
     app = SoraApp()
     async with app.run_test(size=WIDE) as pilot:
-        table = await first_job(pilot, home)
-        prompt = app.main.query_one("#prompt", TextArea)
-        prompt.text = ""
-        table.focus()
-        await pilot.pause()
+        table, prompt = await typing_into_the_table(pilot, home)
         await pilot.press(*"a red kite")
         await pilot.pause(0.8)
         assert prompt.text == "a red kite" and app.focused is prompt
@@ -151,11 +157,7 @@ async def test_typing_that_begins_with_a_paid_key_sends_nothing(priced: Path) ->
     whole word ends up in the prompt."""
     app = SoraApp()
     async with app.run_test(size=WIDE) as pilot:
-        table = await first_job(pilot, priced, confirm=True)
-        prompt = app.main.query_one("#prompt", TextArea)
-        prompt.text = ""
-        table.focus()
-        await pilot.pause(0.4)
+        table, prompt = await typing_into_the_table(pilot, priced, confirm=True)
         await pilot.press(*"rain")
         await pilot.pause(0.8)
         assert prompt.text == "rain" and "Retry" not in status_text(app)
@@ -166,11 +168,7 @@ async def test_a_bound_key_in_a_burst_of_typing_does_not_act(home: Path, engine_
     """s (star) right after other typing is a letter of the prompt, not a star."""
     app = SoraApp()
     async with app.run_test(size=WIDE) as pilot:
-        table = await first_job(pilot, home)
-        prompt = app.main.query_one("#prompt", TextArea)
-        prompt.text = ""
-        table.focus()
-        await pilot.pause(0.4)
+        table, prompt = await typing_into_the_table(pilot, home)
         await pilot.press("s")  # one deliberate press still stars
         await wait_until(pilot, lambda: history(home)[0].starred, what="the star")
         assert app.focused is table
