@@ -471,3 +471,15 @@ async def test_when_more_results_cannot_be_read_the_browser_says_so_and_keeps_it
         await wait_until(pilot, lambda: any("search the history stopped" in n.message for n in app._notifications),
                          what="the search's failure said")
         assert results.row_count == first and app.is_running
+
+
+async def test_the_clock_that_fires_while_the_app_closes_does_nothing(home: Path, engine_daemon: Path) -> None:
+    """The one-second interval can fire after the screens are closed and before the app's timers stop; it used to
+    look the workbench up in an empty screen stack and end the run with a RuntimeError."""
+    app = SoraApp()
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, lambda: connected(app), what="the local engine")
+        workbench = app.main
+    assert app.screen_stack == []
+    assert app.main is workbench
+    app._tick()  # what the interval calls, at the moment it raced the shutdown

@@ -123,7 +123,8 @@ class SoraApp(JobActions, ServerActions, App[int]):
     def get_default_screen(self) -> MainScreen:
         """The workbench is the app's first screen itself, not pushed over an empty one: that blank screen was
         composed, styled and drawn first, then replaced (~50 ms of the cold start)."""
-        return MainScreen()
+        self._main = MainScreen()
+        return self._main
 
     def on_mount(self) -> None:
         theme = self._preferences.get("theme")
@@ -137,6 +138,8 @@ class SoraApp(JobActions, ServerActions, App[int]):
         self.sub_title = _(message).format(**fields)
 
     def _tick(self) -> None:
+        if self._quitting():  # the interval still fires while the app closes its screens
+            return
         self.main.tick()
         self._follow_the_server()
 
@@ -293,7 +296,9 @@ class SoraApp(JobActions, ServerActions, App[int]):
 
     @property
     def main(self) -> MainScreen:
-        return next(s for s in self.screen_stack if isinstance(s, MainScreen))
+        """The workbench screen. Kept, not looked up in the stack: the stack is empty while the app closes, and a
+        lookup that raised StopIteration inside a timer's coroutine became a RuntimeError."""
+        return self._main
 
     @work(exclusive=True, exit_on_error=False, group="session", description=N_("open session"))
     async def open_session(self) -> None:
@@ -339,8 +344,8 @@ class SoraApp(JobActions, ServerActions, App[int]):
 
     def _quitting(self) -> bool:
         """The app is quitting (its screens closing or gone) while a session may still be opening."""
-        main = next((s for s in self.screen_stack if isinstance(s, MainScreen)), None)
-        return bool(self._exit or main is None or main._closing or main._closed)
+        main = self.main
+        return bool(self._exit or main not in self.screen_stack or main._closing or main._closed)
 
     async def on_session_ready(self, event: SessionReady) -> None:
         if self._quitting():  # quit while connecting: close what was opened instead of showing it
