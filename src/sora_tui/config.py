@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .core.i18n import _
+from .core.ledger import Budget
 from .core.params import LOCAL_MODELS, MODELS, ModelSpec
 from .core.redact import LOCAL_ENGINE_KEY as LOCAL_KEY
 
@@ -115,6 +116,7 @@ class Profile:
     engine_speed: str = "fast"
     file_template: str | None = None  # None: core.files.DEFAULT_TEMPLATE
     source: str = "built in"  # where it was defined: "built in" or the config file
+    budget: Budget = field(default_factory=Budget)  # daily and monthly spending limits (USD), if any
     # Whether `models` is what the server offers (a built-in or configured profile), so that another model is
     # refused before anything is sent; a server named only by its URL (--base-url) may offer any.
     models_listed: bool = True
@@ -235,6 +237,7 @@ def _profile_from(paths: Paths, name: str, section: dict, env: Mapping[str, str]
         download_dir=Path(download_dir).expanduser() if download_dir else None,
         engine_speed=speed,
         file_template=template,
+        budget=Budget(_budget(section, "budget_daily", where), _budget(section, "budget_monthly", where)),
         source=str(paths.config_file),
     )
 
@@ -389,6 +392,26 @@ def add_profile(
     return path
 
 
+BUDGET_KEYS = ("budget_daily", "budget_monthly")
+
+
+def _check_budgets(budgets: Mapping[str, float | None]) -> None:
+    import math
+
+    for key, value in budgets.items():
+        if key not in BUDGET_KEYS:
+            raise ValueError(key)  # a caller's mistake, not the user's
+        if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float))
+                                  or not math.isfinite(value) or value < 0):
+            raise ConfigError(_("{key}: expected an amount in USD of at least 0, not {value}.").format(
+                key=key, value=repr(value)), key)
+
+
+def _toml_number(value: float) -> str:
+    """A TOML number as a person would write it: 5 for a whole amount, 12.5 otherwise (repr keeps every digit)."""
+    return str(int(value)) if float(value).is_integer() and abs(value) < 1e15 else repr(float(value))
+
+
 def _check_new_settings(name: str, base_url: str | None, api_key_env: str | None) -> None:
     import re
 
@@ -425,19 +448,23 @@ def edit_profile(
     api_key: str | None = None,
     api_key_env: str | None = None,
     default_model: str | None = None,
+    budgets: Mapping[str, float | None] | None = None,
 ) -> Path:
     """Change [profiles.NAME] in place: its base URL, its key and its default model (None keeps each as it is; a
     default model of "" removes it). A typed key replaces the environment variable and the other way round;
-    with neither, the stored key stays. Its other settings, the user's comments and the other profiles are kept
-    line for line; nothing is written that load_profile would refuse, and the file is rewritten private (0600)."""
+    with neither, the stored key stays. `budgets`: budget_daily and budget_monthly in USD, written as TOML numbers
+    (None removes that limit; one not named stays as it is). Its other settings, the user's comments and the
+    other profiles are kept line for line; nothing is written that load_profile would refuse, and the file is
+    rewritten private (0600)."""
     path = paths.config_file
     if name in BUILT_IN and name not in (_read_config(path).get("profiles") or {}):
         raise ConfigError(_("{name} is a built-in profile and cannot be changed; add a profile instead.").format(
             name=repr(name)), "name")
     _check_new_settings(name, base_url, api_key_env)
+    _check_budgets(budgets or {})
     lines = _config_lines(path)
     section = _own_table(lines, name, path)
-    wanted: dict[str, str | None] = {}
+    wanted: dict[str, str | float | None] = {}
     if base_url is not None:
         wanted["base_url"] = base_url.rstrip("/")
     if default_model is not None:
@@ -446,6 +473,7 @@ def edit_profile(
         wanted.update(api_key=api_key, api_key_env=None)
     elif api_key_env:
         wanted.update(api_key_env=api_key_env, api_key=None)
+    wanted.update(budgets or {})
     for key, value in wanted.items():
         found = _key_line(lines, section, key)
         if value is None:
@@ -453,7 +481,7 @@ def edit_profile(
                 del lines[found]
                 section = (section[0], section[1] - 1)
             continue
-        setting = f"{key} = {_toml_string(value)}"
+        setting = f"{key} = {_toml_string(value) if isinstance(value, str) else _toml_number(value)}"
         if found is not None:
             indent = lines[found][: len(lines[found]) - len(lines[found].lstrip())]
             comment = _trailing_comment(lines[found])
@@ -612,6 +640,13 @@ def _number(section: dict, key: str, where: str, default: float, low: float, hig
         raise ConfigError(_("{where} {key}: {value} is outside {low} to {high}.").format(
             where=where, key=key, value=value, low=f"{low:g}", high=f"{high:g}"))
     return float(value)
+
+
+def _budget(section: dict, key: str, where: str) -> float | None:
+    """A budget in USD (budget_daily, budget_monthly), or None when the profile sets none."""
+    if key not in section:
+        return None
+    return _number(section, key, where, 0.0, 0.0, 1e9)
 
 
 def _check_url(url: str, where: str, field: str | None = None) -> None:

@@ -60,6 +60,7 @@ class Session:
             max_downloads=profile.max_concurrency,
             local_engine=profile.is_local,
             models_listed=profile.models_listed,
+            budget=profile.budget,
             characters=CharacterBook(self.paths.home / "characters.json"),
         )
         return self

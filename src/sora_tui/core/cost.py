@@ -25,7 +25,7 @@ ACCEPTED_SIZE = "accepted_size"
 
 # Statuses of a job with no server id that can still be created (it is being sent, or may have been): these show
 # the estimate. Any other status without a server id is final, and the server never made the video.
-_MAY_BE_CREATED = frozenset({JobStatus.DRAFT, JobStatus.SUBMITTING, JobStatus.QUEUED, JobStatus.IN_PROGRESS,
+MAY_BE_CREATED = frozenset({JobStatus.DRAFT, JobStatus.SUBMITTING, JobStatus.QUEUED, JobStatus.IN_PROGRESS,
                              JobStatus.UNCERTAIN})
 _FINAL = frozenset({JobStatus.COMPLETED, JobStatus.DOWNLOADED, JobStatus.EXPIRED})
 
@@ -75,10 +75,10 @@ def price_per_second(model: str, size: str, models: Mapping[str, ModelSpec] | No
     return spec.price(size) if spec is not None else None
 
 
-def estimate(model: str, size: str, seconds: str | int, models: Mapping[str, ModelSpec], count: int = 1) -> Cost:
+def estimate(model: str, size: str, seconds: str | int, models: Mapping[str, ModelSpec] | None, count: int = 1) -> Cost:
     """A planned generation (`count` of them): what the composer and the paid question show before anything is
     sent (priced by estimate_cost, the one price rule the service also stores on each job)."""
-    one = estimate_cost(model, size, seconds, dict(models))
+    one = estimate_cost(model, size, seconds, dict(models) if models is not None else None)
     secs = _whole(seconds)
     if one is None or secs is None:
         return Cost(None, False, True, True, secs)
@@ -88,29 +88,38 @@ def estimate(model: str, size: str, seconds: str | int, models: Mapping[str, Mod
 def never_created(job: Job) -> bool:
     """The server never made this job's video: it has no server id and nothing can create it any more (refused
     creates, a create that never arrived, a job cancelled before it was sent)."""
-    return not job.video_id and job.status not in _MAY_BE_CREATED
+    return _never_created(bool(job.video_id), job.status)
 
 
-def _asked_seconds(job: Job) -> int | None:
-    """The seconds this job generates, as asked: an extension's are those it adds, not the whole video's."""
-    if job.kind == "extend":
-        return _whole(job.extra.get("extension_seconds"))
-    return _whole(job.params.seconds)
+def _never_created(has_video: bool, status: str) -> bool:
+    return not has_video and status not in MAY_BE_CREATED
 
 
-def _generated_seconds(job: Job) -> tuple[int | None, bool]:
-    """The seconds to price, and whether the server said them (else they are the ones asked for)."""
-    asked = _asked_seconds(job)
-    accepted = _whole(job.extra.get(ACCEPTED_SECONDS))
-    if accepted is None:
-        return asked, False
-    if job.kind == "extend":
+def _priced(*, status: str, has_video: bool, kind: str, seconds: Any, extension_seconds: Any, accepted_seconds: Any,
+            size: str, model: str, cost_estimate: float | None, models: Mapping[str, ModelSpec] | None) -> Cost:
+    """The one rule (see the module's doc), on a job's fields: a Job's (job_cost) or a stored document's
+    (doc_cost, what the history's index keeps for the ledger and budgets)."""
+    if _never_created(has_video, status):
+        return NOT_BILLED
+    # An extension is priced by the seconds it adds, not the whole video's; what the server accepted, when it said
+    asked = _whole(extension_seconds) if kind == "extend" else _whole(seconds)
+    generated = _whole(accepted_seconds)
+    if generated is None:
+        generated = asked
+    elif kind == "extend":
         # The server answers with the whole extended video's length; the source's part was priced already.
-        total = _whole(job.params.seconds)
-        if asked is None or total is None:
-            return asked, False
-        return max(0, accepted - (total - asked)), True
-    return accepted, True
+        total = _whole(seconds)
+        generated = asked if asked is None or total is None else max(0, generated - (total - asked))
+    final = status in _FINAL
+    rate = price_per_second(model, size, models)
+    if rate is None and cost_estimate is not None:
+        if cost_estimate == 0:
+            rate = 0.0
+        elif asked:
+            rate = cost_estimate / asked
+    if rate is None or generated is None:
+        return Cost(None, False, True, not final, generated)
+    return Cost(round(rate * generated, 4), True, True, not final, generated)
 
 
 def job_cost(job: Job, models: Mapping[str, ModelSpec] | None = None) -> Cost:
@@ -120,21 +129,24 @@ def job_cost(job: Job, models: Mapping[str, ModelSpec] | None = None) -> Cost:
     prices). Without it, the price is the one the job's own estimate was made with (job.cost_estimate, which every
     history has had), so an old history still reads as it did.
     """
-    if never_created(job):
-        return NOT_BILLED
-    seconds, _said = _generated_seconds(job)
-    final = job.status in _FINAL
-    size = str(job.extra.get(ACCEPTED_SIZE) or job.params.size)
-    rate = price_per_second(job.params.model, size, models)
-    if rate is None and job.cost_estimate is not None:
-        asked = _asked_seconds(job)
-        if job.cost_estimate == 0:
-            rate = 0.0
-        elif asked:
-            rate = job.cost_estimate / asked
-    if rate is None or seconds is None:
-        return Cost(None, False, True, not final, seconds)
-    return Cost(round(rate * seconds, 4), True, True, not final, seconds)
+    extra = job.extra
+    return _priced(status=job.status, has_video=bool(job.video_id), kind=job.kind, seconds=job.params.seconds,
+                   extension_seconds=extra.get("extension_seconds"), accepted_seconds=extra.get(ACCEPTED_SECONDS),
+                   size=str(extra.get(ACCEPTED_SIZE) or job.params.size), model=job.params.model,
+                   cost_estimate=job.cost_estimate, models=models)
+
+
+def doc_cost(doc: Mapping[str, Any]) -> Cost:
+    """job_cost of a stored job document, at the price its estimate was made with, without building the Job
+    (the history's index prices 100,000 of them when it opens)."""
+    params = doc.get("params") or {}
+    extra = doc.get("extra") or {}
+    estimate_ = doc.get("cost_estimate")
+    return _priced(status=str(doc.get("status") or ""), has_video=bool(doc.get("video_id")),
+                   kind=str(doc.get("kind") or "generate"), seconds=params.get("seconds"),
+                   extension_seconds=extra.get("extension_seconds"), accepted_seconds=extra.get(ACCEPTED_SECONDS),
+                   size=str(extra.get(ACCEPTED_SIZE) or params.get("size") or ""), model=str(params.get("model") or ""),
+                   cost_estimate=float(estimate_) if isinstance(estimate_, (int, float)) else None, models=None)
 
 
 def accepted(job: Job, seconds: Any, size: Any) -> dict[str, Any]:
@@ -148,7 +160,7 @@ def accepted(job: Job, seconds: Any, size: Any) -> dict[str, Any]:
     return extra
 
 
-def _money(amount: float) -> str:
+def money(amount: float) -> str:
     return f"${amount:,.2f}"
 
 
@@ -161,15 +173,15 @@ def cost_text(cost: Cost) -> str:
     if cost.amount == 0:
         return _("free (local render)")
     if cost.estimate:
-        return _("≈ {amount} (estimate)").format(amount=_money(cost.amount))
-    return _money(cost.amount)
+        return _("≈ {amount} (estimate)").format(amount=money(cost.amount))
+    return money(cost.amount)
 
 
 def price_text(cost: Cost) -> str:
     """The price of a planned send in a question ("$1.00", "free", "price unknown")."""
     if not cost.known or cost.amount is None:
         return _("price unknown")
-    return pgettext("cost cell", "free") if cost.amount == 0 else _money(cost.amount)
+    return pgettext("cost cell", "free") if cost.amount == 0 else money(cost.amount)
 
 
 def cost_cells() -> int:
@@ -187,4 +199,4 @@ def cost_cell_text(cost: Cost) -> str:
         return "?"
     if cost.amount == 0:
         return pgettext("cost cell", "free")
-    return _money(cost.amount)
+    return money(cost.amount)

@@ -17,9 +17,10 @@ from typing import Any
 
 from ..backend.errors import BackendError, map_error
 from ..backend.videos import VideoInfo, VideosBackend
-from ..core.cost import accepted
+from ..core.cost import accepted, estimate
 from ..core.i18n import N_, _, pgettext
 from ..core.job import FileRecord, Job, JobError, asset_name, new_local_id
+from ..core.ledger import Budget, OverBudget, check_budget
 from ..core.params import (
     SECONDS_ALL,
     GenerationParams,
@@ -88,6 +89,21 @@ class ServiceError(Exception):
         self.message = message
 
 
+class BudgetRefused(ServiceError):
+    """A submission that would pass the profile's budget: nothing was written or sent (`over` says the figures)."""
+
+    def __init__(self, over: OverBudget) -> None:
+        super().__init__(over.message)
+        self.over = over
+
+
+def _priced_seconds(job: Job) -> str:
+    """The seconds a job generates, as its price counts them (an extension's are those it adds)."""
+    if job.kind == "extend":
+        return str(job.extra.get("extension_seconds") or job.params.seconds)
+    return job.params.seconds
+
+
 class JobService:
     def __init__(
         self,
@@ -102,6 +118,7 @@ class JobService:
         local_engine: bool = False,
         characters: Any = None,  # store.CharacterBook, where created characters are remembered
         models_listed: bool = False,  # `models` is all the server offers: refuse another before sending
+        budget: Budget | None = None,  # the profile's spending limits, checked as jobs are written
     ) -> None:
         self.store = store
         self.characters = characters
@@ -110,6 +127,7 @@ class JobService:
         self.download_dir = download_dir
         self.models = models
         self.models_listed = models_listed
+        self.budget = budget or Budget()
         self.local_engine = local_engine
         self.namer = DownloadNamer(download_dir, filename_template)
         self._listeners: list[Callable[[Event], Any]] = []
@@ -172,12 +190,10 @@ class JobService:
             raise InvalidParams(_("Variations must be between 1 and {max}.").format(max=MAX_VARIATIONS), "variations")
         self._check_variants(auto_download)
         group = "grp_" + uuid.uuid4().hex[:12] if variations > 1 else None
-        jobs = []
-        for _take in range(variations):
-            job = self._new_job(params, kind="generate", group_id=group, auto_download=auto_download, download_dir=download_dir,
-                                extra={"character_ids": characters} if characters else {})
-            jobs.append(await self._submit(job))
-        return jobs
+        extra = {"character_ids": characters} if characters else {}
+        return await self._submit_all([
+            self._new_job(params, kind="generate", group_id=group, auto_download=auto_download,
+                          download_dir=download_dir, extra=extra) for _take in range(variations)])
 
     async def retry(self, job: Job, *, auto_download: Iterable[str] = ()) -> Job:
         """The same params again, as a new job linked to the old one (the old one stays in history)."""
@@ -200,15 +216,13 @@ class JobService:
         if not 1 <= count <= MAX_VARIATIONS:
             raise InvalidParams(_("Variations must be between 1 and {max}.").format(max=MAX_VARIATIONS), "variations")
         self._check_variants(auto_download)
-        group = job.group_id
-        if group is None:
-            group = "grp_" + uuid.uuid4().hex[:12]
+        group = job.group_id or "grp_" + uuid.uuid4().hex[:12]
+        takes = [self._new_job(params, kind="variation", parent_id=job.local_id, group_id=group,
+                               auto_download=auto_download) for _take in range(count)]
+        self._admit(takes)  # refused by a budget before the group is written on the job
+        if job.group_id is None:
             await self._update(job.local_id, group_id=group)
-        takes = []
-        for _take in range(count):
-            take = self._new_job(params, kind="variation", parent_id=job.local_id, group_id=group, auto_download=auto_download)
-            takes.append(await self._submit(take))
-        return takes
+        return await self._submit_all(takes)
 
     async def annotate(self, job: Job, *, starred: bool | None = None, tags: list[str] | None = None,
                        notes: str | None = None) -> Job:
@@ -321,13 +335,69 @@ class JobService:
 
     async def _submit(self, job: Job) -> Job:
         """Write the job (durably) before the request, then send it and record what the server said."""
-        self._create_call(job)  # refuses a job that cannot be sent before anything is written
+        return (await self._submit_all([job]))[0]
+
+    async def _submit_all(self, jobs: list[Job]) -> list[Job]:
+        """Write the jobs together (durably, past the budget, as one write) before any request, then send them one
+        by one and record what the server said. When a send stops the rest (the key refused, the server gone),
+        the jobs not sent yet are marked failed ("not sent"), never left to be sent later behind the user's back."""
+        for job in jobs:
+            self._create_call(job)  # refuses a job that cannot be sent before anything is written
         try:
-            await self._add(job)
+            await asyncio.to_thread(self.store.add_many, jobs, self._budget_check(jobs))
+        except OverBudget as exc:
+            raise BudgetRefused(exc) from None
         except HistoryWriteError as exc:
             raise ServiceError(_("{error} Nothing was sent to the server, so nothing was billed.").format(
                 error=exc)) from None
-        return await self._send(job)
+        for job in jobs:
+            self._mine(job)
+        sent: list[Job] = []
+        for n, job in enumerate(jobs):
+            try:
+                sent.append(await self._send(job))
+            except Exception as exc:
+                await self._not_sent(jobs[n + 1:], exc)
+                raise
+        return sent
+
+    async def _not_sent(self, jobs: list[Job], exc: BaseException) -> None:
+        """Takes written with one that could not be sent: failed, with why, and nothing sent or billed."""
+        if not jobs:
+            return
+        why = getattr(exc, "user_message", None)
+
+        def reason() -> str:
+            said = why() if callable(why) else _("the take before it could not be sent")
+            return _("Not sent: {reason} Nothing was created or billed; retry it when that is fixed.").format(
+                reason=said)
+
+        with contextlib.suppress(HistoryWriteError):
+            error = JobError.made("not_submitted", reason)
+            written = await asyncio.to_thread(self.store.update_many, {
+                j.local_id: {"status": JobStatus.FAILED, "error": error} for j in jobs})
+            for job in written.values():
+                self.emit(JobFailed(self._mine(job)))
+
+    def _budget_check(self, jobs: list[Job]) -> Callable[[list[Any]], None] | None:
+        """What the history runs under its lock before writing `jobs`: the profile's budget against everything
+        its jobs have cost this day and month, these jobs counted as their total."""
+        budget = self.budget
+        if not budget or not jobs:
+            return None
+        first = jobs[0]
+        plan = estimate(first.params.model, first.params.size, _priced_seconds(first), self.models, len(jobs))
+        profile = self.profile
+        return lambda rows: check_budget(rows, profile, budget, plan)
+
+    def _admit(self, jobs: list[Job]) -> None:
+        """Refuse now (before anything is changed) what the budget would refuse when the jobs are written."""
+        check = self._budget_check(jobs)
+        if check is not None:
+            try:
+                check(self.store.spending())
+            except OverBudget as exc:
+                raise BudgetRefused(exc) from None
 
     async def _create_with_rate_limit(self, job: Job) -> VideoInfo:
         """Send the create; a 429 proves nothing was created, so wait as the server asks and send again. A long wait

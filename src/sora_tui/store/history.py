@@ -21,6 +21,7 @@ from typing import Any, NamedTuple
 import orjson
 from tinydb import TinyDB
 
+from ..core.cost import doc_cost
 from ..core.i18n import _, ngettext, pgettext
 from ..core.job import SCHEMA_VERSION, SHORT_ID_LENGTH, Job, is_short_id, short_id_for
 from ..core.redact import needs_scrub, scrub
@@ -90,6 +91,8 @@ class _Entry:
     """What queries need from one job, kept in memory; the job itself stays as JSON bytes until asked for."""
 
     __slots__ = (
+        "amount",
+        "billed",
         "created_at",
         "doc_id",
         "group_id",
@@ -128,9 +131,12 @@ class _Entry:
         if notes:
             hay += " " + str(notes)
         self.hay = hay.casefold()
+        cost = doc_cost(doc)  # what the ledger and the budgets add up, without decoding the job again
+        self.amount = cost.amount
+        self.billed = cost.billed
 
 
-INDEX_CACHE_FORMAT = 3  # 3: the entries' short ids
+INDEX_CACHE_FORMAT = 4  # 3: the entries' short ids; 4: their costs
 INDEX_CACHE_STALE_AFTER = 2_000  # documents changed in the journal since the cache was saved: close() saves it anew
 
 
@@ -402,14 +408,15 @@ class HistoryStore:
             self._name(unnamed)
 
     # --- short ids -------------------------------------------------------------------------------------
-    def _free_short_id(self, local_id: str) -> str:
-        """The shortest short id of this local id that no other job has, nor any job's server id. Must hold the
-        lock, synced: two processes adding at once each see the other's job."""
+    def _free_short_id(self, local_id: str, taken: set[str] | frozenset[str] = frozenset()) -> str:
+        """The shortest short id of this local id that no other job has, nor any job's server id, nor one of
+        `taken` (the names of jobs being added with it). Must hold the lock, synced: two processes adding at once
+        each see the other's job."""
         by_short, by_video = self._by_short, self._by_video
         length = SHORT_ID_LENGTH
         while True:
             candidate = short_id_for(local_id, length)
-            if by_short.get(candidate, local_id) == local_id and candidate not in by_video:
+            if by_short.get(candidate, local_id) == local_id and candidate not in by_video and candidate not in taken:
                 return candidate
             if len(candidate) < length:  # the digest is used up: only a copy of this very local id gets here
                 return candidate
@@ -471,13 +478,14 @@ class HistoryStore:
                 own = {doc_id: doc_id for doc_id in docs}
                 read = 0
                 for line in fh:
-                    (created_at, doc_id, group_id, hay, local_id, model, parent_id, profile, short_id, starred, status,
-                     updated_at, video_id) = loads(line)
+                    (amount, billed, created_at, doc_id, group_id, hay, local_id, model, parent_id, profile, short_id,
+                     starred, status, updated_at, video_id) = loads(line)
                     read += 1
                     if (type(doc_id) is not str or type(local_id) is not str or type(hay) is not str
                             or type(status) is not str or type(model) is not str or type(profile) is not str
                             or type(created_at) is not float or type(updated_at) is not float or type(starred) is not bool
-                            or type(short_id) is not str or not short_id):
+                            or type(short_id) is not str or not short_id or type(billed) is not bool
+                            or (amount is not None and type(amount) is not float)):
                         return False  # not what _Entry makes: queries would compare and search the wrong things
                     if doc_id in again:
                         continue
@@ -485,10 +493,10 @@ class HistoryStore:
                     if doc_id is None or local_id in entries or short_id in by_short:
                         return False
                     e = new(_Entry)
-                    (e.created_at, e.doc_id, e.group_id, e.hay, e.local_id, e.model, e.parent_id, e.profile, e.short_id,
-                     e.starred, e.status, e.updated_at, e.video_id) = (created_at, doc_id, group_id, hay, local_id, model,
-                                                                       parent_id, profile, short_id, starred, status,
-                                                                       updated_at, video_id)
+                    (e.amount, e.billed, e.created_at, e.doc_id, e.group_id, e.hay, e.local_id, e.model, e.parent_id,
+                     e.profile, e.short_id, e.starred, e.status, e.updated_at, e.video_id) = (
+                        amount, billed, created_at, doc_id, group_id, hay, local_id, model, parent_id, profile, short_id,
+                        starred, status, updated_at, video_id)
                     entries[local_id] = e
                     by_short[short_id] = local_id
                     if video_id:
@@ -625,13 +633,35 @@ class HistoryStore:
     def add(self, job: Job) -> None:
         """Store a new job, naming it: its short id (set on `job` too) is chosen here, under the lock, so that
         no other job in the history, whichever process added it, has it."""
-        doc = self._secret_free(job.to_doc())
+        self.add_many([job])
+
+    def add_many(self, jobs: list[Job], admit: Callable[[list[_Entry]], None] | None = None) -> None:
+        """Store new jobs together (one write), after `admit` (a budget check) has seen every job in the history,
+        whichever process wrote it, and not raised. Both under the lock: two processes cannot both pass a check
+        that allows only one of them, and a refused submission writes nothing."""
+        docs = [self._secret_free(job.to_doc()) for job in jobs]
         with self._lock.held():
             self._sync()
-            if job.local_id in self._entries:
-                raise HistoryError(_("Job {id} is already in the history.").format(id=job.local_id))
-            doc["short_id"] = job.short_id = self._free_short_id(job.local_id)
-            self._write(str(self._next_id), doc)
+            for job in jobs:
+                if job.local_id in self._entries:
+                    raise HistoryError(_("Job {id} is already in the history.").format(id=job.local_id))
+            if admit is not None:
+                admit(list(self._entries.values()))
+            changes: list[tuple[str, dict[str, Any] | None]] = []
+            names: set[str] = set()
+            for n, (job, doc) in enumerate(zip(jobs, docs, strict=True)):
+                name = self._free_short_id(job.local_id, taken=names)
+                names.add(name)
+                doc["short_id"] = job.short_id = name
+                changes.append((str(self._next_id + n), doc))
+            self._write_many(changes)
+
+    def spending(self) -> list[_Entry]:
+        """Every job as the ledger reads it (core.ledger.Row: when, profile, model, status, cost), from the index:
+        nothing is decoded."""
+        with self._lock.held():
+            self._sync()
+            return list(self._entries.values())
 
     def mutate(self, local_id: str, fn: Callable[[Job], None]) -> Job:
         with self._lock.held():
