@@ -46,7 +46,7 @@ def main(argv: list[str] | None = None) -> int:
     those, printed and not written (the document always holds one whole run)."""
     import importlib
 
-    from . import cli_jobs, downloads, engine, history, keys, memory, tips, tracking, tui_downloads, ui
+    from . import cli_jobs, downloads, engine, history, keys, ledger, memory, tips, tracking, tui_downloads, ui
 
     names = sys.argv[1:] if argv is None else argv
     started = time.time()
@@ -57,7 +57,7 @@ def main(argv: list[str] | None = None) -> int:
         print(table(rows))
         return 0
     speed = _cpu_loop()
-    for module in (tracking, history, downloads, tui_downloads, engine, memory, cli_jobs, tips, ui, keys):
+    for module in (tracking, history, downloads, tui_downloads, engine, memory, cli_jobs, tips, ledger, ui, keys):
         print(f"running {module.__name__} …", file=sys.stderr, end=" ", flush=True)
         began = time.time()
         rows += module.run()
@@ -160,6 +160,10 @@ Notes:
 - **The CLI's `jobs` and `export`** take the matching ids from the index, then decode and print the jobs
   500 at a time, so a command's memory is the index's whatever the number of matches (decoding every match
   first held them all at once).
+- **The ledger** (the spend line, the spending screen, `sora-tui spend`, every budget check) reads the history's
+  index, which prices each job once, when it is indexed, by the same rule the details screen uses; a pass over
+  the index only puts each row in a group (the span between the periods' starts it falls in, its profile, model
+  and state) and adds the few groups up after. Decoding and pricing every job instead takes seconds.
 - **History**: below.
 
 ## What makes the history fast

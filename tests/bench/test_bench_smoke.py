@@ -22,3 +22,12 @@ def test_key_benchmark_times_real_keys_on_a_live_table() -> None:
     assert 0 < search["base"] < 1000 and 0 < search["ours"] < 1000  # the history browser's search, both runs
     assert "matching neon rain reflections" in search["note"]
     assert stall["ours"] >= 0 and stall["base"] >= 0
+
+
+def test_ledger_benchmark_agrees_with_the_decoded_totals() -> None:
+    """bench/ledger.py end to end on a small history: both ways add up the same month, and the row reports."""
+    from bench import ledger
+
+    (row,) = ledger.run(n=2_000)
+    assert row["ours"] > 0 and row["base"] > 0 and row["target"] == ledger.TARGET_MS
+    assert "both ways agree: yes" in row["note"]

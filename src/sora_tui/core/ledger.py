@@ -13,6 +13,7 @@ unknown counts nothing and is counted apart ("unknown"): it is never taken for f
 from __future__ import annotations
 
 import time
+from bisect import bisect_right
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Protocol
@@ -45,16 +46,15 @@ class Tally:
     def total(self) -> float:
         return round(self.spent + self.running, 4)
 
-    def add(self, row: Row) -> None:
-        if not row.billed:
-            return
-        self.jobs += 1
-        if row.amount is None:
-            self.unknown += 1
-        elif row.status in MAY_BE_CREATED:
-            self.running += row.amount
+    def count(self, state: int, amount: float, jobs: int) -> None:
+        """Add `jobs` jobs costing `amount` in all: state 0 done, 1 still being made, 2 at an unknown price."""
+        self.jobs += jobs
+        if state == 2:
+            self.unknown += jobs
+        elif state == 1:
+            self.running += amount
         else:
-            self.spent += row.amount
+            self.spent += amount
 
     def as_json(self) -> dict[str, float | int]:
         return {"spent": round(self.spent, 4), "running": round(self.running, 4), "total": self.total,
@@ -96,26 +96,42 @@ def periods(now: float, session: float | None = None, since: float | None = None
 
 def tally(rows: Iterable[Row], starts: Mapping[str, float], window: float | None = None,
           profile: str | None = None) -> Ledger:
-    """One pass over the rows: each period's totals, and the breakdown of the jobs made since `window` (default:
-    the earliest start). `profile`: only that profile's jobs."""
-    names = list(starts)
-    bounds = [starts[n] for n in names]
-    tallies = [Tally() for _n in names]
-    edge = min(bounds, default=0.0) if window is None else window
-    ledger = Ledger(dict(zip(names, tallies, strict=True)), edge)
-    by_profile, by_model = ledger.by_profile, ledger.by_model
+    """Each period's totals, and the breakdown of the jobs made since `window` (default: the earliest start).
+    `profile`: only that profile's jobs.
+
+    One pass that does little per row (the spend line and every budget check run it over the whole history):
+    each row is only put in a group (the span between starts it falls in, its profile, model and state) and
+    added to it; the periods and the breakdown are then added up from the few groups."""
+    edge = min(starts.values(), default=0.0) if window is None else window
+    cuts = sorted({*starts.values(), edge})
+    first = cuts[0]
+    groups: dict[tuple[int, str, str, int], list[float]] = {}
+    get = groups.get
+    may = MAY_BE_CREATED
     for row in rows:
-        if not row.billed or (profile is not None and row.profile != profile):
-            continue
         made = row.created_at
-        for start, counted in zip(bounds, tallies, strict=True):
-            if made >= start:
-                counted.add(row)
-        if made >= edge:
-            name = row.profile
-            (by_profile.get(name) or by_profile.setdefault(name, Tally())).add(row)
-            key = (name, row.model)
-            (by_model.get(key) or by_model.setdefault(key, Tally())).add(row)
+        if made < first or not row.billed or (profile is not None and row.profile != profile):
+            continue
+        amount = row.amount
+        state = 2 if amount is None else 1 if row.status in may else 0
+        key = (bisect_right(cuts, made), row.profile, row.model, state)
+        group = get(key)
+        if group is None:
+            groups[key] = [amount or 0.0, 1]
+        else:
+            group[0] += amount or 0.0
+            group[1] += 1
+    ledger = Ledger({name: Tally() for name in starts}, edge)
+    bounds = [(ledger.periods[name], bisect_right(cuts, start)) for name, start in starts.items()]
+    in_window = bisect_right(cuts, edge)
+    for (span, name, model, state), (amount, jobs) in groups.items():
+        counted = [t for t, since in bounds if span >= since]
+        if span >= in_window:
+            counted.append(ledger.by_profile.get(name) or ledger.by_profile.setdefault(name, Tally()))
+            key = (name, model)
+            counted.append(ledger.by_model.get(key) or ledger.by_model.setdefault(key, Tally()))
+        for t in counted:
+            t.count(state, amount, int(jobs))
     return ledger
 
 
