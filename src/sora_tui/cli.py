@@ -214,7 +214,8 @@ class ArgumentParser(argparse.ArgumentParser):
         # Titled, so that argparse puts the commands in a group of ours rather than its own "positional arguments".
         kwargs.setdefault("title", _("positional arguments"))
         kwargs.setdefault("parser_class", ArgumentParser)
-        return super().add_subparsers(**kwargs)
+        self.commands = super().add_subparsers(**kwargs)  # its `choices`: each command's parser, by name
+        return self.commands
 
     def error(self, message: str) -> Any:
         self.print_usage(sys.stderr)
@@ -325,9 +326,20 @@ def build_parser() -> argparse.ArgumentParser:
     x.add_argument("--format", choices=["jsonl", "csv"], default="jsonl", help=_("the file format (default: jsonl)"))
     x.add_argument("--out", type=Path, metavar=_("FILE"), help=_("write to FILE (default: standard output)"))
 
-    from . import cli_server
+    sp = sub.add_parser("spend", help=_("what was spent today, this month and by profile and model, and the budgets "
+                                        "left (from the history; no server)"))
+    sp.add_argument("--since", metavar=_("DATE"),
+                    help=_("also count from this day on (YYYY-MM-DD, from local midnight), and break down by profile "
+                           "and model since then (default: this month)"))
+    sp.add_argument("--profile", dest="spend_profile", metavar=_("NAME"), help=_("only this profile's jobs"))
+    sp.add_argument("--json", action="store_true", help=_("print JSON (in English) instead of text"))
+
+    from . import cli_server, cli_spend
 
     cli_server.add_commands(sub)
+    changes = sub.choices["profiles"].commands.choices
+    for action in ("add", "edit"):  # a profile's budgets are set where its other settings are
+        cli_spend.add_budget_options(changes[action])
     return p
 
 
@@ -459,9 +471,13 @@ async def _run(args: argparse.Namespace) -> int:
         return _export(args)
     if args.command in ("jobs", "show"):
         return _history(args)
-    from . import cli_server
+    from . import cli_server, cli_spend
 
+    if args.command == "spend":
+        return cli_spend.run(args, _toolbox())
     if args.command in cli_server.COMMANDS and not cli_server.needs_server(args):
+        if cli_spend.changes_budget(args):
+            return await cli_spend.change_budgets(args, _toolbox(), lambda: cli_server.run(None, args, _toolbox()))
         return await cli_server.run(None, args, _toolbox())
     # Each handler checks its input against the profile and the history first, then connects.
     session = prepare(args.profile, args.base_url)

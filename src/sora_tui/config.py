@@ -7,11 +7,14 @@ import stat
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .core.i18n import _
-from .core.ledger import Budget
 from .core.params import LOCAL_MODELS, MODELS, ModelSpec
 from .core.redact import LOCAL_ENGINE_KEY as LOCAL_KEY
+
+if TYPE_CHECKING:
+    from .core.ledger import Budget
 
 APP_NAME = "sora-tui"
 
@@ -116,7 +119,7 @@ class Profile:
     engine_speed: str = "fast"
     file_template: str | None = None  # None: core.files.DEFAULT_TEMPLATE
     source: str = "built in"  # where it was defined: "built in" or the config file
-    budget: Budget = field(default_factory=Budget)  # daily and monthly spending limits (USD), if any
+    budget: Budget | None = None  # daily and monthly spending limits (USD); None: the profile sets none
     # Whether `models` is what the server offers (a built-in or configured profile), so that another model is
     # refused before anything is sent; a server named only by its URL (--base-url) may offer any.
     models_listed: bool = True
@@ -237,7 +240,7 @@ def _profile_from(paths: Paths, name: str, section: dict, env: Mapping[str, str]
         download_dir=Path(download_dir).expanduser() if download_dir else None,
         engine_speed=speed,
         file_template=template,
-        budget=Budget(_budget(section, "budget_daily", where), _budget(section, "budget_monthly", where)),
+        budget=_budgets(section, where),
         source=str(paths.config_file),
     )
 
@@ -640,6 +643,16 @@ def _number(section: dict, key: str, where: str, default: float, low: float, hig
         raise ConfigError(_("{where} {key}: {value} is outside {low} to {high}.").format(
             where=where, key=key, value=value, low=f"{low:g}", high=f"{high:g}"))
     return float(value)
+
+
+def _budgets(section: dict, where: str) -> Budget | None:
+    """The profile's budgets, if it sets any (the ledger's module loads only then: not before the TUI's first
+    frame, nor for `--help`)."""
+    if "budget_daily" not in section and "budget_monthly" not in section:
+        return None
+    from .core.ledger import Budget
+
+    return Budget(_budget(section, "budget_daily", where), _budget(section, "budget_monthly", where))
 
 
 def _budget(section: dict, key: str, where: str) -> float | None:
