@@ -66,7 +66,7 @@ def run(n: int = 100_000) -> list[dict[str, Any]]:
 
             def decoded() -> Any:
                 class Row:  # what the index holds, made from each decoded job
-                    __slots__ = ("created_at", "profile", "model", "status", "amount", "billed")
+                    __slots__ = ("amount", "billed", "created_at", "model", "profile", "status")
 
                 rows = []
                 for job in store.all():

@@ -368,7 +368,7 @@ class JobService:
         why = getattr(exc, "user_message", None)
 
         def reason() -> str:
-            said = why() if callable(why) else _("the take before it could not be sent")
+            said = why() if callable(why) else _("the take before it could not be sent.")
             return _("Not sent: {reason} Nothing was created or billed; retry it when that is fixed.").format(
                 reason=said)
 

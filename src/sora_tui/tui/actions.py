@@ -322,10 +322,12 @@ class JobActions:
 
     async def _guarded(self, work: Awaitable[None], op: str | None = None) -> None:
         from ..backend.errors import BackendError
-        from ..service.jobs import ServiceError
+        from ..service.jobs import BudgetRefused, ServiceError
 
         try:
             await work
+        except BudgetRefused as exc:
+            self.show_over_budget(exc.over)  # type: ignore[attr-defined]
         except (InvalidParams, ServiceError) as exc:
             self.notify(exc.message, severity="warning", markup=False, timeout=8)  # type: ignore[attr-defined]
         except BackendError as exc:
@@ -359,19 +361,48 @@ class JobActions:
                                len(takes)).format(n=len(takes), job=job.short_id))
 
     async def _derived(self, job: Job, kind: str) -> None:
+        """The dialog is the confirmation of this paid send: it says the price, and ctrl+g in it sends. A send the
+        budget refuses opens the dialog again as it was left, with the refusal over it: nothing written is lost."""
+        from ..service.jobs import BudgetRefused
         from .screens.modals import PromptRequest, PromptScreen
 
-        request: PromptRequest | None = await self.push_screen_wait(  # type: ignore[attr-defined]
-            PromptScreen(kind, job.short_id, job.params.prompt))
-        if request is None:
+        prompt, seconds, refused = job.params.prompt, "4", None
+        while True:
+            waiting = self.push_screen(  # type: ignore[attr-defined]
+                PromptScreen(kind, job.short_id, prompt, seconds=seconds, price=self._price_of(job, kind)),
+                wait_for_dismiss=True)
+            if refused is not None:
+                self.show_over_budget(refused, kept=_("What you wrote is still in the dialog."))  # type: ignore[attr-defined]
+            request: PromptRequest | None = await waiting
+            if request is None:
+                return
+            try:
+                if kind == "remix":
+                    new = await self.service.remix(job, request.prompt, auto_download=AUTO)
+                elif kind == "edit":
+                    new = await self.service.edit(job, request.prompt, auto_download=AUTO)
+                else:
+                    new = await self.service.extend(job, request.prompt, request.seconds or "4", auto_download=AUTO)
+            except BudgetRefused as exc:
+                prompt, seconds, refused = request.prompt, request.seconds or seconds, exc.over
+                continue
+            self._changed(new, _(SUBMITTED[kind]).format(job=job.short_id, new=new.short_id))
             return
-        if kind == "remix":
-            new = await self.service.remix(job, request.prompt, auto_download=AUTO)
-        elif kind == "edit":
-            new = await self.service.edit(job, request.prompt, auto_download=AUTO)
-        else:
-            new = await self.service.extend(job, request.prompt, request.seconds or "4", auto_download=AUTO)
-        self._changed(new, _(SUBMITTED[kind]).format(job=job.short_id, new=new.short_id))
+
+    def _price_of(self, job: Job, kind: str) -> Callable[[str | None], Any]:
+        """The dialog's cost line for the seconds chosen: what the service prices this send by (a remix or an edit
+        by the source video's seconds, an extension by those it adds), at this profile's prices."""
+        from .spending import free_profile, send_cost_line
+
+        profile = self.session.profile
+        params, free = job.params, free_profile(profile)
+
+        def line(seconds: str | None) -> Any:
+            secs = (seconds or "4") if kind == "extend" else params.seconds
+            return send_cost_line(estimate(params.model, params.size, secs, profile.models), params.model,
+                                  params.size, free, getattr(self, "spending", None))
+
+        return line
 
     async def _job_remix(self, job: Job) -> None:
         await self._derived(job, "remix")

@@ -34,6 +34,7 @@ from .css import APP_CSS, styles_dir  # noqa: F401  (styles_dir: where tests and
 from .messages import JobChanged, SessionFailed, SessionReady
 from .screens.main import MainScreen
 from .server_actions import ServerActions
+from .spending import SpendingActions
 
 if TYPE_CHECKING:  # only named in annotations: core.job loads with the history, after the first frame
     from ..core.job import Job
@@ -73,7 +74,7 @@ _ENDED = {"failed": N_("{job} failed: {reason}"), "canceled": N_("{job} was canc
           "expired": N_("{job} expired: {reason}")}
 
 
-class SoraApp(JobActions, ServerActions, App[int]):
+class SoraApp(JobActions, ServerActions, SpendingActions, App[int]):
     TITLE = "sora-tui"
     CSS_PATH = APP_CSS
     BINDINGS = [
@@ -88,6 +89,10 @@ class SoraApp(JobActions, ServerActions, App[int]):
                                                              "masked)"), id="app.profiles", show=False),
         Binding("f4", "language", N_("Language"), tooltip=N_("Switch the interface's language; remembered next time"),
                 id="app.language", show=False),
+        # Not shown in the key bar: in the prompt "$" is typed, and a click on it there would type it too.
+        Binding("dollar_sign", "spending", N_("Spending"),
+                tooltip=N_("What was spent: this session, today, this month, by profile and model, and the budgets "
+                           "($ outside the prompt)"), key_display="$", id="app.spending", show=False),
     ]
 
     def __init__(self, profile: str | None = None, base_url: str | None = None) -> None:
@@ -99,6 +104,7 @@ class SoraApp(JobActions, ServerActions, App[int]):
         self.session: Any = None
         self.crash_report: Path | None = None
         self.crash_summary: str | None = None
+        self.started_at = time.time()  # the session the spend line counts
         self._pending_jobs: dict[str, Job] = {}  # jobs changed by the service, shown together on the next turn
         # The session is being opened (the composer then holds a generate until it is): from the start, since
         # the first frame opens one at once, so a key pressed before that is held too.
@@ -142,6 +148,7 @@ class SoraApp(JobActions, ServerActions, App[int]):
             return
         self.main.tick()
         self._follow_the_server()
+        self.spending_tick(time.time())
 
     # --- views ---------------------------------------------------------------------------------------------
     def action_help(self) -> None:
@@ -224,6 +231,8 @@ class SoraApp(JobActions, ServerActions, App[int]):
 
         yield SystemCommand(_("view: History"), _("Search, filter and browse every job"), self.action_history)
         yield SystemCommand(_("view: Help"), _("Every key, grouped by where it works"), self.action_help)
+        yield SystemCommand(_("view: Spending"), _("What was spent: session, today, month, by profile and model; "
+                                                   "the budgets"), self.action_spending)
         yield SystemCommand(_("view: Jobs"), _("The live job table"), lambda: self.main.action_focus_jobs())
         yield SystemCommand(_("view: Composer"), _("Write a prompt"), lambda: self.main.action_focus_composer())
         yield SystemCommand(_("profile: Switch or check servers"),
@@ -316,6 +325,7 @@ class SoraApp(JobActions, ServerActions, App[int]):
             gc.freeze()
             # the live table holds recent work; the whole history is for the history browser
             self.main.load_jobs(await asyncio.to_thread(session.store.query, limit=RECENT_JOBS))
+            await self.first_count(session)  # the spend line comes with the table, not a moment after it
             if session.store.recovery_note:
                 self.notify(session.store.recovery_note, severity="warning", markup=False, timeout=20)
             where = (_("starting the local engine…") if session.profile.is_local
@@ -462,6 +472,7 @@ class SoraApp(JobActions, ServerActions, App[int]):
             self._unsubscribe = None
         old, self.session = self.session, None
         self.capabilities = {}
+        self.forget_spending()
         if old is not None:
             await old.aclose()
         custom = custom_url(self._given_base_url)
@@ -641,6 +652,7 @@ class SoraApp(JobActions, ServerActions, App[int]):
     def _show_job(self, job: Job) -> None:
         self.main.show_job(job)
         self._tell_screens("show_job", job)
+        self.spending_changed(job)
 
     def _tell_screens(self, hook: str, *args: Any) -> None:
         """Call `hook` on every open screen above the main one that has it."""

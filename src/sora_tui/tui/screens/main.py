@@ -117,6 +117,10 @@ class MainScreen(StyledOnce):
     def tick(self) -> None:
         self.jobs_table.tick()
 
+    def show_spending(self, spending: Any) -> None:
+        """What was spent (tui.spending.Spending; None: not counted yet), on the composer's lower border."""
+        self.query_one(PromptComposer).show_spending(spending)
+
     def use_profile(self, profile: Any) -> None:
         self.query_one(PromptComposer).set_models(profile.models, profile.default_model)
 
@@ -213,6 +217,7 @@ class MainScreen(StyledOnce):
     @work(exclusive=False, exit_on_error=False, group="submit", description=N_("submit"))
     async def submit(self, params: Any, variations: int, fit: str = "", character_ids: list[str] | None = None) -> None:
         from ...backend.errors import BackendError
+        from ...service.jobs import BudgetRefused, ServiceError
         from ...service.reference import fit_reference_image
         from ..widgets.preview import PreviewError, load_thumbnail
         from .modals import PictureConfirmScreen
@@ -236,6 +241,12 @@ class MainScreen(StyledOnce):
                                                        character_ids=character_ids or [])
         except InvalidParams as exc:
             self.notify(exc.message, title=_("Check the prompt"), severity="warning", markup=False)
+            return
+        except BudgetRefused as exc:
+            self.app.show_over_budget(exc.over, kept=_("The prompt is still in the composer."))  # type: ignore[attr-defined]
+            return
+        except ServiceError as exc:  # the history could not be written: nothing was sent
+            self.notify(exc.message, severity="error", markup=False, timeout=10)
             return
         except BackendError as exc:
             self.notify(exc.user_message(), title=_("Server"), severity="error", markup=False, timeout=10)

@@ -6,6 +6,7 @@ User text is shown through `Content`/`Text`, never parsed as markup.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from rich.cells import cell_len, split_graphemes
@@ -104,11 +105,16 @@ class PromptScreen(ModalScreen[PromptRequest | None]):
     }
     TITLES = {"remix": N_("Remix {source}"), "edit": N_("Edit {source}"), "extend": N_("Extend {source}")}
 
-    def __init__(self, kind: str, source_label: str, prompt: str) -> None:
+    def __init__(self, kind: str, source_label: str, prompt: str, seconds: str = "4",
+                 price: Callable[[str | None], Text] | None = None) -> None:
+        """seconds: an extension's, as first chosen. price: the cost line of what ctrl+g sends, for the seconds
+        chosen (None for the others): this dialog is the paid send's confirmation, so it says the price."""
         super().__init__()
         self.kind = kind
         self.source_label = source_label
         self.prompt = prompt
+        self.seconds = seconds if seconds in SECONDS_ALL else "4"
+        self.price = price
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog wide") as box:
@@ -121,10 +127,23 @@ class PromptScreen(ModalScreen[PromptRequest | None]):
             if self.kind == "extend":
                 with Horizontal(classes="dialog-row"):
                     yield Label(_("Add") + " ")
-                    yield Select([(seconds_label(s), s) for s in SECONDS_ALL], value="4", allow_blank=False,
-                                 id="extend-seconds", compact=True)
+                    yield Select([(seconds_label(s), s) for s in SECONDS_ALL], value=self.seconds,
+                                 allow_blank=False, id="extend-seconds", compact=True)
+            if self.price is not None:
+                yield Static(self.price(self._chosen_seconds()), id="prompt-cost", classes="dialog-cost")
             yield Static(Text.assemble(("ctrl+g", "bold"), " " + _("submit") + "   ", ("esc", "bold"), " " + _("cancel")),
                          classes="dialog-keys")
+
+    def _chosen_seconds(self) -> str | None:
+        if self.kind != "extend":
+            return None
+        selects = self.query("#extend-seconds")
+        return str(selects.first(Select).value) if selects else self.seconds
+
+    @on(Select.Changed, "#extend-seconds")
+    def _seconds_changed(self) -> None:
+        if self.price is not None:
+            self.query_one("#prompt-cost", Static).update(self.price(self._chosen_seconds()))
 
     def on_mount(self) -> None:
         area = self.query_one("#new-prompt", TextArea)

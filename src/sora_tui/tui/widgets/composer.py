@@ -113,6 +113,7 @@ class PromptComposer(ReportsWorkerFailures, Vertical):
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
+        self.spending: object = None  # the app's last count of what was spent (tui.spending.Spending)
         self.models = dict(MODELS)
         self.model_choices = list(MODEL_CHOICES)
         self.characters: dict[str, str] = {}  # character id -> name, for those inserted into this prompt
@@ -258,10 +259,29 @@ class PromptComposer(ReportsWorkerFailures, Vertical):
     def action_focus_image(self) -> None:
         self.query_one("#image", Input).focus()
 
+    # --- what was spent, on the lower border -------------------------------------------------------
+    # There, not on the status line: that one shows messages and the paid question, and either would hide it.
+    def show_spending(self, spending: object) -> None:
+        self.spending = spending
+        self._fit_spending()
+
+    def on_resize(self) -> None:
+        self._fit_spending()
+
+    def _fit_spending(self) -> None:
+        from ..spending import spend_line
+
+        # the border's corners and the blanks either side of the text take four of its cells
+        cells = (self.outer_size.width or self.app.size.width) - 4
+        line = spend_line(self.spending, max(1, cells))  # type: ignore[arg-type]
+        # a Text, not a string: its "$" and brackets are never read as markup
+        self.border_subtitle = line  # type: ignore[assignment]
+
     # --- live feedback ------------------------------------------------------------------------------
     def language_changed(self) -> None:
         """Every label in the new language; what was typed and chosen stays (the app calls this on a switch)."""
         self.border_title = _("Prompt")
+        self._fit_spending()
         self.query_one("#prompt", TextArea).placeholder = self._prompt_placeholder()
         self.query_one("#image", Input).placeholder = self._image_placeholder()
         self.query_one("#variations", Input).tooltip = self._variations_tooltip()

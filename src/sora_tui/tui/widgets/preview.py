@@ -196,11 +196,13 @@ def _chop(text: str, width: int) -> list[str]:
     return ["".join(g for g, _c in line) for line in lines]
 
 
-def wrap_cells(paragraph: str, width: int) -> list[str]:
+def wrap_cells(paragraph: str, width: int, *, fill_wide: bool = False) -> list[str]:
     """`paragraph` in lines of at most `width` terminal cells: broken at spaces, and a run wider than a line (a
     long file name, a Japanese sentence, which has no spaces) cut where the line is full, never inside a
-    character."""
+    character. fill_wide: Japanese is broken between any two of its characters too (_wrap_wide)."""
     width = max(2, width)  # a two-cell character needs two
+    if fill_wide:
+        return _wrap_wide(paragraph, width)
     lines: list[str] = []
     line = ""
     for word in re.findall(r"\S+", paragraph):
@@ -219,6 +221,53 @@ def wrap_cells(paragraph: str, width: int) -> list[str]:
     if line:
         lines.append(line)
     return lines or [""]
+
+
+_CLOSING = frozenset(":;,.)]}!?%")  # narrow punctuation that closes what comes before it
+
+
+def _closes(piece: str) -> bool:
+    """Whether a line may not start with this piece (it closes what comes before it)."""
+    return piece in _NO_LINE_START or piece[0] in _CLOSING
+
+
+def _wrap_wide(paragraph: str, width: int) -> list[str]:
+    """Lines of at most `width` cells that break at spaces and before or after any wide (Japanese) character, so a
+    Japanese sentence fills its lines even with spaced words in it ("… $1.50 を超えます。…"), while a run of narrow
+    characters ("$1.00", a command) stays whole unless it is wider than a line. A line never starts with closing
+    punctuation: what it closes goes down with it."""
+    tokens: list[tuple[str, int, bool]] = []  # (text, cells, a space before it)
+    for n, word in enumerate(re.findall(r"\S+", paragraph)):
+        spaced, run = n > 0, ""
+        graphemes, _length = split_graphemes(word)
+        for start, end, cells in [*graphemes, (len(word), len(word), 2)]:  # a wide sentinel ends the last run
+            if cells < 2:
+                run += word[start:end]
+                continue
+            for piece in (_chop(run, width) if run else []):
+                tokens.append((piece, cell_len(piece), spaced))
+                spaced = False
+            run = ""
+            if end > start:
+                tokens.append((word[start:end], cells, spaced))
+                spaced = False
+    lines: list[list[tuple[str, int, bool]]] = [[]]
+    used = 0
+    for token in tokens:
+        piece, cells, spaced = token
+        gap = 1 if spaced and lines[-1] else 0
+        if used + gap + cells > width and lines[-1]:
+            carried: list[tuple[str, int, bool]] = []
+            first = token
+            while not first[2] and _closes(first[0]) and len(lines[-1]) > 1:  # "）:" goes down with what it closes
+                first = lines[-1].pop()
+                carried.insert(0, first)
+            lines.append(carried)
+            used, gap = sum(c for _p, c, _s in carried), 0
+        lines[-1].append(token)
+        used += gap + cells
+    return ["".join((" " if spaced and i else "") + piece for i, (piece, _c, spaced) in enumerate(line))
+            for line in lines if line] or [""]
 
 
 def message_strips(text: str, width: int, height: int, base: Style) -> list[Strip]:
