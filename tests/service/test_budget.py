@@ -111,3 +111,18 @@ async def test_takes_written_with_one_the_server_refused_are_marked_not_sent(tmp
         await backend.aclose()
         store.close()
         handle.stop()
+
+
+async def test_a_question_can_ask_the_budget_first_and_the_write_still_checks(budgeted: JobService) -> None:
+    """check_budget answers before a paid question is asked; it changes nothing, and the write checks again."""
+    budgeted.check_budget(PARAMS, 2)  # $0.80 of $1.00
+    with pytest.raises(BudgetRefused) as refused:
+        budgeted.check_budget(PARAMS, 3)
+    assert refused.value.over.cost == pytest.approx(1.2)
+    with pytest.raises(BudgetRefused):  # an extension is priced by the seconds it adds: 12 s is $1.20
+        budgeted.check_budget(PARAMS, kind="extend", extension_seconds="12")
+    budgeted.check_budget(PARAMS, kind="extend", extension_seconds="8")
+    assert len(budgeted.store) == 0 and budgeted.stats["creates_sent"] == 0
+    await budgeted.generate(PARAMS, variations=2)
+    with pytest.raises(BudgetRefused):
+        budgeted.check_budget(PARAMS)  # what the question would have offered is now over

@@ -76,7 +76,8 @@ def cost_line(app: SoraApp) -> str:
     return str(app.screen.query_one("#prompt-cost", Static).render())
 
 
-async def test_the_second_generate_over_the_budget_shows_the_dialog_and_keeps_the_prompt(one_job_budget: Path) -> None:
+async def test_a_generate_over_the_budget_shows_the_dialog_at_once_and_keeps_the_prompt(one_job_budget: Path) -> None:
+    """No price is asked for that the budget would refuse: the first ctrl+g says it, with nothing sent."""
     home = one_job_budget
     app = SoraApp()
     async with app.run_test(size=SMALL) as pilot:
@@ -85,9 +86,8 @@ async def test_the_second_generate_over_the_budget_shows_the_dialog_and_keeps_th
         prompt.text = "the same kite at night, lanterns on the sand"
         prompt.focus()
         await pilot.press("ctrl+g")
-        await pilot.pause(0.4)
-        await pilot.press("ctrl+g")  # confirmed: the budget refuses it
         await wait_until(pilot, lambda: isinstance(app.screen, BudgetScreen), what="the budget dialog")
+        assert app._paid_question is None  # not asked: refused
         said = dialog_text(app)
         # what was spent, what it would cost, how to raise it; and that the prompt is kept
         assert "$1.50" in said and "$1.00" in said and "--budget-daily" in said and "budget_daily" in said
@@ -111,10 +111,9 @@ async def test_a_retry_over_the_budget_shows_the_dialog(one_job_budget: Path) ->
     app = SoraApp()
     async with app.run_test(size=WIDE) as pilot:
         await first_job(pilot, home)
-        await pilot.press("r")
-        await pilot.pause(0.4)
-        await pilot.press("r")
+        await pilot.press("r")  # one key: the budget answers before any question
         await wait_until(pilot, lambda: isinstance(app.screen, BudgetScreen), what="the budget dialog")
+        assert app._paid_question is None
         assert "daily budget of $1.50" in dialog_text(app)
         # $ from the dialog shows where the money went
         await pilot.press("$")
@@ -229,10 +228,9 @@ async def test_the_budget_dialog_in_japanese(one_job_budget: Path, ja: None) -> 
     app = SoraApp()
     async with app.run_test(size=SMALL) as pilot:
         await first_job(pilot, home)
-        await pilot.press("r")
-        await pilot.pause(0.4)
-        await pilot.press("r")
+        await pilot.press("r")  # one key: the budget answers before any question
         await wait_until(pilot, lambda: isinstance(app.screen, BudgetScreen), what="the budget dialog")
+        assert app._paid_question is None
         box = app.screen.query_one("#budget-box")
         shown = " ".join(str(w.render()) for w in box.query("*")) + " " + str(box.border_title)
         assert "予算超過" in shown and "閉じる" in shown and "$1.50" in shown

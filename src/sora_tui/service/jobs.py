@@ -382,17 +382,32 @@ class JobService:
     def _budget_check(self, jobs: list[Job]) -> Callable[[list[Any]], None] | None:
         """What the history runs under its lock before writing `jobs`: the profile's budget against everything
         its jobs have cost this day and month, these jobs counted as their total."""
-        budget = self.budget
-        if not budget or not jobs:
+        if not jobs:
             return None
         first = jobs[0]
-        plan = estimate(first.params.model, first.params.size, _priced_seconds(first), self.models, len(jobs))
+        return self._plan_check(first.params.model, first.params.size, _priced_seconds(first), len(jobs))
+
+    def _plan_check(self, model: str, size: str, seconds: str, count: int) -> Callable[[list[Any]], None] | None:
+        budget = self.budget
+        if not budget:
+            return None
+        plan = estimate(model, size, seconds, self.models, count)
         profile = self.profile
         return lambda rows: check_budget(rows, profile, budget, plan)
 
     def _admit(self, jobs: list[Job]) -> None:
         """Refuse now (before anything is changed) what the budget would refuse when the jobs are written."""
-        check = self._budget_check(jobs)
+        self._refuse_now(self._budget_check(jobs))
+
+    def check_budget(self, params: GenerationParams, count: int = 1, *, kind: str = "generate",
+                     extension_seconds: str | None = None) -> None:
+        """Raise BudgetRefused if sending this now would pass the profile's budget: for a question asked before a
+        paid send, so that it does not offer what would be refused. The send itself is checked again, under the
+        history's lock, as its jobs are written. Reads the history: call it off the event loop."""
+        seconds = str(extension_seconds or params.seconds) if kind == "extend" else params.seconds
+        self._refuse_now(self._plan_check(params.model, params.size, seconds, count))
+
+    def _refuse_now(self, check: Callable[[list[Any]], None] | None) -> None:
         if check is not None:
             try:
                 check(self.store.spending())

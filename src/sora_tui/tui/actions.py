@@ -270,6 +270,8 @@ class JobActions:
             self._refused_to_composer(job)
             return
         if action in PAID and not confirmed and self.paid_needs_asking():
+            if not await self._within_budget(action, job):
+                return
             self._ask_for(action, job)
             return
         handler: Callable[[Job], Awaitable[None]] = getattr(self, f"_job_{action}")
@@ -287,6 +289,19 @@ class JobActions:
                       "composer: change them, then ctrl+g.").format(job=job.short_id, code=job.error.code if job.error
                                                                    else "", reason=reason),
                     title=_("Refused"), severity="warning", markup=False, timeout=15)
+
+    async def _within_budget(self, action: str, job: Job) -> bool:
+        """Whether the budget lets this paid action through now; if not, the dialog says so at once (no question
+        is asked for a send the budget would refuse)."""
+        from ..service.jobs import BudgetRefused
+
+        try:
+            await asyncio.to_thread(self.service.check_budget, job.params, 2 if action == "variations" else 1,
+                                    kind=job.kind, extension_seconds=job.extra.get("extension_seconds"))
+        except BudgetRefused as exc:
+            self.show_over_budget(exc.over)  # type: ignore[attr-defined]
+            return False
+        return True
 
     def _ask_for(self, action: str, job: Job) -> None:
         """The question for a paid job action: what would be sent, and its price."""

@@ -193,7 +193,21 @@ class MainScreen(StyledOnce):
         if not app.paid_needs_asking():
             self.submit(event.params, event.variations, event.fit, event.character_ids)
             return
+        self._ask_to_send(event)
+
+    @work(exclusive=False, exit_on_error=False, group="submit", description=N_("check the budget"))
+    async def _ask_to_send(self, event: PromptComposer.Generate) -> None:
+        """The question before a paid send, unless the budget would refuse it: then that is said at once, rather
+        than a price asked for that the second key would be refused."""
+        from ...service.jobs import BudgetRefused
+
+        app: Any = self.app
         params, n = event.params, event.variations
+        try:
+            await asyncio.to_thread(self.session.service.check_budget, params, n)
+        except BudgetRefused as exc:
+            app.show_over_budget(exc.over, kept=_("The prompt is still in the composer."))
+            return
         total = estimate(params.model, params.size, params.seconds, self.session.profile.models, n)
         line = ngettext("Send {n} job: {model} {size} {seconds}s, {cost}? {key}/enter sends, esc cancels",
                         "Send {n} jobs: {model} {size} {seconds}s, {cost}? {key}/enter sends, esc cancels", n).format(
