@@ -57,3 +57,18 @@ def count_restyles(app: Any) -> list[int]:
 
     app.stylesheet.update_nodes = counting
     return restyled
+
+
+PRICE = 0.25  # USD a second in the priced test profile: a 4 s job is $1.00
+
+
+def write_priced_config(tmp_path: Path, base_url: str, monkeypatch: Any, budget: str = "") -> Path:
+    """A config whose default profile "lab" is `base_url` (the real local engine, so it costs nothing) with sora-2
+    at PRICE a second, and `budget` (TOML lines such as "budget_daily = 1.5\n"); the paid question on."""
+    config = tmp_path / "config.toml"
+    config.write_text(f'default_profile = "lab"\n[profiles.lab]\nbase_url = "{base_url}"\napi_key_env = "LAB_KEY"\n'
+                      f'{budget}[profiles.lab.models.sora-2]\nprice_per_second = {PRICE}\n', encoding="utf-8")
+    monkeypatch.setenv("SORA_TUI_CONFIG", str(config))
+    monkeypatch.setenv("LAB_KEY", "sk-test-any-key-the-local-engine-takes")
+    monkeypatch.delenv("SORA_TUI_CONFIRM_PAID", raising=False)
+    return config

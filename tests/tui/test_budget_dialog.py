@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from pilot_helpers import connected, history, wait_until
+from pilot_helpers import connected, history, wait_until, write_priced_config
 from rich.cells import cell_len
 from textual.widgets import Select, Static, TextArea
 
@@ -20,29 +20,21 @@ from sora_tui.tui.widgets.job_table import JobTable
 WIDE = (160, 45)
 SMALL = (80, 24)
 PROMPT = "a red kite over a windy beach at golden hour, gulls crying"
-PRICE = 0.25  # USD a second: a 4 s job is $1.00
 
 
-def write_config(tmp_path: Path, base_url: str, monkeypatch: pytest.MonkeyPatch, budget: str = "") -> None:
-    config = tmp_path / "config.toml"
-    config.write_text(f'default_profile = "lab"\n[profiles.lab]\nbase_url = "{base_url}"\napi_key_env = "LAB_KEY"\n'
-                      f'{budget}[profiles.lab.models.sora-2]\nprice_per_second = {PRICE}\n', encoding="utf-8")
-    monkeypatch.setenv("SORA_TUI_CONFIG", str(config))
-    monkeypatch.setenv("LAB_KEY", "sk-test-any-key-the-local-engine-takes")
-    monkeypatch.delenv("SORA_TUI_CONFIRM_PAID", raising=False)
 
 
 @pytest.fixture
 def one_job_budget(home: Path, local_engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A priced profile whose daily budget ($1.50) allows one 4 s job ($1.00) and not a second."""
-    write_config(tmp_path, local_engine.base_url, monkeypatch, "budget_daily = 1.5\n")
+    write_priced_config(tmp_path, local_engine.base_url, monkeypatch, "budget_daily = 1.5\n")
     return home
 
 
 @pytest.fixture
 def priced(home: Path, local_engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A priced profile without a budget, served by the real local engine."""
-    write_config(tmp_path, local_engine.base_url, monkeypatch)
+    write_priced_config(tmp_path, local_engine.base_url, monkeypatch)
     return home
 
 

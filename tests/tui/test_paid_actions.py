@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
-from pilot_helpers import connected, history, status_text, wait_until
+from pilot_helpers import PRICE, connected, history, status_text, wait_until, write_priced_config
 from textual.widgets import TextArea
 
 from sora_tui.core.status import JobStatus
@@ -16,19 +16,12 @@ from sora_tui.tui.widgets.job_table import JobTable
 
 WIDE = (160, 45)
 PROMPT = "a red kite over a windy beach at golden hour, gulls crying"
-PRICE = 0.25  # USD a second, for every size
 
 
 @pytest.fixture
 def priced(home: Path, local_engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A profile with a price, served by the real local engine (so it costs nothing to test)."""
-    config = tmp_path / "config.toml"
-    config.write_text(f'default_profile = "lab"\n[profiles.lab]\nbase_url = "{local_engine.base_url}"\n'
-                      'api_key_env = "LAB_KEY"\n'
-                      f'[profiles.lab.models.sora-2]\nprice_per_second = {PRICE}\n', encoding="utf-8")
-    monkeypatch.setenv("SORA_TUI_CONFIG", str(config))
-    monkeypatch.setenv("LAB_KEY", "sk-test-any-key-the-local-engine-takes")
-    monkeypatch.delenv("SORA_TUI_CONFIRM_PAID", raising=False)
+    write_priced_config(tmp_path, local_engine.base_url, monkeypatch)
     return home
 
 

@@ -8,7 +8,7 @@ import time
 from pathlib import Path
 
 import pytest
-from pilot_helpers import connected, history, wait_until
+from pilot_helpers import connected, history, wait_until, write_priced_config
 from rich.cells import cell_len
 from textual.content import Content
 from textual.widgets import Static, TextArea
@@ -27,22 +27,14 @@ from sora_tui.tui.widgets.job_table import JobTable
 WIDE = (160, 45)
 SMALL = (80, 24)
 PROMPT = "a red kite over a windy beach at golden hour, gulls crying"
-PRICE = 0.25  # USD a second: a 4 s job is $1.00
 
 
-def write_config(tmp_path: Path, base_url: str, monkeypatch: pytest.MonkeyPatch, budget: str = "") -> None:
-    config = tmp_path / "config.toml"
-    config.write_text(f'default_profile = "lab"\n[profiles.lab]\nbase_url = "{base_url}"\napi_key_env = "LAB_KEY"\n'
-                      f'{budget}[profiles.lab.models.sora-2]\nprice_per_second = {PRICE}\n', encoding="utf-8")
-    monkeypatch.setenv("SORA_TUI_CONFIG", str(config))
-    monkeypatch.setenv("LAB_KEY", "sk-test-any-key-the-local-engine-takes")
-    monkeypatch.delenv("SORA_TUI_CONFIRM_PAID", raising=False)
 
 
 @pytest.fixture
 def priced(home: Path, local_engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A priced profile with a daily budget of $5, served by the real local engine (so it costs nothing)."""
-    write_config(tmp_path, local_engine.base_url, monkeypatch, "budget_daily = 5\nbudget_monthly = 40\n")
+    write_priced_config(tmp_path, local_engine.base_url, monkeypatch, "budget_daily = 5\nbudget_monthly = 40\n")
     return home
 
 
