@@ -186,3 +186,22 @@ def test_each_profile_keeps_its_prices(tmp_path) -> None:
     assert plan("gateway", "cheap").amount == pytest.approx(0.2)
     custom = load_profile(paths, base_url="https://other.example.com/v1", environ=env)
     assert estimate("sora-2", "1280x720", "4", custom.models).amount == pytest.approx(0.4)
+
+
+def test_a_job_of_the_built_in_engine_is_free_whatever_an_older_estimate_said() -> None:
+    """Before the engine's prices were zero its jobs were estimated at the published ones ($0.40 for 4 s): the
+    details, the tables and the ledger must not add those up as money spent."""
+    from sora_tui.core.cost import doc_cost
+
+    old = _job(seconds="4", status=JobStatus.DOWNLOADED, video_id="video_1", profile="local",
+               server="http://127.0.0.1:8089/v1", cost_estimate=0.4)
+    assert job_cost(old).free and doc_cost(old.to_doc()).free
+    assert cost_text(job_cost(old)) == "free (local render)"
+    # a paid server on loopback (a LiteLLM proxy on this machine) is priced as any other
+    proxy = _job(seconds="4", status=JobStatus.DOWNLOADED, video_id="video_2", profile="proxy",
+                 server="http://127.0.0.1:4000/v1", cost_estimate=0.4)
+    assert job_cost(proxy).amount == pytest.approx(0.4) and doc_cost(proxy.to_doc()).amount == pytest.approx(0.4)
+    # a profile named local that points at a remote server (only a hand-edited config can) is priced too
+    remote = _job(seconds="4", status=JobStatus.DOWNLOADED, video_id="video_3", profile="local",
+                  server="https://api.example.com/v1", cost_estimate=0.4)
+    assert job_cost(remote).amount == pytest.approx(0.4)

@@ -101,17 +101,19 @@ def test_one_pass_adds_up_what_a_plain_sum_over_each_period_does(rows: list[R], 
 
 
 jobs_strategy = st.builds(
-    lambda seconds, model, size, status, video, kind, said_seconds, ext: _job(seconds, model, size, status, video,
-                                                                             kind, said_seconds, ext),
+    lambda seconds, model, size, status, video, kind, said_seconds, ext, where: _job(
+        seconds, model, size, status, video, kind, said_seconds, ext, where),
     st.sampled_from(["4", "8", "12", "x"]), st.sampled_from(["sora-2", "sora-2-pro", "unknown-model"]),
     st.sampled_from(["720x1280", "1792x1024"]), statuses, st.booleans(),
     st.sampled_from(["generate", "remix", "extend", "retry", "variation"]),
-    st.one_of(st.none(), st.integers(0, 30)), st.sampled_from([None, "4", "8"]))
+    st.one_of(st.none(), st.integers(0, 30)), st.sampled_from([None, "4", "8"]),
+    st.sampled_from([("lab", "https://gw.example/v1"), ("local", "http://127.0.0.1:8089/v1"), ("local", "")]))
 
 
-def _job(seconds, model, size, status, video, kind, said_seconds, ext) -> Job:
+def _job(seconds, model, size, status, video, kind, said_seconds, ext, where) -> Job:
+    profile, server = where
     job = Job.new(GenerationParams("a kite", model=model, size=size, seconds=seconds), kind=kind,
-                  status=JobStatus(status), video_id="video_1" if video else None)
+                  status=JobStatus(status), video_id="video_1" if video else None, profile=profile, server=server)
     if ext is not None:
         job.extra = {**job.extra, "extension_seconds": ext}
     job.extra = accepted(job, said_seconds, None)

@@ -95,12 +95,25 @@ def _never_created(has_video: bool, status: str) -> bool:
     return not has_video and status not in MAY_BE_CREATED
 
 
+_LOOPBACK = ("//127.0.0.1:", "//localhost:", "//[::1]:", "//127.0.0.1/", "//localhost/")
+
+
+def local_render(profile: str, server: str) -> bool:
+    """A job of the built-in local engine: free, whatever an older sora-tui estimated for it (before the engine's
+    prices were zero its jobs were estimated at the published ones, and a ledger would add those up). Only sora-tui
+    names a profile "local" (none of that name can be added), and the engine listens on loopback."""
+    return profile == "local" and any(host in server for host in _LOOPBACK)
+
+
 def _priced(*, status: str, has_video: bool, kind: str, seconds: Any, extension_seconds: Any, accepted_seconds: Any,
-            size: str, model: str, cost_estimate: float | None, models: Mapping[str, ModelSpec] | None) -> Cost:
+            size: str, model: str, cost_estimate: float | None, models: Mapping[str, ModelSpec] | None,
+            local: bool = False) -> Cost:
     """The one rule (see the module's doc), on a job's fields: a Job's (job_cost) or a stored document's
-    (doc_cost, what the history's index keeps for the ledger and budgets)."""
+    (doc_cost, what the history's index keeps for the ledger and budgets). `local`: made by the built-in engine."""
     if _never_created(has_video, status):
         return NOT_BILLED
+    if local:
+        models, cost_estimate = None, 0.0
     # An extension is priced by the seconds it adds, not the whole video's; what the server accepted, when it said
     asked = _whole(extension_seconds) if kind == "extend" else _whole(seconds)
     generated = _whole(accepted_seconds)
@@ -133,7 +146,7 @@ def job_cost(job: Job, models: Mapping[str, ModelSpec] | None = None) -> Cost:
     return _priced(status=job.status, has_video=bool(job.video_id), kind=job.kind, seconds=job.params.seconds,
                    extension_seconds=extra.get("extension_seconds"), accepted_seconds=extra.get(ACCEPTED_SECONDS),
                    size=str(extra.get(ACCEPTED_SIZE) or job.params.size), model=job.params.model,
-                   cost_estimate=job.cost_estimate, models=models)
+                   cost_estimate=job.cost_estimate, models=models, local=local_render(job.profile, job.server))
 
 
 def doc_cost(doc: Mapping[str, Any]) -> Cost:
@@ -146,7 +159,8 @@ def doc_cost(doc: Mapping[str, Any]) -> Cost:
                    kind=str(doc.get("kind") or "generate"), seconds=params.get("seconds"),
                    extension_seconds=extra.get("extension_seconds"), accepted_seconds=extra.get(ACCEPTED_SECONDS),
                    size=str(extra.get(ACCEPTED_SIZE) or params.get("size") or ""), model=str(params.get("model") or ""),
-                   cost_estimate=float(estimate_) if isinstance(estimate_, (int, float)) else None, models=None)
+                   cost_estimate=float(estimate_) if isinstance(estimate_, (int, float)) else None, models=None,
+                   local=local_render(str(doc.get("profile") or ""), str(doc.get("server") or "")))
 
 
 def accepted(job: Job, seconds: Any, size: Any) -> dict[str, Any]:
