@@ -129,6 +129,12 @@ def test_sorting_by_status_or_model_counts_every_match_and_keeps_newest_first_am
     assert [j.local_id for j in page.jobs] == [j.local_id for j in matches[:5]]
     by_cost = store.search(text="kite", sort="cost_estimate", limit=3)  # not in the index: decoded, still right
     assert by_cost.matched == len(matches) and len(by_cost.jobs) == 3
+    # by what each job costs (the tables' rule, kept in the index): the dearest first, unknown prices last
+    from sora_tui.core.cost import job_cost
+
+    dearest = store.search(text="kite", sort="cost", limit=len(matches))
+    assert len({job_cost(j).sort_key for j in matches}) > 1  # queued jobs are priced; the others never made
+    assert [job_cost(j).sort_key for j in dearest.jobs] == sorted((job_cost(j).sort_key for j in matches), reverse=True)
 
 
 def test_a_group_query_follows_new_members_and_moves(filled) -> None:

@@ -1069,6 +1069,8 @@ class SearchResult(NamedTuple):
 
 _INDEX_SORTS: dict[str, Callable[[_Entry], Any]] = {  # sorts the index can do without decoding a job
     "status": operator.attrgetter("status"), "model": operator.attrgetter("model"),
+    # what each job costs by the one rule (core.cost), as the tables show it: unknown below free and not billed
+    "cost": lambda e: e.amount if e.amount is not None else -1.0,
 }
 
 

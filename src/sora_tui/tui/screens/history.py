@@ -52,7 +52,7 @@ STATUS_FILTERS = [(N_("any status"), ""), (N_("active"), "active"), (N_("complet
                   (N_("expired"), "expired")]
 STARRED_FILTERS = [(N_("all"), ""), (N_("★ starred"), "starred")]
 DATE_FILTERS = [(N_("any date"), ""), (N_("today"), "1"), (N_("7 days"), "7"), (N_("30 days"), "30")]
-SORTS = [(N_("newest"), "created_at:desc"), (N_("oldest"), "created_at:asc"), (N_("cost"), "cost_estimate:desc"),
+SORTS = [(N_("newest"), "created_at:desc"), (N_("oldest"), "created_at:asc"), (N_("cost"), "cost:desc"),
          (N_("status"), "status:asc"), (N_("model"), "model:asc")]
 ANY_MODEL, ANY_PROFILE = N_("any model"), N_("any profile")
 # How each kind of job is named in its lineage.
