@@ -128,8 +128,8 @@ def tally(rows: Iterable[Row], starts: Mapping[str, float], window: float | None
         counted = [t for t, since in bounds if span >= since]
         if span >= in_window:
             counted.append(ledger.by_profile.get(name) or ledger.by_profile.setdefault(name, Tally()))
-            key = (name, model)
-            counted.append(ledger.by_model.get(key) or ledger.by_model.setdefault(key, Tally()))
+            pair = (name, model)
+            counted.append(ledger.by_model.get(pair) or ledger.by_model.setdefault(pair, Tally()))
         for t in counted:
             t.count(state, amount, int(jobs))
     return ledger

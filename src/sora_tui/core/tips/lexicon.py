@@ -52,7 +52,7 @@ def trie_pattern(phrases: Iterable[str], *, gaps: bool = True, split_first: bool
 
     def build(node: dict[str, Any]) -> str:
         alts = [unit_re(unit) + build(child) for unit, child in sorted(node.items()) if unit]
-        end = node.get("")
+        end: str | None = node.get("")
         if not alts:
             return end or ""
         if end:  # a phrase ends here if its assertion holds; the longer ones are tried first
