@@ -46,7 +46,19 @@ def main(argv: list[str] | None = None) -> int:
     those, printed and not written (the document always holds one whole run)."""
     import importlib
 
-    from . import cli_jobs, downloads, engine, history, keys, ledger, memory, tips, tracking, tui_downloads, ui
+    from . import (
+        cli_jobs,
+        downloads,
+        engine,
+        history,
+        keys,
+        ledger,
+        memory,
+        tips,
+        tracking,
+        tui_downloads,
+        ui,
+    )
 
     names = sys.argv[1:] if argv is None else argv
     started = time.time()

@@ -21,9 +21,7 @@ from sora_tui.core.job import Job
 from sora_tui.core.params import GenerationParams
 from sora_tui.core.status import JobStatus
 
-WORDS = ("neon city street at night rain reflections slow dolly left cinematic 35mm anamorphic warm tungsten "
-         "lighthouse dusk waves gulls paper boat puddle kite beach wind orbit drone aerial forest fog sunrise "
-         "snow petals market crowd chatter ambience footsteps dialogue close-up wide shot handheld").split()
+WORDS = ["neon", "city", "street", "at", "night", "rain", "reflections", "slow", "dolly", "left", "cinematic", "35mm", "anamorphic", "warm", "tungsten", "lighthouse", "dusk", "waves", "gulls", "paper", "boat", "puddle", "kite", "beach", "wind", "orbit", "drone", "aerial", "forest", "fog", "sunrise", "snow", "petals", "market", "crowd", "chatter", "ambience", "footsteps", "dialogue", "close-up", "wide", "shot", "handheld"]
 TYPED = "lighthouse at dusk"
 
 

@@ -63,7 +63,7 @@ def crash_guard() -> Iterator[CrashGuard]:
         yield guard
     except (SystemExit, KeyboardInterrupt):
         raise
-    except BaseException as exc:  # the last line of defence: never a traceback on the user's screen
+    except BaseException as exc:  # noqa: BLE001 - the last line of defence: never a traceback on the user's screen
         guard.crashed = True
         guard.report = write_report(exc)
         summary = f"{type(exc).__name__}: {strip_control(str(exc))[:200]}"

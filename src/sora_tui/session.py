@@ -119,7 +119,7 @@ async def local_engine_url(paths: Paths, profile: Profile) -> str:
 
     try:
         return await asyncio.to_thread(ensure_engine, paths.engine_dir, profile.engine_speed)
-    except Exception as exc:  # EngineStartError or an OS error while spawning
+    except Exception as exc:  # noqa: BLE001 - EngineStartError or any OS error while spawning: said, not raised
         raise SessionError(_("The built-in local engine did not start: {reason}").format(reason=exc), 3) from None
 
 

@@ -204,9 +204,9 @@ def test_faults_are_reproducible(tmp_path: Path) -> None:
 
 
 def test_lost_fault_creates_the_job_but_drops_the_answer(tmp_path: Path) -> None:
-    with start_engine_thread(EngineConfig(speed="instant", state_dir=tmp_path, faults="lost:1.0")) as e:
-        with pytest.raises(httpx2.HTTPError):
-            httpx2.post(f"{e.base_url}/videos", json={"prompt": "a lost answer"}, headers=AUTH)
+    with start_engine_thread(EngineConfig(speed="instant", state_dir=tmp_path, faults="lost:1.0")) as e, \
+            pytest.raises(httpx2.HTTPError):
+        httpx2.post(f"{e.base_url}/videos", json={"prompt": "a lost answer"}, headers=AUTH)
     with start_engine_thread(EngineConfig(speed="instant", state_dir=tmp_path)) as e:
         data = httpx2.get(f"{e.base_url}/videos", headers=AUTH).json()["data"]
         assert [v["prompt"] for v in data] == ["a lost answer"]

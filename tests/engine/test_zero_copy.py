@@ -13,10 +13,9 @@ from typing import Any
 
 import httpx2
 import pytest
+from test_server_behaviour import AUTH, make, wait
 
 from sora_tui.engine.zerocopy import ZERO_COPY_SEND, http_protocol
-
-from test_server_behaviour import AUTH, make, wait
 
 BIG = 48 << 20
 

@@ -237,7 +237,7 @@ def _map_error(exc: BaseException, base_url: str = "") -> BackendError:
     if isinstance(cause, (httpx2.ConnectError, httpx2.ConnectTimeout)):
         return BackendError("unreachable", _("Cannot reach the server at {url}").format(url=base_url) if base_url
                             else _("Cannot reach the server"))
-    if isinstance(exc, openai.APITimeoutError) or isinstance(exc, httpx2.TimeoutException):
+    if isinstance(exc, (openai.APITimeoutError, httpx2.TimeoutException)):
         return BackendError("timeout", _("The server at {url} did not answer in time").format(url=base_url)
                             if base_url else _("The server did not answer in time"))
     if isinstance(exc, openai.APIConnectionError):

@@ -26,7 +26,10 @@ _EXPORTS = {
     "ModeSpecError": "modes", "parse_modes": "modes",
 }
 
-__all__ = sorted(_EXPORTS)
+__all__ = [
+    "EngineConfig", "EngineHandle", "EngineStartError", "ModeSpecError", "create_app", "ensure_engine", "parse_modes",
+    "running_engine", "serve", "start_engine_thread", "stop_engine",
+]
 
 
 def __getattr__(name: str) -> Any:

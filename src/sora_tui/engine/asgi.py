@@ -211,7 +211,7 @@ def _truncating(send: Send) -> Send:
     async def wrapped(message: dict[str, Any]) -> None:
         if message["type"] == "http.response.start":
             state["status"] = message["status"]
-            length = dict((k.lower(), v) for k, v in message.get("headers", [])).get(b"content-length", b"2")
+            length = {k.lower(): v for k, v in message.get("headers", [])}.get(b"content-length", b"2")
             state["cut"] = max(1, int(length) // 2)
             await send(message)
             return

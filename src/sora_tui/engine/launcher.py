@@ -18,7 +18,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 from .faults import FaultPlan
 from .server import EngineConfig, create_app
@@ -95,7 +95,7 @@ class EngineHandle:
             self._sock.close()
         self.engine.state.close()
 
-    def __enter__(self) -> EngineHandle:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -120,7 +120,7 @@ _YUV_OFFSET = np.array([16.0, 128.0, 128.0], np.float32)
 
 def _yuv(colour: tuple[int, int, int]) -> tuple[int, int, int]:
     y, u, v = _YUV_MATRIX @ np.array(colour, np.float32) + _YUV_OFFSET
-    return int(round(y)), int(round(u)), int(round(v))
+    return round(y), round(u), round(v)
 
 
 def _planes_of(rgb: np.ndarray) -> Planes:
@@ -165,9 +165,9 @@ class _Part:
     def view(self, u: float, out: Planes) -> None:
         """Draws the camera's view at clip fraction u (0..1) of this part into `out` (w x h)."""
         cam = self.scene.camera
-        ox = int(round(self.mx + cam.dx * self.w * (u - 0.5)))
+        ox = round(self.mx + cam.dx * self.w * (u - 0.5))
         ox = min(max(ox, 0), 2 * self.mx)
-        oy = min(max(int(round(self.my + cam.dy * self.h * (u - 0.5))), 0), 2 * self.my)
+        oy = min(max(round(self.my + cam.dy * self.h * (u - 0.5)), 0), 2 * self.my)
         luma, cu, cv = self.canvas
         if cam.zoom == 1.0:
             # chroma from the 2x2 block the luma offset falls in: at most half a chroma sample off
@@ -256,7 +256,7 @@ def _cover(image: np.ndarray, w: int, h: int) -> np.ndarray:
 
     img = Image.fromarray(image)
     scale = max(w / img.width, h / img.height)
-    size = (max(w, int(math.ceil(img.width * scale))), max(h, int(math.ceil(img.height * scale))))
+    size = (max(w, math.ceil(img.width * scale)), max(h, math.ceil(img.height * scale)))
     img = img.resize(size, Image.BILINEAR)
     left, top = (img.width - w) // 2, (img.height - h) // 2
     return np.asarray(img.crop((left, top, left + w, top + h)).convert("RGB"), dtype=np.uint8).copy()
@@ -284,7 +284,7 @@ class _Overlay:
         ia = np.ones((eh, ew), np.float32)
         pm[:h, :w], ia[:h, :w] = premul, inv_alpha[:, :, 0]
         yuv = pm @ _YUV_MATRIX.T + (1.0 - ia)[:, :, None] * _YUV_OFFSET
-        half = lambda a: a.reshape(eh // 2, 2, ew // 2, 2, *a.shape[2:]).mean(axis=(1, 3))  # noqa: E731
+        half = lambda a: a.reshape(eh // 2, 2, ew // 2, 2, *a.shape[2:]).mean(axis=(1, 3))
         self.luma = (yuv[:, :, 0], ia)
         chroma, cia = half(yuv[:, :, 1:]), half(ia)
         self.u, self.v = (chroma[:, :, 0], cia), (chroma[:, :, 1], cia)
@@ -389,7 +389,7 @@ def render(spec: RenderSpec, out_dir: Path, progress: Callable[[float], None] | 
     rng = np.random.default_rng(spec.digest())
     parts_spec = spec.parts()
     total = sum(s for _, s in parts_spec)
-    n_frames = max(1, int(round(total * FPS)))
+    n_frames = max(1, round(total * FPS))
     reference = _decode_reference(spec.reference_image)
     parts = [(_Part(read_prompt(p), w, h, rng, reference if i == 0 else None), secs) for i, (p, secs) in enumerate(parts_spec)]
     bounds = np.cumsum([0.0] + [s for _, s in parts])
@@ -405,7 +405,7 @@ def render(spec: RenderSpec, out_dir: Path, progress: Callable[[float], None] | 
     heights = height_at(times)
     xs = (w * 0.15 + (w * 0.7) * times / max(total, 1e-6)).astype(np.int32)
 
-    sprite_idx = sorted({int(round(i * (n_frames - 1) / (SPRITE_FRAMES - 1))) for i in range(SPRITE_FRAMES)})
+    sprite_idx = sorted({round(i * (n_frames - 1) / (SPRITE_FRAMES - 1)) for i in range(SPRITE_FRAMES)})
     thumb_idx = min(n_frames - 1, n_frames // 3)
     # the stills are made from their frames in the drawing thread, which has time to spare beside libx264
     scale = THUMB_LONG_SIDE / max(w, h)
@@ -504,7 +504,7 @@ class _FrameFeed:
             for i in range(self._count):
                 if not self._put((True, self._make(i))):
                     return
-        except Exception as exc:  # handed to the encoder's thread, which raises it  # noqa: BLE001
+        except Exception as exc:  # noqa: BLE001 - handed to the encoder's thread, which raises it
             self._put((False, exc))
             return
         self._put((False, None))

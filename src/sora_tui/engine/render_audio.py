@@ -74,18 +74,18 @@ def impact_sound(rng: np.random.Generator, strength: float) -> np.ndarray:
 
 def soundtrack(spec: Any, seconds: float, impacts: list[float], parts: list[tuple[str | None, float]], seed: int) -> np.ndarray:
     rng = np.random.default_rng(seed ^ 0x5EED)
-    n = int(round(seconds * SAMPLE_RATE))
+    n = round(seconds * SAMPLE_RATE)
     out = np.zeros(n, np.float32)
     pos, t0 = 0, 0.0
     for kind, secs in parts:
-        m = min(n - pos, int(round(secs * SAMPLE_RATE)))
+        m = min(n - pos, round(secs * SAMPLE_RATE))
         if m <= 0:
             break
         out[pos:pos + m] = ambience(kind, m, rng, t0)
         pos += m
         t0 += secs
     for k, t in enumerate(impacts):
-        i0 = int(round(t * SAMPLE_RATE))
+        i0 = round(t * SAMPLE_RATE)
         snd = impact_sound(rng, max(0.25, 0.85 ** k))
         m = min(len(snd), n - i0)
         if m > 0:

@@ -254,7 +254,7 @@ class EngineState:
                 rec.impacts = result.impacts
                 rec.render_done_at = time.time()
                 self._save(rec)
-        except Exception as exc:  # a render failure fails the job, never the engine
+        except Exception as exc:  # noqa: BLE001 - a render failure fails the job, never the engine
             with self.lock:
                 rec.render_error = f"The local renderer failed: {type(exc).__name__}: {exc}"
                 rec.render_done_at = time.time()
