@@ -43,7 +43,7 @@ def _server(config: EngineConfig, sock: socket.socket) -> Any:
     import uvicorn
 
     logging.getLogger("uvicorn.error").addFilter(_QuietFaults())
-    app = create_app(config)
+    app: Any = create_app(config)  # a Starlette app carrying its engine (create_app sets `app.engine`)
     # asyncio's own loop (not uvloop, if installed): its loop.sendfile is what serves clips without a copy.
     # A clock-* mode dates responses itself, from its skewed clock: uvicorn's Date would be a second one.
     uv_config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off",

@@ -17,11 +17,14 @@ import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, Generic, TypeVar
 
 import numpy as np
 
 from .render_audio import SAMPLE_RATE, soundtrack
 from .render_scene import Scene, read_prompt
+
+T = TypeVar("T")  # what a frame feed hands the encoder
 
 FPS = 24
 GRAVITY = 9.81
@@ -257,7 +260,7 @@ def _cover(image: np.ndarray, w: int, h: int) -> np.ndarray:
     img = Image.fromarray(image)
     scale = max(w / img.width, h / img.height)
     size = (max(w, math.ceil(img.width * scale)), max(h, math.ceil(img.height * scale)))
-    img = img.resize(size, Image.BILINEAR)
+    img = img.resize(size, Image.Resampling.BILINEAR)
     left, top = (img.width - w) // 2, (img.height - h) // 2
     return np.asarray(img.crop((left, top, left + w, top + h)).convert("RGB"), dtype=np.uint8).copy()
 
@@ -295,7 +298,7 @@ class _Overlay:
         _blend(frame[2], x // 2, y // 2, *self.v)
 
 
-def _printable(font: object, text: str) -> str | None:
+def _printable(font: Any, text: str) -> str | None:
     """The text as the font can draw it: accents dropped (café: cafe), other marks it lacks as "-"; None when it
     lacks letters (a Japanese prompt). A character without a glyph would be drawn as an empty box."""
     import unicodedata
@@ -418,7 +421,7 @@ def render(spec: RenderSpec, out_dir: Path, progress: Callable[[float], None] | 
     token = uuid.uuid4().hex[:8]
     video_tmp = out_dir / f".video-{token}.mp4"
 
-    def make_frame(i: int) -> object:
+    def make_frame(i: int) -> av.VideoFrame:
         """Frame i, drawn straight into the yuv420p picture the encoder takes (no RGB frame, no swscale)."""
         t = times[i]
         k = min(int(np.searchsorted(bounds, t, side="right")) - 1, len(parts) - 1)
@@ -434,9 +437,9 @@ def render(spec: RenderSpec, out_dir: Path, progress: Callable[[float], None] | 
         if i in sprite_idx or i == thumb_idx:
             rgb = Image.fromarray(vf.to_ndarray(format="rgb24"))
             if i == thumb_idx:
-                stills[-1] = rgb.resize(thumb_size, Image.BILINEAR)
+                stills[-1] = rgb.resize(thumb_size, Image.Resampling.BILINEAR)
             if i in sprite_idx:
-                stills[i] = rgb.resize((tw, th), Image.BILINEAR)
+                stills[i] = rgb.resize((tw, th), Image.Resampling.BILINEAR)
         vf.pts = i
         return vf
 
@@ -485,15 +488,15 @@ def render(spec: RenderSpec, out_dir: Path, progress: Callable[[float], None] | 
     )
 
 
-class _FrameFeed:
+class _FrameFeed(Generic[T]):
     """Builds the frames (and the stills taken from them) in a thread of its own, a few ahead of the encoder.
 
     Both sides spend their time in numpy and libx264 with the GIL released, so a single render uses both
     cores: drawing frame n+1 overlaps encoding frame n. Frames come out in order; an error in the drawing
     thread is raised in the encoder's."""
 
-    def __init__(self, count: int, make: Callable[[int], object], ahead: int = 6) -> None:
-        self._queue: queue.Queue[tuple[bool, object]] = queue.Queue(maxsize=ahead)
+    def __init__(self, count: int, make: Callable[[int], T], ahead: int = 6) -> None:
+        self._queue: queue.Queue[tuple[bool, Any]] = queue.Queue(maxsize=ahead)
         self._stop = threading.Event()
         self._count, self._make = count, make
         self._thread = threading.Thread(target=self._run, name="render-frames", daemon=True)
@@ -509,7 +512,7 @@ class _FrameFeed:
             return
         self._put((False, None))
 
-    def _put(self, item: tuple[bool, object]) -> bool:
+    def _put(self, item: tuple[bool, Any]) -> bool:
         while not self._stop.is_set():
             try:
                 self._queue.put(item, timeout=0.1)
@@ -518,7 +521,7 @@ class _FrameFeed:
                 continue
         return False
 
-    def __iter__(self) -> Iterator[object]:
+    def __iter__(self) -> Iterator[T]:
         while True:
             ok, item = self._queue.get()
             if not ok:
@@ -594,8 +597,8 @@ def probe(path: Path) -> dict:
         a = next((s for s in c.streams if s.type == "audio"), None)
         duration = float(c.duration / 1_000_000) if c.duration else 0.0
         return {
-            "width": v.codec_context.width if v else 0,
-            "height": v.codec_context.height if v else 0,
+            "width": v.codec_context.width if v else 0,  # type: ignore[attr-defined]  # a video stream's context
+            "height": v.codec_context.height if v else 0,  # type: ignore[attr-defined]
             "duration": duration,
             "video_codec": v.codec_context.name if v else None,
             "audio_codec": a.codec_context.name if a else None,

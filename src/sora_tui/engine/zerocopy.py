@@ -67,7 +67,9 @@ def http_protocol() -> Any:
             count = os.fstat(file.fileno()).st_size - position if count is None else int(count)
             if count > 0:
                 try:
-                    for piece in self.conn.send_with_data_passthrough(h11.Data(data=_FileRegion(count))) or ():
+                    # h11 only measures the data: a region of the file stands for its bytes, which sendfile(2) sends
+                    region = h11.Data(data=_FileRegion(count))  # type: ignore[arg-type]
+                    for piece in self.conn.send_with_data_passthrough(region) or ():
                         if isinstance(piece, _FileRegion):
                             sent = await asyncio.get_running_loop().sendfile(self.transport, file, position, count)
                             if sent != count:  # the file is shorter than it was said to be: the body cannot be whole
