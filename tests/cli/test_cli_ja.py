@@ -10,7 +10,9 @@ from pathlib import Path
 import pytest
 from rich.cells import cell_len
 
-from sora_tui.cli import translate_argparse, wants_json, wrap_cells
+from sora_tui.cli.language import wants_json
+from sora_tui.cli.output import wrap_cells
+from sora_tui.cli.translated_argparse import translate_argparse
 
 NARROW = {"COLUMNS": "80"}
 ENGLISH_WORDS = ("usage:", "options:", "positional arguments", "show this help", "error:")

@@ -230,7 +230,7 @@ def test_the_tables_fit_the_terminal_by_cells(home: Path, lang: str, width: int,
                                               request: pytest.FixtureRequest) -> None:
     """Long profile and model names and Japanese titles: every line within the width in cells, the figures
     right-aligned under their titles; a pipe (no width) gets every column."""
-    from sora_tui.cli_spend import Spending
+    from sora_tui.cli.commands.spend import Spending
     from sora_tui.core.i18n import _
     from sora_tui.core.ledger import Budget
 

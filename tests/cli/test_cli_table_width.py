@@ -13,7 +13,8 @@ import termios
 import pytest
 from rich.cells import cell_len
 
-from sora_tui.cli_format import LISTING, PIPED_PROMPT, job_detail, job_line, jobs_header, terminal_width
+from sora_tui.cli.listing import LISTING, PIPED_PROMPT, job_detail, job_line, jobs_header
+from sora_tui.cli.output import terminal_width
 from sora_tui.core.i18n import _
 from sora_tui.core.job import Job
 from sora_tui.core.params import GenerationParams

@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 
 from sora_tui import cli
-from sora_tui.cli_format import job_line
+from sora_tui.cli.commands import history as history_commands
+from sora_tui.cli.listing import job_line
 from sora_tui.core.job import Job
 from sora_tui.core.params import GenerationParams
 from sora_tui.core.status import JobStatus
@@ -106,4 +107,4 @@ def test_jobs_holds_at_most_a_page_of_jobs_at_once(history: Path, args: list[str
     assert cli.main(args) == 0
     printed = capsys.readouterr().out.count("\n")
     assert printed > 1_000
-    assert live[1] <= cli._PAGE + 1, f"{live[1]} jobs held at once to print {printed}"
+    assert live[1] <= history_commands._PAGE + 1, f"{live[1]} jobs held at once to print {printed}"

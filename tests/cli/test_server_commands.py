@@ -121,6 +121,8 @@ def test_characters_need_consent_are_remembered_and_used_by_name(cli, home: Path
     assert character["id"].startswith("char_") and character["name"] == "Mika" and character["consent_confirmed_at"]
     listed = cli("characters", "list", "--json")
     assert [c["id"] for c in listed.json_lines()] == [character["id"]]
+    bare = cli("characters")  # no action: the list, as text (it raised a crash report)
+    assert bare.code == 0 and "Mika" in bare.out and "crash" not in bare.err
     shown = cli("characters", "show", character["id"], "--json")
     assert shown.code == 0 and shown.json()["name"] == "Mika"
     not_named = cli("generate", "a dancer spins", "--character", "Mika")

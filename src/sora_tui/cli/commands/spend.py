@@ -1,5 +1,5 @@
 """`sora-tui spend`: what was spent, read from the history's index alone (no server, no engine: it works offline and
-answers at once), and the budget options of `profiles add` / `profiles edit`.
+answers at once), and the budgets left.
 
 The figures are core.ledger's: a job counts from the moment it is written, at its estimate while it is being made
 ("running") and at what the server accepted once done ("spent"). What people read keeps three things apart that a
@@ -9,70 +9,66 @@ bare $0.00 would blur: jobs at an unknown price (never taken for free), jobs the
 from __future__ import annotations
 
 import argparse
-import math
 import re
 import time
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from .core.i18n import N_, _, ngettext, pgettext
-from .core.text import Col, strip_control
+from ...core.cost import money
+from ...core.i18n import N_, _, ngettext, pgettext
+from ...core.text import Col, strip_control
+from ..exits import EXIT_OK, EXIT_USAGE, CliError
+from ..output import err, print_json
 
 if TYPE_CHECKING:
-    from .core.ledger import Budget, Ledger, Row, Tally
+    from ...core.ledger import Budget, Ledger, Row, Tally
 
-
-def money(amount: float) -> str:
-    """core.cost's format, loaded when a figure is shown: building the command line (`--help`) does without it."""
-    from .core.cost import money as usd
-
-    return usd(amount)
 
 # --- the command ---------------------------------------------------------------------------------------------
 
 
-def run(args: argparse.Namespace, out: Any) -> int:
-    """`sora-tui spend`. `out` is cli's small output toolbox (print_json, err, CliError, exit codes)."""
-    from .cli_format import terminal_width
-    from .config import BUILT_IN, ConfigError, Paths, profile_names
-    from .session import open_store
+def run(args: argparse.Namespace) -> int:
+    """`sora-tui spend`."""
+    from ...config import BUILT_IN, ConfigError, Paths, profile_names
+    from ...session import open_store
+    from ..output import terminal_width
 
-    since = parse_since(args.since, out) if args.since is not None else None
+    since = parse_since(args.since) if args.since is not None else None
     paths = Paths.from_env()
     store = open_store(paths)
     try:
         if store.recovery_note:
-            out.err(store.recovery_note)
+            err(store.recovery_note)
         rows = store.spending()
     finally:
         store.close()
     try:
         configured = profile_names(paths)
     except ConfigError as exc:  # the history can be read without it; only the budgets are missing
-        out.err(_("the budgets are not shown: {error}").format(error=exc))
+        err(_("the budgets are not shown: {error}").format(error=exc))
         configured = []
     profile = args.spend_profile or args.profile
     if profile is not None and profile not in configured and profile not in BUILT_IN \
             and not any(row.profile == profile for row in rows):
         known = sorted(set(configured) | {row.profile for row in rows if row.profile})
-        raise out.CliError(_("No profile named {name} in {path} nor in the history (known: {known}).").format(
-            name=repr(profile), path=paths.config_file, known=", ".join(known) or "local"), out.EXIT_USAGE)
-    budgets = _budgets(paths, configured if profile is None else [p for p in configured if p == profile], out)
+        raise CliError(_("No profile named {name} in {path} nor in the history (known: {known}).").format(
+            name=repr(profile), path=paths.config_file, known=", ".join(known) or "local"), EXIT_USAGE)
+    budgets = _budgets(paths, configured if profile is None else [p for p in configured if p == profile])
     report = Spending.of(rows, time.time(), since=since, since_text=args.since, profile=profile, budgets=budgets)
     if args.json:
-        out.print_json(report.as_json())
+        print_json(report.as_json())
     else:
         for line in report.lines(terminal_width()):
             print(line)
-    return out.EXIT_OK
+    return EXIT_OK
 
 
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
-def parse_since(text: str, out: Any) -> float:
+def parse_since(text: str) -> float:
     """--since YYYY-MM-DD: local midnight of that day, as the periods count days."""
     day = None
     if _DATE.fullmatch(text.strip()):
@@ -81,15 +77,15 @@ def parse_since(text: str, out: Any) -> float:
         except ValueError:
             day = None
     if day is None:
-        raise out.CliError(_("--since takes a date as YYYY-MM-DD, for example {example}; not {value}.").format(
-            example=time.strftime("%Y-%m-01"), value=repr(text)), out.EXIT_USAGE)
+        raise CliError(_("--since takes a date as YYYY-MM-DD, for example {example}; not {value}.").format(
+            example=time.strftime("%Y-%m-01"), value=repr(text)), EXIT_USAGE)
     return time.mktime((day.year, day.month, day.day, 0, 0, 0, 0, 0, -1))
 
 
-def _budgets(paths: Any, names: Iterable[str], out: Any) -> dict[str, Budget]:
+def _budgets(paths: Any, names: Iterable[str]) -> dict[str, Budget]:
     """The budgets the config file sets, by profile. A profile that cannot be read is said on stderr when it
     holds a budget: a limit the user set is never silently left out."""
-    from .config import BUDGET_KEYS, ConfigError, file_profile, load_profile
+    from ...config import BUDGET_KEYS, ConfigError, file_profile, load_profile
 
     found: dict[str, Budget] = {}
     for name in names:
@@ -98,7 +94,7 @@ def _budgets(paths: Any, names: Iterable[str], out: Any) -> dict[str, Budget]:
         except ConfigError as exc:
             section = file_profile(paths, name) or {}
             if any(key in section for key in BUDGET_KEYS):
-                out.err(_("the budgets of {name} are not shown: {error}").format(name=name, error=exc))
+                err(_("the budgets of {name} are not shown: {error}").format(name=name, error=exc))
             continue
         if budget:
             found[name] = budget
@@ -142,7 +138,7 @@ class Spending:
     @classmethod
     def of(cls, rows: list[Row], now: float, *, since: float | None = None, since_text: str | None = None,
            profile: str | None = None, budgets: dict[str, Budget] | None = None) -> Spending:
-        from .core.ledger import day_start, month_start, periods, tally
+        from ...core.ledger import day_start, month_start, periods, tally
 
         starts = periods(now, since=since)
         window = since if since is not None else starts["month"]
@@ -175,8 +171,8 @@ class Spending:
 
     # --- text: in the interface's language, fitted to the terminal -------------------------------------------
     def lines(self, width: int | None) -> list[str]:
-        from .cli import wrap_cells
-        from .cli_format import table
+        from ..output import wrap_cells
+        from ..tables import table
 
         def note(text: str) -> list[str]:  # a sentence, wrapped to the terminal's cells
             return [text] if width is None else wrap_cells(text, width)
@@ -272,63 +268,3 @@ def _ordered(tallies: dict[Any, Tally]) -> list[tuple[Any, Tally]]:
 
 def _iso(ts: float) -> str:
     return datetime.fromtimestamp(ts).astimezone().isoformat(timespec="seconds")
-
-
-# --- profiles add / edit --budget-daily / --budget-monthly ---------------------------------------------------------
-REMOVE = "none"  # --budget-daily none: no daily limit any more
-MAX_BUDGET = 1e9  # what the config file accepts
-
-
-def budget_amount(text: str) -> float | str:
-    """An argparse type: an amount in USD of at least 0 ("12.50", "$12.50"), or "none" to remove the limit."""
-    word = text.strip()
-    if word.lower() == REMOVE:
-        return REMOVE
-    try:
-        value = float(word.removeprefix("$").replace(",", ""))
-    except ValueError:
-        value = math.nan
-    if not math.isfinite(value) or not 0 <= value <= MAX_BUDGET:
-        raise argparse.ArgumentTypeError(
-            _("expected an amount in USD from 0 to 1,000,000,000, such as 5 or 12.50, or none to remove the limit; "
-              "not {value}").format(value=repr(text)))
-    return value
-
-
-def add_budget_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--budget-daily", type=budget_amount, metavar="USD",
-                        help=_("refuse a job that would take this profile's spending today past USD (none: no daily "
-                               "limit)"))
-    parser.add_argument("--budget-monthly", type=budget_amount, metavar="USD",
-                        help=_("refuse a job that would take this profile's spending this month past USD (none: no "
-                               "monthly limit)"))
-
-
-def changes_budget(args: argparse.Namespace) -> bool:
-    return getattr(args, "budget_daily", None) is not None or getattr(args, "budget_monthly", None) is not None
-
-
-async def change_budgets(args: argparse.Namespace, out: Any, others: Callable[[], Awaitable[int]]) -> int:
-    """`profiles add|edit NAME --budget-daily USD ...`: the profile's other settings as those commands change them
-    (`others`), then its budgets, each said."""
-    from .config import Paths, edit_profile
-
-    if args.profiles_command == "add" or any(
-            getattr(args, key, None) for key in ("profile_url", "key_env", "key_stdin")) or args.model is not None:
-        code = await others()
-        if code != out.EXIT_OK:
-            return code
-    wanted = {key: (None if value == REMOVE else value)
-              for key, value in (("budget_daily", args.budget_daily), ("budget_monthly", args.budget_monthly))
-              if value is not None}
-    path = edit_profile(Paths.from_env(), args.name, budgets=wanted)
-    said = {
-        ("budget_daily", True): _("set the daily budget of {name} to {amount} in {path}"),
-        ("budget_monthly", True): _("set the monthly budget of {name} to {amount} in {path}"),
-        ("budget_daily", False): _("removed the daily budget of {name} from {path}: no daily limit now"),
-        ("budget_monthly", False): _("removed the monthly budget of {name} from {path}: no monthly limit now"),
-    }
-    for key, value in wanted.items():
-        out.err(said[key, value is not None].format(name=args.name, path=path,
-                                                    amount=money(value) if value is not None else ""))
-    return out.EXIT_OK
