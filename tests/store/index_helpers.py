@@ -6,7 +6,7 @@ import os
 from pathlib import Path
 
 from sora_tui.store import HistoryStore
-from sora_tui.store.history import _Entry
+from sora_tui.store.history.index import _Entry
 
 
 def index_of(store: HistoryStore) -> dict[str, tuple]:

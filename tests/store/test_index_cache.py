@@ -15,8 +15,8 @@ from sora_tui.core.job import Job
 from sora_tui.core.params import GenerationParams
 from sora_tui.core.status import JobStatus
 from sora_tui.store import HistoryStore
-from sora_tui.store import history as history_module
-from sora_tui.store.history import _Entry
+from sora_tui.store.history import index_cache as index_cache_module
+from sora_tui.store.history.index import _Entry
 
 
 def _jobs(n: int) -> list[Job]:
@@ -148,7 +148,7 @@ def test_close_saves_a_cache_when_there_is_none_and_when_the_journal_has_moved_f
     decoded.clear()
     store = HistoryStore(path)
     assert decoded == []
-    monkeypatch.setattr(history_module, "INDEX_CACHE_STALE_AFTER", 3)
+    monkeypatch.setattr(index_cache_module, "INDEX_CACHE_STALE_AFTER", 3)
     saved = cache.stat().st_mtime_ns
     [a, b, c] = [Job.new(GenerationParams(f"new {i}")) for i in range(3)]
     store.add(a)

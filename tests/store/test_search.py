@@ -13,7 +13,7 @@ from sora_tui.core.job import Job
 from sora_tui.core.params import GenerationParams
 from sora_tui.core.status import JobStatus
 from sora_tui.store import HistoryStore
-from sora_tui.store import history as history_module
+from sora_tui.store.history import haystack as haystack_module
 
 WORDS = ["kite", "dune", "lighthouse", "dusk", "neon", "rain", "été", "北京", "🌊 wave", "a", "at", "sea\x00salt"]
 
@@ -59,7 +59,7 @@ NEEDLES = ["kite", "KITE", "a", "t d", "dusk lighthouse", "été", "ÉTÉ", "北
 @pytest.mark.parametrize("piece", [2_048, 7, 1])  # the haystack in one piece, in many, one entry a piece
 @pytest.mark.parametrize("descending", [True, False])
 def test_text_search_finds_exactly_what_a_plain_scan_finds(filled, descending: bool, piece: int, monkeypatch) -> None:
-    monkeypatch.setattr(history_module, "HAYSTACK_PIECE", piece)
+    monkeypatch.setattr(haystack_module, "HAYSTACK_PIECE", piece)
     store, jobs = filled
     for needle in NEEDLES:
         got = [j.local_id for j in store.query(text=needle, descending=descending)]

@@ -136,7 +136,7 @@ class Job:
     notes: str = ""
     extra: dict[str, Any] = field(default_factory=dict)  # request extras (e.g. extension seconds)
     # What the TUI, the CLI, toasts, sidecars and file names call the job: unique in its history, which sets it
-    # when the job is added (store/history.py); until then the local id's own.
+    # when the job is added (store/history/writes.py); until then the local id's own.
     short_id: str = ""
 
     def __post_init__(self) -> None:
