@@ -7,7 +7,7 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, TypeGuard
 
 from .i18n import _, english, pgettext
 from .params import GenerationParams, estimate_cost
@@ -39,7 +39,7 @@ def short_id_for(local_id: str, length: int = SHORT_ID_LENGTH) -> str:
     return head[:length]
 
 
-def is_short_id(text: object) -> bool:
+def is_short_id(text: object) -> TypeGuard[str]:
     """Whether a stored value has the shape short_id_for gives (anything else is worked out anew)."""
     return type(text) is str and SHORT_ID_LENGTH <= len(text) <= 96 and text.isascii() and text.isalnum()
 

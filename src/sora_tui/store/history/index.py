@@ -54,6 +54,21 @@ class _Entry:
         "updated_at",
         "video_id",
     )
+    amount: float | None
+    billed: bool
+    created_at: float
+    doc_id: str
+    group_id: str | None
+    hay: str
+    local_id: str
+    model: str
+    parent_id: str | None
+    profile: str
+    short_id: str
+    starred: bool
+    status: str
+    updated_at: float
+    video_id: str | None
 
     def __init__(self, doc_id: str, doc: dict[str, Any]) -> None:
         get = doc.get  # built 100,000 times when a large history opens: kept lean
@@ -113,7 +128,7 @@ class Index(HistoryBase):
         changes = self._storage.take_changes()
         if changes is None:
             self._reset_index()
-            docs = self._storage.tables.get(JOBS, {})
+            docs: Mapping[str, bytes] = self._storage.tables.get(JOBS, {})
             if not self._index_from_cache(docs):
                 self._reset_index()
                 self._index_all(docs)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import orjson
@@ -75,7 +75,7 @@ class Writes(Recovery):
             self._save_index_cache()
 
     def _check_schema_unchanged(self) -> None:
-        meta = self._storage.tables.get(META, {})
+        meta: Mapping[str, bytes] = self._storage.tables.get(META, {})
         for raw in meta.values():
             stored = int(orjson.loads(raw).get("schema", 0))
             if stored > SCHEMA_VERSION:

@@ -74,7 +74,7 @@ def parse_lines(lines: Iterable[bytes], snapshot: SnapshotFile | None) -> dict[s
     """The one-document-per-line layout that compact() writes, each document kept as its place in `snapshot`
     (the same file, open); None if the file is laid out otherwise."""
     tables: dict[str, Docs] = {}
-    current: dict[str, int] | None = None
+    current: dict[str, bytes | int] | None = None
     pos = 0
     for line in lines:
         start, pos = pos, pos + len(line)
