@@ -162,7 +162,7 @@ Notes:
   the rest are read and added as the view nears them. Its first page is drawn after the screen's first frame, the
   screen is not restyled whole when first shown, and the count line updates without a new layout. The sibling
   takes in its lineage pane come from a per-group index (a scan of 100,000 entries took 45 ms holding the history
-  lock). Three corrections to Textual (tui/fixes.py, each with a test that the pinned version still needs it): its
+  lock). Four corrections to Textual (tui/textual_fence/fixes.py, each with a test that the pinned version still needs it): its
   frame timer, after a pause, skipped to the frame after next (whatever arrives just after a key was drawn 17-33
   ms late); LRUCache.clear dropped its ring of entries whole, and Strip cached itself in its own caches, so every
   search left thousands of objects of cyclic garbage whose full collections held the loop 60-160 ms (170,000
@@ -256,7 +256,7 @@ WHY = {
     "longest event-loop stall during that run": (
         "on 12-05 the run also opens the history browser and searches it. What is left there: the first frame of the "
         "browser (Textual laying out and drawing six Select widgets and a table: 27-45 ms) and drawing a search's first "
-        "rows. The full garbage collections that held it 60-160 ms are gone with tui/fixes.py. Before 12-05, without "
+        "rows. The full garbage collections that held it 60-160 ms are gone with tui/textual_fence/fixes.py. Before 12-05, without "
         "the history phase, what was left: a full redraw of the live table's 30 visible rows (12 cells each, ~1 ms a "
         "row through DataTable's per-line machinery) when 1,000 live rows change at once."),
     "five concurrent 256 MB downloads in the TUI": (

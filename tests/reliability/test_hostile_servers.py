@@ -16,9 +16,11 @@ from sora_tui.core.status import JobStatus
 from sora_tui.engine import EngineConfig, start_engine_thread
 
 async def _until(pilot, predicate, timeout: float = 60.0) -> None:  # type: ignore[no-untyped-def]
+    from sora_tui.tui.textual_fence import notifications
+
     end = time.monotonic() + timeout
     while not predicate():
-        assert time.monotonic() < end, [n.message for n in pilot.app._notifications]
+        assert time.monotonic() < end, [n.message for n in notifications(pilot.app)]
         await pilot.pause(0.05)
 
 
@@ -72,6 +74,7 @@ async def test_the_tui_tracks_on_and_shows_no_key_when_a_server_echoes_it(home: 
                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
     """In the TUI one job's refusal (echoing the key) stopped tracking for every job ("track jobs stopped")."""
     from sora_tui.tui.app import SoraApp
+    from sora_tui.tui.textual_fence import notifications
 
     monkeypatch.setenv("OPENAI_API_KEY", KEY)
     with start_engine_thread(EngineConfig(speed="fast", state_dir=tmp_path / "engine", modes="echo-key")) as engine:
@@ -85,7 +88,7 @@ async def test_the_tui_tracks_on_and_shows_no_key_when_a_server_echoes_it(home: 
             failed = service.store.get(refused.local_id)
             assert failed.status == JobStatus.FAILED and "[redacted]" in failed.error.message
             await pilot.pause(0.3)
-            notes = [n.message for n in app._notifications]
+            notes = [n.message for n in notifications(app)]
             assert not any("stopped" in n for n in notes), notes
             assert any("[redacted]" in n for n in notes), notes
             screens = app.export_screenshot()

@@ -155,6 +155,7 @@ async def test_the_key_appears_nowhere(home: Path, tmp_path: Path, monkeypatch: 
 
     from sora_tui.tui.app import SoraApp
     from sora_tui.tui.screens.detail import JobDetailScreen
+    from sora_tui.tui.textual_fence import notifications
 
     outputs: list[str] = []
     with start_engine_thread(EngineConfig(speed="instant", state_dir=tmp_path / "engine", api_key=SECRET)) as engine:
@@ -179,7 +180,7 @@ async def test_the_key_appears_nowhere(home: Path, tmp_path: Path, monkeypatch: 
             while not isinstance(app.screen, JobDetailScreen):
                 await pilot.pause(0.05)
             outputs.append(app.export_screenshot())
-            outputs += [n.message for n in app._notifications]
+            outputs += [n.message for n in notifications(app)]
     files = [p for p in [*home.rglob("*"), tmp_path / "h.csv", tmp_path / "h.jsonl"] if p.is_file()]
     assert any(p.suffix == ".json" and p.parent.name == "downloads" for p in files)  # a sidecar was written
     assert any(p.name.startswith("sora-tui.log") for p in files)

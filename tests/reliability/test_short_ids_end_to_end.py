@@ -53,6 +53,7 @@ async def _shown_in_the_tui(home: Path, server: Any, local_ids: list[str], monke
 
     from sora_tui.tui.app import SoraApp
     from sora_tui.tui.screens.detail import JobDetailScreen
+    from sora_tui.tui.textual_fence import notifications
 
     monkeypatch.setenv("OPENAI_API_KEY", KEY)
     app = SoraApp(base_url=server.base_url)
@@ -68,14 +69,14 @@ async def _shown_in_the_tui(home: Path, server: Any, local_ids: list[str], monke
         table.move_cursor(row=table.get_row_index(local_ids[0]))
         await pilot.press("enter")
         while not isinstance(app.screen, JobDetailScreen):
-            assert time.monotonic() < deadline, ("the details never opened", [n.message for n in app._notifications])
+            assert time.monotonic() < deadline, ("the details never opened", [n.message for n in notifications(app)])
             await pilot.pause(0.05)
         title = str(app.screen.query_one("#detail-box").border_title)
         assert title == f"Job {shown[local_ids[0]]}"
         await pilot.press("s")  # star it from the details: the notification names it the same way
         said = f"Starred {shown[local_ids[0]]}."
-        while not any(n.message == said for n in app._notifications):
-            assert time.monotonic() < deadline, ("no notification", [n.message for n in app._notifications])
+        while not any(n.message == said for n in notifications(app)):
+            assert time.monotonic() < deadline, ("no notification", [n.message for n in notifications(app)])
             await pilot.pause(0.05)
     return shown
 

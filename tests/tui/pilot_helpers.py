@@ -1,4 +1,5 @@
-"""What the Pilot tests and the screenshot scenes share: waiting for a condition, reading the history file."""
+"""What the Pilot tests and the screenshot scenes share: waiting for a condition, reading the history file, the
+app's notifications."""
 
 from __future__ import annotations
 
@@ -6,6 +7,12 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+
+# The notifications the app shows now: Textual keeps them private, so they are read through the fence.
+from sora_tui.tui.textual_fence import notifications
+
+__all__ = ["PRICE", "connected", "count_restyles", "history", "notifications", "shown", "status_text", "wait_until",
+           "write_priced_config"]
 
 
 def status_text(app: Any) -> str:
@@ -20,7 +27,7 @@ async def wait_until(pilot: Any, predicate: Callable[[], Any], timeout: float = 
     end = time.monotonic() + timeout
     while not predicate():
         if time.monotonic() > end:
-            notes = [n.message for n in pilot.app._notifications]
+            notes = [n.message for n in notifications(pilot.app)]
             raise AssertionError(f"timed out waiting for {what}; status: {status_text(pilot.app)!r}; notifications: {notes}")
         await pilot.pause(0.05)
 

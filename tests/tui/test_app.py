@@ -7,7 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from pilot_helpers import connected, history, status_text, wait_until
+from pilot_helpers import connected, history, notifications, status_text, wait_until
 from textual.widgets import DataTable, Static, TextArea
 
 from sora_tui.core.status import JobStatus
@@ -70,7 +70,7 @@ async def test_empty_prompt_is_refused_with_a_message_and_nothing_written(home: 
         await type_prompt(pilot, "   \n  ")
         await pilot.press("ctrl+g")
         await pilot.pause(0.3)
-        messages = [n.message for n in app._notifications]
+        messages = [n.message for n in notifications(app)]
         assert any("prompt" in m.lower() and "empty" in m.lower() for m in messages), messages
     assert history(home) == []
 
@@ -83,8 +83,8 @@ async def test_markup_and_control_characters_in_a_prompt_are_shown_literally(hom
         # a terminal escape sequence pasted into a prompt is refused, with where it is
         await type_prompt(pilot, "a kite \x1b]0;pwned\x07 over the sea")
         await pilot.press("ctrl+g")
-        await wait_until(pilot, lambda: any("control character" in n.message for n in app._notifications), what="refusal")
-        assert "U+001B at position 8" in next(n.message for n in app._notifications if "control character" in n.message)
+        await wait_until(pilot, lambda: any("control character" in n.message for n in notifications(app)), what="refusal")
+        assert "U+001B at position 8" in next(n.message for n in notifications(app) if "control character" in n.message)
         assert history(home) == []
         await type_prompt(pilot, nasty)
         await pilot.press("ctrl+g")
@@ -119,7 +119,7 @@ async def test_retry_and_download_from_the_job_table(home: Path, engine_daemon: 
         await wait_until(pilot, lambda: all(j.status == JobStatus.DOWNLOADED for j in history(home)), what="retry done")
         # d on an already downloaded job answers with the file, without a second copy
         await pilot.press("d")
-        await wait_until(pilot, lambda: any("Saved" in n.message for n in app._notifications), what="the save note")
+        await wait_until(pilot, lambda: any("Saved" in n.message for n in notifications(app)), what="the save note")
     files = sorted(p.name for p in (home / "downloads").glob("*.mp4"))
     assert len(files) == 2
 
@@ -133,10 +133,10 @@ async def test_unreachable_server_gives_one_clear_message_and_no_crash(
         await wait_until(pilot, lambda: connected(app), what="the session")
         await type_prompt(pilot, PROMPT)
         await pilot.press("ctrl+g", "ctrl+g")  # a --base-url server is priced: the first asks, the second sends
-        await wait_until(pilot, lambda: any(n.severity == "error" for n in app._notifications), what="the error")
-        errors = [n.message for n in app._notifications if n.severity == "error"]
+        await wait_until(pilot, lambda: any(n.severity == "error" for n in notifications(app)), what="the error")
+        errors = [n.message for n in notifications(app) if n.severity == "error"]
         assert any("127.0.0.1:9" in m or "reach" in m.lower() for m in errors), errors
-        assert all("sk-test-not-a-real-key" not in n.message for n in app._notifications)
+        assert all("sk-test-not-a-real-key" not in n.message for n in notifications(app))
         assert app.is_running
     jobs = history(home)
     assert len(jobs) == 1 and jobs[0].status == JobStatus.FAILED  # written before the request, then marked
@@ -163,13 +163,13 @@ async def test_session_failure_is_shown_not_raised_and_the_history_stays_browsab
         assert "SORA_TUI_TEST_MISSING_KEY" in status_text(app)
         await type_prompt(pilot, PROMPT)
         await pilot.press("ctrl+g")
-        await wait_until(pilot, lambda: any("the prompt is kept" in n.message for n in app._notifications), what="the refusal")
-        refusal = next(n.message for n in app._notifications if "the prompt is kept" in n.message)
+        await wait_until(pilot, lambda: any("the prompt is kept" in n.message for n in notifications(app)), what="the refusal")
+        refusal = next(n.message for n in notifications(app) if "the prompt is kept" in n.message)
         assert "needs an API key" in refusal and "F3 switches profile" in refusal and "wait a moment" not in refusal
 
         app.main.query_one(DataTable).focus()
         await pilot.press("r")  # a retry needs the server: it says why there is none
-        await wait_until(pilot, lambda: sum("SORA_TUI_TEST_MISSING_KEY" in n.message for n in app._notifications) == 2,
+        await wait_until(pilot, lambda: sum("SORA_TUI_TEST_MISSING_KEY" in n.message for n in notifications(app)) == 2,
                          what="the retry's refusal")
         await pilot.press("enter")  # the details only read the history
         await wait_until(pilot, lambda: isinstance(app.screen, JobDetailScreen), what="the details")
@@ -227,11 +227,11 @@ async def test_a_refused_key_is_one_notification_not_a_flood(home: Path, tmp_pat
         store.close()
         app = SoraApp(base_url=engine.base_url)
         async with app.run_test(size=SIZE) as pilot:
-            await wait_until(pilot, lambda: any(n.severity == "error" for n in app._notifications), what="the auth error")
+            await wait_until(pilot, lambda: any(n.severity == "error" for n in notifications(app)), what="the auth error")
             await pilot.pause(2.5)  # several poll intervals
-            errors = [n.message for n in app._notifications if n.severity == "error"]
+            errors = [n.message for n in notifications(app) if n.severity == "error"]
             assert len(errors) == 1 and "refused the API key" in errors[0], errors
-            assert all(wrong not in n.message for n in app._notifications)
+            assert all(wrong not in n.message for n in notifications(app))
             await wait_until(pilot, lambda: "refused the API key" in status_text(app), what="the status line")
             assert wrong not in status_text(app)
             assert app.is_running
@@ -242,8 +242,8 @@ async def test_a_damaged_history_and_an_unusable_data_dir_are_explained(home: Pa
     app = SoraApp(base_url="http://127.0.0.1:9/v1")
     monkeypatch.setenv("OPENAI_API_KEY", "sk-anything-1234")
     async with app.run_test(size=SIZE) as pilot:
-        await wait_until(pilot, lambda: any("damaged" in n.message for n in app._notifications), what="the note")
-        note = next(n.message for n in app._notifications if "damaged" in n.message)
+        await wait_until(pilot, lambda: any("damaged" in n.message for n in notifications(app)), what="the note")
+        note = next(n.message for n in notifications(app) if "damaged" in n.message)
         assert "kept as" in note and "new, empty history" in note
     assert len(list(home.glob("history.json.corrupt-*"))) == 1
 
@@ -458,7 +458,7 @@ async def test_when_more_results_cannot_be_read_the_browser_says_so_and_keeps_it
         results.focus()
 
         def failures() -> list[str]:
-            return [n.message for n in app._notifications if "more of the search's results stopped" in n.message]
+            return [n.message for n in notifications(app) if "more of the search's results stopped" in n.message]
 
         for _ in range(3):
             await pilot.press("pagedown")
@@ -468,7 +468,7 @@ async def test_when_more_results_cannot_be_read_the_browser_says_so_and_keeps_it
         await pilot.press("pageup", "pagedown", "pagedown")  # asks again (and says so again)
         await wait_until(pilot, lambda: len(failures()) >= 2, what="the second try")
         await pilot.press("ctrl+f", *"kite")  # a new search says why it cannot run, the rows stay
-        await wait_until(pilot, lambda: any("search the history stopped" in n.message for n in app._notifications),
+        await wait_until(pilot, lambda: any("search the history stopped" in n.message for n in notifications(app)),
                          what="the search's failure said")
         assert results.row_count == first and app.is_running
 

@@ -1,5 +1,5 @@
-"""tui/fixes.py: each correction does what it says, and the pinned Textual still needs it (when one of the
-`..._still_...` tests fails after an upgrade, that correction can go)."""
+"""textual_fence/fixes.py: each of the four patches does what it says, and the pinned Textual still needs each one
+(when one of the `..._still_...` tests fails after an upgrade, that patch can go)."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from textual.cache import LRUCache
 from textual.strip import Strip
 from textual.timer import Timer
 
-from sora_tui.tui import fixes
+from sora_tui.tui.textual_fence import fixes
 
 INTERVAL = 0.1
 
@@ -49,7 +49,7 @@ async def _delay_after_a_quiet_spell() -> float:
 
 
 async def test_the_frame_after_a_quiet_spell_comes_when_due(monkeypatch) -> None:
-    monkeypatch.setattr(Timer, "_run", fixes._run)
+    monkeypatch.setattr(Timer, "_run", fixes.run_on_time)
     delay = await _delay_after_a_quiet_spell()
     assert 0.3 * INTERVAL < delay < 0.8 * INTERVAL
 
@@ -82,34 +82,58 @@ def _cache_cleared() -> object:
     return cache  # kept by the caller: a cache dropped whole is a ring still (a screen's, when it closes)
 
 
-def _strips_drawn() -> object:
+def _strip_divided() -> object:
     strip = Strip([Segment("a kite over the dunes")], 21)
     if strip.divide([21]) != [strip] or strip.divide([5, 21])[1].cell_length != 16:
         raise AssertionError("divide")
+    return None
+
+
+def _strip_cropped() -> object:
+    strip = Strip([Segment("a kite over the dunes")], 21)
     if strip.crop_extend(0, 21, None) is not strip or strip.crop_extend(0, 25, None).cell_length != 25:
         raise AssertionError("crop_extend")
     return None
 
 
-@pytest.mark.parametrize("drawing", [_cache_cleared, _strips_drawn])
-def test_cleared_caches_and_drawn_strips_leave_no_cyclic_garbage(collector_off, monkeypatch, drawing) -> None:
-    monkeypatch.setattr(LRUCache, "clear", fixes._clear)
-    monkeypatch.setattr(Strip, "divide", fixes._divide_uncycled)
-    monkeypatch.setattr(Strip, "crop_extend", fixes._crop_extend_uncycled)
+# Each patch against cyclic garbage, and what shows it.
+CYCLES = {"LRUCache.clear": _cache_cleared, "Strip.divide": _strip_divided, "Strip.crop_extend": _strip_cropped}
+
+
+def _patched(monkeypatch, name: str, how: Callable[..., object]) -> None:
+    owner, method = name.split(".")
+    monkeypatch.setattr(fixes.OWNERS[owner], method, how)
+
+
+def _cyclic_garbage_left(collector_off: Callable[[], int], drawing: Callable[[], object]) -> int:
     drawing()  # once for what is made once a process (Rich's and Textual's own caches)
     collector_off()
     kept = drawing()
-    assert collector_off() == 0
+    found = collector_off()
     del kept
+    return found
 
 
-@pytest.mark.parametrize("drawing", [_cache_cleared, _strips_drawn])
-def test_the_pinned_textual_still_leaves_cycles(collector_off, monkeypatch, drawing) -> None:
+@pytest.mark.parametrize("name", sorted(CYCLES))
+def test_cleared_caches_and_drawn_strips_leave_no_cyclic_garbage(collector_off, monkeypatch, name) -> None:
+    for patched in CYCLES:
+        _patched(monkeypatch, patched, fixes.PATCHES[patched])
+    assert _cyclic_garbage_left(collector_off, CYCLES[name]) == 0
+
+
+@pytest.mark.parametrize("name", sorted(CYCLES))
+def test_the_pinned_textual_still_leaves_cycles(collector_off, monkeypatch, name) -> None:
+    """Each patch on its own: with the others in place and this one stock, its drawing leaves cyclic garbage."""
+    for patched in CYCLES:
+        _patched(monkeypatch, patched, fixes.PATCHES[patched] if patched != name else fixes.STOCK[patched])
+    assert _cyclic_garbage_left(collector_off, CYCLES[name]) > 0
+
+
+def test_install_puts_every_patch_in_place(monkeypatch) -> None:
     for name, stock in fixes.STOCK.items():
-        owner = {"LRUCache": LRUCache, "Strip": Strip, "Timer": Timer}[name.split(".")[0]]
-        monkeypatch.setattr(owner, name.split(".")[1], stock)
-    drawing()
-    collector_off()
-    kept = drawing()
-    assert collector_off() > 0
-    del kept
+        _patched(monkeypatch, name, stock)
+    fixes.install()
+    for name, ours in fixes.PATCHES.items():
+        owner, method = name.split(".")
+        assert getattr(fixes.OWNERS[owner], method) is ours, name
+    assert set(fixes.PATCHES) == set(fixes.STOCK)

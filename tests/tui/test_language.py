@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from pilot_helpers import connected, shown, wait_until
+from pilot_helpers import connected, notifications, shown, wait_until
 from rich.console import Console
 from textual.command import CommandInput, CommandPalette
 from textual.widgets import Static, TextArea
@@ -124,7 +124,7 @@ async def test_f4_switches_at_once_remembers_it_and_loses_nothing_typed(unforced
         assert " f1 ヘルプ " in shown(bar)
         assert "ローカルエンジン" in shown(app.main.query_one(TitleBar))
         assert "f1 ヘルプ · ctrl+o 履歴" in str(app.main.query_one("#status-line", Static).render())
-        assert any(n.message.startswith("表示言語を日本語に") for n in app._notifications)
+        assert any(n.message.startswith("表示言語を日本語に") for n in notifications(app))
         assert prompt.text == "a heron on a misty lake at dawn" and app.focused is prompt
         await wait_until(pilot, lambda: saved(home).get("language") == "ja", what="the language saved")
         await pilot.press("f1")  # a screen opened after the switch
@@ -156,7 +156,7 @@ async def test_sora_tui_lang_decides_and_the_key_says_so(home: Path, engine_daem
             bar = app.main.query_one(KeyBar)
             assert " f1 Help " in shown(bar)
             await pilot.press("f4")
-            await wait_until(pilot, lambda: any("SORA_TUI_LANG=en" in n.message for n in app._notifications),
+            await wait_until(pilot, lambda: any("SORA_TUI_LANG=en" in n.message for n in notifications(app)),
                              what="the refusal")
             assert i18n.language() == "en" and " f1 Help " in shown(bar)
             assert saved(home) == {"language": "ja"}  # the user's own choice, kept for when the variable goes

@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
-from pilot_helpers import PRICE, connected, history, status_text, wait_until, write_priced_config
+from pilot_helpers import PRICE, connected, history, notifications, status_text, wait_until, write_priced_config
 from textual.widgets import TextArea
 
 from sora_tui.core.status import JobStatus
@@ -26,7 +26,7 @@ def priced(home: Path, local_engine, tmp_path: Path, monkeypatch: pytest.MonkeyP
 
 
 def notified(app: SoraApp, text: str) -> bool:
-    return any(text in str(n.message) for n in app._notifications)
+    return any(text in str(n.message) for n in notifications(app))
 
 
 def done(home: Path, count: int) -> bool:

@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from pilot_helpers import connected, history, wait_until
+from pilot_helpers import connected, history, notifications, wait_until
 from rich.cells import cell_len
 from rich.style import Style
 from textual import events
@@ -173,7 +173,7 @@ async def test_profiles_and_the_setup_form_in_japanese(home: Path, engine_daemon
         assert any("✓ 接続可" in line for line in lines_of(table))
         await pilot.press("e")  # the built-in local profile: said why not, in a whole Japanese sentence
         await wait_until(pilot, lambda: any("組み込みのため、ここでは変更できません" in n.message
-                                            for n in app._notifications), what="the refusal")
+                                            for n in notifications(app)), what="the refusal")
         await pilot.press("a")
         await wait_until(pilot, lambda: isinstance(app.screen, SetupScreen), what="the setup form")
         setup = app.screen

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from pilot_helpers import connected, history, status_text, wait_until
+from pilot_helpers import connected, history, notifications, status_text, wait_until
 from textual.widgets import TextArea
 
 from sora_tui.tui.app import SoraApp
@@ -102,7 +102,7 @@ async def test_the_discard_port_is_never_green_even_after_a_failed_generate(home
         assert "green" not in seen and "cannot reach it; trying again" in status_text(app)
         app.main.query_one("#prompt", TextArea).text = "a red kite over a windy beach, slow pan left"
         await pilot.press("ctrl+g", "ctrl+g")  # priced (a --base-url server): the first asks, the second sends
-        await wait_until(pilot, lambda: any("Cannot reach the server" in n.message for n in app._notifications),
+        await wait_until(pilot, lambda: any("Cannot reach the server" in n.message for n in notifications(app)),
                          what="the failed generate")
         await pilot.pause(1.5)  # the countdown goes on, and the dot stays red
         assert dot(app) == "bold red" and "trying again" in status_text(app) and "green" not in seen

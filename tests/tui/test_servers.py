@@ -9,7 +9,7 @@ import tomllib
 from pathlib import Path
 
 import pytest
-from pilot_helpers import connected, history, wait_until
+from pilot_helpers import connected, history, notifications, wait_until
 from textual.widgets import Checkbox, DataTable, Input, Select, TextArea
 
 from sora_tui.core.status import JobStatus
@@ -160,7 +160,7 @@ async def test_edit_and_delete_a_profile_keep_the_key_the_comments_and_the_other
         await wait_until(pilot, lambda: "spare" in table.rows, what="the config's profiles")
         table.move_cursor(row=table.get_row_index("local"))
         await pilot.press("e")  # built in: said so, nothing opens
-        await wait_until(pilot, lambda: any("built in" in n.message for n in app._notifications), what="the refusal")
+        await wait_until(pilot, lambda: any("built in" in n.message for n in notifications(app)), what="the refusal")
         assert isinstance(app.screen, ProfilesScreen)
 
         table.move_cursor(row=table.get_row_index("lab"))
@@ -212,7 +212,7 @@ async def test_edit_and_delete_a_profile_keep_the_key_the_comments_and_the_other
         await pilot.press("d")
         await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen), what="the question")
         await pilot.press("y")
-        await wait_until(pilot, lambda: any("Removed profile lab" in n.message for n in app._notifications),
+        await wait_until(pilot, lambda: any("Removed profile lab" in n.message for n in notifications(app)),
                          what="the removal")
         await wait_until(pilot, lambda: "spare" in app.screen.query_one(DataTable).rows
                          and "lab" not in app.screen.query_one(DataTable).rows, what="the list without it")
@@ -224,7 +224,7 @@ async def test_edit_and_delete_a_profile_keep_the_key_the_comments_and_the_other
         table.move_cursor(row=table.get_row_index("local"))
         await pilot.press("d")  # nor can a built-in one
         await wait_until(pilot, lambda: any("built in" in n.message and "removed" in n.message
-                                            for n in app._notifications), what="the refusal")
+                                            for n in notifications(app)), what="the refusal")
 
 
 async def test_the_server_named_by_url_is_listed_checked_and_in_use(home: Path, engine_daemon: Path, tmp_path: Path,
@@ -278,7 +278,7 @@ async def test_import_the_servers_videos_from_the_palette(home: Path, engine_dae
         assert job.kind == "import" and job.params.prompt == "a windmill turns slowly at dusk"
         await wait_until(pilot, lambda: job.local_id in app.main.query_one(DataTable).rows, what="the row")
         app.action_import_videos()
-        await wait_until(pilot, lambda: any("already in the history" in n.message for n in app._notifications), what="nothing new")
+        await wait_until(pilot, lambda: any("already in the history" in n.message for n in notifications(app)), what="nothing new")
 
 
 async def test_characters_need_consent_and_go_into_the_prompt_verbatim(home: Path, engine_daemon: Path) -> None:

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 from PIL import Image
-from pilot_helpers import connected, count_restyles, history, wait_until
+from pilot_helpers import connected, count_restyles, history, notifications, wait_until
 from rich.console import Console
 from textual.widgets import DataTable, Input, Select, Static, TextArea
 
@@ -50,7 +50,7 @@ def no_desktop(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def notified(app: SoraApp, text: str) -> bool:
-    return any(text in n.message for n in app._notifications)
+    return any(text in n.message for n in notifications(app))
 
 
 async def generate_one(pilot, home: Path, prompt: str):
@@ -238,7 +238,7 @@ async def test_retry_takes_extend_edit_note_and_delete(home: Path, engine_daemon
         await pilot.press("m")
         await wait_until(pilot, lambda: isinstance(app.screen, PromptScreen), what="the remix dialog")
         await pilot.press("ctrl+g")
-        await wait_until(pilot, lambda: any(n.severity == "error" for n in app._notifications), what="the refusal")
+        await wait_until(pilot, lambda: any(n.severity == "error" for n in notifications(app)), what="the refusal")
         assert app.is_running
 
 

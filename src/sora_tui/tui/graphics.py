@@ -253,10 +253,9 @@ def hand_over(app: Any, typed: bytes | None = None) -> None:
     if not typed:
         return
     try:
-        from textual._xterm_parser import XTermParser  # what Textual's driver parses the same bytes with
+        from .textual_fence import parse_keys  # as Textual's driver parses the same bytes
 
-        parser = XTermParser()
-        events = [*parser.feed(typed.decode("utf-8", "replace")), *parser.tick()]
+        events = parse_keys(typed.decode("utf-8", "replace"))
     except Exception:  # noqa: BLE001 - a few lost keys rather than a crash at startup
         return
 

@@ -111,7 +111,7 @@ class HelpScreen(ModalScreen[None]):
 
     def _paid_line(self) -> Text:
         """Whether paid sends ask first (a second key on a priced profile), and how to change it."""
-        from ..actions import CONFIRM_ENV, confirm_env
+        from ..paid import CONFIRM_ENV, confirm_env
 
         line = Text(_("Paid sends: "), style="bold")
         if getattr(self.app, "confirm_paid", True):

@@ -72,7 +72,7 @@ class MainScreen(StyledOnce):
 
     def set_status(self, text: Any) -> None:
         if getattr(self.app, "_paid_question", None) is not None:
-            # a paid send's question stays until answered; this line comes back after it (JobActions.ask_to_pay)
+            # a paid send's question stays until answered; this line comes back after it (PaidQuestions.ask_to_pay)
             self.app._paid_covered = text  # type: ignore[attr-defined]
             return
         self.query_one("#status-line", Static).update(text, layout=False)  # one line, always

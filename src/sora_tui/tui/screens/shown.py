@@ -2,23 +2,10 @@
 
 from __future__ import annotations
 
-from textual import events
-from textual.screen import Screen
-
 from ..failures import ReportsWorkerFailures
+from ..textual_fence import StyledOnceScreen
 
 
-class StyledOnce(ReportsWorkerFailures, Screen):  # type: ignore[type-arg]
-    """The first time a screen is shown Textual restyles all its widgets again, straight after styling each as it was
-    mounted: the workbench's 95 style applications of the cold start's 258; for the history browser half of the
-    57 ms its first frame held the event loop (bench/keys.py). Nothing changed in between, so the first resume skips
-    it; later ones (back from a dialog, a theme changed meanwhile) restyle as Textual decides. The snapshot tests
-    show the first frames drawn the same."""
-
-    _shown = False
-
-    def _on_screen_resume(self, event: events.ScreenResume) -> None:
-        if not self._shown:
-            self._shown = True
-            event.refresh_styles = False
-        super()._on_screen_resume(event)
+class StyledOnce(ReportsWorkerFailures, StyledOnceScreen):  # type: ignore[type-arg]
+    """A full screen of the app: its first resume does not restyle what was just styled (StyledOnceScreen says why
+    and how much that saves), and a worker of its own that fails is said, not raised (ReportsWorkerFailures)."""

@@ -1,0 +1,111 @@
+"""The service's events on screen: a job's new state in the tables and the screens that show it, a download's progress
+and its file saved on the status line, a failure said once. A mixin of SoraApp."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from rich.text import Text
+
+from ..core.i18n import N_, _
+from ..core.text import middle
+from .messages import JobChanged
+
+if TYPE_CHECKING:  # only named in annotations: core.job loads with the history, after the first frame
+    from ..core.job import Job
+
+# A downloaded file's variant, as the status line names it.
+VARIANTS = {"video": N_("video"), "thumbnail": N_("thumbnail"), "spritesheet": N_("spritesheet")}
+# Why a job ended, said with its short id and the server's reason (one sentence each: word order differs).
+_ENDED = {"failed": N_("{job} failed: {reason}"), "canceled": N_("{job} was cancelled: {reason}"),
+          "expired": N_("{job} expired: {reason}")}
+
+
+class ServiceEvents:
+    """Mixed into SoraApp: needs `main`, `notify`, `post_message`, `call_later`, `server_state`,
+    `discover_capabilities`, `spending_changed` and `_quitting`."""
+
+    _pending_jobs: dict[str, Job]  # jobs changed by the service, shown together on the next turn
+
+    def _on_service_event(self, event: Any) -> None:
+        """Runs on the app's event loop (the service is asyncio on the same loop): forward, never block."""
+        from ..service.events import (
+            DownloadFailed,
+            DownloadProgressed,
+            JobDownloaded,
+            JobFailed,
+            ServiceNotice,
+        )
+
+        if isinstance(event, ServiceNotice):
+            self.notify(event.message, severity="error" if event.level == "error" else "warning", markup=False)  # type: ignore[attr-defined]
+            return
+        if isinstance(event, DownloadProgressed):
+            if event.total:
+                self.main.download_progress(event.job, event.variant, event.received / event.total)  # type: ignore[attr-defined]
+            return
+        note, severity = None, "information"
+        if isinstance(event, JobDownloaded):
+            # One line, not a toast per file: a group of variations would bury the screen in notifications.
+            line = Text("✓ ", style="green")
+            variant = _(VARIANTS[event.file.variant]) if event.file.variant in VARIANTS else event.file.variant
+            line.append(_("{job} {variant} saved as {name}").format(
+                job=event.job.short_id, variant=variant, name=middle(Path(event.file.path).name, 44)), style="dim")
+            line.no_wrap, line.overflow = True, "ellipsis"
+            self.main.set_status(line)  # type: ignore[attr-defined]
+            self.main.download_progress(event.job, event.file.variant, None)  # type: ignore[attr-defined]
+        elif isinstance(event, DownloadFailed):
+            note, severity = _("Download failed: {reason}").format(reason=event.message), "error"
+            self.main.download_progress(event.job, event.variant, None)  # type: ignore[attr-defined]
+        elif isinstance(event, JobFailed) and event.job.error:
+            ended = _ENDED.get(event.job.status.value)
+            fields = {"job": event.job.short_id, "status": event.job.status.value, "reason": event.job.error.shown}
+            note = (_(ended) if ended else _("{job} {status}: {reason}")).format(**fields)
+            severity = "error"
+            if event.job.error.code == "unreachable" and self.server_state == "reachable":  # type: ignore[attr-defined]
+                self.discover_capabilities()  # type: ignore[attr-defined]  # it answered before: the dot must not stay green
+        if note is not None:
+            self.post_message(JobChanged(event.job, note, severity))  # type: ignore[attr-defined]
+            return
+        # A tracker round can change 1,000 jobs at once: one message for all of them, not one each (Textual
+        # handles a message queue without yielding, so 1,000 of them hold the loop and the keys behind it).
+        self._pending_jobs[event.job.local_id] = event.job
+        if len(self._pending_jobs) == 1:
+            self.call_later(self._show_pending_jobs)  # type: ignore[attr-defined]
+
+    SHOWN_PER_TURN = 200
+
+    def _show_pending_jobs(self) -> None:
+        """Show the jobs changed since the last turn, at most SHOWN_PER_TURN of them now: a new job is a new row
+        (~0.1 ms each), and 1,000 new at once held the event loop for ~100 ms (bench/keys.py). The rest follow
+        after the loop has handled what waits (keys, timers, a frame), in the order they came."""
+        pending = self._pending_jobs
+        if self._quitting():  # type: ignore[attr-defined]
+            pending.clear()
+            return
+        for _turn in range(min(len(pending), self.SHOWN_PER_TURN)):
+            self._show_job(pending.pop(next(iter(pending))))
+        if pending:
+            # Back through the event loop first: Textual takes queued messages one after another without yielding
+            # to it, so keys and timers waiting there would wait for all the rest too. Then as a message again, so
+            # an error is handled as any other (never a traceback on the terminal).
+            asyncio.get_running_loop().call_soon(self.call_later, self._show_pending_jobs)  # type: ignore[attr-defined]
+
+    def on_job_changed(self, event: JobChanged) -> None:
+        self._show_job(event.job)
+        if event.note:
+            self.notify(event.note, severity=event.severity, markup=False)  # type: ignore[arg-type, attr-defined]
+
+    def _show_job(self, job: Job) -> None:
+        self.main.show_job(job)  # type: ignore[attr-defined]
+        self._tell_screens("show_job", job)
+        self.spending_changed(job)  # type: ignore[attr-defined]
+
+    def _tell_screens(self, hook: str, *args: Any) -> None:
+        """Call `hook` on every open screen above the main one that has it."""
+        for screen in self.screen_stack:  # type: ignore[attr-defined]
+            call = getattr(screen, hook, None)
+            if call is not None and screen is not self.main:  # type: ignore[attr-defined]
+                call(*args)
