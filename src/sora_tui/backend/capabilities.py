@@ -171,7 +171,7 @@ async def probe(base_url: str, api_key: str, timeout: float = 10.0) -> CheckResu
             result.unknown["list"] = _unclear(status)
         if status == 200:
             result.key_accepted = True
-        probes = {
+        probes: dict[str, tuple[str, str, dict[str, Any]]] = {
             "remix": ("POST", f"/videos/{PROBE_ID}/remix", {"json": {"prompt": ""}}),
             "edits": ("POST", "/videos/edits", {"json": {}}),
             "extensions": ("POST", "/videos/extensions", {"json": {}}),

@@ -83,8 +83,9 @@ def _server_message(exc: object) -> str:
         err = body.get("error", body)
         if isinstance(err, dict) and err.get("message"):
             return str(err["message"])
-        if isinstance(body.get("detail"), str):  # FastAPI-style gateways
-            return body["detail"]
+        detail = body.get("detail")
+        if isinstance(detail, str):  # FastAPI-style gateways
+            return detail
     return str(getattr(exc, "message", "") or exc)
 
 

@@ -373,5 +373,5 @@ class VideosBackend:
                                                   timeout=self._timeout, max_retries=0,
                                                   http_client=stoppable(openai.DefaultHttpxClient(verify=self._tls)))
         return self._sync_client.videos.with_streaming_response.download_content(
-            video_id, variant=variant, extra_headers=headers  # type: ignore[arg-type]
+            video_id, variant=variant, extra_headers=headers
         )
