@@ -32,7 +32,7 @@ def cli(home: Path, engine_daemon: Path) -> Iterator[Callable[..., Result]]:
         full_env = {**os.environ, **(env or {})}
         proc = subprocess.run(
             [sys.executable, "-m", "sora_tui", *args],
-            capture_output=True, text=True, timeout=timeout, env=full_env, stdin=subprocess.DEVNULL,
+            capture_output=True, text=True, timeout=timeout, env=full_env, stdin=subprocess.DEVNULL, check=False,
         )
         assert "Traceback" not in proc.stderr, proc.stderr
         return Result(proc.returncode, proc.stdout, proc.stderr)

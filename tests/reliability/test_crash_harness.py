@@ -48,7 +48,7 @@ def test_sigkill_sessions_lose_nothing_and_duplicate_nothing(tmp_path: Path) -> 
             try:
                 proc.wait(timeout=delay)
                 exited += 1
-            except Exception:  # still running: this is the moment to kill it
+            except Exception:  # noqa: BLE001 - still running: this is the moment to kill it
                 proc.send_signal(signal.SIGKILL)
                 proc.wait(timeout=30)
                 kills += 1

@@ -68,14 +68,15 @@ def test_a_data_directory_that_cannot_be_created(tmp_path: Path, engine) -> None
     _no_traceback(r)
     assert r.returncode == 2
     assert r.stderr.strip().splitlines() == [
-        f"sora-tui: cannot use the data directory {home}: Not a directory. "
-        "Set SORA_TUI_HOME to a writable directory."
+        (f"sora-tui: cannot use the data directory {home}: Not a directory. "
+         "Set SORA_TUI_HOME to a writable directory.")
     ]
 
 
 def _mount_tmpfs(where: Path, options: str) -> None:
     where.mkdir(parents=True, exist_ok=True)
-    done = subprocess.run(["mount", "-t", "tmpfs", "-o", options, "tmpfs", str(where)], capture_output=True, text=True)
+    done = subprocess.run(["mount", "-t", "tmpfs", "-o", options, "tmpfs", str(where)], capture_output=True, text=True,
+                          check=False)
     if done.returncode != 0:
         pytest.skip(f"cannot mount a tmpfs here to make a read-only or full disk: {done.stderr.strip()}")
 
@@ -85,7 +86,7 @@ def mounts(tmp_path: Path) -> Iterator[list[Path]]:
     made: list[Path] = []
     yield made
     for where in made:
-        subprocess.run(["umount", "-l", str(where)], capture_output=True)
+        subprocess.run(["umount", "-l", str(where)], capture_output=True, check=False)
 
 
 @pytest.mark.parametrize("options, says", [
@@ -150,8 +151,8 @@ def test_an_emptied_history_beside_its_backup_loses_nothing(tmp_path: Path, engi
     for _ in range(3):
         assert _generate(home, engine).returncode == 0
     run_cli(home, engine.base_url, "export", "--out", str(tmp_path / "before.jsonl"))
-    subprocess.run([sys.executable, "-c", "from sora_tui.store import HistoryStore as H; import sys; "
-                    "s = H(__import__('pathlib').Path(sys.argv[1])); s.compact(); s.close()", str(home / "history.json")],
+    subprocess.run([sys.executable, "-c", ("from sora_tui.store import HistoryStore as H; import sys; "
+                    "s = H(__import__('pathlib').Path(sys.argv[1])); s.compact(); s.close()"), str(home / "history.json")],
                    check=True, env=cli_env(home))
     (home / "history.json").write_text("{}")
     r = run_cli(home, engine.base_url, "jobs", "--json")

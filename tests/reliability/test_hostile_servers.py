@@ -15,6 +15,7 @@ from sora_tui.core.params import GenerationParams
 from sora_tui.core.status import JobStatus
 from sora_tui.engine import EngineConfig, start_engine_thread
 
+
 async def _until(pilot, predicate, timeout: float = 60.0) -> None:  # type: ignore[no-untyped-def]
     from sora_tui.tui.textual_fence import notifications
 

@@ -18,7 +18,7 @@ __all__ = ["PRICE", "connected", "count_restyles", "history", "notifications", "
 def status_text(app: Any) -> str:
     try:
         return str(app.screen.query_one("#status-line").render())
-    except Exception:  # no main screen yet, or a modal on top
+    except Exception:  # noqa: BLE001 - no main screen yet, or a modal on top
         return "?"
 
 

@@ -129,19 +129,16 @@ def _widened(table) -> bool:
 
 def prepare_scene(scene: str, lang: str = "en") -> Callable[..., Awaitable[None]]:
     async def run(pilot) -> None:
-        from textual.widgets import TextArea
+        from textual.widgets import DataTable, TextArea
 
-        from textual.widgets import DataTable
-
+        from sora_tui.core.i18n import _
         from sora_tui.tui.screens.characters import CharacterScreen
         from sora_tui.tui.screens.detail import JobDetailScreen
-        from sora_tui.tui.screens.modals import ConfirmScreen, SnippetScreen, TextScreen
-        from sora_tui.tui.screens.profiles import ProfilesScreen, SetupScreen
         from sora_tui.tui.screens.help import HelpScreen
         from sora_tui.tui.screens.history import HistoryScreen, HistoryTable
-        from sora_tui.tui.screens.modals import PromptScreen
+        from sora_tui.tui.screens.modals import ConfirmScreen, PromptScreen, SnippetScreen, TextScreen
+        from sora_tui.tui.screens.profiles import ProfilesScreen, SetupScreen
         from sora_tui.tui.widgets.job_table import JobTable
-        from sora_tui.core.i18n import _
         from sora_tui.tui.widgets.preview import PicturePreview
 
         app = pilot.app

@@ -41,7 +41,7 @@ async def test_a_click_presses_the_key_and_hovering_explains_it(home: Path, engi
     async with app.run_test(size=WIDE) as pilot:
         await wait_until(pilot, lambda: connected(app), what="the local engine")
         bar = app.main.query_one(KeyBar)
-        key = next(k for k in bar.keys() if k.description == "History")
+        key = next(k for k in bar.keys() if k.description == "History")  # noqa: SIM118 - KeyBar.keys(), not a dict
         await pilot.hover(KeyBar, offset=(key.start + 2, 0))
         assert bar.tooltip == "Search, filter and browse every job ever made"
         assert bar.render().spans and bar._hover == bar.keys().index(key)

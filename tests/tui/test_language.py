@@ -17,10 +17,10 @@ from textual.widgets import Static, TextArea
 
 from sora_tui.core import i18n
 from sora_tui.tui.app import SoraApp
-from sora_tui.tui.widgets.composer import PromptComposer
-from sora_tui.tui.widgets.tips import TipsPanel
 from sora_tui.tui.screens.help import HelpScreen
+from sora_tui.tui.widgets.composer import PromptComposer
 from sora_tui.tui.widgets.key_bar import KeyBar, translated
+from sora_tui.tui.widgets.tips import TipsPanel
 from sora_tui.tui.widgets.title_bar import TitleBar
 
 WIDE = (160, 45)

@@ -7,7 +7,14 @@ import json
 from pathlib import Path
 
 import pytest
-from pilot_helpers import PRICE, connected, history, notifications, status_text, wait_until, write_priced_config
+from pilot_helpers import (
+    connected,
+    history,
+    notifications,
+    status_text,
+    wait_until,
+    write_priced_config,
+)
 from textual.widgets import TextArea
 
 from sora_tui.core.status import JobStatus
@@ -137,7 +144,7 @@ async def typing_into_the_table(pilot, home: Path, confirm: bool = False):  # ty
 async def test_text_typed_into_the_table_goes_to_the_prompt_and_sends_nothing(home: Path, engine_daemon: Path) -> None:
     app = SoraApp()
     async with app.run_test(size=WIDE) as pilot:
-        table, prompt = await typing_into_the_table(pilot, home)
+        _table, prompt = await typing_into_the_table(pilot, home)
         await pilot.press(*"a red kite")
         await pilot.pause(0.8)
         assert prompt.text == "a red kite" and app.focused is prompt
@@ -150,7 +157,7 @@ async def test_typing_that_begins_with_a_paid_key_sends_nothing(priced: Path) ->
     whole word ends up in the prompt."""
     app = SoraApp()
     async with app.run_test(size=WIDE) as pilot:
-        table, prompt = await typing_into_the_table(pilot, priced, confirm=True)
+        _table, prompt = await typing_into_the_table(pilot, priced, confirm=True)
         await pilot.press(*"rain")
         await pilot.pause(0.8)
         assert prompt.text == "rain" and "Retry" not in status_text(app)

@@ -66,7 +66,6 @@ async def test_a_click_opens_and_a_click_on_an_option_picks_it() -> None:
         await pilot.click(Picker)
         await pilot.pause()
         assert picker.expanded
-        options = picker.query_one(PickerList)
         await pilot.click(PickerList, offset=(3, 1 + 2))  # the third option (after the list's top border)
         await pilot.pause()
         assert picker.value == "1024x1792" and not picker.expanded

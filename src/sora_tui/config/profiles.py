@@ -9,7 +9,7 @@ import stat
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ..core.i18n import _
 from ..core.params import LOCAL_MODELS, MODELS, ModelSpec
@@ -189,8 +189,8 @@ def _models(section: dict, where: str, local: bool = False) -> dict[str, ModelSp
         if not isinstance(spec, dict):
             raise ConfigError(_("{where}: expected a table with sizes = [...] and seconds = [...].").format(where=at))
         known = MODELS.get(name)
-        sizes = spec.get("sizes", list(known.sizes) if known else None)
-        seconds = spec.get("seconds", list(known.seconds) if known else None)
+        sizes: Any = spec.get("sizes", list(known.sizes) if known else None)
+        seconds: Any = spec.get("seconds", list(known.seconds) if known else None)
         for key, values in (("sizes", sizes), ("seconds", seconds)):
             if not isinstance(values, list) or not values or not all(isinstance(v, (str, int)) for v in values):
                 raise ConfigError(_('{where} sizes: expected a list such as sizes = ["1280x720", "720x1280"]')

@@ -253,6 +253,7 @@ class SoraApp(JobActions, ServerActions, SpendingActions, SessionConnection, Ser
         local_id = next((t.selected_local_id for t in tables if t.selected_local_id), None)
         if local_id:
             for binding in JobList.BINDINGS:
+                assert isinstance(binding, Binding)  # the job keys are Bindings (with ids a keymap can move)
                 action = binding.action.split("'")[1]
                 yield SystemCommand(_("job: {action}").format(action=_(binding.description).rstrip("…")),
                                     _(binding.tooltip) if binding.tooltip else "",
@@ -263,7 +264,7 @@ class SoraApp(JobActions, ServerActions, SpendingActions, SessionConnection, Ser
         """Textual's palette, its search box asking in the interface's language."""
         from textual.command import CommandPalette
 
-        if self.use_command_palette and not CommandPalette.is_open(self):
+        if self.use_command_palette and not CommandPalette.is_open(self):  # type: ignore[arg-type]
             self.push_screen(CommandPalette(placeholder=_("Search for commands…"), id="--command-palette"))
 
     _paused_until_drawn = False

@@ -78,7 +78,7 @@ class SessionConnection:
         except (SessionError, ConfigError) as exc:
             self.post_message(SessionFailed(getattr(exc, "message", str(exc)), session))  # type: ignore[attr-defined]
             return
-        except Exception as exc:  # never a traceback on screen: say what failed and keep the app usable
+        except Exception as exc:  # noqa: BLE001 - never a traceback on screen: say what failed and keep the app usable
             from ..crash import write_report
 
             report = write_report(exc)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+from pathlib import Path, PurePath
 
 
 def styles_dir() -> Path:
@@ -14,5 +14,5 @@ def styles_dir() -> Path:
     return Path(__file__).resolve().parents[3] / "styles"
 
 
-APP_CSS = [str(styles_dir() / "app.tcss")]  # the workbench and what every screen shares
-SCREENS_CSS = [str(styles_dir() / "screens.tcss")]  # every other screen: read once, when the first one opens
+APP_CSS: list[str | PurePath] = [str(styles_dir() / "app.tcss")]  # the workbench and what every screen shares
+SCREENS_CSS: list[str | PurePath] = [str(styles_dir() / "screens.tcss")]  # every other screen: read once, when the first one opens

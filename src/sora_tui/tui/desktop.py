@@ -30,7 +30,7 @@ def copy_with_pyperclip(text: str) -> bool:
         try:
             pyperclip.copy(text)
             done.append(True)
-        except Exception:  # PyperclipException and whatever a broken xclip/xsel raises
+        except Exception:  # noqa: BLE001 - PyperclipException and whatever a broken xclip/xsel raises
             done.append(False)
 
     worker = threading.Thread(target=attempt, daemon=True, name="pyperclip")

@@ -211,7 +211,7 @@ def _load(choice: str, cell: tuple[int, int] | None) -> Any:
     if cell is not None:
         get_cell_size._result = CellSize(*cell)  # type: ignore[attr-defined]  # its cache: it asks no more
     real = sys.__stdout__
-    sys.__stdout__ = io.StringIO()  # type: ignore[misc]  # it asks only when stdout is a terminal
+    sys.__stdout__ = io.StringIO()  # type: ignore[misc,assignment]  # it asks only when stdout is a terminal
     try:
         import textual_image.widget as widgets
     finally:

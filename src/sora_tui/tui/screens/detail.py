@@ -20,9 +20,9 @@ from ...core.status import JobStatus
 from ...core.status import label as status_label
 from ...core.text import one_line, pad, strip_control
 from ..css import SCREENS_CSS
+from ..failures import ReportsWorkerFailures
 from ..widgets.key_bar import KeyBar
 from ..widgets.preview import PicturePreview, PreviewError, load_frames, load_thumbnail, picture_preview
-from ..failures import ReportsWorkerFailures
 
 ERROR_ADVICE = {
     "moderation_blocked": N_("The server's guardrail refused it. Describe original characters and no real people, then "
@@ -167,7 +167,7 @@ class JobDetailScreen(ReportsWorkerFailures, ModalScreen[None]):
                 preview.show_message(_("Fetching the {variant}…").format(variant=variant_name(variant)))
                 try:
                     await session.service.download(job, variant)
-                except Exception as exc:  # the picture is optional: say why and show what there is
+                except Exception as exc:  # noqa: BLE001 - the picture is optional: say why and show what there is
                     preview.show_message(_("No {variant}: {reason}").format(
                         variant=variant_name(variant),
                         reason=one_line(getattr(exc, "message", None) or type(exc).__name__, 300)))

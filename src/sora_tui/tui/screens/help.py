@@ -48,7 +48,7 @@ def key_groups() -> list[tuple[str, list[Binding]]]:
 
 def help_table() -> Group:
     """One small table per place, keys on the left (narrow), what they do on the right."""
-    tables = []
+    tables: list[Table | Text] = []
     for where, bindings in key_groups():
         table = Table(box=None, show_header=False, pad_edge=False, expand=True, title=_(where).capitalize(),
                       title_justify="left", title_style="bold underline")

@@ -290,7 +290,7 @@ class HistoryScreen(StyledOnce):
                 select.set_options([(_(anything), "")] + [(v, v) for v in values])
                 if chosen in values:
                     select.value = chosen
-                select.mutate_reactive(Select.value)
+                select.mutate_reactive(Select.value)  # type: ignore[misc]  # Textual's own idiom
         await asyncio.to_thread(self.store.prepare_search)  # before the first keystroke rather than at it
 
     @on(Input.Changed, "#history-search")
@@ -413,7 +413,7 @@ class HistoryScreen(StyledOnce):
             with select.prevent(Select.Changed):
                 select.set_options(choices(options))
                 select.value = chosen
-                select.mutate_reactive(Select.value)  # the same value: shown again with its new label
+                select.mutate_reactive(Select.value)  # type: ignore[misc]  # Textual's own idiom  # the same value: shown again with its new label
         self.load_facets()
         self.run_query()
 

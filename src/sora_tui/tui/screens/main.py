@@ -13,8 +13,8 @@ from textual.containers import Horizontal
 from textual.message import Message
 from textual.widgets import Static
 
-from ...core.i18n import N_, _, ngettext
 from ...core.cost import estimate, price_text
+from ...core.i18n import N_, _, ngettext
 from ...core.params import InvalidParams, validate_prompt
 from ..messages import JobChanged
 from ..widgets.composer import FIT_NAMES, PromptComposer

@@ -130,7 +130,7 @@ class ProfilesScreen(ReportsWorkerFailures, ModalScreen[str | None]):
                 server += " " + _("(named by --base-url or OPENAI_BASE_URL; not kept in the config file)")
             self._details[name] = (server, source, _("checking…"))
         self._config = str(paths.config_file)
-        if self.current in table.rows:
+        if self.current is not None and self.current in table.rows:
             table.move_cursor(row=table.get_row_index(self.current))
         self._describe()
         table.focus()
@@ -174,7 +174,7 @@ class ProfilesScreen(ReportsWorkerFailures, ModalScreen[str | None]):
         table = self.query_one(DataTable)
         try:
             return table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
-        except Exception:  # an empty table has no cursor cell
+        except Exception:  # noqa: BLE001 - an empty table has no cursor cell
             return None
 
     def _describe(self) -> None:

@@ -118,16 +118,16 @@ class FastDataTable(DataTable):
         # whose style it changes (the cursor row), not all of them.
         component_style, post_style = self._get_styles_to_render_cell(header, False, fixed, hover, cursor, *flags)
         if header:
-            version = self.columns[column_key].label.plain
+            version = self.columns[column_key].label.plain  # type: ignore[index]  # a drawn cell's keys are set
         else:
-            version = self._cell_version.get((row_key.value, column_key.value), 0)
+            version = self._cell_version.get((row_key.value, column_key.value), 0)  # type: ignore[union-attr,assignment]
         key = (row_key, column_key, row_index, column_index, version, base_style, component_style, post_style, width)
         lines = self._cells_drawn.get(key)
         if lines is None:
             if header:
-                cell, height = self.columns[column_key].label, self.header_height
+                cell, height = self.columns[column_key].label, self.header_height  # type: ignore[index]
             else:
-                cell, height = self._data[row_key][column_key], self.rows[row_key].height
+                cell, height = self._data[row_key][column_key], self.rows[row_key].height  # type: ignore[index]
             lines = self._one_line_cell(cell, height, row_index, column_index, base_style + component_style,
                                         post_style, width)
             if lines is None:

@@ -31,7 +31,7 @@ from textual.cache import LRUCache
 from textual.strip import Strip
 from textual.timer import EventTargetGone, Timer
 
-STOCK = {"Timer._run": Timer._run, "LRUCache.clear": LRUCache.clear, "Strip.divide": Strip.divide,
+STOCK: dict[str, Any] = {"Timer._run": Timer._run, "LRUCache.clear": LRUCache.clear, "Strip.divide": Strip.divide,
          "Strip.crop_extend": Strip.crop_extend}
 OWNERS = {"Timer": Timer, "LRUCache": LRUCache, "Strip": Strip}
 

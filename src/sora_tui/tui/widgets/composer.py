@@ -31,8 +31,8 @@ from ...core.params import (
     parse_size,
 )
 from ...core.text import one_line
-from .picker import Picker
 from ..failures import ReportsWorkerFailures
+from .picker import Picker
 
 # What each size is for, translated where shown (the size itself stays as the server spells it).
 SHORT_USE = {

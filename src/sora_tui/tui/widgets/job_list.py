@@ -232,7 +232,7 @@ class JobList(FastDataTable):
         if not width:
             try:
                 width = self.app.size.width
-            except Exception:  # made outside a running app: the size the README's smallest layout is for
+            except Exception:  # noqa: BLE001 - made outside a running app: the size the README's smallest layout is for
                 width = 80
         styles = self.styles
         scrollbar = styles.scrollbar_size_vertical if styles.overflow_y in ("auto", "scroll") else 0
@@ -313,7 +313,7 @@ class JobList(FastDataTable):
         try:
             if _same(self.get_cell(local_id, key), value):
                 return
-        except Exception:  # not there (yet): let update_cell say so
+        except Exception:  # noqa: BLE001, S110 - not there (yet): let update_cell say so
             pass
         column = self.columns.get(key)  # type: ignore[call-overload]
         wider = column is None or (column.auto_width and value.cell_len > column.content_width)
@@ -325,7 +325,7 @@ class JobList(FastDataTable):
             return None
         try:
             return self.coordinate_to_cell_key(self.cursor_coordinate).row_key.value
-        except Exception:  # an empty or changing table has no valid cursor cell
+        except Exception:  # noqa: BLE001 - an empty or changing table has no valid cursor cell
             return None
 
     def action_job(self, action: str) -> None:

@@ -190,7 +190,7 @@ class JobTable(JobList):
     def _row_index(self, local_id: str) -> int:
         try:
             return self.get_row_index(local_id)
-        except Exception:  # gone meanwhile
+        except Exception:  # noqa: BLE001 - gone meanwhile
             return -1
 
     def download_progress(self, job: Job, variant: str, fraction: float | None) -> None:

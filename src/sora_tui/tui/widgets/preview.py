@@ -159,7 +159,7 @@ def image_strips(image: Image, width: int, height: int, base: Style) -> list[Str
     for y in range(0, ph, 2):
         upper, lower = data[y * stride:(y + 1) * stride], data[(y + 1) * stride:(y + 2) * stride]
         segments = [Segment(" " * left, base)] if left else []
-        run, prev = 0, None
+        run, prev = 0, (b"", b"")  # never drawn: a run starts before the first pair is drawn
         for x in range(0, stride, 3):
             key = (upper[x:x + 3], lower[x:x + 3])
             if key != prev and run:
