@@ -340,10 +340,10 @@ async def _whole_then_resumed(backend: VideosBackend, vid: str, data: bytes, fol
 @pytest.mark.parametrize("how", ["spliced", "through httpx2"])
 async def test_every_byte_arrives_in_small_pieces_whole_and_resumed(how: str, local_engine, tmp_path: Path, monkeypatch) -> None:
     """Small pipe pieces and (through httpx2) small write batches, so one clip crosses many of them, whole and resumed."""
-    from sora_tui.backend import downloads
+    from sora_tui.backend import spliced, streamed
 
-    monkeypatch.setattr(downloads, "WRITE_BATCH", 5000)
-    monkeypatch.setattr(downloads, "SPLICE_PIECE", 16_384)
+    monkeypatch.setattr(streamed, "WRITE_BATCH", 5000)
+    monkeypatch.setattr(spliced, "SPLICE_PIECE", 16_384)
     async with _source(how, local_engine.base_url, tmp_path) as (backend, vid, data):
         await _whole_then_resumed(backend, vid, data, tmp_path)
 
@@ -355,9 +355,9 @@ async def test_a_filesystem_that_refuses_splice_still_gets_every_byte(local_engi
     import errno
     import os
 
-    from sora_tui.backend import downloads
+    from sora_tui.backend import downloads, spliced
 
-    real_open, real_drain, drained = downloads._open_part, downloads._drain_pipe, []
+    real_open, real_drain, drained = downloads._open_part, spliced._drain_pipe, []
     real_splice, refused = os.splice, []
 
     def counting_splice(src: int, dst: int, count: int, *args: object) -> int:
@@ -373,9 +373,9 @@ async def test_a_filesystem_that_refuses_splice_still_gets_every_byte(local_engi
         return os.open(path, os.O_WRONLY | os.O_APPEND)
 
     monkeypatch.setattr(downloads, "_open_part", refusing_splice)
-    monkeypatch.setattr(downloads, "_drain_pipe", lambda *a: drained.append(a[2]) or real_drain(*a))
-    monkeypatch.setattr(downloads, "SPLICE_PIECE", 16_384)
-    monkeypatch.setattr(downloads.os, "splice", counting_splice)
+    monkeypatch.setattr(spliced, "_drain_pipe", lambda *a: drained.append(a[2]) or real_drain(*a))
+    monkeypatch.setattr(spliced, "SPLICE_PIECE", 16_384)
+    monkeypatch.setattr(spliced.os, "splice", counting_splice)
     async with _source("spliced", local_engine.base_url, tmp_path) as (backend, vid, data):
         await _whole_then_resumed(backend, vid, data, tmp_path)
     assert sum(drained) > len(data)  # the kernel refused the splices: the bytes went through the buffer
@@ -391,12 +391,12 @@ async def test_a_disk_that_fills_mid_download_is_one_clear_error_and_the_next_tr
     import errno
     import os
 
-    from sora_tui.backend import downloads
+    from sora_tui.backend import spliced, streamed
 
-    monkeypatch.setattr(downloads, "WRITE_BATCH", 20_000)
-    monkeypatch.setattr(downloads, "SPLICE_PIECE", 16_384)
-    seam = "_splice_all" if how == "spliced" else "_writev_all"
-    real = getattr(downloads, seam)
+    monkeypatch.setattr(streamed, "WRITE_BATCH", 20_000)
+    monkeypatch.setattr(spliced, "SPLICE_PIECE", 16_384)
+    seam, module = ("_splice_all", spliced) if how == "spliced" else ("_writev_all", streamed)
+    real = getattr(module, seam)
     async with _source(how, local_engine.base_url, tmp_path) as (backend, vid, data):
 
         def fills_at_half(*args):  # type: ignore[no-untyped-def]
@@ -406,13 +406,13 @@ async def test_a_disk_that_fills_mid_download_is_one_clear_error_and_the_next_tr
             return real(*args)
 
         dest = tmp_path / "full-disk.mp4"
-        monkeypatch.setattr(downloads, seam, fills_at_half)
+        monkeypatch.setattr(module, seam, fills_at_half)
         with pytest.raises(BackendError) as info:
             await backend.download(vid, dest)
         assert "space" in info.value.user_message().lower() and str(tmp_path) in info.value.user_message()
         kept = part_path(dest).read_bytes()
         assert 0 < len(kept) <= len(data) // 2 and data.startswith(kept) and not dest.exists()
-        monkeypatch.setattr(downloads, seam, real)
+        monkeypatch.setattr(module, seam, real)
         result = await backend.download(vid, dest)
         assert result.resumed and dest.read_bytes() == data
 

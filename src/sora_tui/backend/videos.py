@@ -360,7 +360,7 @@ class VideosBackend:
     def _stream_content_sync(self, video_id: str, variant: str, headers: dict[str, str]) -> Any:
         """The content stream on the SDK's sync client (same SDK, same httpx2), for a worker thread.
 
-        Without the SDK's retries: the job service retries a download itself, resuming it (service/jobs.py);
+        Without the SDK's retries: the job service retries a download itself, resuming it (service/downloads.py);
         both together multiplied a server that never answers into minutes of waiting. Its sockets can be shut
         down by a stop from another thread (downloads.stoppable), so a cancel never waits out a read timeout."""
         with self._sync_lock:

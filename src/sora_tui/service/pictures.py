@@ -227,7 +227,8 @@ def _index(stream: Any) -> Any:
 
 def _image(frame: Any, size: tuple[int, int], name: str) -> Image:
     try:
-        return frame.to_image(width=size[0], height=size[1], interpolation="AREA")
+        picture: Image = frame.to_image(width=size[0], height=size[1], interpolation="AREA")
+        return picture
     except (ValueError, OSError) as exc:
         raise PictureError(_("a frame of {name} cannot be converted ({reason})").format(
             name=name, reason=_reason(exc))) from None

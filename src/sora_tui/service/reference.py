@@ -133,8 +133,8 @@ def fit_reference_image(image: str, size: str, mode: str, out_dir: Path) -> Path
                 image=_("Reference image {path}").format(path=image), reason=exc.strerror), "image") from None
     _dimensions(_("The reference image"), data)  # format and pixel limits first
     want = parse_size(size)
-    with Image.open(io.BytesIO(data)) as img:
-        img = ImageOps.exif_transpose(img).convert("RGB")
+    with Image.open(io.BytesIO(data)) as opened:
+        img = ImageOps.exif_transpose(opened).convert("RGB")
         if mode == "crop":
             fitted = ImageOps.fit(img, want, Image.Resampling.LANCZOS)
         elif mode == "pad":

@@ -1,4 +1,8 @@
-"""Tracker: batched polling of active jobs (one list page for all, per-job GET only as fallback) and reconciliation."""
+"""Tracker: batched polling of active jobs (one list page for all, per-job GET only as fallback) and reconciliation.
+
+The tracker sees the job service only as a TrackedService: the few things it needs of it, named here. The service
+(service/jobs.py) imports this module and hands itself in; this module never imports the service, at run time or
+for the type checker, so there is no import cycle between them."""
 
 from __future__ import annotations
 
@@ -9,17 +13,19 @@ import socket
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from ..backend.errors import BackendError
 from ..backend.videos import VideoInfo
 from ..core.i18n import _
 from ..core.job import Job
 from ..core.status import ACTIVE, JobStatus
-from .events import JobSubmitted, ServiceNotice
+from .events import ServiceNotice
 
 if TYPE_CHECKING:
-    from .jobs import JobService
+    from ..backend.videos import VideosBackend
+    from ..store.history import HistoryStore
+    from .events import Event
 
 IDLE_SECONDS = 2.0
 MIN_INTERVAL = 0.05
@@ -33,7 +39,7 @@ RECONCILE_GRACE_SECONDS = 20.0
 
 def backoff(failures: int) -> float:
     """Seconds to wait after `failures` failed attempts in a row: 1, 2, 4 … up to MAX_BACKOFF."""
-    return min(MAX_BACKOFF, 0.5 * 2**failures)
+    return min(MAX_BACKOFF, 0.5 * 2.0**failures)
 
 
 def submitter_tag() -> dict[str, Any]:
@@ -57,8 +63,28 @@ def submitter_gone(job: Job) -> bool:
     return False
 
 
+class TrackedService(Protocol):
+    """What the tracker needs of the job service: its history and server, its events, which jobs are its own, and
+    the service's rooms that record what tracking finds (service/reports.py; resubmissions, service/jobs.py)."""
+
+    store: HistoryStore  # active, video_ids, answered_times, get
+    backend: VideosBackend
+
+    def emit(self, event: Event) -> None: ...
+
+    def owns(self, job: Job) -> bool: ...
+
+    async def apply_all(self, observed: list[tuple[Job, VideoInfo]]) -> list[Job]: ...
+
+    async def mark_lost(self, job: Job, reason: Callable[[], str]) -> Job: ...
+
+    async def reconciled(self, job: Job, info: VideoInfo) -> Job: ...
+
+    async def resubmit_unsent(self, job: Job) -> Job: ...
+
+
 class Tracker:
-    def __init__(self, service: JobService) -> None:
+    def __init__(self, service: TrackedService) -> None:
         self.service = service
         self._wake = asyncio.Event()
         self._settled = asyncio.Event()  # something `run(until=...)` may be waiting for has finished
@@ -285,10 +311,7 @@ class Tracker:
             match = self._match(job, seen, taken, answered, skew)
             if match is not None:
                 taken.add(match.id)
-                updated = await service._update(job.local_id, video_id=match.id, status=JobStatus.QUEUED, error=None,
-                                                extra={**job.extra, "reconciled": True})
-                service.emit(JobSubmitted(updated))
-                await service.apply(updated, match)
+                await service.reconciled(job, match)
             elif complete and now - float(job.extra.get("sent_at") or job.created_at) > self.reconcile_grace:
                 await service.resubmit_unsent(job)
         return True
