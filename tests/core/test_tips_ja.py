@@ -17,7 +17,7 @@ from sora_tui.core.tips import (
     prompt_language,
     snippets_for,
 )
-from sora_tui.core.tips import _read as read
+from sora_tui.core.tips.reading import read
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "tips" / "ja_prompts.json"
 INGREDIENT_IDS = [i for i, _ in INGREDIENTS]

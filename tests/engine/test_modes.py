@@ -274,7 +274,7 @@ def test_other_models(start: Start) -> None:
     assert polls(client, wan["id"])[-1]["status"] == "completed"
     with client.videos.with_streaming_response.download_content(wan["id"]) as resp:
         assert resp.status_code == 200
-    from sora_tui.engine.render import probe
+    from sora_tui.engine.video_probe import probe
 
     clip = Path(engine.engine.state.video_dir(wan["id"])) / "video.mp4"
     info = probe(clip)

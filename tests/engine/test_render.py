@@ -14,8 +14,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from sora_tui.engine.render import FPS, RenderSpec, probe, render
+from sora_tui.engine.render import FPS, RenderSpec, render
 from sora_tui.engine.render_audio import SAMPLE_RATE
+from sora_tui.engine.video_probe import probe
 
 
 def frames(path: Path, indices: list[int] | None = None) -> list[np.ndarray]:
@@ -150,16 +151,16 @@ def test_protocol_sizes(tmp_path: Path, size: tuple[int, int]) -> None:
 def test_frame_feed_keeps_order_and_hands_errors_to_the_encoder() -> None:
     import threading
 
-    from sora_tui.engine.render import _FrameFeed
+    from sora_tui.engine.render_encode import FrameFeed
 
-    assert list(_FrameFeed(20, lambda i: i * i)) == [i * i for i in range(20)]
+    assert list(FrameFeed(20, lambda i: i * i)) == [i * i for i in range(20)]
 
     def broken(i: int) -> int:
         if i == 3:
             raise ValueError("frame 3 could not be drawn")
         return i
 
-    feed = _FrameFeed(10, broken)
+    feed = FrameFeed(10, broken)
     got: list[int] = []
     with pytest.raises(ValueError, match="frame 3"):
         got.extend(feed)  # type: ignore[arg-type]
@@ -167,7 +168,7 @@ def test_frame_feed_keeps_order_and_hands_errors_to_the_encoder() -> None:
     assert got == [0, 1, 2]
 
     # An encoder that gives up early (cancelled job) stops the drawing thread instead of leaving it blocked.
-    feed = _FrameFeed(10_000, lambda i: i, ahead=2)
+    feed = FrameFeed(10_000, lambda i: i, ahead=2)
     next(iter(feed))
     feed.close()
     assert not any(t.name == "render-frames" and t.is_alive() for t in threading.enumerate())
@@ -176,7 +177,7 @@ def test_frame_feed_keeps_order_and_hands_errors_to_the_encoder() -> None:
 def test_yuv_drawing_matches_rgb_converted_by_swscale() -> None:
     """The frames are drawn in YUV: a colour, and the ball blended over a sky, come out as swscale converts
     the same picture drawn in RGB."""
-    from sora_tui.engine.render import _ball_rgba, _frame_planes, _Overlay, _planes_of, _yuv
+    from sora_tui.engine.render_frames import Overlay, _planes_of, _yuv, ball_rgba, frame_planes
 
     colour = (170, 190, 230)
     solid = _planes_of(np.full((8, 8, 3), colour, np.uint8))
@@ -185,16 +186,16 @@ def test_yuv_drawing_matches_rgb_converted_by_swscale() -> None:
     ramp = np.linspace(0.0, 1.0, 64, dtype=np.float32)[:, None, None]
     sky = np.broadcast_to(np.array([40, 60, 160], np.float32) + ramp * np.array([200, 90, -100], np.float32),
                           (64, 96, 3))
-    premul, inv = _ball_rgba(14, (200, 40, 30))
+    premul, inv = ball_rgba(14, (200, 40, 30))
     background = _planes_of(sky.astype(np.uint8))
     for x, chroma_max in ((30, 6), (31, 32)):  # odd x: the chroma lands half a sample beside the luma
         drawn = sky.copy()
         drawn[20:49, x:x + 29] = premul + drawn[20:49, x:x + 29] * inv
         expected = _planes_of(drawn.astype(np.uint8))
-        planes = _frame_planes(av.VideoFrame(96, 64, "yuv420p"))
+        planes = frame_planes(av.VideoFrame(96, 64, "yuv420p"))
         for out, src in zip(planes, background):
             out[:] = src
-        _Overlay(premul, inv).blend(planes, x, 20)
+        Overlay(premul, inv).blend(planes, x, 20)
         diffs = [np.abs(got.astype(int) - want.astype(int)) for got, want in zip(planes, expected)]
         assert diffs[0].max() <= 2
         assert max(d.max() for d in diffs[1:]) <= chroma_max and max(d.mean() for d in diffs[1:]) < 0.5

@@ -12,9 +12,11 @@ import numpy as np
 import pytest
 
 from sora_tui.engine import render_scene
-from sora_tui.engine.render import FPS, RenderSpec, _cues, _printable, probe, render
+from sora_tui.engine.render import FPS, RenderSpec, render
 from sora_tui.engine.render_audio import SAMPLE_RATE, ambience
+from sora_tui.engine.render_frames import _cues, _printable
 from sora_tui.engine.render_scene import Camera, read_prompt
+from sora_tui.engine.video_probe import probe
 
 # (Japanese or mixed prompt, its English equivalent): each pair must be read as the same scene
 EQUIVALENTS = [

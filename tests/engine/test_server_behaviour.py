@@ -172,7 +172,7 @@ def test_extension_limits_and_stitching(local_engine) -> None:
     r = httpx2.post(f"{base}/videos/extensions", json={"video": {"id": v["id"]}, "prompt": "it rains", "seconds": "4"}, headers=AUTH)
     ext = wait(base, r.json()["id"])
     assert ext["seconds"] == "8"
-    from sora_tui.engine.render import probe
+    from sora_tui.engine.video_probe import probe
 
     path = local_engine.engine.state.asset(ext["id"], "video")
     assert abs(probe(path)["duration"] - 8.0) < 0.1

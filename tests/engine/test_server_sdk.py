@@ -14,7 +14,7 @@ import pytest
 import yaml
 from PIL import Image
 
-from sora_tui.engine.render import probe
+from sora_tui.engine.video_probe import probe
 
 SPEC = Path(__file__).parent.parent / "data" / "openai-videos.openapi.yaml"
 PROMPT = "a red kite over a windy beach, slow pan left, gulls crying"

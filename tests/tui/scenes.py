@@ -59,7 +59,8 @@ def seed_history(home: Path, lang: str = "en") -> None:
     sheet, thumb = ASSETS / "kite_spritesheet.jpg", ASSETS / "kite_thumbnail.webp"
     # Rendered once per version of the renderer: pictures cached from older code would hide a changed
     # snapshot until a fresh machine renders them anew.
-    stamp, made_by = ASSETS / "rendered-by", hashlib.sha256(Path(render_module.__file__).read_bytes()).hexdigest()
+    renderer = sorted(Path(render_module.__file__).parent.glob("render*.py"))  # the renderer's modules, all of them
+    stamp, made_by = ASSETS / "rendered-by", hashlib.sha256(b"".join(p.read_bytes() for p in renderer)).hexdigest()
     if not (sheet.is_file() and thumb.is_file() and stamp.is_file() and stamp.read_text() == made_by):
         out = render(RenderSpec(kite, 320, 180, 1.0, seed=2), ASSETS / "render")
         os.replace(out.spritesheet, sheet)

@@ -1,13 +1,10 @@
-"""The local /v1/videos server (Starlette): every operation of the spec, OpenAI-shaped errors, Range downloads."""
+"""The local /v1/videos server (Starlette): every operation of the spec, as routes and their handlers over one
+EngineState. request_reader.py reads and checks a request, content.py serves the files (Range downloads) and
+errors.py shapes the errors as OpenAI's."""
 
 from __future__ import annotations
 
 import asyncio
-import base64
-import binascii
-import hashlib
-import json
-import re
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -17,39 +14,28 @@ from typing import Any
 from starlette.applications import Starlette
 from starlette.datastructures import UploadFile
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response, StreamingResponse
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from .content import file_response
+from .errors import ENGINE_HEADER, ApiError, error_response, safe_text
 from .faults import FaultPlan
 from .modes import (
     ECHO_KEY_TRIGGER,
     LIST_400_MESSAGE,
     MISSING_ROUTES,
-    OTHER_MODELS,
     Presenter,
     bearer_key,
     parse_modes,
 )
+from .request_reader import RequestReader, probe_upload
 from .state import POLL_AFTER_MS, EngineState, VideoRecord
-from .zerocopy import ZERO_COPY_SEND
 
-ENGINE_HEADER = {"x-sora-tui-engine": "local-render"}
-SECONDS = ("4", "8", "12", "16", "20")
-SIZES = {
-    "sora-2": ("720x1280", "1280x720"),
-    "sora-2-pro": ("720x1280", "1280x720", "1024x1792", "1792x1024", "1080x1920", "1920x1080"),
-}
-MODEL_ALIASES = {
-    "sora-2-2025-10-06": "sora-2", "sora-2-2025-12-08": "sora-2", "sora-2-pro-2025-10-06": "sora-2-pro",
-}
-MAX_PROMPT = 32_000
 MAX_EXTENSIONS = 6
 MAX_TOTAL_SECONDS = 120
-CHUNK = 256 * 1024
 EXPIRED_MESSAGE = "The video is no longer available. Downloads expire after 1 hours."
 # Where the middleware leaves the decoded video id of a /v1/videos/{id}... path (see asgi.py).
 VIDEO_ID_SCOPE_KEY = "sora_tui.video_id"
-_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
 # stall-headers: how long /content holds a request before giving up on it (a client gives up long before).
 STALL_SECONDS = 3600.0
 SERVER_ERROR_MESSAGE = ("The server had an error processing your request. Sorry about that! You can retry "
@@ -78,24 +64,7 @@ class EngineConfig:
         self.modes = parse_modes(self.modes)
 
 
-class ApiError(Exception):
-    def __init__(self, status: int, message: str, code: str | None = None, param: str | None = None,
-                 type_: str = "invalid_request_error") -> None:
-        super().__init__(message)
-        self.status, self.message, self.code, self.param, self.type = status, message, code, param, type_
-
-
-def error_response(status: int, message: str, code: str | None = None, param: str | None = None,
-                   type_: str = "invalid_request_error", headers: dict[str, str] | None = None) -> JSONResponse:
-    body = {"error": {"message": message, "type": type_, "param": param, "code": code}}
-    return JSONResponse(body, status_code=status, headers={**ENGINE_HEADER, **(headers or {})})
-
-
-def _safe(text: str, limit: int = 120) -> str:
-    return _CONTROL.sub("?", text)[:limit]
-
-
-class Engine:
+class Engine(RequestReader):
     """Request handlers over one EngineState."""
 
     def __init__(self, config: EngineConfig) -> None:
@@ -122,157 +91,6 @@ class Engine:
         body = rec.public(time.time(), self.config.expires_after)
         key = bearer_key(request.headers.get("authorization"))
         return self.present.video(body, poll=poll, created=created, key=key)
-
-    def _video(self, video_id: str) -> VideoRecord:
-        rec = self.state.get(video_id)
-        if rec is None:
-            raise ApiError(404, f"No video found with id '{_safe(video_id)}'.", "not_found", "video_id")
-        return rec
-
-    # --- body parsing --------------------------------------------------------------------------------
-    async def _body(self, request: Request) -> tuple[dict[str, Any], dict[str, UploadFile], bool]:
-        ctype = request.headers.get("content-type", "")
-        if ctype.startswith(("multipart/form-data", "application/x-www-form-urlencoded")):
-            form = await request.form(max_part_size=64 * 1024 * 1024)
-            fields: dict[str, Any] = {}
-            files: dict[str, UploadFile] = {}
-            for key, value in form.multi_items():
-                if isinstance(value, UploadFile):
-                    files[key] = value
-                elif key in fields:
-                    fields[key] = [*fields[key], value] if isinstance(fields[key], list) else [fields[key], value]
-                else:
-                    fields[key] = value
-            return fields, files, False
-        raw = await request.body()
-        if not raw:
-            return {}, {}, True
-        try:
-            data = json.loads(raw)
-        except ValueError:
-            raise ApiError(400, "We could not parse the JSON body of your request.", "invalid_json") from None
-        if not isinstance(data, dict):
-            raise ApiError(400, "The request body must be a JSON object.", "invalid_json")
-        return data, {}, True
-
-    @staticmethod
-    def _prompt(fields: dict[str, Any]) -> str:
-        prompt = fields.get("prompt")
-        if prompt is None:
-            raise ApiError(400, "Missing required parameter: 'prompt'.", "missing_required_parameter", "prompt")
-        if not isinstance(prompt, str):
-            raise ApiError(400, "Invalid type for 'prompt': expected a string.", "invalid_type", "prompt")
-        if not prompt.strip():
-            raise ApiError(400, "Invalid 'prompt': empty string. Expected a string with minimum length 1.", "string_below_min_length", "prompt")
-        if len(prompt) > MAX_PROMPT:
-            raise ApiError(400, f"Invalid 'prompt': string too long. Expected a string with maximum length {MAX_PROMPT}, but got a string with length {len(prompt)} instead.", "string_above_max_length", "prompt")
-        return prompt
-
-    @staticmethod
-    def _seconds(value: Any, is_json: bool, default: str | None = "4", allowed: tuple[str, ...] = SECONDS,
-                 model: str | None = None) -> str:
-        if value is None:
-            if default is None:
-                raise ApiError(400, "Missing required parameter: 'seconds'.", "missing_required_parameter", "seconds")
-            return default
-        if is_json and not isinstance(value, str):
-            raise ApiError(400, f"Invalid type for 'seconds': expected one of {', '.join(repr(s) for s in allowed)}, but got {type(value).__name__} instead.", "invalid_type", "seconds")
-        if str(value) not in allowed:
-            where = f" for {model}" if model else ""
-            raise ApiError(400, f"Invalid value: '{_safe(str(value))}'. Supported values{where} are: {', '.join(repr(s) for s in allowed)}.", "invalid_value", "seconds")
-        return str(value)
-
-    def _sizes(self, model: str) -> tuple[str, ...]:
-        if model in OTHER_MODELS and "other-models" in self.modes:
-            return OTHER_MODELS[model][0]
-        return SIZES[MODEL_ALIASES.get(model, model)]
-
-    def _allowed_seconds(self, model: str) -> tuple[str, ...]:
-        if model in OTHER_MODELS and "other-models" in self.modes:
-            return OTHER_MODELS[model][1]
-        return SECONDS
-
-    def _model_size(self, fields: dict[str, Any]) -> tuple[str, str]:
-        model = fields.get("model") or "sora-2"
-        known = [*SIZES, *MODEL_ALIASES, *(OTHER_MODELS if "other-models" in self.modes else ())]
-        if not isinstance(model, str) or model not in known:
-            raise ApiError(400, f"Invalid value: '{_safe(str(model))}'. Supported models are: {', '.join(known)}.", "invalid_value", "model")
-        sizes = self._sizes(model)
-        size = fields.get("size") or ("720x1280" if "720x1280" in sizes else sizes[0])
-        if size not in sizes:
-            raise ApiError(400, f"Invalid value: '{_safe(str(size))}'. Supported values for {model} are: {', '.join(sizes)}.", "invalid_value", "size")
-        return model, str(size)
-
-    def _reference(self, fields: dict[str, Any], files: dict[str, UploadFile], size: str) -> bytes | None:
-        ref = fields.get("input_reference")
-        image_url = fields.get("input_reference[image_url]") or (ref.get("image_url") if isinstance(ref, dict) else None)
-        file_id = fields.get("input_reference[file_id]") or (ref.get("file_id") if isinstance(ref, dict) else None)
-        upload = files.get("input_reference")
-        data: bytes | None = None
-        if upload is not None:
-            data = upload.file.read()
-        elif image_url and file_id:
-            raise ApiError(400, "Provide exactly one of 'image_url' or 'file_id' in input_reference.", "invalid_value", "input_reference")
-        elif file_id:
-            raise ApiError(400, f"No file found with id '{_safe(str(file_id))}' (the local engine has no Files API; upload the image instead).", "not_found", "input_reference")
-        elif image_url:
-            url = str(image_url)
-            if not url.startswith("data:"):
-                raise ApiError(400, "The local engine does not fetch image URLs; send the image as an upload or a data URL.", "invalid_value", "input_reference")
-            try:
-                data = base64.b64decode(url.split(",", 1)[1], validate=True)
-            except (IndexError, binascii.Error):
-                raise ApiError(400, "input_reference.image_url is not a valid base64 data URL.", "invalid_value", "input_reference") from None
-        elif ref not in (None, ""):
-            raise ApiError(400, "input_reference must be an image upload or an object with image_url or file_id.", "invalid_value", "input_reference")
-        if data is None:
-            return None
-        from io import BytesIO
-
-        from PIL import Image, UnidentifiedImageError
-
-        try:
-            with Image.open(BytesIO(data)) as img:
-                fmt, dims = img.format, img.size
-        except (UnidentifiedImageError, OSError):
-            raise ApiError(400, "input_reference is not a readable image (use JPEG, PNG or WEBP).", "invalid_image", "input_reference") from None
-        if fmt not in ("JPEG", "PNG", "WEBP"):
-            raise ApiError(400, f"input_reference is {fmt}; use JPEG, PNG or WEBP.", "invalid_image_format", "input_reference")
-        if f"{dims[0]}x{dims[1]}" != size:
-            raise ApiError(400, f"Inpaint image must match the requested width and height (image is {dims[0]}x{dims[1]}, video is {size}).", "invalid_image_size", "input_reference")
-        return data
-
-    def _characters(self, fields: dict[str, Any], prompt: str) -> None:
-        ids: list[str] = []
-        for key, value in fields.items():
-            if key.startswith("character_ids") or re.fullmatch(r"characters\[\d*\]\[id\]", key):
-                ids.extend(value if isinstance(value, list) else [value])
-            elif key == "characters" and isinstance(value, list):
-                ids.extend(str(v.get("id")) for v in value if isinstance(v, dict))
-        if len(ids) > 2:
-            raise ApiError(400, "At most 2 characters can be used in one generation.", "too_many_characters", "characters")
-        for cid in ids:
-            ch = self.state.characters.get(str(cid))
-            if ch is None:
-                raise ApiError(400, f"No character found with id '{_safe(str(cid))}'.", "not_found", "characters")
-            if ch.name not in prompt:
-                raise ApiError(400, f"The character name '{_safe(ch.name)}' must appear verbatim in the prompt.", "character_not_in_prompt", "characters")
-
-    def _source(self, fields: dict[str, Any], files: dict[str, UploadFile]) -> VideoRecord | UploadFile:
-        if "video" in files:
-            return files["video"]
-        video = fields.get("video")
-        vid = fields.get("video[id]") or (video.get("id") if isinstance(video, dict) else None)
-        if not vid:
-            raise ApiError(400, "Missing required parameter: 'video' (an object with the id of a completed video, or a file).", "missing_required_parameter", "video")
-        return self._completed(str(vid), "used as a source")
-
-    def _completed(self, video_id: str, what: str) -> VideoRecord:
-        rec = self._video(video_id)
-        status, _, _ = rec.lifecycle(time.time())
-        if status != "completed":
-            raise ApiError(400, f"Video '{_safe(video_id)}' is {status.replace('_', ' ')}; only a completed video can be {what}.", "invalid_video_status", "video_id")
-        return rec
 
     # --- handlers ------------------------------------------------------------------------------------
     async def create(self, request: Request) -> Response:
@@ -309,7 +127,7 @@ class Engine:
         if after:
             ids = [r.id for r in recs]
             if after not in ids:
-                raise ApiError(400, f"Invalid 'after': no video with id '{_safe(after)}'.", "invalid_value", "after")
+                raise ApiError(400, f"Invalid 'after': no video with id '{safe_text(after)}'.", "invalid_value", "after")
             recs = recs[ids.index(after) + 1:]
         page = recs[:limit]
         data = [self.video_json(r, request, poll=True) for r in page]
@@ -326,7 +144,7 @@ class Engine:
         rec = self._video(path_video_id(request))
         status, _, _ = rec.lifecycle(time.time())
         if status not in ("completed", "failed"):
-            raise ApiError(400, f"Video '{_safe(rec.id)}' is {status.replace('_', ' ')}; only completed or failed videos can be deleted.", "invalid_video_status", "video_id")
+            raise ApiError(400, f"Video '{safe_text(rec.id)}' is {status.replace('_', ' ')}; only completed or failed videos can be deleted.", "invalid_video_status", "video_id")
         self.state.delete(rec.id)
         return self.ok(self.present.deleted({"id": rec.id, "object": "video.deleted", "deleted": True}))
 
@@ -351,20 +169,6 @@ class Engine:
             rec = self.state.new_video(model=source.model, size=source.size, seconds=source.seconds, prompt=prompt,
                                        kind="edit", source=source)
         return self.ok(self.video_json(rec, request, created=True))
-
-    def _uploaded_video(self, upload: UploadFile, fields: dict[str, Any], need_model: bool) -> tuple[str, str, str, bytes]:
-        """Probe an uploaded clip: model, size, nearest allowed seconds, and a frame (PNG) to render from."""
-        if need_model and not fields.get("model"):
-            raise ApiError(400, "Editing an uploaded video needs 'model'.", "missing_required_parameter", "model")
-        info, frame = _probe_upload(upload, frame="first" if need_model else "last")
-        assert frame is not None
-        model, _ = self._model_size({"model": fields.get("model") or "sora-2", "size": None})
-        size = f"{info['width']}x{info['height']}"
-        sizes = self._sizes(model)
-        if size not in sizes:
-            raise ApiError(400, f"The uploaded video is {size}; {model} supports {', '.join(sizes)}.", "invalid_value", "video")
-        seconds = min(self._allowed_seconds(model), key=lambda s: abs(int(s) - info["duration"]))
-        return model, size, seconds, frame
 
     async def extend(self, request: Request) -> Response:
         fields, files, is_json = await self._body(request)
@@ -401,7 +205,7 @@ class Engine:
         upload = files.get("video")
         if upload is None:
             raise ApiError(400, "Missing required parameter: 'video' (a video file).", "missing_required_parameter", "video")
-        _probe_upload(upload, frame=None)
+        probe_upload(upload, frame=None)
         ch = self.state.new_character(name.strip())
         return self.ok(self.present.character(ch.public()))
 
@@ -409,7 +213,7 @@ class Engine:
         cid = request.path_params["character_id"]
         ch = self.state.characters.get(cid)
         if ch is None:
-            raise ApiError(404, f"No character found with id '{_safe(cid)}'.", "not_found", "character_id")
+            raise ApiError(404, f"No character found with id '{safe_text(cid)}'.", "not_found", "character_id")
         return self.ok(self.present.character(ch.public()))
 
     async def content(self, request: Request) -> Response:
@@ -419,47 +223,16 @@ class Engine:
         # ignore-variant: a proxy that drops the query string asks for the default, the video
         variant = "video" if "ignore-variant" in self.modes else request.query_params.get("variant", "video")
         if variant not in ("video", "thumbnail", "spritesheet"):
-            raise ApiError(400, f"Invalid 'variant': '{_safe(variant)}'. Use video, thumbnail or spritesheet.", "invalid_value", "variant")
+            raise ApiError(400, f"Invalid 'variant': '{safe_text(variant)}'. Use video, thumbnail or spritesheet.", "invalid_value", "variant")
         status, _, completed = rec.lifecycle(time.time())
         if status != "completed":
-            raise ApiError(400, f"Video '{_safe(rec.id)}' is {status.replace('_', ' ')}; its content is available once it is completed.", "video_not_ready", "video_id")
+            raise ApiError(400, f"Video '{safe_text(rec.id)}' is {status.replace('_', ' ')}; its content is available once it is completed.", "video_not_ready", "video_id")
         if completed and time.time() > completed + self.config.expires_after:
             raise ApiError(404, EXPIRED_MESSAGE, None, None)
         path = self.state.asset(rec.id, variant)
         if not path.exists():
-            raise ApiError(404, f"The {variant} of '{_safe(rec.id)}' is missing on the server.", "not_found", "variant")
-        ctype = {"video": "video/mp4", "thumbnail": "image/webp", "spritesheet": "image/jpeg"}[variant]
-        if "lying-content" in self.modes:
-            ctype = "application/octet-stream"
-        size = path.stat().st_size
-        # from a hash: ids are opaque (any length, any characters), an ETag must stay a short ASCII token
-        etag = f'"{hashlib.sha256(rec.id.encode()).hexdigest()[:12]}-{variant}-{size}"'
-        headers = {**ENGINE_HEADER, "Accept-Ranges": "bytes", "ETag": etag}
-        start, end, status_code = 0, size - 1, 200
-        range_header = request.headers.get("range")
-        if_range = request.headers.get("if-range")
-        if range_header and "range-416" in self.modes:  # refused, and no Content-Range to say what is there
-            return error_response(416, "Requested range not satisfiable.", "range_not_satisfiable")
-        if range_header and (not if_range or if_range == etag):
-            m = re.fullmatch(r"bytes=(\d*)-(\d*)", range_header.strip())
-            if not m or (not m.group(1) and not m.group(2)):
-                return error_response(416, "Invalid Range header.", "range_not_satisfiable", headers={"Content-Range": f"bytes */{size}"})
-            if m.group(1):
-                start = int(m.group(1))
-                end = min(int(m.group(2)), size - 1) if m.group(2) else size - 1
-            else:  # suffix range: the last N bytes
-                start = max(0, size - int(m.group(2)))
-            if start >= size or start > end:
-                return error_response(416, "Requested range not satisfiable.", "range_not_satisfiable", headers={"Content-Range": f"bytes */{size}"})
-            status_code = 206
-            headers["Content-Range"] = f"bytes {start}-{end}/{size}"
-        headers["Content-Length"] = str(end - start + 1)
-        if status_code == 206 and "lying-content" in self.modes:
-            # the promised bytes, exactly as many, but an HTML page (a CDN's error page) and no type
-            return Response(_html_page(end - start + 1), status_code=206, headers=headers)
-        if ZERO_COPY_SEND in request.scope.get("extensions", {}):
-            return _ZeroCopyFileResponse(path, start, end, status_code=status_code, media_type=ctype, headers=headers)
-        return StreamingResponse(_file_chunks(path, start, end), status_code=status_code, media_type=ctype, headers=headers)
+            raise ApiError(404, f"The {variant} of '{safe_text(rec.id)}' is missing on the server.", "not_found", "variant")
+        return file_response(request, path, video_id=rec.id, variant=variant, modes=self.modes)
 
     async def _stall(self, request: Request) -> Response:
         """Hold the request without an answer until the client leaves or the server shuts down."""
@@ -467,42 +240,6 @@ class Engine:
         while time.monotonic() < deadline and not self.should_stop() and not await request.is_disconnected():
             await asyncio.sleep(0.05)
         return error_response(503, "The server is shutting down.", "server_unavailable", type_="server_error")
-
-
-def _html_page(length: int) -> bytes:
-    page = (b"<!doctype html><html><head><title>502 Bad Gateway</title></head><body><h1>502 Bad Gateway</h1>"
-            b"<p>The upstream server did not answer.</p>")
-    tail = b"</body></html>"
-    if length <= len(tail):
-        return tail[-length:] if length else b""
-    body = page[: length - len(tail)]
-    return body + b" " * (length - len(tail) - len(body)) + tail
-
-
-class _ZeroCopyFileResponse(Response):
-    """A file's bytes start..end (inclusive), moved by the server with sendfile(2) (zerocopy.py)."""
-
-    def __init__(self, path: Path, start: int, end: int, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self.path, self.start, self.count = path, start, end - start + 1
-
-    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
-        # Opening a local file takes microseconds; the body goes by sendfile(2), outside the event loop.
-        with open(self.path, "rb") as fh:  # noqa: ASYNC230
-            await send({"type": "http.response.start", "status": self.status_code, "headers": self.raw_headers})
-            await send({"type": ZERO_COPY_SEND, "file": fh, "offset": self.start, "count": self.count, "more_body": False})
-
-
-async def _file_chunks(path: Path, start: int, end: int):  # type: ignore[no-untyped-def]
-    remaining = end - start + 1
-    with open(path, "rb") as fh:  # noqa: ASYNC230 - the open is microseconds; the reads go to a thread
-        fh.seek(start)
-        while remaining > 0:
-            block = await asyncio.to_thread(fh.read, min(CHUNK, remaining))
-            if not block:
-                break
-            remaining -= len(block)
-            yield block
 
 
 def create_app(config: EngineConfig) -> Starlette:
@@ -561,22 +298,3 @@ def _missing_route(status: int) -> Callable[[Request], Awaitable[Response]]:
         return JSONResponse({"detail": "Not Found"}, status_code=404)
 
     return endpoint
-
-
-def _probe_upload(upload: UploadFile, frame: str | None) -> tuple[dict[str, Any], bytes | None]:
-    """Decode an uploaded clip: its probe (size, duration) and, if asked, its first or last frame as PNG."""
-    import tempfile
-
-    from .render import probe, still_frame
-
-    with tempfile.NamedTemporaryFile(suffix=".mp4") as tmp:
-        tmp.write(upload.file.read())
-        tmp.flush()
-        try:
-            info = probe(Path(tmp.name))
-            still = still_frame(Path(tmp.name), last=frame == "last") if frame else None
-        except Exception:  # noqa: BLE001 - whatever the decoder raises, the upload is not a video it can read
-            info, still = {}, None
-    if not info.get("width") or (frame and still is None):
-        raise ApiError(400, "The uploaded video could not be decoded.", "invalid_video", "video")
-    return info, still

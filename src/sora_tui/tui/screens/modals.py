@@ -224,7 +224,7 @@ class NoteScreen(ModalScreen[Annotation | None]):
         self.dismiss(None)
 
 
-# The headings of the snippet kinds (core/tips.py's SNIPPETS), as the list shows them.
+# The headings of the snippet kinds (core/tips/snippets.py's SNIPPETS), as the list shows them.
 SNIPPET_KINDS = {
     "subject": N_("Subject"), "setting": N_("Setting"), "camera": N_("Camera"), "shot": N_("Shot"),
     "lighting": N_("Lighting"), "style": N_("Style"), "sound": N_("Sound"), "template": N_("Template"),
