@@ -36,7 +36,7 @@ class Session:
     async def connect(self) -> Session:
         from .backend import VideosBackend
         from .service import JobService
-        from .store.characters import CharacterBook
+        from .service.servers import character_book
 
         if self.service is not None:
             return self
@@ -61,7 +61,7 @@ class Session:
             local_engine=profile.is_local,
             models_listed=profile.models_listed,
             budget=profile.budget,
-            characters=CharacterBook(self.paths.home / "characters.json"),
+            characters=character_book(self.paths.home),
         )
         return self
 
@@ -121,6 +121,13 @@ async def local_engine_url(paths: Paths, profile: Profile) -> str:
         return await asyncio.to_thread(ensure_engine, paths.engine_dir, profile.engine_speed)
     except Exception as exc:  # noqa: BLE001 - EngineStartError or any OS error while spawning: said, not raised
         raise SessionError(_("The built-in local engine did not start: {reason}").format(reason=exc), 3) from None
+
+
+def running_local_engine(paths: Paths) -> str | None:
+    """The URL of the built-in engine if one is running for this data dir (none is started to find out)."""
+    from .engine import running_engine
+
+    return running_engine(paths.engine_dir)
 
 
 def default_download_dir(paths: Paths, profile: Profile) -> Path:

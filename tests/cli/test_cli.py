@@ -6,7 +6,7 @@ import csv
 import io
 from pathlib import Path
 
-from sora_tui.engine.render import probe
+from sora_tui.engine.video_probe import probe
 
 PROMPT = "a red kite over a windy beach, slow pan left, gulls crying"
 

@@ -23,13 +23,12 @@ class CliError(Exception):
 
 def run_reported(command: Callable[[], int]) -> int:
     """`command`'s exit code; an error it ends with is said on stderr and ends it with the code that error means."""
-    from ..backend.errors import BackendError
     from ..config import ConfigError
     from ..core.files import TemplateError
     from ..core.params import InvalidParams
     from ..service.jobs import ServiceError
+    from ..service.servers import BackendError, HistoryError
     from ..session import SessionError
-    from ..store.history import HistoryError
 
     try:
         return command()

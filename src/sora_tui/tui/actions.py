@@ -143,8 +143,8 @@ class JobActions(PaidQuestions):
                     title=_("Refused"), severity="warning", markup=False, timeout=15)
 
     async def _guarded(self, work: Awaitable[None], op: str | None = None) -> None:
-        from ..backend.errors import BackendError
         from ..service.jobs import BudgetRefused, ServiceError
+        from ..service.servers import BackendError
 
         try:
             await work

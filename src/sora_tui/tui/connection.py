@@ -118,7 +118,7 @@ class SessionConnection:
     async def discover_capabilities(self) -> None:
         """Whether the server answers and takes the key, and what it offers: the status line's dot says which. One
         that does not answer is asked again, after the tracker's backoff, until it does."""
-        from ..backend.capabilities import check_profile, operation_names
+        from ..service.servers import check_profile, operation_names
         from ..service.tracker import backoff
 
         session = self.session

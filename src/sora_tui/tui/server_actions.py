@@ -26,7 +26,7 @@ class ServerActions:
 
     @work(exclusive=True, exit_on_error=False, group="import", description=N_("import the server's videos"))
     async def import_videos(self) -> None:
-        from ..backend.errors import BackendError
+        from ..service.servers import BackendError
         from .screens.modals import ConfirmScreen
 
         service = self.session.service
@@ -64,9 +64,9 @@ class ServerActions:
 
     @work(exclusive=True, exit_on_error=False, group="character", description=N_("create a character"))
     async def create_character(self) -> None:
-        from ..backend.errors import BackendError
         from ..core.params import InvalidParams
         from ..service.jobs import ServiceError
+        from ..service.servers import BackendError
         from .screens.characters import CharacterScreen
 
         request = await self.push_screen_wait(CharacterScreen())  # type: ignore[attr-defined]
@@ -90,10 +90,10 @@ class ServerActions:
     async def _choose_character(self, title: str) -> Any:
         """One of the characters created here, picked from a list (None: none made yet, or cancelled)."""
         from ..config import Paths
-        from ..store.characters import CharacterBook
+        from ..service.servers import character_book
         from .screens.modals import ChoiceScreen
 
-        book = CharacterBook(Paths.from_env().home / "characters.json")
+        book = character_book(Paths.from_env().home)
         characters = await asyncio.to_thread(book.all)
         if not characters:
             self.notify(_("No characters yet: '{command}' in the palette makes one.").format(  # type: ignore[attr-defined]
@@ -116,8 +116,8 @@ class ServerActions:
     @work(exclusive=True, exit_on_error=False, group="character", description=N_("show a character"))
     async def show_character(self) -> None:
         """GET /videos/characters/{id}: what the server itself says of the character (its status, above all)."""
-        from ..backend.errors import BackendError
         from ..core.text import one_line
+        from ..service.servers import BackendError
         from .screens.modals import TextScreen
 
         character = await self._choose_character(_("Show a character"))

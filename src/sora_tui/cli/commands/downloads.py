@@ -34,9 +34,9 @@ async def _copy_out(record: Any, out: Path) -> str:
     the filesystem allows), never over a file there, and said."""
     import asyncio
 
-    from ...backend.errors import BackendError
     from ...core.job import asset_name
     from ...service.files import copy_into
+    from ...service.servers import BackendError
 
     asset = asset_name(record.variant)
     try:

@@ -59,9 +59,9 @@ async def generate(session: Any, args: argparse.Namespace) -> int:
 
 def _characters(session: Any, refs: list[str], prompt: str) -> list[str]:
     """--character values: ids, or names from the local character list; the name must be in the prompt."""
-    from ...store.characters import CharacterBook
+    from ...service.servers import character_book
 
-    book = CharacterBook(session.paths.home / "characters.json")
+    book = character_book(session.paths.home)
     ids = []
     for ref in refs:
         found = book.find(ref)

@@ -18,8 +18,8 @@ from ..parser import REMOVE
 async def run(args: argparse.Namespace) -> int:
     import asyncio
 
-    from ...backend.capabilities import check_profile
     from ...config import ConfigError, Paths, custom_url, default_profile_name, load_profile, profile_names
+    from ...service.servers import check_profile
 
     paths = Paths.from_env()
     if args.profiles_command in ("add", "edit", "delete"):
@@ -47,18 +47,18 @@ async def run(args: argparse.Namespace) -> int:
         if not args.no_check:
             base_url = None
             if profile.is_local:
-                from ...engine import EngineStartError, ensure_engine, running_engine
+                from ...session import SessionError, local_engine_url, running_local_engine
 
                 try:
                     if name == active:  # the commands will use it: starting it now is no waste
-                        base_url = await asyncio.to_thread(ensure_engine, paths.engine_dir, profile.engine_speed)
+                        base_url = await local_engine_url(paths, profile)
                     else:
-                        base_url = await asyncio.to_thread(running_engine, paths.engine_dir)
+                        base_url = await asyncio.to_thread(running_local_engine, paths)
                         if base_url is None:
                             row["check"] = {"problem": _("the local engine starts on demand (not started just "
                                                          "to check it)")}
-                except (EngineStartError, OSError) as exc:  # an OS error while spawning it, too
-                    row["check"] = {"problem": _("the local engine did not start: {reason}").format(reason=exc)}
+                except SessionError as exc:  # it did not start, or an OS error while spawning it
+                    row["check"] = {"problem": exc.message}
             if "check" not in row:
                 row["check"] = (await check_profile(profile, base_url=base_url)).to_dict()
         rows.append(row)
@@ -81,7 +81,7 @@ async def run(args: argparse.Namespace) -> int:
         print(f"{mark} {name} " + said.format(**fields))
         check = row.get("check")
         if check:
-            from ...backend.capabilities import CheckResult
+            from ...service.servers import CheckResult
 
             print(f"    {strip_control(CheckResult(**check).summary())}")
     err(_("* the profile in use: {name}").format(name=active) if active == default

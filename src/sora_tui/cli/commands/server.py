@@ -28,7 +28,7 @@ def _no_list(session: Any, exc: Any, instead: str) -> Exception:
 
 
 async def videos(session: Any, args: argparse.Namespace) -> int:
-    from ...backend.errors import BackendError
+    from ...service.servers import BackendError
 
     try:
         remote = await session.service.list_remote(limit=args.limit)
@@ -57,8 +57,8 @@ async def videos(session: Any, args: argparse.Namespace) -> int:
 
 
 async def import_videos(session: Any, args: argparse.Namespace) -> int:
-    from ...backend.errors import BackendError
     from ...core.status import label
+    from ...service.servers import BackendError
 
     try:
         jobs = await session.service.import_remote(ids=args.ids or None, limit=args.limit)
@@ -80,9 +80,9 @@ async def import_videos(session: Any, args: argparse.Namespace) -> int:
 # --- characters ---------------------------------------------------------------------------------------------
 def list_characters(args: argparse.Namespace) -> int:
     from ...config import Paths
-    from ...store.characters import CharacterBook
+    from ...service.servers import character_book
 
-    book = CharacterBook(Paths.from_env().home / "characters.json")
+    book = character_book(Paths.from_env().home)
     entries = book.all()
     for c in entries:
         if args.json:

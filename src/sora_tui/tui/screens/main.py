@@ -230,9 +230,9 @@ class MainScreen(StyledOnce):
 
     @work(exclusive=False, exit_on_error=False, group="submit", description=N_("submit"))
     async def submit(self, params: Any, variations: int, fit: str = "", character_ids: list[str] | None = None) -> None:
-        from ...backend.errors import BackendError
         from ...service.jobs import BudgetRefused, ServiceError
         from ...service.reference import fit_reference_image
+        from ...service.servers import BackendError
         from ..widgets.preview import PreviewError, load_thumbnail
         from .modals import PictureConfirmScreen
 

@@ -138,7 +138,7 @@ class ProfilesScreen(ReportsWorkerFailures, ModalScreen[str | None]):
 
     @work(exclusive=True, exit_on_error=False, group="profiles-check", description=N_("check profiles"))
     async def check_all(self, profiles: list[Any]) -> None:
-        from ...backend.capabilities import check_profile
+        from ...service.servers import check_profile
 
         table = self.query_one(DataTable)
         for profile in profiles:
@@ -311,9 +311,9 @@ class ProfilesScreen(ReportsWorkerFailures, ModalScreen[str | None]):
 def _running_engine() -> str | None:
     # in a thread: the engine's launcher loads the server's modules, which the event loop should not wait on
     from ...config import Paths
-    from ...engine import running_engine
+    from ...session import running_local_engine
 
-    return running_engine(Paths.from_env().engine_dir)
+    return running_local_engine(Paths.from_env())
 
 
 # field -> (the input's id suffix, its label, translated where shown); config.ConfigError.field names the same fields
