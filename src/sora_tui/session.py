@@ -9,10 +9,15 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .config import Paths, Profile, load_profile
 from .core.i18n import _
+
+if TYPE_CHECKING:
+    from .backend import VideosBackend
+    from .service import JobService
+    from .store import HistoryStore
 
 
 class SessionError(Exception):
@@ -28,9 +33,9 @@ class SessionError(Exception):
 class Session:
     paths: Paths
     profile: Profile
-    store: Any  # store.HistoryStore
-    backend: Any = None  # backend.VideosBackend, after connect()
-    service: Any = None  # service.JobService, after connect()
+    store: HistoryStore
+    backend: VideosBackend | None = None  # after connect()
+    service: JobService | None = None  # after connect()
     base_url: str | None = field(default=None)
 
     async def connect(self) -> Session:
@@ -121,6 +126,12 @@ async def local_engine_url(paths: Paths, profile: Profile) -> str:
         return await asyncio.to_thread(ensure_engine, paths.engine_dir, profile.engine_speed)
     except Exception as exc:  # noqa: BLE001 - EngineStartError or any OS error while spawning: said, not raised
         raise SessionError(_("The built-in local engine did not start: {reason}").format(reason=exc), 3) from None
+
+
+def load_client() -> None:
+    """Import the server's client (the openai SDK under it takes ~0.5 s): for a caller that would rather pay for it
+    in a thread than on its event loop, before connect()."""
+    from . import backend  # noqa: F401
 
 
 def running_local_engine(paths: Paths) -> str | None:

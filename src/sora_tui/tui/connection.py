@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import gc
-import importlib
 import math
 import time
 from typing import Any
@@ -47,7 +46,7 @@ class SessionConnection:
     @work(exclusive=True, exit_on_error=False, group="session", description=N_("open session"))
     async def open_session(self) -> None:
         from ..config import ConfigError
-        from ..session import SessionError, prepare
+        from ..session import SessionError, load_client, prepare
 
         self.connecting = True
         self.offline_reason = None
@@ -70,7 +69,7 @@ class SessionConnection:
             line.append(where, style="dim")
             self.main.set_status(line)  # type: ignore[attr-defined]
             # The openai SDK takes ~0.5 s to import: in a thread, so the screen keeps answering keys meanwhile.
-            await asyncio.to_thread(importlib.import_module, "sora_tui.backend")
+            await asyncio.to_thread(load_client)
             await session.connect()
             # The SDK's modules, classes and pydantic models (some 100,000 objects) live as long as the process:
             # out of the full passes too, which otherwise took 60 ms each with an empty history (bench/keys.py).
