@@ -22,8 +22,6 @@ SMALL = (80, 24)
 PROMPT = "a red kite over a windy beach at golden hour, gulls crying"
 
 
-
-
 @pytest.fixture
 def one_job_budget(home: Path, local_engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A priced profile whose daily budget ($1.50) allows one 4 s job ($1.00) and not a second."""

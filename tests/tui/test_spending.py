@@ -29,8 +29,6 @@ SMALL = (80, 24)
 PROMPT = "a red kite over a windy beach at golden hour, gulls crying"
 
 
-
-
 @pytest.fixture
 def priced(home: Path, local_engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A priced profile with a daily budget of $5, served by the real local engine (so it costs nothing)."""
