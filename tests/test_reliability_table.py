@@ -117,3 +117,20 @@ def test_the_table_is_above_the_harness_sections() -> None:
     if first is not None:
         assert last < text.count("\n", 0, first.start()) + 1, \
             "the promise table must end before the first <!-- harness:...:start --> marker"
+
+
+def test_the_command_that_writes_the_figures_runs_every_harness_that_has_a_section() -> None:
+    """scripts/reliability.py refreshes the published figures: a harness that writes a section and is not in its list
+    would leave its figures in this file stale for ever."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("reliability_command", ROOT / "scripts" / "reliability.py")
+    assert spec is not None and spec.loader is not None
+    command = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(command)
+    writers = sorted(str(p.relative_to(ROOT)) for p in (ROOT / "tests" / "reliability").glob("test_*.py")
+                     if "write_section(" in p.read_text(encoding="utf-8"))
+    assert writers and sorted(command.HARNESSES) == writers
+    from tests.reliability.harness import WRITE_DOC_ENV
+
+    assert command.WRITE_DOC_ENV == WRITE_DOC_ENV

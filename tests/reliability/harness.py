@@ -7,9 +7,8 @@ Where the sections go:
   git ignores, so a test run never rewrites a tracked file. Each write prints the file's path.
 - with `SORA_TUI_WRITE_RELIABILITY=1` in the environment: the harness's own section of
   `docs/RELIABILITY.md`, between its `<!-- harness:NAME:start -->` and `<!-- harness:NAME:end -->` markers,
-  replaced in place. This is how the published figures are refreshed, for example
-  `SORA_TUI_WRITE_RELIABILITY=1 python -m pytest tests/reliability/test_crash_harness.py`. Everything
-  outside the markers (the header and the promise table) is left as it is.
+  replaced in place. This is how the published figures are refreshed: `python scripts/reliability.py` runs the
+  harnesses so. Everything outside the markers (the header and the promise table) is left as it is.
 """
 
 from __future__ import annotations
