@@ -27,6 +27,20 @@ TERMINAL = frozenset(
     {JobStatus.COMPLETED, JobStatus.DOWNLOADED, JobStatus.FAILED, JobStatus.CANCELED, JobStatus.EXPIRED}
 )
 
+
+def forward(seen: tuple[JobStatus, int], status: JobStatus, progress: int) -> tuple[JobStatus, int]:
+    """What an observation of a job says, never behind what was already seen of it while it runs: "queued" again
+    after "in progress" stays in progress, and progress only grows, to 99 until the job is done. Gateways report
+    progress in jumps (back, past 100) and may say "queued" again; a finished job's observation is taken as it is.
+    The one place this rule lives (the tracker applies it to what it shows, the service to what it stores)."""
+    if status not in ACTIVE:
+        return status, progress
+    seen_status, seen_progress = seen
+    if seen_status == JobStatus.IN_PROGRESS and status == JobStatus.QUEUED:
+        status = JobStatus.IN_PROGRESS
+    return status, min(99, max(seen_progress, progress))
+
+
 # Server words (OpenAI, gateways, proxies) -> our lifecycle.
 _SERVER_WORDS: dict[str, JobStatus] = {
     "queued": JobStatus.QUEUED,

@@ -14,7 +14,7 @@ from ..backend.videos import VideoInfo
 from ..core.cost import accepted
 from ..core.i18n import _
 from ..core.job import Job, JobError
-from ..core.status import ACTIVE, JobStatus
+from ..core.status import ACTIVE, JobStatus, forward
 from .events import JobCompleted, JobFailed, JobProgressed, JobSubmitted
 from .shared import ServiceRoom
 
@@ -37,8 +37,9 @@ class Reports(ServiceRoom):
         out: list[Job] = []
         for job, info, (kind, _fields) in plan:
             if kind == "tick":
-                if info.progress != job.progress:
-                    job.progress = max(job.progress, info.progress)  # never show progress going backwards
+                _status, progress = forward((job.status, job.progress), info.status, info.progress)
+                if progress != job.progress:
+                    job.progress = progress
                     self.emit(JobProgressed(job))
             elif kind != "same" and job.local_id in written:  # not there: deleted meanwhile by another process
                 job = self._mine(written[job.local_id])
@@ -57,8 +58,11 @@ class Reports(ServiceRoom):
     @staticmethod
     def _transition(job: Job, info: VideoInfo) -> tuple[str, dict[str, Any] | None]:
         """What an observation means for a job: its kind, and the fields to store (None: nothing durable)."""
-        if info.status == job.status and info.status in ACTIVE:
-            return "tick", None
+        if info.status in ACTIVE:
+            status, progress = forward((job.status, job.progress), info.status, info.progress)
+            if status == job.status:
+                return "tick", None
+            return "progressed", {"status": status, "progress": progress}
         if info.status == JobStatus.COMPLETED:
             if job.status in (JobStatus.COMPLETED, JobStatus.DOWNLOADED):
                 return "same", None
@@ -70,7 +74,7 @@ class Reports(ServiceRoom):
             reason = info.raw_status or "failed"
             return "failed", {"status": info.status, "error": _job_error(info) or JobError.made(
                 reason, lambda: _("The server reports the job as {status}.").format(status=reason))}
-        return "progressed", {"status": info.status, "progress": max(job.progress, info.progress)}
+        return "progressed", {"status": info.status, "progress": max(job.progress, info.progress)}  # not one we know
 
     async def mark_lost(self, job: Job, reason: Callable[[], str]) -> Job:
         """The server no longer knows `job`: failed, with `reason()` (called in English and in the interface's)."""

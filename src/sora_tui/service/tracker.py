@@ -19,7 +19,7 @@ from ..backend.errors import BackendError
 from ..backend.videos import VideoInfo
 from ..core.i18n import _
 from ..core.job import Job
-from ..core.status import ACTIVE, JobStatus
+from ..core.status import ACTIVE, JobStatus, forward
 from .events import ServiceNotice
 
 if TYPE_CHECKING:
@@ -236,10 +236,9 @@ class Tracker:
             self._furthest.pop(job.local_id, None)
             return info
         seen_status, seen_progress = self._furthest.get(job.local_id, (job.status, job.progress))
-        status = info.status
-        if JobStatus.IN_PROGRESS in (seen_status, job.status) and status == JobStatus.QUEUED:
-            status = JobStatus.IN_PROGRESS
-        progress = min(99, max(seen_progress, job.progress, info.progress))
+        if job.status == JobStatus.IN_PROGRESS:  # what the history holds counts as seen too
+            seen_status = JobStatus.IN_PROGRESS
+        status, progress = forward((seen_status, max(seen_progress, job.progress)), info.status, info.progress)
         self._furthest[job.local_id] = (status, progress)
         if (status, progress) == (info.status, info.progress):
             return info
