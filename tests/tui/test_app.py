@@ -484,3 +484,26 @@ async def test_the_clock_that_fires_while_the_app_closes_does_nothing(home: Path
     assert app.screen_stack == []
     assert app.main is workbench
     app._tick()  # what the interval calls, at the moment it raced the shutdown
+
+
+async def test_a_job_that_changes_while_its_screens_open_is_shown_when_they_are(home: Path, engine_daemon: Path) -> None:
+    """A tracker round can reach the details or the history in the moment between their push and their compose;
+    it used to look for widgets not made yet and end the app with NoMatches."""
+    from sora_tui.core.job import Job
+    from sora_tui.core.params import GenerationParams
+
+    app = SoraApp()
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, lambda: connected(app), what="the local engine")
+        job = Job.new(GenerationParams(PROMPT), status=JobStatus.QUEUED)
+        details = JobDetailScreen(job)
+        app.push_screen(details)
+        job.status = JobStatus.IN_PROGRESS
+        details.show_job(job)  # before it is composed
+        await wait_until(pilot, lambda: details.is_mounted, what="the details")
+        assert "in progress" in str(details.query_one("#detail-text", Static).render())
+        app.pop_screen()
+        browser = HistoryScreen()
+        app.push_screen(browser)
+        browser.show_job(job)  # before it is composed: it reads the history when it opens
+        await wait_until(pilot, lambda: browser.is_mounted, what="the history")

@@ -142,8 +142,9 @@ class JobDetailScreen(ReportsWorkerFailures, ModalScreen[None]):
 
     def show_job(self, job: Job) -> None:
         if job.local_id == self.job.local_id:
-            self.job = job
-            self.query_one("#detail-text", Static).update(detail_text(job))
+            self.job = job  # a screen pushed but not composed yet shows this one when it is
+            if self.is_mounted:
+                self.query_one("#detail-text", Static).update(detail_text(job))
 
     @work(exclusive=True, exit_on_error=False, group="preview", description=N_("load the picture"))
     async def load_picture(self) -> None:

@@ -393,6 +393,8 @@ class HistoryScreen(StyledOnce):
 
     def show_job(self, job: Job) -> None:
         """A job changed (here or elsewhere): refresh its row if it is shown."""
+        if not self.is_mounted:  # pushed, not composed yet: its first query reads the history as it is then
+            return
         table = self.query_one(HistoryTable)
         if job.local_id in table.jobs:
             table.update_job(job)
