@@ -49,7 +49,7 @@ def _engine(sub: Any) -> None:
                    help=_("where the engine keeps videos (default: in the data dir)"))
     e.add_argument("--api-key-env", metavar=_("NAME"), default=None,
                    help=_("accept only the key in this environment variable (default: any non-empty key)"))
-    from ..engine.modes import parse_modes  # light: loads no server code
+    from ..local_engine import parse_modes  # light: loads no server code
 
     e.add_argument("--mode", type=parse_modes, default=frozenset(), metavar=_("LIST"),
                    help=_("answer like another kind of server, e.g. processing,uuid-ids or litellm-like "

@@ -12,15 +12,13 @@ from ..exits import EXIT_OK, CliError
 
 def run(args: argparse.Namespace) -> int:
     from ...config import Paths
-    from ...engine import EngineConfig, serve
+    from ...local_engine import EngineError, serve_in_foreground
 
     state_dir = args.state_dir
     if state_dir is None:
         paths = Paths.from_env()
         paths.ensure()
         state_dir = paths.engine_dir / "foreground"
-    from ...engine.faults import FaultSpecError
-    from ...engine.launcher import EngineStartError
 
     def listening(base_url: str) -> None:
         print(_("sora-tui local engine (procedural renders, not AI) on {url} — any bearer key works. Ctrl+C stops "
@@ -34,14 +32,11 @@ def run(args: argparse.Namespace) -> int:
         if not required:
             raise CliError(_("--api-key-env: the environment variable {name} is not set or empty.").format(
                 name=args.api_key_env))
-    config = EngineConfig(host=args.host, port=args.port, speed=args.speed, faults=args.faults, seed=args.seed,
-                          state_dir=state_dir, api_key=required, modes=args.mode)
     try:
-        serve(config, on_listening=listening)
+        serve_in_foreground(host=args.host, port=args.port, speed=args.speed, faults=args.faults, seed=args.seed,
+                            state_dir=state_dir, api_key=required, modes=args.mode, on_listening=listening)
     except KeyboardInterrupt:  # Ctrl+C is how the foreground engine is meant to stop
         print(_("sora-tui local engine stopped."), file=sys.stderr)
-    except FaultSpecError as exc:
-        raise CliError(f"--faults: {exc}") from None
-    except EngineStartError as exc:
-        raise CliError(_("{reason}. Pick another --port (0 picks a free one).").format(reason=exc)) from None
+    except EngineError as exc:
+        raise CliError(exc.message) from None
     return EXIT_OK
