@@ -54,6 +54,46 @@ async def test_the_frame_after_a_quiet_spell_comes_when_due(monkeypatch) -> None
     assert 0.3 * INTERVAL < delay < 0.8 * INTERVAL
 
 
+async def test_a_late_tick_whose_count_rounds_down_does_not_spin(monkeypatch) -> None:
+    """Resumed 34 minutes after it started, at a time where (now - start) / interval rounds down to a tick already
+    past: the skip must still move on to a tick to come. Counting that tick again never awaited, and held the event
+    loop for ever (the stock timer's extra + 1 hid it)."""
+    from textual import _time
+
+    start, interval, resumed = 1260.44059446484, 1 / 30, 3313.14059446484
+    assert start + (int((resumed - start) / interval) + 1) * interval < resumed  # the rounding this is about
+    reads = iter([start, *[resumed] * 1000])
+    slept: list[float] = []
+
+    def clock() -> float:
+        try:
+            return next(reads)
+        except StopIteration:
+            raise AssertionError("the timer read the clock 1,000 times without waiting: it spins") from None
+
+    async def sleep(seconds: float) -> None:
+        slept.append(seconds)
+
+    class Ended(Exception):
+        pass
+
+    class Stopped:  # a Timer's state as _run reads it
+        _repeat, _interval, _skip, _reset = None, interval, True, False
+
+        def __init__(self) -> None:
+            self._active = asyncio.Event()
+            self._active.set()
+
+        async def _tick(self, next_timer: float, count: int) -> None:
+            raise Ended
+
+    monkeypatch.setattr(_time, "get_time", clock)
+    monkeypatch.setattr(_time, "sleep", sleep)
+    with pytest.raises(Ended):
+        await fixes.run_on_time(Stopped())
+    assert len(slept) == 1 and 0 <= slept[0] <= interval  # it waited, for the next tick to come
+
+
 async def test_the_pinned_textual_still_skips_a_frame_too_many(monkeypatch) -> None:
     monkeypatch.setattr(Timer, "_run", fixes.STOCK["Timer._run"])
     delay = await _delay_after_a_quiet_spell()

@@ -47,7 +47,9 @@ async def run_on_time(self: Any) -> None:
         next_timer = start + (count + 1) * interval
         now = _time.get_time()
         if self._skip and next_timer < now:
-            count = int((now - start) / interval)  # the ticks due by now are missed: the next is count + 1
+            # The ticks due by now are missed: the next is count + 1. At least one on from the last: the division
+            # can round down to a tick just past, and counting it again would loop here without ever awaiting.
+            count = max(count + 1, int((now - start) / interval))
             continue
         await _time.sleep(max(0.0, next_timer - now))
         count += 1
