@@ -1,4 +1,4 @@
-"""What the keys on a job do. Tables post `JobList.Action`; this mixin (part of SoraApp) runs it in a worker.
+"""What the keys on a job do. Tables post `JobList.Action`; this room of SoraApp runs it in a worker.
 
 One place for every job action, whichever table (live jobs or history) the user pressed the key in.
 Expected failures (bad input, a server refusal) become one notification that says what to do. The question a paid
@@ -25,6 +25,8 @@ from .paid import PAID, PaidQuestions
 from .widgets.job_list import JobList
 
 if TYPE_CHECKING:  # only named in annotations: core.job loads with the history, after the first frame
+    from textual.notifications import SeverityLevel
+
     from ..core.job import Job
 
 AUTO = ["video"]  # what a job made from the TUI downloads by itself when it completes
@@ -69,11 +71,8 @@ def choices(options: list[tuple[str, str, str]]) -> list[tuple[str, str, str]]:
 
 
 class JobActions(PaidQuestions):
-    """Mixed into SoraApp: needs `session`, `notify`, `push_screen_wait`, `copy_to_clipboard`. A paid send asks
-    first (PaidQuestions)."""
-
-    session: Any
-    connected_or_say: Callable[..., bool]  # SessionConnection's
+    """A room of SoraApp: the job table's actions, one method each (`_job_<action>`). A paid send asks first
+    (PaidQuestions)."""
 
     # A dialog of an earlier key is being opened or is open. Keys arrive faster than a dialog opens (a burst of
     # typing meant for the prompt): each key's action runs in its own worker, so a second dialog was pushed over the
@@ -106,15 +105,15 @@ class JobActions(PaidQuestions):
         # What only reads the history works without a server (it did not start: the history is still open)
         if (action not in OFFLINE or self.session is None) and not self.connected_or_say():
             return
-        job = await asyncio.to_thread(self.session.store.get, local_id)
+        job = await asyncio.to_thread(self.opened.history.get, local_id)
         if job is None:
-            self.notify(_("That job is no longer in the history."), severity="warning", markup=False)  # type: ignore[attr-defined]
+            self.notify(_("That job is no longer in the history."), severity="warning", markup=False)
             return
         op = NEEDS.get(action)
         capabilities: dict[str, bool | None] = getattr(self, "capabilities", {})
         if op and capabilities.get(op) is False:
-            self.notify(_("{name} does not offer {operation}: that needs a server with the /v1/videos {operation} "  # type: ignore[attr-defined]
-                          "operation. Switch profile (F3) to one that does.").format(name=self.session.profile.name,
+            self.notify(_("{name} does not offer {operation}: that needs a server with the /v1/videos {operation} "
+                          "operation. Switch profile (F3) to one that does.").format(name=self.opened.profile.name,
                                                                                      operation=op),
                         severity="warning", markup=False, timeout=8)
             return
@@ -132,12 +131,12 @@ class JobActions(PaidQuestions):
     def _refused_to_composer(self, job: Job) -> None:
         """The same request would be refused again: its prompt and settings go to the composer to be changed, with
         the server's reason, and nothing is sent."""
-        main = self.main  # type: ignore[attr-defined]
-        while self.screen is not main:  # type: ignore[attr-defined]
-            self.pop_screen()  # type: ignore[attr-defined]
+        main = self.main
+        while self.screen is not main:
+            self.pop_screen()
         main.reuse(job)
         reason = job.error.shown if job.error else ""
-        self.notify(_("Not sent again: the server refused {job} ({code}). {reason} Its prompt and settings are in the "  # type: ignore[attr-defined]
+        self.notify(_("Not sent again: the server refused {job} ({code}). {reason} Its prompt and settings are in the "
                       "composer: change them, then ctrl+g.").format(job=job.short_id, code=job.error.code if job.error
                                                                    else "", reason=reason),
                     title=_("Refused"), severity="warning", markup=False, timeout=15)
@@ -149,26 +148,22 @@ class JobActions(PaidQuestions):
         try:
             await work
         except BudgetRefused as exc:
-            self.show_over_budget(exc.over)  # type: ignore[attr-defined]
+            self.show_over_budget(exc.over)
         except (InvalidParams, ServiceError) as exc:
-            self.notify(exc.message, severity="warning", markup=False, timeout=8)  # type: ignore[attr-defined]
+            self.notify(exc.message, severity="warning", markup=False, timeout=8)
         except BackendError as exc:
             if op and exc.kind == "unsupported":
                 getattr(self, "capabilities", {})[op] = False  # found out the hard way: say so at once next time
-            self.notify(exc.user_message(), title=_("Server"), severity="error", markup=False, timeout=10)  # type: ignore[attr-defined]
+            self.notify(exc.user_message(), title=_("Server"), severity="error", markup=False, timeout=10)
 
-    def _changed(self, job: Job, note: str | None = None, severity: str = "information") -> None:
-        self.post_message(JobChanged(job, note, severity))  # type: ignore[attr-defined]
-
-    @property
-    def service(self) -> Any:
-        return self.session.service
+    def _changed(self, job: Job, note: str | None = None, severity: SeverityLevel = "information") -> None:
+        self.post_message(JobChanged(job, note, severity))
 
     # --- one method per action: _job_<action>(job) ----------------------------------------------------
     async def _job_details(self, job: Job) -> None:
         from .screens.detail import JobDetailScreen
 
-        self.push_screen(JobDetailScreen(job))  # type: ignore[attr-defined]
+        self.push_screen(JobDetailScreen(job))
 
     async def _job_retry(self, job: Job) -> None:
         new = await self.service.retry(job, auto_download=AUTO)
@@ -178,7 +173,8 @@ class JobActions(PaidQuestions):
         takes = await self.service.more_takes(job, 2, auto_download=AUTO)
         for take in takes:
             self._changed(take)
-        self._changed(await asyncio.to_thread(self.session.store.get, job.local_id) or job,
+        stored = await asyncio.to_thread(self.opened.history.get, job.local_id)
+        self._changed(stored or job,
                       ngettext("{n} more take of {job} submitted.", "{n} more takes of {job} submitted.",
                                len(takes)).format(n=len(takes), job=job.short_id))
 
@@ -190,11 +186,11 @@ class JobActions(PaidQuestions):
 
         prompt, seconds, refused = job.params.prompt, "4", None
         while True:
-            waiting = self.push_screen(  # type: ignore[attr-defined]
+            waiting = self.push_screen(
                 PromptScreen(kind, job.short_id, prompt, seconds=seconds, price=self._price_of(job, kind)),
                 wait_for_dismiss=True)
             if refused is not None:
-                self.show_over_budget(refused, kept=_("What you wrote is still in the dialog."))  # type: ignore[attr-defined]
+                self.show_over_budget(refused, kept=_("What you wrote is still in the dialog."))
             request: PromptRequest | None = await waiting
             if request is None:
                 return
@@ -216,7 +212,7 @@ class JobActions(PaidQuestions):
         by the source video's seconds, an extension by those it adds), at this profile's prices."""
         from .spending import free_profile, send_cost_line
 
-        profile = self.session.profile
+        profile = self.opened.profile
         params, free = job.params, free_profile(profile)
 
         def line(seconds: str | None) -> Any:
@@ -241,56 +237,56 @@ class JobActions(PaidQuestions):
             said = _("Saved {path} (made locally from the video: the server did not give it)")
         else:
             said = _("Saved {path}")
-        self.notify(said.format(path=record.path), markup=False)  # type: ignore[attr-defined]
+        self.notify(said.format(path=record.path), markup=False)
 
     async def _job_download_variant(self, job: Job) -> None:
         from .screens.modals import ChoiceScreen
 
         title = _("Download from {job}").format(job=job.short_id)
-        variant = await self.push_screen_wait(ChoiceScreen(title, choices(DOWNLOAD_CHOICES)))  # type: ignore[attr-defined]
+        variant = await self.push_screen_wait(ChoiceScreen(title, choices(DOWNLOAD_CHOICES)))
         if variant:
             await self._job_download(job, variant)
 
     async def _job_open(self, job: Job) -> None:
         video = job.file("video")
         if video is None:
-            self.notify(_("{job} has no downloaded video yet; press d to download it.").format(job=job.short_id),  # type: ignore[attr-defined]
+            self.notify(_("{job} has no downloaded video yet; press d to download it.").format(job=job.short_id),
                         severity="warning", markup=False)
             return
-        self.notify(await asyncio.to_thread(open_in_player, Path(video.path)), markup=False, timeout=8)  # type: ignore[attr-defined]
+        self.notify(await asyncio.to_thread(open_in_player, Path(video.path)), markup=False, timeout=8)
 
     async def _job_copy(self, job: Job) -> None:
         from .screens.modals import ChoiceScreen
 
         title = _("Copy from {job}").format(job=job.short_id)
-        what = await self.push_screen_wait(ChoiceScreen(title, choices(COPY_CHOICES)))  # type: ignore[attr-defined]
+        what = await self.push_screen_wait(ChoiceScreen(title, choices(COPY_CHOICES)))
         if what is None:
             return
         if what == "prompt":
             text = job.params.prompt
         elif what == "id":
             if not job.video_id:
-                self.notify(_("{job} has no server id (it never reached the server).").format(job=job.short_id),  # type: ignore[attr-defined]
+                self.notify(_("{job} has no server id (it never reached the server).").format(job=job.short_id),
                             severity="warning", markup=False)
                 return
             text = job.video_id
         else:
             video = job.file("video")
             if video is None:
-                self.notify(_("{job} has no downloaded video yet; press d first.").format(job=job.short_id),  # type: ignore[attr-defined]
+                self.notify(_("{job} has no downloaded video yet; press d first.").format(job=job.short_id),
                             severity="warning", markup=False)
                 return
             text = video.path
         if await asyncio.to_thread(copy_with_pyperclip, text):
             message = _(COPIED[what])
         else:
-            self.copy_to_clipboard(text)  # type: ignore[attr-defined]
+            self.copy_to_clipboard(text)
             # The terminal may ignore OSC 52 (tmux needs `set-clipboard on`) and nothing tells us: say so.
             message = _(SENT[what]).format(text=one_line(text, 120))
-        self.notify(message, markup=False, timeout=8)  # type: ignore[attr-defined]
+        self.notify(message, markup=False, timeout=8)
 
     async def _job_reuse(self, job: Job) -> None:
-        self.reuse_in_composer(job)  # type: ignore[attr-defined]
+        self.reuse_in_composer(job)
 
     async def _job_star(self, job: Job) -> None:
         updated = await self.service.annotate(job, starred=not job.starred)
@@ -300,7 +296,7 @@ class JobActions(PaidQuestions):
     async def _job_note(self, job: Job) -> None:
         from .screens.modals import NoteScreen
 
-        result = await self.push_screen_wait(NoteScreen(job.short_id, job.tags, job.notes))  # type: ignore[attr-defined]
+        result = await self.push_screen_wait(NoteScreen(job.short_id, job.tags, job.notes))
         if result is None:
             return
         self._changed(await self.service.annotate(job, tags=result.tags, notes=result.notes),
@@ -310,7 +306,7 @@ class JobActions(PaidQuestions):
         from .screens.modals import ConfirmScreen
 
         if not job.video_id:
-            self.notify(_("{job} never reached the server; there is nothing to delete there.").format(job=job.short_id),  # type: ignore[attr-defined]
+            self.notify(_("{job} never reached the server; there is nothing to delete there.").format(job=job.short_id),
                         severity="warning", markup=False)
             return
         if job.status in (JobStatus.QUEUED, JobStatus.IN_PROGRESS):
@@ -319,6 +315,6 @@ class JobActions(PaidQuestions):
             question = _("Delete video {job} on the server? Files you downloaded stay on disk; the history keeps the "
                          "record.")
         confirm = ConfirmScreen(_("Delete on the server"), question.format(job=job.short_id))
-        if not await self.push_screen_wait(confirm):  # type: ignore[attr-defined]
+        if not await self.push_screen_wait(confirm):
             return
         self._changed(await self.service.delete_remote(job), _("Deleted {job} on the server.").format(job=job.short_id))

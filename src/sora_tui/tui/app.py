@@ -32,10 +32,11 @@ from .screens.main import MainScreen
 from .server_actions import ServerActions
 from .service_events import ServiceEvents
 from .spending import SpendingActions
-from .textual_fence import CrashHandlingApp, install_fixes
+from .textual_fence import install_fixes
 
 if TYPE_CHECKING:  # only named in annotations: core.job loads with the history, after the first frame
     from ..core.job import Job
+    from ..session import Session
 
 if _paused_for_imports:
     resume_gc()
@@ -63,7 +64,9 @@ def _settle_the_runtime() -> None:
 THEMES = ("textual-dark", "textual-light")
 
 
-class SoraApp(JobActions, ServerActions, SpendingActions, SessionConnection, ServiceEvents, CrashHandlingApp[int]):
+class SoraApp(JobActions, ServerActions, SpendingActions, SessionConnection, ServiceEvents):
+    """The controller: its rooms (each a WorkbenchBase, tui/base.py) put together, and the views."""
+
     TITLE = "sora-tui"
     CSS_PATH = APP_CSS
     BINDINGS = [
@@ -90,7 +93,7 @@ class SoraApp(JobActions, ServerActions, SpendingActions, SessionConnection, Ser
         self.profile_name = profile
         self.base_url = base_url
         self._given_base_url = base_url  # --base-url: the `custom` profile stays one to switch back to
-        self.session: Any = None
+        self.session: Session | None = None
         self.crash_report: Path | None = None
         self.crash_summary: str | None = None
         self.started_at = time.time()  # the session the spend line counts
@@ -292,12 +295,6 @@ class SoraApp(JobActions, ServerActions, SpendingActions, SessionConnection, Ser
     def _drawn(self) -> None:
         self._resume_gc()
         self.open_session()
-
-    @property
-    def main(self) -> MainScreen:
-        """The workbench screen. Kept, not looked up in the stack: the stack is empty while the app closes, and a
-        lookup that raised StopIteration inside a timer's coroutine became a RuntimeError."""
-        return self._main
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.state == WorkerState.ERROR:

@@ -1,5 +1,5 @@
 """The app's session and its server: opening it off the first frame, what the status line says of the server (the
-dot, the countdown of an unreachable one, a refused key), what the server offers, and switching profile. A mixin of
+dot, the countdown of an unreachable one, a refused key), what the server offers, and switching profile. A room of
 SoraApp."""
 
 from __future__ import annotations
@@ -16,19 +16,15 @@ from textual.widgets import Static
 
 from ..core.i18n import N_, _
 from ..core.text import one_line
-from .messages import SessionFailed, SessionReady
-from .textual_fence import app_is_closing
+from .base import WorkbenchBase
+from .messages import SessionFailed, SessionReady, SessionSettled
 
 RECENT_JOBS = 500
 # the status line's dot, by what is known of the server (SoraApp.server_state)
 _DOTS = {"checking": "yellow", "reachable": "green", "unreachable": "bold red", "key_refused": "bold red"}
 
 
-class SessionConnection:
-    """Mixed into SoraApp: needs `main`, `notify`, `post_message`, `workers`, `_say_sub_title`, `_tell_screens`,
-    and the spending's `first_count` and `forget_spending`."""
-
-    session: Any
+class SessionConnection(WorkbenchBase):
     profile_name: str | None
     base_url: str | None
     connecting: bool
@@ -58,16 +54,16 @@ class SessionConnection:
             # full passes, which would otherwise pause the UI for tens of milliseconds with 100,000 jobs.
             gc.freeze()
             # the live table holds recent work; the whole history is for the history browser
-            self.main.load_jobs(await asyncio.to_thread(session.store.query, limit=RECENT_JOBS))  # type: ignore[attr-defined]
-            await self.first_count(session)  # type: ignore[attr-defined]  # the spend line comes with the table, not a moment after it
-            if session.store.recovery_note:
-                self.notify(session.store.recovery_note, severity="warning", markup=False, timeout=20)  # type: ignore[attr-defined]
+            self.main.load_jobs(await asyncio.to_thread(session.history.query, limit=RECENT_JOBS))
+            await self.first_count(session)  # the spend line comes with the table, not a moment after it
+            if session.history.recovery_note:
+                self.notify(session.history.recovery_note, severity="warning", markup=False, timeout=20)
             where = (_("starting the local engine…") if session.profile.is_local
                      else _("connecting to {url}…").format(url=session.profile.base_url))
             line = Text()
             line.append("● ", style=_DOTS["checking"])
             line.append(where, style="dim")
-            self.main.set_status(line)  # type: ignore[attr-defined]
+            self.main.set_status(line)
             # The openai SDK takes ~0.5 s to import: in a thread, so the screen keeps answering keys meanwhile.
             await asyncio.to_thread(load_client)
             await session.connect()
@@ -75,20 +71,16 @@ class SessionConnection:
             # out of the full passes too, which otherwise took 60 ms each with an empty history (bench/keys.py).
             gc.freeze()
         except (SessionError, ConfigError) as exc:
-            self.post_message(SessionFailed(getattr(exc, "message", str(exc)), session))  # type: ignore[attr-defined]
+            self.post_message(SessionFailed(getattr(exc, "message", str(exc)), session))
             return
         except Exception as exc:  # noqa: BLE001 - never a traceback on screen: say what failed and keep the app usable
             from ..crash import write_report
 
             report = write_report(exc)
-            self.post_message(SessionFailed(_("{error}: {message}. Report: {report}").format(  # type: ignore[attr-defined]
+            self.post_message(SessionFailed(_("{error}: {message}. Report: {report}").format(
                 error=type(exc).__name__, message=exc, report=report), session))
             return
-        self.post_message(SessionReady(session))  # type: ignore[attr-defined]
-
-    def _quitting(self) -> bool:
-        """The app is quitting (its screens closing or gone) while a session may still be opening."""
-        return app_is_closing(self, self.main)  # type: ignore[arg-type, attr-defined]
+        self.post_message(SessionReady(session))
 
     async def on_session_ready(self, event: SessionReady) -> None:
         if self._quitting():  # quit while connecting: close what was opened instead of showing it
@@ -97,18 +89,18 @@ class SessionConnection:
         self.session = event.session
         profile = self.session.profile
         if profile.is_local:
-            self._say_sub_title(N_("local engine — procedural renders, not AI"))  # type: ignore[attr-defined]
+            self._say_sub_title(N_("local engine — procedural renders, not AI"))
         else:
-            self._say_sub_title("{name} · {url}", name=profile.name, url=one_line(self.session.base_url, 60))  # type: ignore[attr-defined]
+            self._say_sub_title("{name} · {url}", name=profile.name, url=one_line(self.session.base_url, 60))
         # The local engine has just answered its health check; any other server has not been asked anything yet.
         self.server_state = "reachable" if profile.is_local else "checking"
         self._tracker_state = None
         self._show_connection()
-        self._unsubscribe = self.session.service.subscribe(self._on_service_event)  # type: ignore[attr-defined]
-        self.main.use_profile(profile)  # type: ignore[attr-defined]
+        self._unsubscribe = self.service.subscribe(self._on_service_event)
+        self.main.use_profile(profile)
         self.connecting = False
-        self.main.connected()  # type: ignore[attr-defined]
-        self._tell_screens("session_settled")  # type: ignore[attr-defined]  # a history opened while connecting fills in now
+        self.main.connected()
+        self.tell_screens(SessionSettled)  # a history opened while connecting fills in now
         self.track()
         self.watch_history()
         self.discover_capabilities()
@@ -120,7 +112,7 @@ class SessionConnection:
         from ..service.servers import check_profile, operation_names
         from ..service.tracker import backoff
 
-        session = self.session
+        session = self.opened
         failures = 0
         while True:
             if self.server_state == "unreachable":
@@ -138,11 +130,11 @@ class SessionConnection:
                 self.capabilities = dict(result.operations)
                 self._set_server_state("reachable")
                 if was == "unreachable":
-                    session.service.tracker.wake()  # what waited for the server is looked at now
+                    self.service.tracker.wake()  # what waited for the server is looked at now
                 lacks = [op for op, ok in result.operations.items() if ok is False]
                 if lacks and self._lacks_said is not session:
                     self._lacks_said = session
-                    self.notify(_("{name} does not offer: {operations}. Those actions say so when used.").format(  # type: ignore[attr-defined]
+                    self.notify(_("{name} does not offer: {operations}. Those actions say so when used.").format(
                         name=session.profile.name, operations=operation_names(lacks)), markup=False, timeout=8)
                 return
             failures += 1
@@ -160,7 +152,7 @@ class SessionConnection:
         if self.session is None or self._quitting():
             return
         self._connection_line = self._connected_line()
-        self.main.set_status(self._connection_line)  # type: ignore[attr-defined]
+        self.main.set_status(self._connection_line)
 
     def _follow_the_server(self) -> None:
         """Once a second: what tracking found of the server, and the unreachable server's countdown."""
@@ -173,7 +165,7 @@ class SessionConnection:
             if found is not None and found != self.server_state:
                 self.discover_capabilities()  # ask again, and let the dot say what the answer is
         if self.server_state == "unreachable" and self._retry_at is not None:
-            status = self.main.query_one("#status-line", Static)  # type: ignore[attr-defined]
+            status = self.main.query_one("#status-line", Static)
             if status.content is self._connection_line:  # not over a newer line (a download saved)
                 self._show_connection()
 
@@ -191,7 +183,7 @@ class SessionConnection:
             if name and (name != current or screen.current_changed):  # changed: reconnect with the change
                 self.switch_profile(name)
 
-        self.push_screen(screen, chosen)  # type: ignore[attr-defined]
+        self.push_screen(screen, chosen)
 
     @work(exclusive=True, exit_on_error=False, group="switch", description=N_("switch profile"))
     async def switch_profile(self, name: str) -> None:
@@ -199,28 +191,29 @@ class SessionConnection:
         from ..config import custom_url
 
         for group in ("tracker", "history", "capabilities"):
-            self.workers.cancel_group(self, group)  # type: ignore[attr-defined]
+            self.workers.cancel_group(self, group)
         if self._unsubscribe:
             self._unsubscribe()
             self._unsubscribe = None
         old, self.session = self.session, None
         self.capabilities = {}
-        self.forget_spending()  # type: ignore[attr-defined]
+        self.forget_spending()
         if old is not None:
             await old.aclose()
         custom = custom_url(self._given_base_url)
         # `custom` is made by a URL, not kept in the config file: it is reached through that URL again
         self.profile_name, self.base_url = (None, custom) if name == "custom" and custom else (name, None)
-        self._say_sub_title(N_("connecting to {name}…"), name=name)  # type: ignore[attr-defined]
+        self._say_sub_title(N_("connecting to {name}…"), name=name)
         self.open_session()
 
     def _connected_line(self) -> Text:
         state = self.server_state
         line = Text()
         line.append("● ", style=_DOTS[state])
-        profile = self.session.profile
+        session = self.opened
+        profile = session.profile
         # the local engine's loopback port changes every start and means nothing to the user (F1 and details show it)
-        where = _("local engine · procedural renders") if profile.is_local else one_line(self.session.base_url, 100)
+        where = _("local engine · procedural renders") if profile.is_local else one_line(session.base_url or "", 100)
         name = _("local engine") if profile.is_local else profile.name
         if state == "reachable":
             line.append(where if profile.is_local else f"{name}: {where}", style="dim")
@@ -254,7 +247,7 @@ class SessionConnection:
         if self.connecting:
             message = (_("Not connected to a server yet; the prompt is kept; wait a moment.") if kept
                        else _("Not connected to a server yet; wait a moment."))
-            self.notify(message, severity="warning", markup=False)  # type: ignore[attr-defined]
+            self.notify(message, severity="warning", markup=False)
         else:
             reason = one_line(self.offline_reason or "", 160).rstrip(". ")
             if reason:
@@ -263,7 +256,7 @@ class SessionConnection:
             else:
                 message = (_("Not connected to a server; the prompt is kept. F3 switches profile.") if kept
                            else _("Not connected to a server. F3 switches profile."))
-            self.notify(message, severity="warning", markup=False, timeout=8)  # type: ignore[attr-defined]
+            self.notify(message, severity="warning", markup=False, timeout=8)
         return False
 
     async def on_session_failed(self, event: SessionFailed) -> None:
@@ -277,20 +270,20 @@ class SessionConnection:
             # The history opened, only the server did not: it stays browsable (search, details, copy a prompt into
             # the composer); what needs the server says why it cannot.
             self.session = event.session
-        self._tell_screens("session_settled")  # type: ignore[attr-defined]  # a history opened while connecting fills in, or says it cannot
-        self.main.connection_failed()  # type: ignore[attr-defined]
-        self._say_sub_title(N_("not connected"))  # type: ignore[attr-defined]
+        self.tell_screens(SessionSettled)  # a history opened while connecting fills in, or says it cannot
+        self.main.connection_failed()
+        self._say_sub_title(N_("not connected"))
         line = Text()
         line.append("✖ ", style="bold red")
         line.append(one_line(event.message, 300))
-        self.main.set_status(line)  # type: ignore[attr-defined]
-        self.notify(event.message, title=_("Cannot connect"), severity="error", markup=False, timeout=30)  # type: ignore[attr-defined]
+        self.main.set_status(line)
+        self.notify(event.message, title=_("Cannot connect"), severity="error", markup=False, timeout=30)
 
     @work(exclusive=True, exit_on_error=False, group="tracker", description=N_("track jobs"))
     async def track(self) -> None:
-        await self.session.service.track_forever()
+        await self.service.track_forever()
 
     @work(exclusive=True, exit_on_error=False, group="history",
           description=N_("watch the history for other processes"))
     async def watch_history(self) -> None:
-        await self.session.service.watch_history()
+        await self.service.watch_history()

@@ -1,20 +1,26 @@
-"""Messages the TUI passes upward: the session opening, and service events turned into Textual messages."""
+"""The typed messages by which what happens outside the UI reaches it. The service tells the app through one callback
+(it knows nothing of Textual); the app turns each event into one of these and posts it: to itself (the session
+opening, a job with a note to say), or to every open screen (`SoraApp.tell_screens`), whose handlers show it. There
+is no other way in: no screen is called by name or by a hook string."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from textual.message import Message
 
 if TYPE_CHECKING:  # only named in annotations: core.job loads with the history, after the first frame
-    from ..core.job import Job
+    from textual.notifications import SeverityLevel
 
+    from ..core.job import Job
+    from ..session import Session
+    from .spending import Spending
 
 
 @dataclass
 class SessionReady(Message):
-    session: Any
+    session: Session
 
 
 @dataclass
@@ -23,19 +29,44 @@ class SessionFailed(Message):
     reaching the server failed: the history stays browsable."""
 
     message: str
-    session: Any = None
+    session: Session | None = None
 
 
 @dataclass
 class JobChanged(Message):
-    """A job's state changed (submitted, progressed, completed, failed, downloaded)."""
+    """A job's state changed with something to say of it (a failure, a download that failed, an action's result):
+    the app says it and shows the job."""
 
     job: Job
     note: str | None = None
-    severity: str = "information"
+    severity: SeverityLevel = "information"
+
+
+# What the app posts to the screens. Not bubbling: a screen's parent is the app, which posted it.
+
+@dataclass
+class JobsChanged(Message, bubble=False):
+    """Jobs the service changed, in the order it changed them: one message for a tracker round's worth (at most
+    SoraApp.SHOWN_PER_TURN), not one per job."""
+
+    jobs: list[Job]
 
 
 @dataclass
-class Notice(Message):
-    message: str
-    severity: str = "warning"
+class DownloadProgressed(Message, bubble=False):
+    """A download's share done (0-1), or None when it ended (saved or failed)."""
+
+    job: Job
+    variant: str
+    fraction: float | None
+
+
+class SessionSettled(Message, bubble=False):
+    """The app's session opened (with the history, with or without its server) or failed to."""
+
+
+@dataclass
+class SpendingCounted(Message, bubble=False):
+    """The spending was counted again (SoraApp.count_spending)."""
+
+    spending: Spending

@@ -1,5 +1,5 @@
 """Paid sends ask first: on a priced profile, retry and takes say on the status line what they would send and what
-it costs, and only a second press of the same key (or enter) sends. A mixin of SoraApp, through JobActions.
+it costs, and only a second press of the same key (or enter) sends. A room of SoraApp, under JobActions.
 
 Remix, edit and extend ask in their own dialog, which is their second step (JobActions._derived); the budget is
 checked before the question is asked, so no question is asked for a send the budget would refuse.
@@ -14,8 +14,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from textual import events
+from textual.binding import Binding
+
 from ..core.cost import estimate, price_text
 from ..core.i18n import N_, _, ngettext
+from .base import WorkbenchBase
 from .textual_fence import remapped_keys
 from .widgets.job_list import JobList
 
@@ -65,11 +69,9 @@ class PaidQuestion:
     timer: Any = None
 
 
-class PaidQuestions:
-    """Mixed into SoraApp (through JobActions): needs `session`, `main`, `notify`, `set_timer`, and JobActions'
-    `_job_action` to send once the answer is yes."""
+class PaidQuestions(WorkbenchBase):
+    """A room of SoraApp, under JobActions: a paid send asks first."""
 
-    session: Any
     _paid_question: PaidQuestion | None = None
     _paid_covered: Any = ""  # the status line the question covered
     _preferences: dict[str, Any]
@@ -92,14 +94,14 @@ class PaidQuestions:
         from . import preferences
 
         if confirm_env() is not None:
-            self.notify(_("{variable}={value} decides this; unset it to choose here.").format(  # type: ignore[attr-defined]
+            self.notify(_("{variable}={value} decides this; unset it to choose here.").format(
                 variable=CONFIRM_ENV, value=os.environ.get(CONFIRM_ENV, "")), severity="warning", markup=False)
             return
         on = not self.confirm_paid
         self._preferences = {**getattr(self, "_preferences", {}), "confirm_paid": on}
-        self.run_worker(lambda: preferences.save(confirm_paid=on), thread=True, exit_on_error=False,  # type: ignore[attr-defined]
+        self.run_worker(lambda: preferences.save(confirm_paid=on), thread=True, exit_on_error=False,
                         group="preferences", description=N_("save the setting"))
-        self.notify(_("Paid sends ask first (a second key) on a priced profile.") if on else  # type: ignore[attr-defined]
+        self.notify(_("Paid sends ask first (a second key) on a priced profile.") if on else
                     _("Paid sends go on their first key, without asking."), markup=False)
 
     def ask_to_pay(self, line: str, key: str, send: Callable[[], object]) -> None:
@@ -111,7 +113,7 @@ class PaidQuestions:
         text = Text(line, style="bold yellow")
         typed = key if len(key) == 1 and key.isprintable() else None
         question = PaidQuestion(tuple(dict.fromkeys((key, "enter"))), send, text, typed, time.monotonic())
-        question.timer = self.set_timer(CONFIRM_SECONDS, lambda: self._paid_timed_out(question))  # type: ignore[attr-defined]
+        question.timer = self.set_timer(CONFIRM_SECONDS, lambda: self._paid_timed_out(question))
         self._paid_question = question
         self._paid_status(text)
 
@@ -127,6 +129,14 @@ class PaidQuestions:
                 question.timer.stop()
             self._paid_status(None, question.line)
         return question
+
+    def status_covered(self, text: Any) -> bool:
+        """A paid send's question is on the status line: `text` waits under it and comes back after it (True);
+        otherwise False, and the line is the caller's to show."""
+        if self._paid_question is None:
+            return False
+        self._paid_covered = text
+        return True
 
     def _paid_status(self, text: Any, asked: Any = None) -> None:
         """The question on the workbench's status line (the line it covered comes back after), or as a toast
@@ -144,20 +154,18 @@ class PaidQuestions:
         if text is not None:
             self._paid_covered = status.content
             status.update(text, layout=False)
-            if self.screen is not main:  # type: ignore[attr-defined]
-                self.notify(text.plain, markup=False, timeout=CONFIRM_SECONDS)  # type: ignore[attr-defined]
+            if self.screen is not main:
+                self.notify(text.plain, markup=False, timeout=CONFIRM_SECONDS)
         elif status.content is asked:  # not over a newer line
             status.update(self._paid_covered, layout=False)
 
-    async def on_event(self, event: Any) -> None:
+    async def on_event(self, event: events.Event) -> None:
         """A key while a paid send waits for its answer goes to that question first, whatever has the focus."""
         question = self._paid_question
-        if question is not None and not event.is_forwarded:
-            from textual import events
-
-            if isinstance(event, events.Key) and self._answer(question, event):
-                return
-        await super().on_event(event)  # type: ignore[misc]
+        if (question is not None and not event.is_forwarded and isinstance(event, events.Key)
+                and self._answer(question, event)):
+            return
+        await super().on_event(event)
 
     def _answer(self, question: PaidQuestion, event: Any) -> bool:
         """True when the key was the answer (send or cancel); any other key cancels and goes on as itself."""
@@ -169,14 +177,14 @@ class PaidQuestions:
             self._paid_status_said(_("Not sent."))
             return True
         if (question.typed and event.is_printable and time.monotonic() - question.at < BURST
-                and self.screen is getattr(self, "main", None)):  # type: ignore[attr-defined]
+                and self.screen is getattr(self, "main", None)):
             # typing meant for the prompt that began with the key that asked: both letters go there
-            self.main.type_into_composer(question.typed + event.character)  # type: ignore[attr-defined]
+            self.main.type_into_composer(question.typed + event.character)
             return True
         return False
 
     def _paid_status_said(self, message: str) -> None:
-        self.notify(message, markup=False, timeout=3)  # type: ignore[attr-defined]
+        self.notify(message, markup=False, timeout=3)
 
     async def _within_budget(self, action: str, job: Job) -> bool:
         """Whether the budget lets this paid action through now; if not, the dialog says so at once (no question
@@ -184,10 +192,10 @@ class PaidQuestions:
         from ..service.jobs import BudgetRefused
 
         try:
-            await asyncio.to_thread(self.service.check_budget, job.params, 2 if action == "variations" else 1,  # type: ignore[attr-defined]
+            await asyncio.to_thread(self.service.check_budget, job.params, 2 if action == "variations" else 1,
                                     kind=job.kind, extension_seconds=job.extra.get("extension_seconds"))
         except BudgetRefused as exc:
-            self.show_over_budget(exc.over)  # type: ignore[attr-defined]
+            self.show_over_budget(exc.over)
             return False
         return True
 
@@ -195,8 +203,8 @@ class PaidQuestions:
         """The question for a paid job action: what would be sent, and its price."""
         params = job.params
         seconds = job.extra.get("extension_seconds") if job.kind == "extend" else params.seconds
-        one = estimate(params.model, params.size, seconds or params.seconds, self.session.profile.models)
-        two = estimate(params.model, params.size, seconds or params.seconds, self.session.profile.models, 2)
+        one = estimate(params.model, params.size, seconds or params.seconds, self.opened.profile.models)
+        two = estimate(params.model, params.size, seconds or params.seconds, self.opened.profile.models, 2)
         key = self._key_of(PAID_KEYS[action])
         fields = {"job": job.short_id, "model": params.model, "size": params.size, "seconds": seconds or params.seconds,
                   "key": key}
@@ -210,14 +218,14 @@ class PaidQuestions:
                             2).format(n=2, cost=price_text(two),
                                                             **fields)
         local_id = job.local_id
-        self.ask_to_pay(line, key, lambda: self._job_action(action, local_id, False, True))  # type: ignore[attr-defined]
+        self.ask_to_pay(line, key, lambda: self._job_action(action, local_id, False, True))
 
     def _key_of(self, binding_id: str) -> str:
         """The key a binding is on now (a keymap may move it)."""
-        keys = remapped_keys(self, binding_id)  # type: ignore[arg-type]
+        keys = remapped_keys(self, binding_id)
         if keys:
             return keys.split(",")[0].strip()
         for binding in JobList.BINDINGS:
-            if binding.id == binding_id:  # type: ignore[union-attr]
-                return binding.key  # type: ignore[union-attr]
+            if isinstance(binding, Binding) and binding.id == binding_id:
+                return binding.key
         return ""

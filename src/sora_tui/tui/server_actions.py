@@ -1,11 +1,10 @@
 """What the palette does about the server rather than one job: import its videos, create and use cameo
-characters and look them up there. Mixed into SoraApp like JobActions; slow work runs in workers and reports
+characters and look them up there. A room of SoraApp like JobActions; slow work runs in workers and reports
 by notification."""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -13,12 +12,11 @@ from rich.text import Text
 from textual import work
 
 from ..core.i18n import N_, _, ngettext
+from .base import WorkbenchBase
 from .messages import JobChanged
 
 
-class ServerActions:
-    session: Any
-    connected_or_say: Callable[[], bool]  # SoraApp's
+class ServerActions(WorkbenchBase):
 
     def action_import_videos(self) -> None:
         if self.connected_or_say():
@@ -29,33 +27,33 @@ class ServerActions:
         from ..service.servers import BackendError
         from .screens.modals import ConfirmScreen
 
-        service = self.session.service
+        service = self.service
         try:
             remote = await service.list_remote(limit=100)
         except BackendError as exc:
-            self.notify(exc.user_message(), title=_("Cannot list the server's videos"), severity="error", markup=False)  # type: ignore[attr-defined]
+            self.notify(exc.user_message(), title=_("Cannot list the server's videos"), severity="error", markup=False)
             return
-        known = await asyncio.to_thread(self.session.store.video_ids)
+        known = await asyncio.to_thread(self.opened.history.video_ids)
         missing = [v for v in remote if v.id not in known]
         if not missing:
             said = ngettext("The {n} video the server lists is already in the history.",
                             "All {n} videos the server lists are already in the history.", len(remote))
-            self.notify(said.format(n=len(remote)), markup=False)  # type: ignore[attr-defined]
+            self.notify(said.format(n=len(remote)), markup=False)
             return
         question = ngettext("The server has {n} video that the history lacks (of the {listed} newest it lists). "
                             "Import it?",
                             "The server has {n} videos that the history lacks (of the {listed} newest it lists). "
                             "Import them?", len(missing)).format(n=len(missing), listed=len(remote))
-        if not await self.push_screen_wait(ConfirmScreen(_("Import from the server"), question)):  # type: ignore[attr-defined]
+        if not await self.push_screen_wait(ConfirmScreen(_("Import from the server"), question)):
             return
         try:
             jobs = await service.import_remote(ids=[v.id for v in missing])
         except BackendError as exc:
-            self.notify(exc.user_message(), severity="error", markup=False)  # type: ignore[attr-defined]
+            self.notify(exc.user_message(), severity="error", markup=False)
             return
         for job in jobs:
-            self.post_message(JobChanged(job))  # type: ignore[attr-defined]
-        self.notify(ngettext("Imported {n} video; d downloads it.", "Imported {n} videos; d downloads one.",  # type: ignore[attr-defined]
+            self.post_message(JobChanged(job))
+        self.notify(ngettext("Imported {n} video; d downloads it.", "Imported {n} videos; d downloads one.",
                              len(jobs)).format(n=len(jobs)), markup=False)
 
     def action_create_character(self) -> None:
@@ -69,19 +67,19 @@ class ServerActions:
         from ..service.servers import BackendError
         from .screens.characters import CharacterScreen
 
-        request = await self.push_screen_wait(CharacterScreen())  # type: ignore[attr-defined]
+        request = await self.push_screen_wait(CharacterScreen())
         if request is None:
             return
         try:
-            character = await self.session.service.create_character(request.name, Path(request.video).expanduser(),
+            character = await self.service.create_character(request.name, Path(request.video).expanduser(),
                                                                     consent=request.consent)
         except (InvalidParams, ServiceError) as exc:
-            self.notify(exc.message, severity="warning", markup=False)  # type: ignore[attr-defined]
+            self.notify(exc.message, severity="warning", markup=False)
             return
         except BackendError as exc:
-            self.notify(exc.user_message(), title=_("Server"), severity="error", markup=False)  # type: ignore[attr-defined]
+            self.notify(exc.user_message(), title=_("Server"), severity="error", markup=False)
             return
-        self.notify(_("Created character {name} ({id}). Insert it from the palette; its name must appear in the prompt "  # type: ignore[attr-defined]
+        self.notify(_("Created character {name} ({id}). Insert it from the palette; its name must appear in the prompt "
                       "as written.").format(name=character.name, id=character.id), markup=False, timeout=10)
 
     def action_insert_character(self) -> None:
@@ -96,18 +94,18 @@ class ServerActions:
         book = character_book(Paths.from_env().home)
         characters = await asyncio.to_thread(book.all)
         if not characters:
-            self.notify(_("No characters yet: '{command}' in the palette makes one.").format(  # type: ignore[attr-defined]
+            self.notify(_("No characters yet: '{command}' in the palette makes one.").format(
                 command=_("character: Create from a video")), severity="warning", markup=False)
             return None
         options = [(str(i + 1), c.id, f"{c.name}  ({c.profile})") for i, c in enumerate(characters[:9])]
-        chosen = await self.push_screen_wait(ChoiceScreen(title, options))  # type: ignore[attr-defined]
+        chosen = await self.push_screen_wait(ChoiceScreen(title, options))
         return next((c for c in characters if c.id == chosen), None)
 
     @work(exclusive=True, exit_on_error=False, group="character", description=N_("insert a character"))
     async def insert_character(self) -> None:
         character = await self._choose_character(_("Insert a character"))
         if character is not None:
-            self.main.add_character(character)  # type: ignore[attr-defined]
+            self.main.add_character(character)
 
     def action_show_character(self) -> None:
         if self.connected_or_say():
@@ -124,9 +122,9 @@ class ServerActions:
         if character is None:
             return
         try:
-            data = await self.session.service.get_character(character.id)  # type: ignore[attr-defined]
+            data = await self.service.get_character(character.id)
         except BackendError as exc:
-            self.notify(exc.user_message(), title=_("Server"), severity="error", markup=False, timeout=10)  # type: ignore[attr-defined]
+            self.notify(exc.user_message(), title=_("Server"), severity="error", markup=False, timeout=10)
             return
         body = Text()
         for key in ("id", "name", "status", "created_at"):
@@ -136,4 +134,4 @@ class ServerActions:
         body.append("\n" + _("Created here from {source} (profile {profile}).").format(
             source=one_line(character.source, 200), profile=character.profile), style="dim")
         title = _("Character {name}").format(name=one_line(character.name, 60))
-        self.push_screen(TextScreen(title, body))  # type: ignore[attr-defined]
+        self.push_screen(TextScreen(title, body))

@@ -1,5 +1,8 @@
 """The service's events on screen: a job's new state in the tables and the screens that show it, a download's progress
-and its file saved on the status line, a failure said once. A mixin of SoraApp."""
+and its file saved on the status line, a failure said once. A room of SoraApp.
+
+The service calls one callback (`_on_service_event`, on the app's event loop); from there every event goes on as a
+typed message (tui/messages.py): to the app when there is something to say, to every open screen to be shown."""
 
 from __future__ import annotations
 
@@ -11,9 +14,12 @@ from rich.text import Text
 
 from ..core.i18n import N_, _
 from ..core.text import middle
-from .messages import JobChanged
+from .base import WorkbenchBase
+from .messages import DownloadProgressed, JobChanged, JobsChanged
 
 if TYPE_CHECKING:  # only named in annotations: core.job loads with the history, after the first frame
+    from textual.notifications import SeverityLevel
+
     from ..core.job import Job
 
 # A downloaded file's variant, as the status line names it.
@@ -23,57 +29,50 @@ _ENDED = {"failed": N_("{job} failed: {reason}"), "canceled": N_("{job} was canc
           "expired": N_("{job} expired: {reason}")}
 
 
-class ServiceEvents:
-    """Mixed into SoraApp: needs `main`, `notify`, `post_message`, `call_later`, `server_state`,
-    `discover_capabilities`, `spending_changed` and `_quitting`."""
-
+class ServiceEvents(WorkbenchBase):
     _pending_jobs: dict[str, Job]  # jobs changed by the service, shown together on the next turn
 
     def _on_service_event(self, event: Any) -> None:
         """Runs on the app's event loop (the service is asyncio on the same loop): forward, never block."""
-        from ..service.events import (
-            DownloadFailed,
-            DownloadProgressed,
-            JobDownloaded,
-            JobFailed,
-            ServiceNotice,
-        )
+        from ..service import events as happened  # by the module: tui.messages has a DownloadProgressed too
 
-        if isinstance(event, ServiceNotice):
-            self.notify(event.message, severity="error" if event.level == "error" else "warning", markup=False)  # type: ignore[attr-defined]
+        if isinstance(event, happened.ServiceNotice):
+            self.notify(event.message, severity="error" if event.level == "error" else "warning", markup=False)
             return
-        if isinstance(event, DownloadProgressed):
+        if isinstance(event, happened.DownloadProgressed):
             if event.total:
-                self.main.download_progress(event.job, event.variant, event.received / event.total)  # type: ignore[attr-defined]
+                fraction = event.received / event.total
+                self.tell_screens(lambda: DownloadProgressed(event.job, event.variant, fraction))
             return
-        note, severity = None, "information"
-        if isinstance(event, JobDownloaded):
+        note: str | None = None
+        severity: SeverityLevel = "information"
+        if isinstance(event, happened.JobDownloaded):
             # One line, not a toast per file: a group of variations would bury the screen in notifications.
             line = Text("✓ ", style="green")
             variant = _(VARIANTS[event.file.variant]) if event.file.variant in VARIANTS else event.file.variant
             line.append(_("{job} {variant} saved as {name}").format(
                 job=event.job.short_id, variant=variant, name=middle(Path(event.file.path).name, 44)), style="dim")
             line.no_wrap, line.overflow = True, "ellipsis"
-            self.main.set_status(line)  # type: ignore[attr-defined]
-            self.main.download_progress(event.job, event.file.variant, None)  # type: ignore[attr-defined]
-        elif isinstance(event, DownloadFailed):
+            self.main.set_status(line)
+            self.tell_screens(lambda: DownloadProgressed(event.job, event.file.variant, None))
+        elif isinstance(event, happened.DownloadFailed):
             note, severity = _("Download failed: {reason}").format(reason=event.message), "error"
-            self.main.download_progress(event.job, event.variant, None)  # type: ignore[attr-defined]
-        elif isinstance(event, JobFailed) and event.job.error:
+            self.tell_screens(lambda: DownloadProgressed(event.job, event.variant, None))
+        elif isinstance(event, happened.JobFailed) and event.job.error:
             ended = _ENDED.get(event.job.status.value)
             fields = {"job": event.job.short_id, "status": event.job.status.value, "reason": event.job.error.shown}
             note = (_(ended) if ended else _("{job} {status}: {reason}")).format(**fields)
             severity = "error"
-            if event.job.error.code == "unreachable" and self.server_state == "reachable":  # type: ignore[attr-defined]
-                self.discover_capabilities()  # type: ignore[attr-defined]  # it answered before: the dot must not stay green
+            if event.job.error.code == "unreachable" and self.server_state == "reachable":
+                self.discover_capabilities()  # it answered before: the dot must not stay green
         if note is not None:
-            self.post_message(JobChanged(event.job, note, severity))  # type: ignore[attr-defined]
+            self.post_message(JobChanged(event.job, note, severity))
             return
         # A tracker round can change 1,000 jobs at once: one message for all of them, not one each (Textual
         # handles a message queue without yielding, so 1,000 of them hold the loop and the keys behind it).
         self._pending_jobs[event.job.local_id] = event.job
         if len(self._pending_jobs) == 1:
-            self.call_later(self._show_pending_jobs)  # type: ignore[attr-defined]
+            self.call_later(self._show_pending_jobs)
 
     SHOWN_PER_TURN = 200
 
@@ -82,30 +81,22 @@ class ServiceEvents:
         (~0.1 ms each), and 1,000 new at once held the event loop for ~100 ms (bench/keys.py). The rest follow
         after the loop has handled what waits (keys, timers, a frame), in the order they came."""
         pending = self._pending_jobs
-        if self._quitting():  # type: ignore[attr-defined]
+        if self._quitting():
             pending.clear()
             return
-        for _turn in range(min(len(pending), self.SHOWN_PER_TURN)):
-            self._show_job(pending.pop(next(iter(pending))))
+        self._show_jobs([pending.pop(next(iter(pending))) for _turn in range(min(len(pending), self.SHOWN_PER_TURN))])
         if pending:
             # Back through the event loop first: Textual takes queued messages one after another without yielding
             # to it, so keys and timers waiting there would wait for all the rest too. Then as a message again, so
             # an error is handled as any other (never a traceback on the terminal).
-            asyncio.get_running_loop().call_soon(self.call_later, self._show_pending_jobs)  # type: ignore[attr-defined]
+            asyncio.get_running_loop().call_soon(self.call_later, self._show_pending_jobs)
 
     def on_job_changed(self, event: JobChanged) -> None:
-        self._show_job(event.job)
+        self._show_jobs([event.job])
         if event.note:
-            self.notify(event.note, severity=event.severity, markup=False)  # type: ignore[arg-type, attr-defined]
+            self.notify(event.note, severity=event.severity, markup=False)
 
-    def _show_job(self, job: Job) -> None:
-        self.main.show_job(job)  # type: ignore[attr-defined]
-        self._tell_screens("show_job", job)
-        self.spending_changed(job)  # type: ignore[attr-defined]
-
-    def _tell_screens(self, hook: str, *args: Any) -> None:
-        """Call `hook` on every open screen above the main one that has it."""
-        for screen in self.screen_stack:  # type: ignore[attr-defined]
-            call = getattr(screen, hook, None)
-            if call is not None and screen is not self.main:  # type: ignore[attr-defined]
-                call(*args)
+    def _show_jobs(self, jobs: list[Job]) -> None:
+        self.tell_screens(lambda: JobsChanged(jobs))
+        for job in jobs:
+            self.spending_changed(job)

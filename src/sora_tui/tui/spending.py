@@ -13,7 +13,7 @@ import asyncio
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.cells import cell_len
 from rich.text import Text
@@ -22,6 +22,11 @@ from textual import work
 from ..core.cost import Cost, money
 from ..core.i18n import N_, _, pgettext
 from ..core.ledger import Budget, Ledger, Tally, day_start, month_start, periods, tally
+from .base import WorkbenchBase
+from .messages import SpendingCounted
+
+if TYPE_CHECKING:
+    from ..session import Session
 
 # Jobs change in bursts (a tracker round, a group of takes): the line is counted again once they settle.
 SPEND_DEBOUNCE = 0.5
@@ -152,11 +157,9 @@ def send_cost_line(cost: Cost, model: str, size: str, free: bool, spending: Spen
     return line
 
 
-class SpendingActions:
-    """Mixed into SoraApp: the spend line kept current, the spending screen, the budget dialog. Needs `session`,
-    `main`, `set_timer`, `push_screen`, `screen_stack`."""
+class SpendingActions(WorkbenchBase):
+    """A room of SoraApp: the spend line kept current, the spending screen, the budget dialog."""
 
-    session: Any
     started_at: float = 0.0  # when this app started: the "session" the line counts (SoraApp sets it)
     spending: Spending | None = None  # the last count, for the line and the screen
     _spend_timer: Any = None
@@ -177,7 +180,7 @@ class SpendingActions:
                 return
             seen[job.local_id] = state
         if self._spend_timer is None:
-            self._spend_timer = self.set_timer(SPEND_DEBOUNCE, self._spend_settled)  # type: ignore[attr-defined]
+            self._spend_timer = self.set_timer(SPEND_DEBOUNCE, self._spend_settled)
 
     def _spend_settled(self) -> None:
         self._spend_timer = None
@@ -192,42 +195,41 @@ class SpendingActions:
     def forget_spending(self) -> None:
         """The profile is being switched: its figures go until the next one's are counted."""
         self.spending, self._spend_seen = None, None
-        self.main.show_spending(None)  # type: ignore[attr-defined]
+        self.main.show_spending(None)
 
-    async def first_count(self, session: Any) -> None:
+    async def first_count(self, session: Session) -> None:
         """Count as the session opens (in its worker, off the event loop): the line is there once the table is. A
         count that fails does not keep the session from opening: it is tried again in its own worker, whose failure
         is reported as any worker's."""
         try:
-            counted = await asyncio.to_thread(count, session.store, session.profile, self.started_at)
+            counted = await asyncio.to_thread(count, session.history, session.profile, self.started_at)
         except Exception:  # noqa: BLE001  (whatever it was, the worker counting again reports it)
             self.spending_changed()
             return
-        if self._quitting():  # type: ignore[attr-defined]
+        if self._quitting():
             return
         self.spending = counted
         self._spend_until = next_midnight(counted.counted_at)
-        self.main.show_spending(counted)  # type: ignore[attr-defined]
+        self.tell_screens(lambda: SpendingCounted(counted))
 
     @work(exclusive=True, exit_on_error=False, group="spending", description=N_("count what was spent"))
     async def count_spending(self) -> None:
         session = self.session
         if session is None or getattr(session, "store", None) is None:
             return
-        counted = await asyncio.to_thread(count, session.store, session.profile, self.started_at)
-        if session is not self.session or self._quitting():  # type: ignore[attr-defined]
+        counted = await asyncio.to_thread(count, session.history, session.profile, self.started_at)
+        if session is not self.session or self._quitting():
             return
         self.spending = counted
         self._spend_until = next_midnight(counted.counted_at)
-        self.main.show_spending(counted)  # type: ignore[attr-defined]
-        self._tell_screens("spending_counted", counted)  # type: ignore[attr-defined]
+        self.tell_screens(lambda: SpendingCounted(counted))
 
     def action_spending(self) -> None:
         from .screens.spending import SpendingScreen
 
-        if any(isinstance(s, SpendingScreen) for s in self.screen_stack):  # type: ignore[attr-defined]
+        if any(isinstance(s, SpendingScreen) for s in self.screen_stack):
             return
-        self.push_screen(SpendingScreen(self.spending))  # type: ignore[attr-defined]
+        self.push_screen(SpendingScreen(self.spending))
         self.spending_changed()  # the screen shows the last count at once, and a fresh one as it comes
 
     def show_over_budget(self, over: Any, kept: str = "", after: Callable[[Any], None] | None = None) -> None:
@@ -235,4 +237,4 @@ class SpendingActions:
         raise the limit (never only a toast: nothing was sent, and that must not go unseen)."""
         from .screens.spending import BudgetScreen
 
-        self.push_screen(BudgetScreen(over.message, kept), after)  # type: ignore[attr-defined]
+        self.push_screen(BudgetScreen(over.message, kept), after)

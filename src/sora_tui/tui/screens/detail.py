@@ -19,8 +19,10 @@ from ...core.job import Job
 from ...core.status import JobStatus
 from ...core.status import label as status_label
 from ...core.text import one_line, pad, strip_control
+from ..base import workbench
 from ..css import SCREENS_CSS
 from ..failures import ReportsWorkerFailures
+from ..messages import JobsChanged
 from ..widgets.key_bar import KeyBar
 from ..widgets.preview import PicturePreview, PreviewError, load_frames, load_thumbnail, picture_preview
 
@@ -140,6 +142,10 @@ class JobDetailScreen(ReportsWorkerFailures, ModalScreen[None]):
     def on_resize(self) -> None:
         self.set_class(self.size.width < 110, "-narrow")
 
+    def on_jobs_changed(self, event: JobsChanged) -> None:
+        for job in event.jobs:
+            self.show_job(job)
+
     def show_job(self, job: Job) -> None:
         if job.local_id == self.job.local_id:
             self.job = job  # a screen pushed but not composed yet shows this one when it is
@@ -172,7 +178,7 @@ class JobDetailScreen(ReportsWorkerFailures, ModalScreen[None]):
                     preview.show_message(_("No {variant}: {reason}").format(
                         variant=variant_name(variant),
                         reason=one_line(getattr(exc, "message", None) or type(exc).__name__, 300)))
-                job = await asyncio.to_thread(session.store.get, job.local_id) or job
+                job = await asyncio.to_thread(session.history.get, job.local_id) or job
         try:
             sheet, thumb = job.file("spritesheet"), job.file("thumbnail")
             if sheet is not None:
@@ -191,7 +197,7 @@ class JobDetailScreen(ReportsWorkerFailures, ModalScreen[None]):
         self.query_one(PicturePreview).action_step(delta)
 
     def action_job(self, action: str) -> None:
-        self.app.run_job_action(action, self.job.local_id)  # type: ignore[attr-defined]
+        workbench(self).run_job_action(action, self.job.local_id)
 
     def action_dismiss(self) -> None:  # type: ignore[override]
         self.dismiss(None)

@@ -9,7 +9,7 @@ import asyncio
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from textual import on, work
@@ -24,6 +24,7 @@ from ...core.job import SHORT_ID_LENGTH, Job
 from ...core.status import ACTIVE, label
 from ...core.text import one_line, strip_control
 from ..css import SCREENS_CSS
+from ..messages import JobsChanged, SessionSettled
 from ..widgets import job_list
 from ..widgets.job_list import (
     COST_CELLS,
@@ -42,6 +43,10 @@ from ..widgets.job_list import (
 from ..widgets.key_bar import KeyBar
 from ..widgets.title_bar import TitleBar
 from .shown import StyledOnce
+
+if TYPE_CHECKING:
+    from ...service.reads import HistoryReads
+    from ...session import Session
 
 SHOWN = 500  # rows in the table (only these are decoded); the count line says how many matched, or that more did
 
@@ -259,9 +264,10 @@ class HistoryScreen(StyledOnce):
         yield KeyBar()
 
     @property
-    def store(self) -> Any:
-        session = getattr(self.app, "session", None)
-        return session.store if session is not None else None
+    def history(self) -> HistoryReads | None:
+        """The history, as the interfaces read it; None until the app's session opened it."""
+        session: Session | None = getattr(self.app, "session", None)
+        return session.history if session is not None else None
 
     def on_mount(self) -> None:
         self.title = _("History")
@@ -279,9 +285,9 @@ class HistoryScreen(StyledOnce):
     # --- filters ---------------------------------------------------------------------------------------
     @work(exclusive=True, exit_on_error=False, group="history-facets", description=N_("history filters"))
     async def load_facets(self) -> None:
-        if self.store is None:
+        if self.history is None:
             return
-        facets = await asyncio.to_thread(self.store.facets)
+        facets = await asyncio.to_thread(self.history.facets)
         for selector, anything, values in (("#filter-model", ANY_MODEL, facets["model"]),
                                            ("#filter-profile", ANY_PROFILE, facets["profile"])):
             select = self.query_one(selector, Select)
@@ -291,7 +297,7 @@ class HistoryScreen(StyledOnce):
                 if chosen in values:
                     select.value = chosen
                 select.mutate_reactive(Select.value)  # type: ignore[misc]  # Textual's own idiom
-        await asyncio.to_thread(self.store.prepare_search)  # before the first keystroke rather than at it
+        await asyncio.to_thread(self.history.prepare_search)  # before the first keystroke rather than at it
 
     @on(Input.Changed, "#history-search")
     @on(Select.Changed)
@@ -318,7 +324,7 @@ class HistoryScreen(StyledOnce):
 
     @work(exclusive=True, exit_on_error=False, group="history-query", description=N_("search the history"))
     async def run_query(self) -> None:
-        if self.store is None:
+        if self.history is None:
             waiting = (_("Opening the history… (it appears here as soon as it is read)")
                        if getattr(self.app, "connecting", False)
                        else _("The history could not open; escape shows why on the status line."))
@@ -326,7 +332,7 @@ class HistoryScreen(StyledOnce):
             return
         args = self.filters.query_args(job_list.clock())
         table = self.query_one(HistoryTable)
-        found = await asyncio.to_thread(self.store.search, **args, limit=SHOWN, decode=table.rows_at_once())
+        found = await asyncio.to_thread(self.history.search, **args, limit=SHOWN, decode=table.rows_at_once())
         self.matched = found.matched
         table.load(found.jobs, found.later)
         shown = len(found.jobs) + len(found.later)
@@ -356,9 +362,11 @@ class HistoryScreen(StyledOnce):
 
     @work(exclusive=True, exit_on_error=False, group="history-more", description=N_("more of the search's results"))
     async def fetch_more(self, local_ids: list[str], batch: int) -> None:
-        table = self.query_one(HistoryTable)
+        table, history = self.query_one(HistoryTable), self.history
+        if history is None:  # results are only shown from an open history
+            return
         try:
-            jobs = await asyncio.to_thread(self.store.get_many, local_ids)
+            jobs = await asyncio.to_thread(history.get_many, local_ids)
         except Exception:
             table.more_failed(batch)  # the rows shown stay; scrolling on asks again
             raise  # and the app says what failed (SoraApp.on_worker_state_changed)
@@ -374,22 +382,26 @@ class HistoryScreen(StyledOnce):
         table = self.query_one(HistoryTable)
         local_id = table.selected_local_id
         box = self.query_one("#lineage", Static)
-        if local_id is None or self.store is None:
+        if local_id is None or self.history is None:
             box.update(Text(_("No job selected."), style="dim"))
             return
         await asyncio.sleep(0.05)  # a held arrow key moves on before this costs anything
         job = table.jobs.get(local_id)
         if job is None:
             return
-        ancestors, below = await asyncio.to_thread(self.store.lineage, local_id)
-        group = await asyncio.to_thread(self.store.query, group_id=job.group_id, descending=False) if job.group_id else [job]
+        ancestors, below = await asyncio.to_thread(self.history.lineage, local_id)
+        group = await asyncio.to_thread(self.history.query, group_id=job.group_id, descending=False) if job.group_id else [job]
         box.update(lineage_text(job, ancestors, below, group))
 
-    def session_settled(self) -> None:
+    def on_session_settled(self, event: SessionSettled) -> None:
         """The app's session opened (with the history, with or without its server) or failed, after this screen
         opened: show the history, or why there is none."""
         self.load_facets()
         self.run_query()
+
+    def on_jobs_changed(self, event: JobsChanged) -> None:
+        for job in event.jobs:
+            self.show_job(job)
 
     def show_job(self, job: Job) -> None:
         """A job changed (here or elsewhere): refresh its row if it is shown."""

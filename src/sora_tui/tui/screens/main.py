@@ -16,7 +16,8 @@ from textual.widgets import Static
 from ...core.cost import estimate, price_text
 from ...core.i18n import N_, _, ngettext
 from ...core.params import InvalidParams, validate_prompt
-from ..messages import JobChanged
+from ..base import workbench
+from ..messages import DownloadProgressed, JobChanged, JobsChanged, SpendingCounted
 from ..widgets.composer import FIT_NAMES, PromptComposer
 from ..widgets.job_table import JobTable
 from ..widgets.key_bar import KeyBar
@@ -71,9 +72,7 @@ class MainScreen(StyledOnce):
         return getattr(self.app, "session", None)
 
     def set_status(self, text: Any) -> None:
-        if getattr(self.app, "_paid_question", None) is not None:
-            # a paid send's question stays until answered; this line comes back after it (PaidQuestions.ask_to_pay)
-            self.app._paid_covered = text  # type: ignore[attr-defined]
+        if workbench(self).status_covered(text):  # a paid send's question stays until answered
             return
         self.query_one("#status-line", Static).update(text, layout=False)  # one line, always
 
@@ -100,8 +99,16 @@ class MainScreen(StyledOnce):
         self.query_one("#prompt").focus()
 
     # --- the live table ----------------------------------------------------------------------------------
-    def show_job(self, job: Job) -> None:
-        self.jobs_table.upsert(job)
+    def on_jobs_changed(self, event: JobsChanged) -> None:
+        upsert = self.jobs_table.upsert
+        for job in event.jobs:
+            upsert(job)
+
+    def on_download_progressed(self, event: DownloadProgressed) -> None:
+        self.jobs_table.download_progress(event.job, event.variant, event.fraction)
+
+    def on_spending_counted(self, event: SpendingCounted) -> None:
+        self.show_spending(event.spending)
 
     @property
     def jobs_table(self) -> JobTable:
@@ -110,9 +117,6 @@ class MainScreen(StyledOnce):
         if table is None:
             table = self._jobs_table = self.query_one(JobTable)
         return table
-
-    def download_progress(self, job: Job, variant: str, fraction: float | None) -> None:
-        self.jobs_table.download_progress(job, variant, fraction)
 
     def tick(self) -> None:
         self.jobs_table.tick()
@@ -183,7 +187,7 @@ class MainScreen(StyledOnce):
                 self._held = event
                 self.notify(_("Connecting to the server: this is sent as soon as it answers."), markup=False)
             else:
-                self.app.connected_or_say(kept="; the prompt is kept")  # type: ignore[attr-defined]
+                workbench(self).connected_or_say(kept="; the prompt is kept")
             return
         self._send_or_ask(event)
 
@@ -257,7 +261,7 @@ class MainScreen(StyledOnce):
             self.notify(exc.message, title=_("Check the prompt"), severity="warning", markup=False)
             return
         except BudgetRefused as exc:
-            self.app.show_over_budget(exc.over, kept=_("The prompt is still in the composer."))  # type: ignore[attr-defined]
+            workbench(self).show_over_budget(exc.over, kept=_("The prompt is still in the composer."))
             return
         except ServiceError as exc:  # the history could not be written: nothing was sent
             self.notify(exc.message, severity="error", markup=False, timeout=10)

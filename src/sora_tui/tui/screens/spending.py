@@ -20,6 +20,7 @@ from ...core.cost import money
 from ...core.i18n import N_, _, ngettext, pgettext
 from ..css import SCREENS_CSS
 from ..failures import ReportsWorkerFailures
+from ..messages import SpendingCounted
 
 if TYPE_CHECKING:
     from ...core.ledger import Tally
@@ -187,9 +188,9 @@ class SpendingScreen(ReportsWorkerFailures, ModalScreen[None]):
     def _keys() -> Text:
         return Text.assemble(("esc", "bold"), " / ", ("$", "bold"), " " + _("close"))
 
-    def spending_counted(self, spending: Spending) -> None:
+    def on_spending_counted(self, event: SpendingCounted) -> None:
         """A new count (SoraApp.count_spending): shown in place, the place scrolled to kept."""
-        self.spending = spending
+        self.spending = spending = event.spending
         self.query_one("#spending-text", Static).update(spending_report(spending))
         self.query_one("#spending-notes", Paragraph).update(spending_notes(spending))
 
