@@ -85,3 +85,21 @@ def test_the_first_frame_parses_no_rich_markup(tmp_path) -> None:
 
         stop_engine(tmp_path / "engine")  # the engine the app started on demand
     assert out == "emoji table loaded: False"
+
+
+def test_the_interfaces_read_the_history_through_its_narrow_view() -> None:
+    """The TUI and the CLI read the history as `session.history` (service/reads.py, typed), never the store itself:
+    an import-linter contract sees imports, not an attribute reached through the session, so this looks at the
+    attributes. A `.store` anywhere in them would hand them the history's writes and its recovery."""
+    import ast
+    from pathlib import Path
+
+    import sora_tui
+
+    package = Path(sora_tui.__file__).parent
+    found = []
+    for path in sorted([*package.glob("tui/**/*.py"), *package.glob("cli/**/*.py")]):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Attribute) and node.attr == "store":
+                found.append(f"{path.relative_to(package)}:{node.lineno}")
+    assert not found, f"the store reached past its view in {found}"

@@ -17,6 +17,7 @@ from .core.i18n import _
 if TYPE_CHECKING:
     from .backend import VideosBackend
     from .service import JobService
+    from .service.reads import HistoryReads
     from .store import HistoryStore
 
 
@@ -37,6 +38,11 @@ class Session:
     backend: VideosBackend | None = None  # after connect()
     service: JobService | None = None  # after connect()
     base_url: str | None = field(default=None)
+
+    @property
+    def history(self) -> HistoryReads:
+        """What the interfaces read of the history (service/reads.py); the history itself stays below them."""
+        return self.store
 
     async def connect(self) -> Session:
         from .backend import VideosBackend

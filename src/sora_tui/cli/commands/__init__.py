@@ -33,8 +33,8 @@ async def run(args: argparse.Namespace) -> int:
     if args.command == "characters" and args.characters_command in (None, "list"):
         return server.list_characters(args)
     session = prepare(args.profile, args.base_url)
-    if session.store.recovery_note:
-        err(session.store.recovery_note)
+    if session.history.recovery_note:
+        err(session.history.recovery_note)
     try:
         if args.command in CONNECTED_FIRST:
             await session.connect()

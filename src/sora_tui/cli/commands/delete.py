@@ -13,7 +13,7 @@ from ..output import err, print_json, yes
 
 
 async def delete(session: Any, args: argparse.Namespace) -> int:
-    job = session.store.resolve(args.id)
+    job = session.history.resolve(args.id)
     if not args.yes:
         if not sys.stdin.isatty():
             raise CliError(_("delete needs --yes when not run from a terminal (it cannot be undone)."))

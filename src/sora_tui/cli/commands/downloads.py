@@ -13,7 +13,7 @@ from .follow import notices
 
 
 async def download(session: Any, args: argparse.Namespace) -> int:
-    job = session.store.resolve(args.id)
+    job = session.history.resolve(args.id)
     await session.connect()
     with notices(session):  # a name already taken, a picture made from the video: said on stderr
         record = await session.service.download(job, args.variant, args.out)

@@ -91,7 +91,7 @@ def _assets(text: str) -> list[str]:
 async def derived(session: Any, args: argparse.Namespace) -> int:
     from ...core.params import validate_prompt
 
-    job = session.store.resolve(args.id)
+    job = session.history.resolve(args.id)
     validate_prompt(args.prompt)
     auto = ["video"] if args.download else []
     service = (await session.connect()).service
@@ -110,7 +110,7 @@ async def derived(session: Any, args: argparse.Namespace) -> int:
 
 
 async def retry(session: Any, args: argparse.Namespace) -> int:
-    job = session.store.resolve(args.id)
+    job = session.history.resolve(args.id)
     await session.connect()
     with notices(session):
         new = await session.service.retry(job, auto_download=["video"] if args.download else [])

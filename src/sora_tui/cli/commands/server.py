@@ -38,7 +38,7 @@ async def videos(session: Any, args: argparse.Namespace) -> int:
         raise _no_list(session, exc, _("`sora-tui import ID` still adds a video whose id you know.")) from None
     import asyncio
 
-    known = await asyncio.to_thread(session.store.video_ids)
+    known = await asyncio.to_thread(session.history.video_ids)
     for info in remote:
         if args.json:
             print_json({"id": info.id, "status": info.status.value, "server_status": info.raw_status,
