@@ -16,6 +16,7 @@ from .core.i18n import _
 
 if TYPE_CHECKING:
     from .backend import VideosBackend
+    from .core.job import Job
     from .service import JobService
     from .service.reads import HistoryReads
     from .store import HistoryStore
@@ -43,6 +44,15 @@ class Session:
     def history(self) -> HistoryReads:
         """What the interfaces read of the history (service/reads.py); the history itself stays below them."""
         return self.store
+
+    async def keep(self, job: Job) -> list[Job]:
+        """Keep this take and pass the others of its group (service/keep.py): through the service when connected,
+        which tracks the jobs it changed; on the history alone otherwise (a choice sends nothing to a server)."""
+        if self.service is not None:
+            return await self.service.keep(job)
+        from .service.keep import keep_take
+
+        return await asyncio.to_thread(keep_take, self.store, job)
 
     async def connect(self) -> Session:
         from .backend import VideosBackend

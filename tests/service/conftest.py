@@ -4,34 +4,18 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+from service_helpers import service_on
 
-from sora_tui.backend import VideosBackend
 from sora_tui.service import JobService
 
 
 @pytest.fixture
 async def service(local_engine, tmp_path: Path) -> AsyncIterator[JobService]:
-    from sora_tui.store import HistoryStore
-
-    store = HistoryStore(tmp_path / "history.json")
-    backend = VideosBackend(local_engine.base_url, "test-key")
-    svc = JobService(store, backend, profile="local", download_dir=tmp_path / "downloads", local_engine=True)
-    try:
+    async with service_on(local_engine.base_url, tmp_path / "history.json", local_engine=True) as svc:
         yield svc
-    finally:
-        await backend.aclose()
-        store.close()
 
 
 @pytest.fixture
 async def fast_service(fast_engine, tmp_path: Path) -> AsyncIterator[JobService]:
-    from sora_tui.store import HistoryStore
-
-    store = HistoryStore(tmp_path / "history-fast.json")
-    backend = VideosBackend(fast_engine.base_url, "test-key")
-    svc = JobService(store, backend, profile="local", download_dir=tmp_path / "downloads", local_engine=True)
-    try:
+    async with service_on(fast_engine.base_url, tmp_path / "history-fast.json", local_engine=True) as svc:
         yield svc
-    finally:
-        await backend.aclose()
-        store.close()

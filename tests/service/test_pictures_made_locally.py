@@ -31,7 +31,7 @@ from sora_tui.engine.render import RenderSpec, render
 from sora_tui.service import JobService
 from sora_tui.service.events import ServiceNotice
 from sora_tui.store import HistoryStore
-from sora_tui.tui.widgets.preview import load_frames, sprite_grid
+from sora_tui.tui.widgets.frames import load_frames, sprite_grid
 
 PROMPT = "a red kite over a windy beach, slow pan left, gulls crying"
 

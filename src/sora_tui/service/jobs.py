@@ -36,6 +36,7 @@ from .downloads import (
 from .errors import BudgetRefused, ServiceError
 from .events import JobFailed, JobProgressed, JobSubmitted, JobUncertain, ServiceNotice
 from .files import DownloadNamer
+from .keep import Keeping
 from .reports import Reports, _job_error
 from .server_videos import ServerVideos
 from .submit import MAX_VARIATIONS, Submitting
@@ -62,7 +63,7 @@ MAX_RESUBMITS = 3  # creates proven never to have arrived are sent again this ma
 _NOT_CREATED = {"bad_request", "auth", "unsupported", "rate_limited", "unreachable", "not_found", "disk", "expired"}
 
 
-class JobService(Submitting, Reports, Downloads, ServerVideos, Waiting):
+class JobService(Submitting, Reports, Downloads, ServerVideos, Waiting, Keeping):
     """The job engine: its rooms' methods, on the state set up here."""
 
     def __init__(

@@ -2,7 +2,7 @@
 drops the `?variant=` query and sends the MP4 instead, or a server without the variants (404/405).
 
 Both are laid out as the local engine lays out its own (engine/render.py), since the flipbook reads every
-spritesheet the same way (tui/widgets/preview.py infers the grid from the sheet's size and the video's
+spritesheet the same way (tui/widgets/frames.py infers the grid from the sheet's size and the video's
 aspect): SPRITE_FRAMES frames evenly from the first to the last, SPRITE_COLS tiles a row, each tile the
 video's aspect with a SPRITE_TILE px long side, black after the last tile; the thumbnail is the frame a third
 of the way in, THUMB_LONG_SIDE px on its long side, as WEBP (the spritesheet as JPEG).

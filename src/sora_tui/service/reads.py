@@ -31,7 +31,8 @@ class HistoryReads(Protocol):
     def query(self, **filters: Any) -> list[Job]: ...
 
     def search(self, *, status: str | Iterable[str] | None = None, text: str | None = None, model: str | None = None,
-               starred: bool | None = None, profile: str | None = None, group_id: str | None = None,
+               starred: bool | None = None, kept: bool | None = None, profile: str | None = None,
+               group_id: str | None = None,
                since: float | None = None, until: float | None = None, sort: str = "created_at",
                descending: bool = True, limit: int | None = None, decode: int | None = None) -> SearchResult: ...
 

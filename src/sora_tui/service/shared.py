@@ -3,7 +3,8 @@ history (off the event loop, each remembered as its own).
 
 JobService (service/jobs.py) is composed of rooms of one purpose each, every one a ServiceRoom: submitting
 (service/submit.py), the server's reports (service/reports.py), downloads (service/downloads.py), the server's
-own videos and characters (service/server_videos.py) and following jobs over time (service/waiting.py).
+own videos and characters (service/server_videos.py), following jobs over time (service/waiting.py) and the
+user's choice among takes (service/keep.py).
 JobService sets the state up and sends the creates; the tracker (service/tracker.py) sees it only through the
 narrow TrackedService protocol."""
 

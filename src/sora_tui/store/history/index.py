@@ -44,6 +44,7 @@ class _Entry:
         "doc_id",
         "group_id",
         "hay",
+        "kept",
         "local_id",
         "model",
         "parent_id",
@@ -60,6 +61,7 @@ class _Entry:
     doc_id: str
     group_id: str | None
     hay: str
+    kept: bool  # the take chosen of its group (extra.choice "kept"): the history's kept filter, nothing decoded
     local_id: str
     model: str
     parent_id: str | None
@@ -84,6 +86,8 @@ class _Entry:
         self.group_id = get("group_id") or None
         self.parent_id = get("parent_id") or None
         self.starred = bool(get("starred"))
+        extra = get("extra")
+        self.kept = type(extra) is dict and extra.get("choice") == "kept"
         short_id = get("short_id")  # "" until the index names it: a job written before short ids, or a clash
         self.short_id = short_id if is_short_id(short_id) else ""
         hay = str(params.get("prompt") or "")

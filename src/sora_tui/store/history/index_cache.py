@@ -19,7 +19,7 @@ from ..storage import TMP_MARK
 from .base import JOBS
 from .index import Index, _Entry
 
-INDEX_CACHE_FORMAT = 4  # 3: the entries' short ids; 4: their costs
+INDEX_CACHE_FORMAT = 5  # 3: the entries' short ids; 4: their costs; 5: whether each is the kept take
 INDEX_CACHE_STALE_AFTER = 2_000  # documents changed in the journal since the cache was saved: close() saves it anew
 
 
@@ -58,12 +58,13 @@ class IndexCache(Index):
                 own = {doc_id: doc_id for doc_id in docs}
                 read = 0
                 for line in fh:
-                    (amount, billed, created_at, doc_id, group_id, hay, local_id, model, parent_id, profile, short_id,
-                     starred, status, updated_at, video_id) = loads(line)
+                    (amount, billed, created_at, doc_id, group_id, hay, kept, local_id, model, parent_id, profile,
+                     short_id, starred, status, updated_at, video_id) = loads(line)
                     read += 1
                     if (type(doc_id) is not str or type(local_id) is not str or type(hay) is not str
                             or type(status) is not str or type(model) is not str or type(profile) is not str
                             or type(created_at) is not float or type(updated_at) is not float or type(starred) is not bool
+                            or type(kept) is not bool
                             or type(short_id) is not str or not short_id or type(billed) is not bool
                             or (amount is not None and type(amount) is not float)):
                         return False  # not what _Entry makes: queries would compare and search the wrong things
@@ -73,10 +74,10 @@ class IndexCache(Index):
                     if doc_id is None or local_id in entries or short_id in by_short:
                         return False
                     e = new(_Entry)
-                    (e.amount, e.billed, e.created_at, e.doc_id, e.group_id, e.hay, e.local_id, e.model, e.parent_id,
-                     e.profile, e.short_id, e.starred, e.status, e.updated_at, e.video_id) = (
-                        amount, billed, created_at, doc_id, group_id, hay, local_id, model, parent_id, profile, short_id,
-                        starred, status, updated_at, video_id)
+                    (e.amount, e.billed, e.created_at, e.doc_id, e.group_id, e.hay, e.kept, e.local_id, e.model,
+                     e.parent_id, e.profile, e.short_id, e.starred, e.status, e.updated_at, e.video_id) = (
+                        amount, billed, created_at, doc_id, group_id, hay, kept, local_id, model, parent_id, profile,
+                        short_id, starred, status, updated_at, video_id)
                     entries[local_id] = e
                     by_short[short_id] = local_id
                     if video_id:

@@ -161,6 +161,7 @@ class Queries(TextSearch):
         text: str | None = None,
         model: str | None = None,
         starred: bool | None = None,
+        kept: bool | None = None,
         profile: str | None = None,
         group_id: str | None = None,
         since: float | None = None,
@@ -170,7 +171,8 @@ class Queries(TextSearch):
         limit: int | None = None,
         decode: int | None = None,
     ) -> SearchResult:
-        """The jobs that match every filter given (text: in the prompt, tags or notes, any case), sorted, at most
+        """The jobs that match every filter given (text: in the prompt, tags or notes, any case; kept: the take chosen
+        of its group, extra.choice "kept", or with False every other job), sorted, at most
         `limit` of them. Only those returned are decoded. In date order the search stops at the limit (`matched` is
         then None, more than the limit match, unless no filter was given: then it is every job); in another order every
         match is counted and sorted. With `decode`, only that many are decoded; the ids of the rest follow in `later`
@@ -181,8 +183,8 @@ class Queries(TextSearch):
         by_index = _INDEX_SORTS.get(sort)
         if not by_date and by_index is None:
             _sort_key(sort)  # refuse an unknown field before doing any work
-        checks = [(name, value) for name, value in (("model", model), ("starred", starred), ("profile", profile),
-                                                   ("group_id", group_id)) if value is not None]
+        checks = [(name, value) for name, value in (("model", model), ("starred", starred), ("kept", kept),
+                                                   ("profile", profile), ("group_id", group_id)) if value is not None]
         with self._lock.held():
             self._sync()
             order = self._newest_first()

@@ -118,6 +118,29 @@ class Writes(Recovery):
             self._write(entry.doc_id, doc)
             return job
 
+    def mutate_many(self, fns: Mapping[str, Callable[[Job], bool]]) -> dict[str, Job]:
+        """Several jobs changed together (one journal write, one fsync), each by its own function given the job as
+        it stands now, under the lock: what another process wrote meanwhile is changed, never overwritten. A
+        function that returns False changed nothing, and its job is neither written nor in the answer; so are jobs
+        no longer in the history. The answer is in the order of `fns`."""
+        with self._lock.held():
+            self._sync()
+            now = time.time()
+            changed: dict[str, Job] = {}
+            changes: list[tuple[str, dict[str, Any] | None]] = []
+            for local_id, fn in fns.items():
+                entry = self._entries.get(local_id)
+                if entry is None:
+                    continue
+                job = self._job(entry)
+                if not fn(job):
+                    continue
+                changed[local_id], doc = self._stamped(job, now)
+                changes.append((entry.doc_id, doc))
+            if changes:
+                self._write_many(changes)
+            return changed
+
     def update(self, local_id: str, **fields: Any) -> Job:
         updated = self.update_many({local_id: fields})
         if local_id not in updated:
@@ -132,30 +155,23 @@ class Writes(Recovery):
             if unknown:
                 raise HistoryError(_("Unknown job field(s): {fields}").format(fields=", ".join(unknown)))
 
-        def setter(fields: dict[str, Any]) -> Callable[[Job], None]:
-            def apply(job: Job) -> None:
+        def setter(fields: dict[str, Any]) -> Callable[[Job], bool]:
+            def apply(job: Job) -> bool:
                 for key, value in fields.items():
                     setattr(job, key, value)
+                return True
             return apply
 
-        with self._lock.held():
-            self._sync()
-            now = time.time()
-            updated: dict[str, Job] = {}
-            changes: list[tuple[str, dict[str, Any] | None]] = []
-            for local_id, fields in fields_by_job.items():
-                entry = self._entries.get(local_id)
-                if entry is not None:
-                    updated[local_id], doc = self._edited(entry, setter(fields), now)
-                    changes.append((entry.doc_id, doc))
-            if changes:
-                self._write_many(changes)
-            return updated
+        return self.mutate_many({local_id: setter(fields) for local_id, fields in fields_by_job.items()})
 
     def _edited(self, entry: _Entry, fn: Callable[[Job], None], now: float) -> tuple[Job, dict[str, Any]]:
         """The entry's job changed by fn, stamped, and the document to store (without secrets)."""
         job = self._job(entry)
         fn(job)
+        return self._stamped(job, now)
+
+    def _stamped(self, job: Job, now: float) -> tuple[Job, dict[str, Any]]:
+        """The changed job stamped, and the document to store (without secrets)."""
         job.updated_at = now
         whole = job.to_doc()
         doc = self._secret_free(whole)
