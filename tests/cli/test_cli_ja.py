@@ -67,11 +67,13 @@ def test_usage_errors_are_japanese_with_exit_code_2(cli, ja) -> None:
     assert "エラー: 引数 --speed: 'warp' は選べません（'instant', 'fast', 'realistic' から選んでください）" in choice.err
     number = cli("jobs", "--limit", "many")
     assert number.code == 2 and "引数 --limit: 整数ではありません: 'many'" in number.err
-    unknown = cli("jobs", "--nope")
-    assert unknown.code == 2 and "認識できない引数です: --nope" in unknown.err
+    unknown = cli("jobs", "--nope")  # an option it does not have: which ones it has
+    assert unknown.code == 2 and "オプション '--nope' はありません。使えるオプション: -h, --help, --status" in unknown.err
+    stray = cli("jobs", "stray")
+    assert stray.code == 2 and "認識できない引数です: stray" in stray.err
     one = cli("generate", "x", "--size")
     assert one.code == 2 and "引数 --size: 値を 1 つ指定してください" in one.err
-    for r in (missing, choice, number, unknown, one):
+    for r in (missing, choice, number, unknown, stray, one):
         for word in ENGLISH_WORDS:
             assert word not in r.err, (word, r.err)
 

@@ -94,6 +94,11 @@ def job_detail(job: Job) -> str:
         (_("assets expire"), _when(job.expires_at)),
         (_("starred"), _("yes") if job.starred else _("no")),
     ]
+    choice = job.extra.get("choice") if isinstance(job.extra, dict) else None  # what Keep made of the take
+    if choice == "kept":
+        rows.append((_("take"), _("kept (the one chosen of its group)")))
+    elif choice == "passed":
+        rows.append((_("take"), _("not chosen (another take of its group was kept)")))
     if job.tags:
         rows.append((_("tags"), ", ".join(job.tags)))
     if job.error:

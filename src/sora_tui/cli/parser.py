@@ -81,6 +81,8 @@ def _job_commands(sub: Any) -> None:
     j.add_argument("--status", metavar=_("STATUS"),
                    help=_("only jobs in this status, e.g. completed, failed, in_progress"))
     j.add_argument("--search", metavar=_("TEXT"), help=_("only prompts/tags/notes containing TEXT"))
+    j.add_argument("--kept", action="store_true",
+                   help=_("only the takes kept with Keep (k in the TUI's compare view): one a group"))
     j.add_argument("--limit", type=int, default=None, metavar="N", help=_("at most N jobs, newest first"))
     j.add_argument("--json", action="store_true", help=_("print JSON (in English) instead of text"))
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Collection
 from typing import TYPE_CHECKING, TextIO
 
 from ..core.i18n import _
@@ -14,19 +15,30 @@ if TYPE_CHECKING:
 
 
 class ProgressPrinter:
-    """One status line per event on a terminal's stderr; silent when not a terminal."""
+    """One status line per event on a terminal's stderr; silent when not a terminal.
 
-    def __init__(self, stream: TextIO, enabled: bool) -> None:
+    Only of the command's own jobs (`only`: their local ids, or a test of a job): the tracking behind a wait polls
+    every active job of the profile's server, another process's too, and says what it finds of each."""
+
+    def __init__(self, stream: TextIO, enabled: bool,
+                 only: Collection[str] | Callable[[Job], bool] | None = None) -> None:
         self.stream = stream
         self.enabled = enabled
         self._last: dict[str, str] = {}
+        if only is None:
+            self._ours: Callable[[Job], bool] = lambda job: True
+        elif callable(only):
+            self._ours = only
+        else:
+            ids = frozenset(only)
+            self._ours = lambda job: job.local_id in ids
 
     def start(self, jobs: list[Job]) -> None:
         for job in jobs:
             self._say(job, label(job.status))
 
     def _say(self, job: Job, text: str) -> None:
-        if not self.enabled:
+        if not self.enabled or not self._ours(job):
             return
         if self._last.get(job.local_id) == text:
             return

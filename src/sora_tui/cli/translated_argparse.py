@@ -6,10 +6,11 @@ spaces to break at."""
 from __future__ import annotations
 
 import argparse
+import difflib
 import re
 import sys
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import Any, NoReturn
 
 from ..core.i18n import N_, _, ngettext
 from .exits import EXIT_USAGE
@@ -104,6 +105,43 @@ class HelpFormatter(argparse.HelpFormatter):
         return "\n".join(indent + line for line in wrap_cells(text, width - len(indent)))
 
 
+def closest(word: str, choices: Sequence[str]) -> str | None:
+    """The one of `choices` that `word` was most likely meant to be: the only one it starts, else the nearest by
+    difflib (option names compared without their dashes, which every one shares); None when none is close."""
+    starting = [c for c in choices if c.startswith(word)]
+    if len(starting) == 1:
+        return starting[0]
+    bare = {c.lstrip("-"): c for c in choices}
+    near = difflib.get_close_matches(word.lstrip("-"), list(bare), n=1, cutoff=0.6)
+    return bare[near[0]] if near else None
+
+
+def unknown_command(word: str, commands: Sequence[str]) -> str:
+    """What a mistyped command or sub-command (`generat`, `profiles ad`) is told."""
+    meant = closest(word, commands)
+    if meant is not None:
+        return _("unknown command '{name}'; did you mean '{suggestion}'?").format(name=word, suggestion=meant)
+    return _("unknown command '{name}'; the commands are: {commands}").format(name=word, commands=", ".join(commands))
+
+
+def unknown_option(word: str, options: Sequence[str]) -> str:
+    """What a mistyped option (`--mdoel`) is told."""
+    meant = closest(word, options)
+    if meant is not None:
+        return _("unknown option '{name}'; did you mean '{suggestion}'?").format(name=word, suggestion=meant)
+    return _("unknown option '{name}'; the options are: {options}").format(name=word, options=", ".join(options))
+
+
+class _Commands(argparse._SubParsersAction):  # type: ignore[type-arg]
+    """argparse's sub-commands, each parser told the parser it is a command of (to say where a global option
+    written after the command belongs)."""
+
+    def add_parser(self, name: str, **kwargs: Any) -> Any:
+        parser = super().add_parser(name, **kwargs)
+        parser.outer = getattr(self, "outer", None)
+        return parser
+
+
 class ArgumentParser(argparse.ArgumentParser):
     """An ArgumentParser whose every word is ours: its sections are titled in the interface's language, -h is
     our own, and a usage error is said in the interface's language (still exit code 2, as argparse does)."""
@@ -112,6 +150,9 @@ class ArgumentParser(argparse.ArgumentParser):
         kwargs.setdefault("formatter_class", HelpFormatter)
         kwargs["add_help"] = False
         super().__init__(*args, **kwargs)
+        self.outer: argparse.ArgumentParser | None = None  # the parser this one is a command of
+        self._given: list[str] = []
+        self.register("action", "parsers", _Commands)
         # argparse's own two groups keep their titles in its words; ours hold every argument instead (an empty
         # group is not shown).
         self.positional_group = self.add_argument_group(_("positional arguments"))
@@ -131,9 +172,64 @@ class ArgumentParser(argparse.ArgumentParser):
         # Titled, so that argparse puts the commands in a group of ours rather than its own "positional arguments".
         kwargs.setdefault("title", _("positional arguments"))
         kwargs.setdefault("parser_class", ArgumentParser)
-        return super().add_subparsers(**kwargs)
+        commands: Any = super().add_subparsers(**kwargs)
+        commands.outer = self
+        return commands
 
-    def error(self, message: str) -> Any:
+    # --- "did you mean": argparse (3.11) says only "invalid choice" or "unrecognized arguments" -------------------
+    def parse_known_args(self, args: Any = None, namespace: Any = None) -> tuple[Any, list[str]]:
+        self._given = list(sys.argv[1:] if args is None else args)
+        parsed, extras = super().parse_known_args(args, namespace)
+        # A command's parser sees its own arguments (argparse hands each command the rest of the line), so an option
+        # left over here is one this parser does not know: said now, in the terms of this command.
+        for arg in extras:
+            if arg == "--":
+                break
+            if self._unknown_option(arg):
+                self.error(self._about_option(arg))
+        return parsed, extras
+
+    def _about_option(self, arg: str) -> str:
+        name = arg.split("=", 1)[0]
+        return self._misplaced(name) or unknown_option(name, self._option_names())
+
+    def _misplaced(self, name: str) -> str | None:
+        """`sora-tui generate … --profile work`: an option of sora-tui itself (or of the group a command is in)
+        written after the command, where argparse does not look for it."""
+        outer = self.outer
+        while outer is not None:
+            if name in outer._option_string_actions:
+                command = self.prog.removeprefix(outer.prog).strip()
+                return _("'{name}' is an option of {prog}, not of {command}: write it before the command, as in "
+                         "{prog} {name} … {command} …").format(name=name, prog=outer.prog, command=command)
+            outer = getattr(outer, "outer", None)
+        return None
+
+    def _check_value(self, action: argparse.Action, value: Any) -> None:
+        if isinstance(action, argparse._SubParsersAction) and action.choices is not None and value not in action.choices:
+            # `--profiel work jobs`: argparse set the unknown option aside and took its value for the command; the
+            # option is what was mistyped.
+            given = self._given
+            for arg in given[:given.index(value)] if value in given else []:
+                if arg == "--":
+                    break
+                if self._unknown_option(arg):
+                    raise argparse.ArgumentError(None, self._about_option(arg))
+            raise argparse.ArgumentError(None, unknown_command(value, list(action.choices)))
+        super()._check_value(action, value)
+
+    def _unknown_option(self, arg: str) -> bool:
+        """Whether `arg` looks like an option this parser does not have (not a value: a negative number, a prompt
+        that starts with a dash and holds a space)."""
+        found: Any = self._parse_optional(arg) if arg[:1] in self.prefix_chars and len(arg) > 1 else None
+        if isinstance(found, list):  # newer Pythons answer with every (action, ...) the string could be
+            found = found[0] if len(found) == 1 else None
+        return found is not None and found[0] is None and not self._negative_number_matcher.match(arg)
+
+    def _option_names(self) -> list[str]:
+        return [name for action in self._actions for name in action.option_strings]
+
+    def error(self, message: str) -> NoReturn:
         self.print_usage(sys.stderr)
         text = _("{prog}: error: {message}").format(prog=self.prog, message=translate_argparse(message))
         self.exit(EXIT_USAGE, text + "\n")

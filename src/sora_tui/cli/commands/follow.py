@@ -8,7 +8,8 @@ import argparse
 import contextlib
 import os
 import sys
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from ...core.i18n import _
@@ -30,12 +31,17 @@ def notices(session: Any) -> Iterator[None]:
 
 
 async def follow(session: Any, jobs: list[Any] | None, as_json: bool) -> list[Any]:
-    """Wait for jobs, showing progress on a terminal's stderr (never on stdout, which may be JSON)."""
+    """Wait for jobs (None: whatever `resume` finds left running), showing their progress, and only theirs, on a
+    terminal's stderr (never on stdout, which may be JSON)."""
     from ...core.job import asset_name
     from ...service.events import DownloadFailed
     from ..progress import ProgressPrinter
 
-    printer = ProgressPrinter(sys.stderr, enabled=sys.stderr.isatty() and not os.environ.get("SORA_TUI_NO_PROGRESS"))
+    # `resume` (no jobs given) follows what was there when it started; a job another process sends meanwhile is
+    # not its own.
+    ours = {job.local_id for job in jobs} if jobs is not None else _made_before(time.time())
+    printer = ProgressPrinter(sys.stderr, enabled=sys.stderr.isatty() and not os.environ.get("SORA_TUI_NO_PROGRESS"),
+                              only=ours)
     failures: dict[tuple[str, str], str] = {}
 
     def on_event(event: Any) -> None:
@@ -59,6 +65,10 @@ async def follow(session: Any, jobs: list[Any] | None, as_json: bool) -> list[An
             err(_("could not save the {asset} of {id}: {reason} The video is still on the server; fetch it with: "
                   "{command}").format(asset=asset_name(variant), id=ref, reason=reason, command=again))
     return done
+
+
+def _made_before(started: float) -> Callable[[Any], bool]:
+    return lambda job: job.created_at <= started
 
 
 def exit_for(jobs: list[Any]) -> int:

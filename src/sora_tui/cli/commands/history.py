@@ -1,5 +1,5 @@
-"""The commands that read the history alone, with no server: `jobs` (the listing, a page at a time), `show`
-and `export`."""
+"""The commands that read the history alone, with no server: `jobs` (the listing, a page at a time; `--kept`: the
+takes chosen with Keep), `show` and `export`."""
 
 from __future__ import annotations
 
@@ -39,7 +39,8 @@ def jobs_or_show(args: argparse.Namespace) -> int:
         # The matches' ids only, then their jobs a page at a time, each page printed and let go: decoding
         # every match at once held them all (`jobs --search` over 50,000 matches peaked at 218 MB, 80 MB for
         # one match).
-        ids = store.search(status=args.status, text=args.search, limit=args.limit, decode=0).later
+        ids = store.search(status=args.status, text=args.search, kept=True if args.kept else None, limit=args.limit,
+                           decode=0).later
         if ids and width is not None:
             print(jobs_header(width))
         for at in range(0, len(ids), _PAGE):
@@ -48,7 +49,9 @@ def jobs_or_show(args: argparse.Namespace) -> int:
                     print_json(job_json(job))
                 else:
                     print(job_line(job, width))
-        if not ids and not args.json:
+        if not ids and not args.json and args.kept:
+            err(_("no kept takes: in the TUI, compare the takes of a group (=) and keep the best one (k)"))
+        elif not ids and not args.json:
             err(_("no jobs in the history yet — try: sora-tui generate \"a red kite over a windy beach\" --wait"))
         return EXIT_OK
     finally:
