@@ -13,7 +13,7 @@ from textual.widgets import Checkbox, Input, Label, Static
 
 from ...core.i18n import N_, _
 from ..css import SCREENS_CSS
-from ..widgets.composer import PathSuggester
+from ..widgets.path_suggester import PathSuggester
 
 CONSENT = N_("Everyone whose face or voice is in this clip agreed to it becoming a character, and I have the "
              "rights to the clip.")

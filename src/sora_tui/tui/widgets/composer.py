@@ -4,7 +4,6 @@ live cost line. It edits a GenerationParams and says when it changed; the screen
 from __future__ import annotations
 
 import asyncio
-import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,7 +15,6 @@ from textual.binding import Binding
 from textual.color import Color
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
-from textual.suggester import Suggester
 from textual.widgets import Input, Static, TextArea
 
 from ...core.cost import cost_text, estimate
@@ -32,7 +30,9 @@ from ...core.params import (
 )
 from ...core.text import one_line
 from ..failures import ReportsWorkerFailures
+from .path_suggester import PathSuggester
 from .picker import Picker
+from .prompt_area import EDITOR_KEY, PROMPT_KEYS, PromptArea
 
 # What each size is for, translated where shown (the size itself stays as the server spells it).
 SHORT_USE = {
@@ -44,7 +44,6 @@ SHORT_USE = {
     "1920x1080": N_("landscape 1080p (pro)"),
 }
 MODEL_CHOICES = ("sora-2", "sora-2-pro")
-IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp")
 FIT_CHOICES = [(N_("send as is"), ""), (N_("fit: crop to fill"), "crop"), (N_("fit: pad (letterbox)"), "pad"),
                (N_("fit: scale (stretch)"), "scale")]
 FIT_NAMES = {"crop": N_("crop"), "pad": N_("pad"), "scale": N_("scale")}  # a fit named in a sentence
@@ -59,43 +58,14 @@ def seconds_label(seconds: str) -> str:
 JAPANESE = re.compile("[\u3000-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uff00-\uffef]")
 
 
-class PathSuggester(Suggester):
-    """Completes a file path as it is typed (→ accepts): directories and image files only."""
-
-    def __init__(self, suffixes: tuple[str, ...] = IMAGE_SUFFIXES) -> None:
-        super().__init__(use_cache=False, case_sensitive=True)
-        self.suffixes = suffixes
-
-    async def get_suggestion(self, value: str) -> str | None:
-        if not value or value.startswith(("http://", "https://", "data:")):
-            return None
-        return await asyncio.to_thread(self._complete, value, self.suffixes)
-
-    @staticmethod
-    def _complete(value: str, suffixes: tuple[str, ...] = IMAGE_SUFFIXES) -> str | None:
-        expanded = os.path.expanduser(value)
-        folder, stem = os.path.split(expanded)
-        try:
-            names = sorted(os.listdir(folder or "."))
-        except OSError:
-            return None
-        for name in names:
-            if not name.startswith(stem) or name == stem or (name.startswith(".") and not stem.startswith(".")):
-                continue
-            full = os.path.join(folder, name)
-            if os.path.isdir(full):
-                return value + name[len(stem):] + "/"
-            if name.lower().endswith(suffixes):
-                return value + name[len(stem):]
-        return None
-
-
 class PromptComposer(ReportsWorkerFailures, Vertical):
     """Edits a GenerationParams; posts Changed as it is edited and Generate when the user asks."""
 
     BINDINGS = [
         Binding("ctrl+r", "focus_image", N_("Image"), tooltip=N_("Reference image: a path (→ completes), URL or data URL"),
                 id="composer.image", show=False),
+        EDITOR_KEY,
+        *PROMPT_KEYS,
     ]
 
     @dataclass
@@ -117,6 +87,8 @@ class PromptComposer(ReportsWorkerFailures, Vertical):
         self.models = dict(MODELS)
         self.model_choices = list(MODEL_CHOICES)
         self.characters: dict[str, str] = {}  # character id -> name, for those inserted into this prompt
+        self.prompt_area = PromptArea(id="prompt", soft_wrap=True, show_line_numbers=False, tab_behavior="focus",
+                                      placeholder=self._prompt_placeholder())
 
     @staticmethod
     def _prompt_placeholder() -> str:
@@ -131,8 +103,7 @@ class PromptComposer(ReportsWorkerFailures, Vertical):
         return _("Number of variations (1-8), made as one group")
 
     def compose(self) -> ComposeResult:
-        yield TextArea(id="prompt", soft_wrap=True, show_line_numbers=False, tab_behavior="focus",
-                       placeholder=self._prompt_placeholder())
+        yield self.prompt_area
         with Horizontal(id="settings"):
             yield Picker([(m, m) for m in MODEL_CHOICES], value="sora-2", id="model")
             yield Picker(self._size_options("sora-2"), value="720x1280", id="size")
@@ -258,6 +229,38 @@ class PromptComposer(ReportsWorkerFailures, Vertical):
 
     def action_focus_image(self) -> None:
         self.query_one("#image", Input).focus()
+
+    # --- the prompt's editing keys and the user's editor ----------------------------------------------
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "prompt":
+            # The screen's focus, not the app's: with the command palette open over it, the prompt still counts.
+            return self.is_mounted and self.screen.focused is self.prompt_area
+        return True
+
+    async def action_prompt(self, action: str) -> None:
+        """One of TextArea's own editing actions, on the prompt."""
+        await self.prompt_area.run_action(action)
+
+    def select_all(self) -> None:
+        """The whole prompt selected, and focused (what ctrl+a does; for the command palette too)."""
+        self.prompt_area.focus()
+        self.prompt_area.select_all()
+
+    def action_edit_in_editor(self) -> None:
+        """The prompt edited in $VISUAL or $EDITOR; on any failure it stays as it was and a message says why."""
+        from ..editor import EditorProblem, edit_in_editor
+
+        area = self.prompt_area
+        try:
+            text = edit_in_editor(self.app, area.text)
+        except EditorProblem as problem:
+            self.notify(problem.message, severity="warning", timeout=12, markup=False)
+            return
+        if text != area.text:
+            # replace(), not `text =`: one step ctrl+z takes back, where setting the text clears the undo history
+            area.replace(text, area.document.start, area.document.end)
+        area.move_cursor(area.document.end)
+        area.focus()
 
     # --- what was spent, on the lower border -------------------------------------------------------
     # There, not on the status line: that one shows messages and the paid question, and either would hide it.
