@@ -35,6 +35,7 @@ from .spending import SpendingActions
 from .textual_fence import install_fixes
 
 if TYPE_CHECKING:  # only named in annotations: core.job loads with the history, after the first frame
+    from ..config.keymap import KeymapProblem
     from ..core.job import Job
     from ..session import Session
 
@@ -72,7 +73,9 @@ class SoraApp(JobActions, ServerActions, SpendingActions, SessionConnection, Ser
     BINDINGS = [
         Binding("ctrl+q", "quit", N_("Quit"), tooltip=N_("Quit; jobs keep running on the server and are picked up next "
                                                            "time"), id="app.quit", priority=True),
-        Binding("f1", "help", N_("Help"), tooltip=N_("Every key, grouped by where it works"), id="app.help"),
+        # `?` as in lazygit, k9s and less; where it is typed (the prompt, a search box) the field takes it first.
+        Binding("f1,question_mark", "help", N_("Help"), tooltip=N_("Every key, grouped by where it works"),
+                id="app.help"),
         Binding("ctrl+o", "history", N_("History"), tooltip=N_("Search, filter and browse every job ever made"),
                 id="app.history"),
         Binding("ctrl+t", "toggle_theme", N_("Theme"), tooltip=N_("Switch between the dark and the light theme"),
@@ -115,6 +118,10 @@ class SoraApp(JobActions, ServerActions, SpendingActions, SessionConnection, Ser
         self._tracker_state: str | None = None  # the tracker's own finding, as last looked at
         self._lacks_said: Any = None  # the session whose missing operations were already said
         self._preferences: dict[str, Any] = {}  # ui.json, read once before the first screen
+        # The user's keymap as applied (binding id -> keys), and what was wrong with the config file's [keymap]:
+        # read before the first frame (on_load), shown once it is drawn and said on stderr when the app ends.
+        self.keymap: dict[str, str] = {}
+        self.keymap_problems: tuple[KeymapProblem, ...] = ()
         # The sub-title as a message and its fields, so a language switched at run time says it again in the new one.
         self._sub_title_said: tuple[str, dict[str, str]] = (N_("connecting…"), {})
 
@@ -218,15 +225,10 @@ class SoraApp(JobActions, ServerActions, SpendingActions, SessionConnection, Ser
         self.notify(_("The prompt and settings of {job} are in the composer.").format(job=job.short_id), markup=False)
 
     def get_system_commands(self, screen: Any) -> Any:
-        """The palette: views, theme, and the job actions for the selected job (titled "category: verb")."""
+        """The palette, titled "category: verb": the commands no key has (servers, characters, settings), those
+        that name what they switch to, and every key's action where the palette was opened."""
         from textual.app import SystemCommand
 
-        yield SystemCommand(_("view: History"), _("Search, filter and browse every job"), self.action_history)
-        yield SystemCommand(_("view: Help"), _("Every key, grouped by where it works"), self.action_help)
-        yield SystemCommand(_("view: Spending"), _("What was spent: session, today, month, by profile and model; "
-                                                   "the budgets"), self.action_spending)
-        yield SystemCommand(_("view: Jobs"), _("The live job table"), lambda: self.main.action_focus_jobs())
-        yield SystemCommand(_("view: Composer"), _("Write a prompt"), lambda: self.main.action_focus_composer())
         yield SystemCommand(_("profile: Switch or check servers"),
                             _("Profiles: reachable, key accepted, what each offers"), self.action_profiles)
         yield SystemCommand(_("server: Import videos"), _("Add the server's videos that are not in the history"),
@@ -250,18 +252,13 @@ class SoraApp(JobActions, ServerActions, SpendingActions, SessionConnection, Ser
                             else _("settings: Paid sends go at once (now asking first)"),
                             _("On a priced profile, retry, takes and generate ask for a second key; remembered"),
                             self.action_toggle_confirm_paid)
-        from .widgets.job_list import JobList
+        # Then every key's action where the palette was opened (the app's, the screen's, its widgets'), made from
+        # the bindings themselves: one added anywhere is here too (tests/tui/test_palette.py walks them all).
+        from .keymap import binding_commands
 
-        tables = [w for w in screen.query(JobList)] if screen is not None else []
-        local_id = next((t.selected_local_id for t in tables if t.selected_local_id), None)
-        if local_id:
-            for binding in JobList.BINDINGS:
-                assert isinstance(binding, Binding)  # the job keys are Bindings (with ids a keymap can move)
-                action = binding.action.split("'")[1]
-                yield SystemCommand(_("job: {action}").format(action=_(binding.description).rstrip("…")),
-                                    _(binding.tooltip) if binding.tooltip else "",
-                                    lambda a=action: self.run_job_action(a, local_id))
-        yield SystemCommand(_("app: Quit"), _("Jobs keep running on the server"), self.action_quit)
+        for command in binding_commands(self, screen):
+            yield SystemCommand(command.title, command.help,
+                                lambda c=command: self.call_later(self.run_action, c.binding.action, c.node))
 
     def action_command_palette(self) -> None:
         """Textual's palette, its search box asking in the interface's language."""
@@ -283,6 +280,47 @@ class SoraApp(JobActions, ServerActions, SpendingActions, SessionConnection, Ser
         # setting saved here, then the locale), and the theme the first frame is drawn with (on_mount).
         self._preferences = preferences.load()
         i18n.set_language(i18n.detect(saved=self._preferences.get("language")))
+        self.load_keymap()
+
+    def load_keymap(self) -> None:
+        """The config file's [keymap], its keys checked and the valid entries applied before anything is composed,
+        so the first key bar shows the user's keys. Its ids and clashes are checked once the first frame is drawn
+        (check_keymap): that needs every screen's bindings, and importing them all was 200 ms of the cold start."""
+        from ..config.paths import Paths
+        from .keymap import load
+
+        checked = load(Paths.from_env().config_file)
+        self._keymap_read = checked
+        self.keymap, self.keymap_problems = checked.keymap, checked.problems
+        if checked.keymap:
+            self.set_keymap(checked.keymap)
+
+    _keymap_read: Any = None  # what load_keymap found, for check_keymap
+
+    def check_keymap(self) -> None:
+        """The keymap against every binding (unknown ids, clashes), in a thread; then every problem in one error
+        notification that stays until dismissed."""
+        checked = self._keymap_read
+        if checked is None or checked.read is None or not (checked.read.entries or checked.read.problems):
+            return
+        from .keymap import with_bindings
+
+        def check() -> None:
+            done = with_bindings(checked)
+            self.call_from_thread(self._show_keymap_problems, done)
+
+        self.run_worker(check, thread=True, exit_on_error=False, group="keymap", description=N_("check the keymap"))
+
+    def _show_keymap_problems(self, checked: Any) -> None:
+        self.keymap, self.keymap_problems = checked.keymap, checked.problems
+        if not checked.problems:
+            return
+        from .keymap import problems_text
+
+        # Until dismissed (a click on it): a day is as good as for ever, and a finite one keeps the timer sane.
+        self.notify(f"{checked.path}\n{problems_text(checked.problems, with_path=False)}",
+                    title=_("Keymap problems (the valid entries apply)"), severity="error", markup=False,
+                    timeout=24 * 3600)
 
     def _resume_gc(self) -> None:
         if self._paused_until_drawn:
@@ -295,6 +333,7 @@ class SoraApp(JobActions, ServerActions, SpendingActions, SessionConnection, Ser
     def _drawn(self) -> None:
         self._resume_gc()
         self.open_session()
+        self.check_keymap()
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.state == WorkerState.ERROR:
@@ -341,6 +380,11 @@ def run_tui(profile: str | None = None, base_url: str | None = None) -> int:
     app = SoraApp(profile=profile, base_url=base_url)
     graphics.hand_over(app)  # keys typed while the terminal was asked: to the prompt, once it has the focus
     app.run()
+    if app.keymap_problems:  # shown in the app too, until dismissed; here they outlive it, for fixing the file
+        from .keymap import problems_text
+
+        print(_("sora-tui: the keymap has problems (its valid entries were applied):"), file=sys.stderr)
+        print(problems_text(app.keymap_problems), file=sys.stderr)
     if app.crash_summary:
         from ..crash import AFTER_A_CRASH
 

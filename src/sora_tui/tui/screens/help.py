@@ -5,7 +5,11 @@ made, so the help speaks the interface's language, the one switched to while it 
 
 from __future__ import annotations
 
+import re
+from collections.abc import Mapping
+
 from rich.console import Group
+from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
@@ -16,6 +20,7 @@ from textual.widgets import Static
 
 from ...core.i18n import N_, _
 from ..css import SCREENS_CSS
+from ..keymap import keys_shown
 from ..widgets.key_bar import translated
 
 
@@ -30,6 +35,7 @@ def key_groups() -> list[tuple[str, list[Binding]]]:
     from ..app import SoraApp
     from ..widgets.composer import PromptComposer
     from ..widgets.job_list import JobList
+    from .compare import CompareScreen
     from .detail import JobDetailScreen
     from .history import HistoryScreen
     from .main import MainScreen
@@ -43,11 +49,13 @@ def key_groups() -> list[tuple[str, list[Binding]]]:
         (N_("job table and history results"), described(JobList.BINDINGS)),
         (N_("history"), described(HistoryScreen.BINDINGS)),
         (N_("details"), described(JobDetailScreen.BINDINGS)),
+        (N_("compare"), described(CompareScreen.BINDINGS)),
     ]
 
 
-def help_table() -> Group:
-    """One small table per place, keys on the left (narrow), what they do on the right."""
+def help_table(keymap: Mapping[str, str] | None = None) -> Group:
+    """One small table per place, keys on the left (narrow), what they do on the right: the keys the user's keymap
+    put them on (SoraApp.keymap), where it moved them."""
     tables: list[Table | Text] = []
     for where, bindings in key_groups():
         table = Table(box=None, show_header=False, pad_edge=False, expand=True, title=_(where).capitalize(),
@@ -56,7 +64,7 @@ def help_table() -> Group:
         # folded where a line is full: Japanese has no spaces to wrap at, and was cut with '…' instead
         table.add_column("what", ratio=1, overflow="fold")
         for b in bindings:
-            table.add_row(key_label(b.key_display or b.key), Text(translated(b.tooltip) or translated(b.description)))
+            table.add_row(keys_shown(b, keymap or {}), Text(translated(b.tooltip) or translated(b.description)))
         tables.append(table)
         tables.append(Text(""))
     return Group(*tables)
@@ -65,16 +73,16 @@ def help_table() -> Group:
 class HelpScreen(ModalScreen[None]):
     CSS_PATH = SCREENS_CSS
     BINDINGS = [
-        Binding("escape,q,f1", "close", N_("Close"), id="help.close"),
+        Binding("escape,q,f1,question_mark", "close", N_("Close"), id="help.close"),
         # The app's own f4 does not reach past a modal screen; the help says "f4 switches", so it does here too.
         Binding("f4", "app.language", N_("Language"), id="help.language", show=False),
     ]
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="help-box") as box:
-            box.border_title = _("Keys · F1 or esc to close")
+            box.border_title = self._title()
             yield Static(self._intro(), id="help-intro")
-            yield Static(help_table(), id="help-keys")
+            yield Static(help_table(self._user_keys()), id="help-keys")
             yield Static(self._language_line(), id="help-language")
             yield Static(self._paid_line(), id="help-paid")
             yield Static(self._server_line(), id="help-server")
@@ -82,19 +90,33 @@ class HelpScreen(ModalScreen[None]):
     def language_changed(self) -> None:
         """The language was switched while the help is open (SoraApp.relabel): everything again, in the new one.
         Updated in place, not recomposed: the place scrolled to stays."""
-        self.query_one("#help-box").border_title = _("Keys · F1 or esc to close")
+        self.query_one("#help-box").border_title = self._title()
         self.query_one("#help-intro", Static).update(self._intro())
-        self.query_one("#help-keys", Static).update(help_table())
+        self.query_one("#help-keys", Static).update(help_table(self._user_keys()))
         self.query_one("#help-language", Static).update(self._language_line())
         self.query_one("#help-paid", Static).update(self._paid_line())
         self.query_one("#help-server", Static).update(self._server_line())
 
-    @staticmethod
-    def _intro() -> Text:
+    def _user_keys(self) -> Mapping[str, str]:
+        return getattr(self.app, "keymap", None) or {}
+
+    def _key(self, binding_id: str) -> str:
+        """The first key the binding with this id is on now (the user's keymap may have moved it)."""
+        binding = next(b for _where, bindings in key_groups() for b in bindings if b.id == binding_id)
+        return keys_shown(binding, self._user_keys()).split(" / ")[0]
+
+    def _title(self) -> str:
+        key = self._key("app.help")
+        return _("Keys · {key} or esc to close").format(key=key.upper() if re.fullmatch(r"f\d+", key) else key)
+
+    def _intro(self) -> Text:
+        keys = {name: escape(self._key(binding_id)) for name, binding_id in (
+            ("generate", "app.generate"), ("jobs", "app.jobs"), ("history", "app.history"))}
         return Text.from_markup(_(
-            "Write a prompt, [b]ctrl+g[/] to generate. Jobs appear in the table below; "
-            "[b]ctrl+j[/] moves there, then the keys below act on the selected job. "
-            "[b]ctrl+o[/] opens the history. Every command is also in the palette ([b]ctrl+p[/])."))
+            "Write a prompt, [b]{generate}[/] to generate. Jobs appear in the table below; "
+            "[b]{jobs}[/] moves there, then the keys below act on the selected job. "
+            "[b]{history}[/] opens the history. Every command is also in the palette ([b]{palette}[/]).").format(
+            palette=escape(self.app.COMMAND_PALETTE_BINDING), **keys))
 
     @staticmethod
     def _language_line() -> Text:
