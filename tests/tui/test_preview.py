@@ -9,14 +9,9 @@ from PIL import Image
 from textual.app import App, ComposeResult
 
 from sora_tui.engine.render import SPRITE_COLS, RenderSpec, render
-from sora_tui.tui.widgets.preview import (
-    PicturePreview,
-    PreviewError,
-    fit,
-    load_frames,
-    load_thumbnail,
-    sprite_grid,
-)
+from sora_tui.tui.widgets.cell_drawing import fit
+from sora_tui.tui.widgets.frames import PreviewError, load_frames, load_thumbnail, sprite_grid
+from sora_tui.tui.widgets.preview import PicturePreview
 
 COLOURS = [(220, 30, 30), (30, 200, 40), (30, 60, 220), (240, 220, 30), (200, 40, 200),
            (30, 210, 210), (250, 140, 20), (120, 120, 120)]

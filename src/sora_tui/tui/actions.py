@@ -33,7 +33,7 @@ AUTO = ["video"]  # what a job made from the TUI downloads by itself when it com
 # (key, value, label): the labels are marked here and translated as the dialog is opened (choices())
 DOWNLOAD_CHOICES = [("v", "video", N_("video (MP4)")), ("t", "thumbnail", N_("thumbnail (WEBP)")),
                     ("s", "spritesheet", N_("spritesheet (JPEG)"))]
-OFFLINE = frozenset({"details", "open", "copy", "reuse"})  # job actions that need the history, not the server
+OFFLINE = frozenset({"details", "open", "copy", "reuse", "compare"})  # job actions that need the history, not the server
 DIALOGS = frozenset({"remix", "edit", "extend", "download_variant", "copy", "note", "delete"})  # they ask first
 # job action -> the server operation it needs (backend.capabilities.OPERATIONS)
 NEEDS = {"remix": "remix", "edit": "edits", "extend": "extensions", "delete": "delete"}
@@ -164,6 +164,45 @@ class JobActions(PaidQuestions):
         from .screens.detail import JobDetailScreen
 
         self.push_screen(JobDetailScreen(job))
+
+    async def _job_compare(self, job: Job) -> None:
+        """The takes side by side: the jobs marked in the table, when two or more are, else the job's group (in the
+        order they were made; of a larger group, the job and the three newest others)."""
+        from .screens.compare import MAX_TAKES, CompareScreen
+
+        history = self.opened.history
+        marked = self._marked_ids()
+        if len(marked) >= 2:
+            takes = await asyncio.to_thread(history.get_many, marked[:MAX_TAKES])
+            if len(marked) > MAX_TAKES:
+                self.notify(_("Comparing the first {max} of the {n} marked jobs.").format(max=MAX_TAKES,
+                                                                                         n=len(marked)),
+                            markup=False)
+        elif job.group_id:
+            group_id = job.group_id
+            group = await asyncio.to_thread(lambda: history.query(group_id=group_id, descending=False))
+            others = [take for take in group if take.local_id != job.local_id][-(MAX_TAKES - 1):]
+            chosen = {job.local_id, *(take.local_id for take in others)}
+            takes = [take for take in group if take.local_id in chosen] or [job]
+        else:
+            takes = [job]
+        if len(takes) < 2:
+            self.notify(_("Nothing to compare: {job} is the only take of its group. Mark two or more jobs with "
+                          "space, or make more takes with v.").format(job=job.short_id),
+                        severity="warning", markup=False, timeout=8)
+            return
+        self.push_screen(CompareScreen(takes))
+
+    def _marked_ids(self) -> list[str]:
+        """The jobs marked in the table the key came from (the focused one), or in another of this screen's."""
+        focused = self.screen.focused
+        tables = [focused] if isinstance(focused, JobList) else []
+        tables += [table for table in self.screen.query(JobList) if table is not focused]
+        for table in tables:
+            marked = list(getattr(table, "marked_local_ids", None) or [])
+            if len(marked) >= 2:
+                return marked
+        return []
 
     async def _job_retry(self, job: Job) -> None:
         new = await self.service.retry(job, auto_download=AUTO)
