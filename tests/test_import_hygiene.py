@@ -103,3 +103,15 @@ def test_the_interfaces_read_the_history_through_its_narrow_view() -> None:
             if isinstance(node, ast.Attribute) and node.attr == "store":
                 found.append(f"{path.relative_to(package)}:{node.lineno}")
     assert not found, f"the store reached past its view in {found}"
+
+
+def test_no_source_file_passes_450_lines() -> None:
+    """A room that grows is split by purpose before it becomes a room of several: docs/ARCHITECTURE.md."""
+    from pathlib import Path
+
+    import sora_tui
+
+    package = Path(sora_tui.__file__).parent
+    long = {str(path.relative_to(package)): n for path in package.rglob("*.py")
+            if (n := len(path.read_text(encoding="utf-8").splitlines())) > 450}
+    assert not long, f"over 450 lines: {long}"

@@ -197,7 +197,7 @@ async def test_on_the_free_local_engine_the_dialog_says_free(home: Path, engine_
 
 @pytest.mark.parametrize("width", [56, 30, 12])
 def test_japanese_is_broken_anywhere_but_never_inside_a_figure(width: int) -> None:
-    from sora_tui.tui.widgets.preview import wrap_cells
+    from sora_tui.tui.widgets.cell_wrap import wrap_cells
 
     text = ("送信しませんでした: lab の1日の予算 $1.50 を超えます。今日の支出（生成中のジョブを含む）: $1.00、"
             "今回の料金: $1.00。何も送信していません。予算を上げるには sora-tui profiles edit lab "

@@ -38,7 +38,8 @@ NAMES = {
 
 # Not words: a URL, a path or file name, an environment variable, the files column's letters (v, t, s).
 NOT_WORDS = re.compile(r"\S+://\S*|\S*/\S*|\S+\.(?:toml|json|mp4|webp|jpg|png|log)\b|\b[A-Z][A-Z0-9]*_[A-Z0-9_]+\b"
-                       r"|\b[vts]{1,3}\b|\b[a-z0-9]+(?:-[a-z0-9]+)+\b")  # and a name-like-this (openai-main)
+                       r"|\b[vts]{1,3}\b|\b[a-z0-9]+(?:-[a-z0-9]+)+\b"  # and a name-like-this (openai-main)
+                       r"|\$[A-Z][A-Z0-9_]*")  # and an environment variable by its $ ($EDITOR)
 
 
 def _words(svg: str) -> list[str]:

@@ -23,8 +23,9 @@ from ..base import workbench
 from ..css import SCREENS_CSS
 from ..failures import ReportsWorkerFailures
 from ..messages import JobsChanged
+from ..widgets.frames import PreviewError, load_frames, load_thumbnail
 from ..widgets.key_bar import KeyBar
-from ..widgets.preview import PicturePreview, PreviewError, load_frames, load_thumbnail, picture_preview
+from ..widgets.preview import PicturePreview, picture_preview
 
 ERROR_ADVICE = {
     "moderation_blocked": N_("The server's guardrail refused it. Describe original characters and no real people, then "
@@ -48,10 +49,36 @@ KIND_NAMES = {
     "retry": N_("retry"), "variation": N_("variation"),
 }
 VARIANT_NAMES = {"video": N_("video"), "thumbnail": N_("thumbnail"), "spritesheet": N_("spritesheet")}
+# A take's choice (extra.choice, written by the service's keep): the stored word -> how it reads, and its style
+CHOICES = {"kept": (N_("✓ kept"), "green"), "passed": (N_("not chosen"), "dim")}
+# The kinds made from another job with a prompt of their own: their details show the change from its prompt
+DERIVED = frozenset({"remix", "edit", "extend"})
 
 
 def variant_name(variant: str) -> str:
     return _(VARIANT_NAMES[variant]) if variant in VARIANT_NAMES else variant
+
+
+def choice_text(job: Job) -> Text | None:
+    """The take's choice among its group's takes (kept, or passed for another), None when undecided."""
+    stored = job.extra.get("choice")
+    shown = CHOICES.get(stored) if isinstance(stored, str) else None  # a value this version does not know: none
+    return Text(_(shown[0]), style=shown[1]) if shown else None
+
+
+def prompt_change(old: str, new: str) -> Text:
+    """The new prompt with its change from the old one, word by word: the removed words dim and struck through, the
+    added ones green, the rest as it was."""
+    from ...core.diff import word_diff
+
+    text = Text()
+    last = ""
+    for op, part in word_diff(strip_control(old), strip_control(new)):
+        if op == "+" and last and not last[-1].isspace() and not part[0].isspace():
+            text.append(" ")  # "red blue", not "redblue": apart where the terminal draws no strike or colour
+        text.append(part, style="dim strike" if op == "-" else "green" if op == "+" else "")
+        last = part if op == "-" else ""
+    return text
 
 
 def _when(ts: float | None) -> str:
@@ -60,17 +87,22 @@ def _when(ts: float | None) -> str:
     return time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(ts)) if ts else "-"
 
 
-def detail_text(job: Job) -> Text:
+def detail_text(job: Job, parent: Job | None = None) -> Text:
+    """Everything about the job; with its parent (the job a remix, edit or extension was made from), the prompt
+    shows what changed from the parent's."""
     expires = _when(job.expires_at)
     if job.extra.get("deleted_on_server"):
         expires += "  " + _("(deleted on the server)")
-    rows = [
+    choice = choice_text(job)
+    # a take's choice, beside its group, once one of the group was kept
+    chosen: list[tuple[str, str | Text]] = [(_("Choice"), choice)] if choice is not None else []
+    rows: list[tuple[str, str | Text]] = [
         (_("Server id"), job.video_id or _("(not on the server yet)")), (_("Local id"), job.local_id),
         (_("Status"), status_label(job.status) + (f" ({job.progress}%)" if job.is_active else "")),
         (_("Kind"), _(KIND_NAMES[job.kind]) if job.kind in KIND_NAMES else job.kind),
         (_("Model"), job.params.model), (_("Size"), job.params.size), (_("Seconds"), job.params.seconds),
         (_("Profile"), job.profile), (_("Server"), job.server or "-"), (_("Parent"), job.parent_id or "-"),
-        (_("Group"), job.group_id or "-"),
+        (_("Group"), job.group_id or "-"), *chosen,
         (_("Cost"), cost_text(job_cost(job))),
         (_("Created"), _when(job.created_at)), (_("Completed"), _when(job.completed_at)),
         (_("Assets expire"), expires),
@@ -78,11 +110,26 @@ def detail_text(job: Job) -> Text:
     ]
     width = max(14, *(cell_len(label) for label, _value in rows))
     text = Text()
-    text.append(_("Prompt") + "\n", style="bold")
-    text.append(strip_control(job.params.prompt) + "\n\n")
+    text.append(_("Prompt"), style="bold")
+    if parent is not None and job.kind in DERIVED and parent.params.prompt != job.params.prompt:
+        text.append("  " + _("changed from {parent}:").format(parent=parent.short_id) + " ", style="dim")
+        text.append(_("removed"), style="dim strike")
+        text.append(" ")
+        text.append(_("added"), style="green")
+        text.append("\n")
+        text.append_text(prompt_change(parent.params.prompt, job.params.prompt))
+        text.append("\n\n")
+    else:
+        if parent is not None and job.kind in DERIVED:
+            text.append("  " + _("the same as {parent}'s").format(parent=parent.short_id), style="dim")
+        text.append("\n" + strip_control(job.params.prompt) + "\n\n")
     for label, value in rows:
         text.append(pad(label, width, right=True) + "  ", style="bold")
-        text.append(strip_control(str(value)) + "\n")
+        if isinstance(value, Text):
+            text.append_text(value)
+            text.append("\n")
+        else:
+            text.append(strip_control(str(value)) + "\n")
     if job.error:
         text.append("\n" + _("Error") + " ", style="bold red")
         text.append(f"{strip_control(job.error.code)}: {strip_control(job.error.shown)}\n", style="red")
@@ -127,6 +174,7 @@ class JobDetailScreen(ReportsWorkerFailures, ModalScreen[None]):
     def __init__(self, job: Job) -> None:
         super().__init__()
         self.job = job
+        self.parent_job: Job | None = None  # the job it was made from, for a remix, edit or extension: read on mount
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="detail-box") as box:
@@ -138,6 +186,8 @@ class JobDetailScreen(ReportsWorkerFailures, ModalScreen[None]):
 
     def on_mount(self) -> None:
         self.load_picture()
+        if self.job.kind in DERIVED and self.job.parent_id:
+            self.load_parent(self.job.parent_id)
 
     def on_resize(self) -> None:
         self.set_class(self.size.width < 110, "-narrow")
@@ -150,7 +200,18 @@ class JobDetailScreen(ReportsWorkerFailures, ModalScreen[None]):
         if job.local_id == self.job.local_id:
             self.job = job  # a screen pushed but not composed yet shows this one when it is
             if self.is_mounted:
-                self.query_one("#detail-text", Static).update(detail_text(job))
+                self.query_one("#detail-text", Static).update(detail_text(job, self.parent_job))
+
+    @work(exclusive=True, exit_on_error=False, group="detail-parent", description=N_("the parent's prompt"))
+    async def load_parent(self, parent_id: str) -> None:
+        """The parent from the history (a local read: it works offline too), then the prompt's change from it."""
+        session = getattr(self.app, "session", None)
+        if session is None:
+            return
+        parent = await asyncio.to_thread(session.history.get, parent_id)
+        if parent is not None:
+            self.parent_job = parent
+            self.query_one("#detail-text", Static).update(detail_text(self.job, parent))
 
     @work(exclusive=True, exit_on_error=False, group="preview", description=N_("load the picture"))
     async def load_picture(self) -> None:

@@ -1,13 +1,12 @@
 """HistoryScreen: every job ever made, searched as you type, filtered, sorted, with lineage, stars, tags and notes.
 
-Queries run in a thread (a 100,000-job history must never freeze a keystroke); the newest query wins.
+Queries run in a thread (a 100,000-job history must never freeze a keystroke); the newest query wins. The results
+are a HistoryTable (widgets.history_table); the selected job's lineage beside them is screens.lineage's.
 """
 
 from __future__ import annotations
 
 import asyncio
-import time
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -16,32 +15,19 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.message import Message
 from textual.widgets import Input, Select, Static
 
 from ...core.i18n import N_, _, ngettext
-from ...core.job import SHORT_ID_LENGTH, Job
-from ...core.status import ACTIVE, label
-from ...core.text import one_line, strip_control
+from ...core.job import Job
+from ...core.status import ACTIVE
+from ...core.text import one_line
 from ..css import SCREENS_CSS
 from ..messages import JobsChanged, SessionSettled
 from ..widgets import job_list
-from ..widgets.job_list import (
-    COST_CELLS,
-    MODEL_CELLS,
-    SECS_CELLS,
-    SIZE_CELLS,
-    Col,
-    JobList,
-    cost_cell,
-    files_cell,
-    files_cells,
-    prompt_cell,
-    status_cell,
-    status_cells,
-)
+from ..widgets.history_table import HistoryTable
 from ..widgets.key_bar import KeyBar
 from ..widgets.title_bar import TitleBar
+from .lineage import lineage_text
 from .shown import StyledOnce
 
 if TYPE_CHECKING:
@@ -55,15 +41,13 @@ SHOWN = 500  # rows in the table (only these are decoded); the count line says h
 STATUS_FILTERS = [(N_("any status"), ""), (N_("active"), "active"), (N_("completed"), "completed"),
                   (N_("downloaded"), "downloaded"), (N_("failed"), "failed"), (N_("uncertain"), "uncertain"),
                   (N_("expired"), "expired")]
-STARRED_FILTERS = [(N_("all"), ""), (N_("★ starred"), "starred")]
+# The takes kept (compare's choice) in the starred filter's place: a kept take is starred, and a seventh filter
+# would not fit 80 columns.
+STARRED_FILTERS = [(N_("all"), ""), (N_("★ starred"), "starred"), (N_("✓ kept"), "kept")]
 DATE_FILTERS = [(N_("any date"), ""), (N_("today"), "1"), (N_("7 days"), "7"), (N_("30 days"), "30")]
 SORTS = [(N_("newest"), "created_at:desc"), (N_("oldest"), "created_at:asc"), (N_("cost"), "cost:desc"),
          (N_("status"), "status:asc"), (N_("model"), "model:asc")]
 ANY_MODEL, ANY_PROFILE = N_("any model"), N_("any profile")
-# How each kind of job is named in its lineage.
-KIND_NAME = {"generate": N_("generate"), "remix": N_("remix"), "extend": N_("extend"), "edit": N_("edit"),
-             "retry": N_("retry"), "variation": N_("variation")}
-WHEN_CELLS, TAGS_CELLS = 11, 20  # "12-01 18:30"; the tags are cut to this many cells
 
 
 def choices(options: list[tuple[str, str]]) -> list[tuple[str, str]]:
@@ -106,7 +90,9 @@ class Filters:
             args["status"] = self.status
         if self.model:
             args["model"] = self.model
-        if self.starred:
+        if self.starred == "kept":
+            args["kept"] = True
+        elif self.starred:
             args["starred"] = True
         if self.profile:
             args["profile"] = self.profile
@@ -115,124 +101,10 @@ class Filters:
         return args
 
 
-class HistoryTable(JobList):
-    """Search results, newest first by default."""
-
-    # Every size keeps created, prompt, status and files; a wider one adds the id, model, size, seconds, cost and
-    # tags, in that order, while the prompt keeps room.
-    COLUMNS = (Col("when", N_("Created")), Col("id", N_("ID"), 1), Col("prompt", N_("Prompt")),
-               Col("model", N_("Model"), 2), Col("size", N_("Size"), 3), Col("secs", N_("Sec"), 4),
-               Col("status", N_("Status")), Col("cost", N_("Cost"), 5), Col("files", N_("Files")),
-               Col("tags", N_("Tags"), 6))
-
-    # A search's rows: a few screens' worth decoded and added at once, the rest as they are scrolled to. All 500 at
-    # once held the event loop 30-45 ms on every keystroke of a search, for rows no one had scrolled to, and decoding
-    # them slowed the search's thread (bench/keys.py: 'search results').
-    ROWS_AHEAD = 60
-
-    class MoreWanted(Message):
-        """The view nears the last row: the next jobs of the search, by local id (`batch`: which load they are for)."""
-
-        def __init__(self, local_ids: list[str], batch: int) -> None:
-            super().__init__()
-            self.local_ids, self.batch = local_ids, batch
-
-    def __init__(self, *, id: str | None = None) -> None:
-        super().__init__(id=id)
-        self._later: list[str] = []  # the search's further matches, not rows yet (nor decoded), in order
-        self._batch = 0  # bumped by every load: what arrives for an earlier one is dropped
-        self._wanting = False
-
-    def content_cells(self) -> dict[str, int]:
-        return {"when": WHEN_CELLS, "id": SHORT_ID_LENGTH, "model": MODEL_CELLS, "size": SIZE_CELLS,
-                "secs": SECS_CELLS, "status": status_cells(), "cost": COST_CELLS, "files": files_cells(),
-                "tags": TAGS_CELLS}
-
-    def rows_at_once(self) -> int:
-        return max(self.ROWS_AHEAD, 2 * self.size.height)
-
-    def load(self, jobs: list[Job], later: Sequence[str] = ()) -> None:
-        self._batch += 1
-        self._later, self._wanting = [], False  # first: clearing scrolls to the top, which must not ask for more
-        super().load(jobs)
-        self._later = list(later)
-
-    def watch_scroll_y(self, old_value: float, new_value: float) -> None:
-        super().watch_scroll_y(old_value, new_value)
-        if self._later and not self._wanting and new_value + 2 * self.size.height >= self.row_count:
-            self._wanting = True
-            self.post_message(self.MoreWanted(self._later[:self.ROWS_AHEAD], self._batch))
-
-    def more_failed(self, batch: int) -> None:
-        if batch == self._batch:
-            self._wanting = False
-
-    def add_more(self, jobs: list[Job], batch: int) -> None:
-        """The jobs asked for with MoreWanted, as rows (unless another search's rows are here now)."""
-        if batch != self._batch:
-            return
-        self._wanting = False
-        wanted = set(self._later[:self.ROWS_AHEAD])
-        self._later = self._later[self.ROWS_AHEAD:]
-        now = job_list.clock()
-        for job in jobs:
-            if job.local_id in wanted and job.local_id not in self.rows:
-                self.jobs[job.local_id] = job
-                self.add_row(*self.cells(job, now), key=job.local_id)
-
-    def cells(self, job: Job, now: float) -> list[Text]:
-        p = job.params
-        when = time.strftime("%m-%d %H:%M" if now - job.created_at < 300 * 86400 else "%Y-%m-%d", time.localtime(job.created_at))
-        everything = {
-            "when": Text(when, style="dim"), "id": Text(job.short_id),
-            "prompt": prompt_cell(job), "model": Text(p.model), "size": Text(p.size),
-            "secs": Text(p.seconds, justify="right"), "status": status_cell(job), "cost": cost_cell(job),
-            "files": files_cell(job), "tags": Text(one_line(", ".join(job.tags), TAGS_CELLS), style="italic"),
-        }
-        return [everything[key] for key in self.shown]
-
-
-def lineage_text(job: Job, ancestors: list[Job], below: list[tuple[int, Job]], group: list[Job]) -> Text:
-    """The selected job in its family: where it came from, what was made from it, its sibling takes."""
-    text = Text()
-    text.append(_("Lineage") + "\n", style="bold")
-    depth = 0
-    for depth, a in enumerate(ancestors):
-        text.append("  " * depth + ("└ " if depth else "") + f"{job_list.KIND_MARK.get(a.kind, '●')} {a.short_id} ", style="dim")
-        text.append(one_line(a.params.prompt, 90) + "\n", style="dim")
-    level = len(ancestors)
-    text.append("  " * level + ("└ " if level else "") + f"{job_list.KIND_MARK.get(job.kind, '●')} {job.short_id} ", style="bold")
-    text.append(one_line(job.params.prompt, 90) + "\n", style="bold")
-    for d, child in below:
-        kind = _(KIND_NAME[child.kind]) if child.kind in KIND_NAME else child.kind
-        text.append("  " * (level + d) + f"└ {job_list.KIND_MARK.get(child.kind, '●')} {kind} {child.short_id} ")
-        text.append(one_line(child.params.prompt, 80) + "\n")
-    if not ancestors and not below:
-        text.append("  " + _("(nothing was remixed, extended or retried from it)") + "\n", style="dim")
-    if len(group) > 1:
-        text.append("\n" + _("Takes in its group ({n})").format(n=len(group)) + "\n", style="bold")
-        for g in group[:12]:
-            mark = "▸ " if g.local_id == job.local_id else "  "
-            text.append(f"{mark}{g.short_id} ", style="bold" if mark.strip() else "")
-            text.append(Text(label(g.status), style=job_list.STATUS_STYLE.get(g.status, "")))
-            text.append(" ★\n" if g.starred else "\n")
-    if job.tags or job.notes:
-        text.append("\n" + _("Tags") + "  ", style="bold")
-        text.append(strip_control(", ".join(job.tags)) or "—")
-        if job.notes:
-            text.append("\n" + _("Note") + "  ", style="bold")
-            text.append(strip_control(job.notes))
-        text.append("\n")
-    if job.error:
-        text.append("\n" + _("Error") + "  ", style="bold red")
-        text.append(one_line(job.error.shown, 200) + "\n", style="red")
-    return text
-
-
 class HistoryScreen(StyledOnce):
     CSS_PATH = SCREENS_CSS
     BINDINGS = [
-        Binding("escape", "close", N_("Back"), tooltip=N_("Back to the composer and live jobs"), id="history.close"),
+        Binding("escape,q", "close", N_("Back"), tooltip=N_("Back to the composer and live jobs"), id="history.close"),
         Binding("ctrl+f", "focus_search", N_("Search"), tooltip=N_("Type to search prompts, tags and notes"),
                 id="history.search"),
         Binding("ctrl+j", "focus_results", N_("Results"),
@@ -410,10 +282,20 @@ class HistoryScreen(StyledOnce):
         table = self.query_one(HistoryTable)
         if job.local_id in table.jobs:
             table.update_job(job)
-            if table.selected_local_id == job.local_id:
-                self.show_lineage()
+            if self.filters.starred and not self._passes_mark_filter(job):
+                self.run_query()  # no longer starred or kept (a keep passes the take kept before): off the list
+            elif table.selected_local_id == job.local_id or (job.group_id and job.group_id == getattr(
+                    table.jobs.get(table.selected_local_id or ""), "group_id", None)):
+                self.show_lineage()  # the job, or one of its takes (a keep changes each take's choice)
         elif job.created_at >= self.opened_at:
             self.run_query()  # made from here (a retry, a remix): show it; the newest query wins
+        elif self.filters.starred == "kept" and self._passes_mark_filter(job):
+            self.run_query()  # a take kept meanwhile (only a keep changes that: never a tracker round)
+
+    def _passes_mark_filter(self, job: Job) -> bool:
+        if self.filters.starred == "kept":
+            return job.extra.get("choice") == "kept"
+        return job.starred
 
     def language_changed(self) -> None:
         """The title, the search box, the filters' choices and the count line in the new language (the table

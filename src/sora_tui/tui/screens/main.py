@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal
+from textual.containers import Horizontal, VerticalScroll
 from textual.message import Message
 from textual.widgets import Static
 
@@ -19,7 +19,7 @@ from ...core.params import InvalidParams, validate_prompt
 from ..base import workbench
 from ..messages import DownloadProgressed, JobChanged, JobsChanged, SpendingCounted
 from ..widgets.composer import FIT_NAMES, PromptComposer
-from ..widgets.job_table import JobTable
+from ..widgets.job_table import JobFilter, JobTable
 from ..widgets.key_bar import KeyBar
 from ..widgets.tips import TipsPanel, report_text
 from ..widgets.title_bar import TitleBar
@@ -96,13 +96,101 @@ class MainScreen(StyledOnce):
         self.jobs_table.focus()
 
     def action_focus_composer(self) -> None:
+        self.set_class(False, "-lineage")  # the composer comes back in the lineage's place
         self.query_one("#prompt").focus()
+
+    # --- the selected job's lineage (L), in place of the composer ------------------------------------------
+    def toggle_lineage(self) -> None:
+        showing = not self.has_class("-lineage")
+        if showing and not self.query("#lineage-box"):
+            self.mount(VerticalScroll(Static(id="lineage"), id="lineage-box"), before=self.query_one("#status-line"))
+        self.set_class(showing, "-lineage")
+        if showing:
+            self.show_lineage()
+
+    @on(JobTable.RowHighlighted)
+    def _job_highlighted(self) -> None:
+        if self.has_class("-lineage"):
+            self.show_lineage()
+
+    @work(exclusive=True, exit_on_error=False, group="main-lineage", description=N_("lineage"))
+    async def show_lineage(self) -> None:
+        from rich.text import Text
+
+        from .lineage import lineage_text
+
+        table = self.jobs_table
+        local_id = table.selected_local_id
+        history = getattr(self.session, "history", None)
+        await asyncio.sleep(0.05)  # a held arrow key moves on before this costs anything
+        box = self.query("#lineage")
+        if not box:
+            return
+        job = table.jobs.get(local_id) if local_id is not None else None
+        if job is None or history is None:
+            box.first(Static).update(Text(_("No job selected."), style="dim"))
+            return
+        ancestors, below = await asyncio.to_thread(history.lineage, job.local_id)
+        group = (await asyncio.to_thread(history.query, group_id=job.group_id, descending=False)
+                 if job.group_id else [job])
+        box.first(Static).update(lineage_text(job, ancestors, below, group))
 
     # --- the live table ----------------------------------------------------------------------------------
     def on_jobs_changed(self, event: JobsChanged) -> None:
-        upsert = self.jobs_table.upsert
+        table = self.jobs_table
+        upsert = table.upsert
         for job in event.jobs:
             upsert(job)
+        if table.filtering:
+            self.show_filter_count()
+
+    # --- the live table's filter (/) -------------------------------------------------------------------------
+    def open_filter(self) -> None:
+        """The filter box above the live table, made the first time it is asked for (the first frame does without)."""
+        bar = self.query("#jobs-filter-bar")
+        if not bar:
+            box = JobFilter(value=self.jobs_table.filter_text, placeholder=_("filter: prompt, id, status, model…"),
+                            id="jobs-filter", compact=True)
+            self.mount(Horizontal(box, Static(id="jobs-filter-count"), id="jobs-filter-bar"), before=self.jobs_table)
+            self.show_filter_count()
+            self.call_after_refresh(box.focus)  # once mounted
+            return
+        bar.first().display = True
+        self.query_one(JobFilter).focus()
+
+    def close_filter(self, *, keep: bool) -> None:
+        """Back to the table: with the filter (enter), or without it (escape: every job shows again)."""
+        table = self.jobs_table
+        box = self.query_one(JobFilter)
+        if not keep or not table.filtering:
+            table.set_filter("")
+            with box.prevent(JobFilter.Changed):
+                box.value = ""
+            self.query_one("#jobs-filter-bar").display = False
+        table.focus()
+
+    @on(JobFilter.Changed, "#jobs-filter")
+    def _filter_changed(self, event: JobFilter.Changed) -> None:
+        self.jobs_table.set_filter(event.value)
+        self.show_filter_count()
+
+    @on(JobFilter.Submitted, "#jobs-filter")
+    def _filter_submitted(self) -> None:
+        self.close_filter(keep=True)
+
+    def show_filter_count(self) -> None:
+        found = self.query("#jobs-filter-count")
+        if not found:
+            return
+        table = self.jobs_table
+        total = len(table.jobs)
+        if table.filtering:
+            text = ngettext("{shown} of {n} job", "{shown} of {n} jobs", total).format(shown=table.shown_count, n=total)
+        else:
+            text = ngettext("{n} job", "{n} jobs", total).format(n=total)
+        if text != getattr(self, "_filter_count", None):  # said again at every tracker round: drawn when it changes
+            self._filter_count = text
+            found.first(Static).update(text)
 
     def on_download_progressed(self, event: DownloadProgressed) -> None:
         self.jobs_table.download_progress(event.job, event.variant, event.fraction)
@@ -138,6 +226,7 @@ class MainScreen(StyledOnce):
         from textual.widgets import TextArea
 
         self.jobs_table.typed_at = time.monotonic()  # what follows at once is typing too, whatever the focus then
+        self.set_class(False, "-lineage")
         prompt = self.query_one("#prompt", TextArea)
         prompt.focus()
         prompt.insert(text)
@@ -237,7 +326,7 @@ class MainScreen(StyledOnce):
         from ...service.jobs import BudgetRefused, ServiceError
         from ...service.reference import fit_reference_image
         from ...service.servers import BackendError
-        from ..widgets.preview import PreviewError, load_thumbnail
+        from ..widgets.frames import PreviewError, load_thumbnail
         from .modals import PictureConfirmScreen
 
         try:

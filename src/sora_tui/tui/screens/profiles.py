@@ -58,7 +58,7 @@ class ProfilesScreen(ReportsWorkerFailures, ModalScreen[str | None]):
     CSS_PATH = SCREENS_CSS
 
     BINDINGS = [
-        Binding("escape", "close", N_("Close"), id="profiles.close"),
+        Binding("escape,q", "close", N_("Close"), id="profiles.close"),
         Binding("enter", "use", N_("Use"), tooltip=N_("Switch to the selected profile"), id="profiles.use", priority=True),
         Binding("a", "add", N_("Add server…"), tooltip=N_("Add a profile for another /v1/videos server"),
                 id="profiles.add"),

@@ -143,7 +143,7 @@ class Paragraph(Widget):
         self.refresh(layout=True)
 
     def _lines(self, width: int) -> list[str]:
-        from ..widgets.preview import wrap_cells
+        from ..widgets.cell_wrap import wrap_cells
 
         if not self.text:
             return []
@@ -222,7 +222,7 @@ class BudgetScreen(ModalScreen[None]):
     }
     """
     BINDINGS = [
-        Binding("escape,enter", "close", N_("Close"), id="budget.close"),
+        Binding("escape,q,enter", "close", N_("Close"), id="budget.close"),
         Binding("dollar_sign", "spending", N_("Spending"), id="budget.spending"),
     ]
 

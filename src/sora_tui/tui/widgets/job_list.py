@@ -8,6 +8,9 @@ in the order they matter while the prompt keeps room to be read, and the prompt 
 fixed width (the widest thing it shows, or its title if wider, in the interface's language), so nothing is ever
 wider than the screen and no cell update re-measures a column; a cell longer than its column is cut by cells with
 '…' as it is drawn. How cells are drawn, and drawn again only when they change, is FastDataTable's (textual_fence).
+
+The prompt column, with what a remix changed from its parent's prompt, is prompt_cells'; the keys, and the moves that
+are the table's own, are job_keys'.
 """
 
 from __future__ import annotations
@@ -19,13 +22,13 @@ from typing import TYPE_CHECKING
 
 from rich.cells import cell_len
 from rich.text import Text
-from textual.binding import Binding
 from textual.message import Message
 
 from ...core.i18n import N_, _
 from ...core.status import ACTIVE, RATE_LIMITED, JobStatus, label, labels
-from ...core.text import Col, one_line, plan_columns
-from ..textual_fence import FastDataTable
+from ...core.text import Col, plan_columns
+from .job_keys import JOB_KEYS, TableMoves
+from .prompt_cells import DERIVED, ParentPrompts, prompt_cell
 
 if TYPE_CHECKING:  # only named in annotations: core.job loads with the history, after the first frame
     from ...core.job import Job
@@ -38,7 +41,6 @@ STATUS_STYLE = {
     JobStatus.COMPLETED: "green", JobStatus.DOWNLOADED: "bold green", JobStatus.FAILED: "bold red",
     JobStatus.CANCELED: "red", JobStatus.EXPIRED: "magenta", JobStatus.UNCERTAIN: "bold yellow",
 }
-KIND_MARK = {"remix": "↻", "extend": "⇥", "edit": "✎", "retry": "⟲", "variation": "≈"}
 DONE = (JobStatus.COMPLETED, JobStatus.DOWNLOADED)
 ENDED_BADLY = (JobStatus.FAILED, JobStatus.CANCELED, JobStatus.EXPIRED)
 VARIANT_LETTER = {"video": "v", "thumbnail": "t", "spritesheet": "s"}
@@ -46,8 +48,8 @@ VARIANT_LETTER = {"video": "v", "thumbnail": "t", "spritesheet": "s"}
 PENDING, DELETED, EXPIRED = N_("pending"), N_("deleted"), N_("expired")
 # Cells of the columns whose content has a known widest form (short ids are core.job.SHORT_ID_LENGTH long).
 ID_CELLS, MODEL_CELLS, SIZE_CELLS, SECS_CELLS, SPAN_CELLS, COST_CELLS = 8, 10, 9, 2, 6, 6
-# Prompts are kept this long in their cells (cut to their column as they are drawn).
-PROMPT_KEPT = 240
+# Before the prompt of a row marked with space (JobList.marked_local_ids).
+MARK = "● "
 
 
 def span(seconds: float | None) -> str:
@@ -141,15 +143,6 @@ def expires_cells() -> int:
     return max(SPAN_CELLS, *(cell_len(_(word)) for word in (DELETED, EXPIRED)))
 
 
-def prompt_cell(job: Job, width: int = PROMPT_KEPT) -> Text:
-    """The prompt with its marks, on one line; longer than its column, it is cut to it (by cells) as it is drawn."""
-    marks = ("★ " if job.starred else "") + ("▣ " if job.group_id else "")
-    kind = KIND_MARK.get(job.kind)
-    if kind:
-        marks += kind + " "
-    return Text(marks + one_line(job.params.prompt, width))
-
-
 def status_cell(job: Job) -> Text:
     if resend_at(job) is not None:  # the ETA column counts down to the time it is sent again
         return Text(_(RATE_LIMITED), style="yellow")
@@ -166,25 +159,10 @@ def cost_cell(job: Job) -> Text:
     return Text(cost_cell_text(job_cost(job)), justify="right")
 
 
-class JobList(FastDataTable):
+class JobList(ParentPrompts, TableMoves):
     """Rows keyed by the job's local id. Subclasses say which columns they show."""
 
-    BINDINGS = [
-        Binding("enter", "job('details')", N_("Details"), tooltip=N_("Everything about the selected job, with its picture"), id="job.details"),
-        Binding("r", "job('retry')", N_("Retry"), tooltip=N_("Run the selected job again with the same settings"), id="job.retry"),
-        Binding("v", "job('variations')", N_("Takes"), tooltip=N_("Two more takes of the same prompt and settings, in its group"), id="job.variations"),
-        Binding("m", "job('remix')", N_("Remix"), tooltip=N_("A new prompt applied to the selected video (pre-filled with the old one)"), id="job.remix"),
-        Binding("x", "job('extend')", N_("Extend"), tooltip=N_("Add 4-20 seconds to the selected video"), id="job.extend", show=False),
-        Binding("e", "job('edit')", N_("Edit"), tooltip=N_("Edit the selected video with a new prompt"), id="job.edit", show=False),
-        Binding("d", "job('download')", N_("Download"), tooltip=N_("Download the video (resumable, checksummed)"), id="job.download"),
-        Binding("D", "job('download_variant')", N_("Download…"), tooltip=N_("Choose: video, thumbnail or spritesheet"), id="job.download_variant", show=False),
-        Binding("o", "job('open')", N_("Open"), tooltip=N_("Open the downloaded MP4 in the system player"), id="job.open", show=False),
-        Binding("c", "job('copy')", N_("Copy…"), tooltip=N_("Copy the prompt, the id or the file path"), id="job.copy"),
-        Binding("p", "job('reuse')", N_("To composer"), tooltip=N_("Send the prompt and its settings back to the composer"), id="job.reuse", show=False),
-        Binding("s", "job('star')", N_("Star"), tooltip=N_("Star or unstar the selected job"), id="job.star"),
-        Binding("n", "job('note')", N_("Note"), tooltip=N_("Tags and a note on the selected job"), id="job.note", show=False),
-        Binding("delete", "job('delete')", N_("Delete"), tooltip=N_("Delete the video on the server (asks first)"), id="job.delete", show=False),
-    ]
+    BINDINGS = JOB_KEYS
 
     @dataclass
     class Action(Message):
@@ -199,6 +177,7 @@ class JobList(FastDataTable):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id, cursor_type="row", zebra_stripes=True)
         self.jobs: dict[str, Job] = {}
+        self._marked: dict[str, None] = {}  # local ids marked with space, in the order marked
         # Columns exist from construction, so history loaded before the first frame has somewhere to go: planned
         # for the terminal's width (what the table spans), so the first real size usually finds nothing to change.
         self.widths: dict[str, int] = self.plan(self._available(None))
@@ -310,6 +289,7 @@ class JobList(FastDataTable):
         column: with 1,000 live rows updated every second that is a million measurements a second, and the
         UI stops answering keys (bench/keys.py). Our columns have fixed widths (a longer cell is cut as drawn);
         a column that fits its content (none of ours) would grow but never shrink while jobs run."""
+        value = self._with_mark(local_id, key, value)  # type: ignore[assignment]
         try:
             if _same(self.get_cell(local_id, key), value):
                 return
@@ -327,6 +307,60 @@ class JobList(FastDataTable):
             return self.coordinate_to_cell_key(self.cursor_coordinate).row_key.value
         except Exception:  # noqa: BLE001 - an empty or changing table has no valid cursor cell
             return None
+
+    # --- marking -----------------------------------------------------------------------------------------
+    @property
+    def marked_local_ids(self) -> list[str]:
+        """The local ids of the marked jobs, in the order they were marked. Marks outlive a reload of the rows (a
+        history search typed between two marks keeps the first)."""
+        return list(self._marked)
+
+    def is_marked(self, local_id: str) -> bool:
+        return local_id in self._marked
+
+    def action_mark(self) -> None:
+        local_id = self.selected_local_id
+        if local_id is None:
+            self.notify(_("No job selected."), severity="warning", markup=False)
+            return
+        self.set_marked(local_id, local_id not in self._marked)
+
+    def set_marked(self, local_id: str, marked: bool) -> None:
+        if marked:
+            self._marked[local_id] = None
+        else:
+            self._marked.pop(local_id, None)
+        job = self.jobs.get(local_id)
+        if job is not None and local_id in self.rows and "prompt" in self.widths:
+            self.set_cell(local_id, "prompt", self.cells(job, clock())[self.shown.index("prompt")])
+
+    def clear_marks(self) -> None:
+        for local_id in list(self._marked):
+            self.set_marked(local_id, False)
+
+    def _with_mark(self, local_id: object, key: object, value: object) -> object:
+        """Every row and every prompt cell goes through here: a derived job's prompt cell says what changed from its
+        parent's, and a marked row's starts with the mark."""
+        if key != "prompt" or not isinstance(value, Text):
+            return value
+        job = self.jobs.get(local_id) if isinstance(local_id, str) else None
+        if job is not None and job.kind in DERIVED and job.parent_id:
+            changes = self.changes(job)
+            if changes is not None and (changes[0] or changes[1]):
+                value = prompt_cell(job, changes=changes)
+        if local_id in self._marked and not value.plain.startswith(MARK):
+            marked = Text(MARK, style="bold")
+            marked.append_text(value)
+            return marked
+        return value
+
+    def add_row(self, *cells, height=1, key=None, label=None):  # type: ignore[no-untyped-def, override]
+        if key is not None and "prompt" in self.widths:
+            cells = list(cells)
+            at = self.shown.index("prompt")
+            if at < len(cells):
+                cells[at] = self._with_mark(key, "prompt", cells[at])
+        return super().add_row(*cells, height=height, key=key, label=label)
 
     def action_job(self, action: str) -> None:
         local_id = self.selected_local_id

@@ -6,9 +6,12 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
+from textual.binding import Binding
 from textual.coordinate import Coordinate
+from textual.widgets import Input
 
 from ...core.i18n import N_
+from ...core.status import label
 from . import job_list
 from .job_list import (
     COST_CELLS,
@@ -27,11 +30,11 @@ from .job_list import (
     files_cell,
     files_cells,
     progress_bar,
-    prompt_cell,
     span,
     status_cell,
     status_cells,
 )
+from .prompt_cells import prompt_cell
 
 if TYPE_CHECKING:  # only named in annotations: core.job loads with the history, after the first frame
     from ...core.job import Job
@@ -50,10 +53,28 @@ TYPING_BURST = 0.3
 BAR, WIDE_BAR, WIDE_BAR_PROMPT = 6, 10, 40
 
 
+# A filter's rows are built again at most this often while jobs move into or out of it (a status filter as jobs
+# finish): never once per tracker round.
+REFILTER_EVERY = 1.0
+
+
+def filter_words(text: str) -> list[str]:
+    """What a filter asks for: every word must be found (case folded), in any order."""
+    return text.casefold().split()
+
+
 class JobTable(JobList):
-    """The live table: oldest first like a log, so new rows appear at the bottom and the cursor stays put."""
+    """The live table: oldest first like a log, so new rows appear at the bottom and the cursor stays put.
+
+    A filter (`/`, MainScreen) shows only the jobs whose prompt, id, status or model hold every word typed; the
+    other jobs stay in `jobs`, updated as they change, and come back as rows when the filter is cleared."""
 
     COLUMNS = COLUMNS
+
+    BINDINGS = [
+        Binding("slash", "filter", N_("Filter"), tooltip=N_("Show only the jobs whose prompt, id, status or model match"),
+                id="jobs.filter", key_display="/"),
+    ]
 
     SIZED = ("progress",)  # the bar is drawn as long as its column allows
 
@@ -63,6 +84,11 @@ class JobTable(JobList):
         self._dirty: dict[str, Job] = {}  # rows whose job changed and are not redrawn yet, latest state each
         self._flushing = False
         self._following = False
+        self.filter_text = ""
+        self._words: list[str] = []
+        self._haystacks: dict[str, str] = {}  # local id -> its prompt, ids and model, case folded (they never change)
+        self._refilter_timer: Any = None
+        self._refiltered_at = float("-inf")
 
     typed_at = float("-inf")  # when a key typed here last went to the composer instead (MainScreen.type_into_composer)
 
@@ -138,16 +164,86 @@ class JobTable(JobList):
     def load(self, jobs: list[Job]) -> None:
         super().load(sorted(jobs, key=lambda j: j.created_at))
 
+    # --- the filter ----------------------------------------------------------------------------------------
+    def action_filter(self) -> None:
+        screen = self.screen
+        if hasattr(screen, "open_filter"):
+            screen.open_filter()
+
+    def matches(self, job: Job) -> bool:
+        if not self._words:
+            return True
+        hay = self._haystacks.get(job.local_id)
+        if hay is None:
+            p = job.params
+            hay = self._haystacks[job.local_id] = " ".join(
+                (p.prompt, job.short_id, job.local_id, job.video_id or "", p.model)).casefold()
+        # the status in both its words: the interface's and the protocol's
+        status = f"{label(job.status)} {job.status.value}".casefold()
+        return all(word in hay or word in status for word in self._words)
+
+    @property
+    def filtering(self) -> bool:
+        return bool(self._words)
+
+    def set_filter(self, text: str) -> None:
+        """Show only the jobs that match `text` (every word, case folded); "" shows them all again."""
+        words = filter_words(text)
+        self.filter_text = text
+        if words == self._words:
+            return
+        self._words = words
+        self._refilter()
+
+    def _refilter(self) -> None:
+        """The rows for the filter as it is now: built again from `jobs`, keeping the selection when it still shows."""
+        if self._refilter_timer is not None:
+            self._refilter_timer.stop()
+            self._refilter_timer = None
+        self._refiltered_at = time.monotonic()
+        selected = self.selected_local_id
+        for local_id, job in list(self._dirty.items()):  # every row is drawn anew: nothing stays pending
+            self.jobs[local_id] = job
+        self._dirty.clear()
+        self.clear()
+        self._fill(self.jobs.values(), selected)
+        self.keep_cursor_in_view()
+
+    def _refilter_soon(self) -> None:
+        """A job moved into or out of the filter: the rows are built again once, within REFILTER_EVERY."""
+        if self._refilter_timer is not None:
+            return
+        wait = max(0.0, REFILTER_EVERY - (time.monotonic() - self._refiltered_at))
+        self._refilter_timer = self.set_timer(wait, self._refilter)
+
+    def _fill(self, jobs: Any, selected: str | None) -> None:
+        if self._words:
+            jobs = [job for job in jobs if self.matches(job)]
+        super()._fill(jobs, selected)
+
+    @property
+    def shown_count(self) -> int:
+        """How many jobs the filter shows (every job without one)."""
+        return sum(1 for job in self.jobs.values() if self.matches(job)) if self._words else len(self.jobs)
+
     def upsert(self, job: Job) -> None:
         """Update the job's row in place (soon: see _flush), or append it."""
         if job.local_id in self.rows:
             self.jobs[job.local_id] = job
+            if self._words and not self.matches(job):
+                self._refilter_soon()
             self._dirty[job.local_id] = job
             if not self._flushing:
                 self._flushing = True
                 self.call_later(self._flush)
             return
+        known = job.local_id in self.jobs
         self.jobs[job.local_id] = job
+        if self._words and not self.matches(job):
+            return
+        if known:  # it was left out by the filter and is in it now: in its place, not at the bottom
+            self._refilter_soon()
+            return
         self.add_row(*self.cells(job, job_list.clock()), key=job.local_id)
         if not self.has_focus and not self._following:
             # Show the new job when the user is typing elsewhere: once, after a batch of new rows (each move
@@ -220,3 +316,24 @@ class JobTable(JobList):
             if job is not None and (job.is_active or (job.expires_at and job.expires_at > now - 2)):
                 for key in keys:
                     self.set_cell(job.local_id, key, self.cell(key, job, now))
+
+
+class JobFilter(Input):
+    """The live table's filter box, as in k9s and lazygit: rows are filtered as it is typed; enter keeps the filter
+    and goes back to the table, escape clears it and closes."""
+
+    BINDINGS = [
+        Binding("escape", "clear_filter", N_("Clear filter"), tooltip=N_("Show every job again and close the filter"),
+                id="jobs.filter_clear"),
+        Binding("down", "keep_filter", N_("To the jobs"), show=False, id="jobs.filter_keep"),
+    ]
+
+    def action_clear_filter(self) -> None:
+        screen = self.screen
+        if hasattr(screen, "close_filter"):
+            screen.close_filter(keep=False)
+
+    def action_keep_filter(self) -> None:
+        screen = self.screen
+        if hasattr(screen, "close_filter"):
+            screen.close_filter(keep=True)
