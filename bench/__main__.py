@@ -258,10 +258,13 @@ WHY = {
         "after the download benchmark had deleted its gigabytes, that fsync waited behind their discards (1,393 ms end "
         "to end), hence the sync between benchmarks."),
     "key press to search results shown in the history browser": (
-        "two frames a keystroke: the character, then the results (up to 60 new rows drawn, every cell new: 10-20 ms "
-        "at 160x45), each on Textual's next frame tick, with the search's thread (2-3 ms) sharing the GIL with them. "
-        "With 1,000 live rows updating behind the browser, a keystroke that lands on their update round waits for it. "
-        "45-52 ms p95 in runs of the key benchmark alone on 12-05."),
+        "two frames a keystroke: the character, then the results (up to 60 new rows drawn, every cell new), each on "
+        "Textual's next frame tick. Measured key by key in the benchmark's child on 12-06: 5-10 ms from the key to the "
+        "search starting, the search 2-20 ms in its thread (a rare word reads all 100,000 texts, longer while the loop "
+        "competes for the GIL), HistoryTable.load 8-15 ms (the table cleared and refilled), then the frame's wait for "
+        "its tick and its drawing; 61.7 ms p95 in a run of the key benchmark alone. The live table no longer redraws "
+        "under the browser (screens/main.py), which did not move it measurably. What would: rows updated in place "
+        "rather than cleared, and a longer needle answered from the ids of the shorter one's matches."),
     "longest event-loop stall during that run": (
         "on 12-05 the run also opens the history browser and searches it. What is left there: the first frame of the "
         "browser (Textual laying out and drawing six Select widgets and a table: 27-45 ms) and drawing a search's first "

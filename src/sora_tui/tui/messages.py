@@ -44,10 +44,15 @@ class JobChanged(Message):
 
 # What the app posts to the screens. Not bubbling: a screen's parent is the app, which posted it.
 
+# The jobs shown in one turn of the event loop, at most: a new row is ~0.1 ms, and 1,000 at once held the loop for
+# ~100 ms (bench/keys.py). The rest follow after the loop has handled what waits (keys, timers, a frame).
+SHOWN_PER_TURN = 200
+
+
 @dataclass
 class JobsChanged(Message, bubble=False):
     """Jobs the service changed, in the order it changed them: one message for a tracker round's worth (at most
-    SoraApp.SHOWN_PER_TURN), not one per job."""
+    SHOWN_PER_TURN), not one per job."""
 
     jobs: list[Job]
 

@@ -15,7 +15,7 @@ from rich.text import Text
 from ..core.i18n import N_, _
 from ..core.text import middle
 from .base import WorkbenchBase
-from .messages import DownloadProgressed, JobChanged, JobsChanged
+from .messages import SHOWN_PER_TURN, DownloadProgressed, JobChanged, JobsChanged
 
 if TYPE_CHECKING:  # only named in annotations: core.job loads with the history, after the first frame
     from textual.notifications import SeverityLevel
@@ -74,7 +74,7 @@ class ServiceEvents(WorkbenchBase):
         if len(self._pending_jobs) == 1:
             self.call_later(self._show_pending_jobs)
 
-    SHOWN_PER_TURN = 200
+    SHOWN_PER_TURN = SHOWN_PER_TURN  # read off the app by the tests and the bench
 
     def _show_pending_jobs(self) -> None:
         """Show the jobs changed since the last turn, at most SHOWN_PER_TURN of them now: a new job is a new row

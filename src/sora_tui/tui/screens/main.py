@@ -11,13 +11,14 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.message import Message
+from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from ...core.cost import estimate, price_text
 from ...core.i18n import N_, _, ngettext
 from ...core.params import InvalidParams, validate_prompt
 from ..base import workbench
-from ..messages import DownloadProgressed, JobChanged, JobsChanged, SpendingCounted
+from ..messages import SHOWN_PER_TURN, DownloadProgressed, JobChanged, JobsChanged, SpendingCounted
 from ..widgets.composer import FIT_NAMES, PromptComposer
 from ..widgets.job_table import JobFilter, JobTable
 from ..widgets.key_bar import KeyBar
@@ -47,6 +48,11 @@ class MainScreen(StyledOnce):
     AUTO_FOCUS = "#prompt"
 
     _held: PromptComposer.Generate | None = None  # a generate asked for while the session was still opening
+
+    def __init__(self) -> None:
+        super().__init__()
+        # jobs changed while a whole screen covers this one: shown when it is in sight again (_catch_up)
+        self._changed_while_covered: dict[str, Job] = {}
 
     def compose(self) -> ComposeResult:
         yield TitleBar()
@@ -137,12 +143,40 @@ class MainScreen(StyledOnce):
 
     # --- the live table ----------------------------------------------------------------------------------
     def on_jobs_changed(self, event: JobsChanged) -> None:
+        if self._covered():
+            # Hidden under a whole screen (the history browser): its rows are brought up to date when it shows
+            # again, not once a second between the keys typed there (1,000 live jobs are ~100 ms of rows a round).
+            hidden = self._changed_while_covered
+            for job in event.jobs:
+                hidden[job.local_id] = job
+            return
+        self._show_jobs(event.jobs)
+
+    def _show_jobs(self, jobs: list[Job]) -> None:
         table = self.jobs_table
         upsert = table.upsert
-        for job in event.jobs:
+        for job in jobs:
             upsert(job)
         if table.filtering:
             self.show_filter_count()
+
+    def _covered(self) -> bool:
+        """A screen that hides this one is above it (a dialog leaves it in sight: it keeps updating then)."""
+        stack = self.app.screen_stack
+        return self in stack and any(not isinstance(s, ModalScreen) for s in stack[stack.index(self) + 1:])
+
+    def on_screen_resume(self) -> None:
+        self._catch_up()
+
+    def _catch_up(self) -> None:
+        """The jobs changed while this screen was covered, SHOWN_PER_TURN at a time with the loop free between
+        (as the app shows a tracker round), the latest state of each."""
+        hidden = self._changed_while_covered
+        if not hidden or self._covered() or not self.is_mounted:
+            return
+        self._show_jobs([hidden.pop(next(iter(hidden))) for _turn in range(min(len(hidden), SHOWN_PER_TURN))])
+        if hidden:
+            asyncio.get_running_loop().call_soon(self.call_later, self._catch_up)
 
     # --- the live table's filter (/) -------------------------------------------------------------------------
     def open_filter(self) -> None:
@@ -207,7 +241,8 @@ class MainScreen(StyledOnce):
         return table
 
     def tick(self) -> None:
-        self.jobs_table.tick()
+        if not self._covered():  # its clocks are set right once it shows again (at most a second behind)
+            self.jobs_table.tick()
 
     def show_spending(self, spending: Any) -> None:
         """What was spent (tui.spending.Spending; None: not counted yet), on the composer's lower border."""

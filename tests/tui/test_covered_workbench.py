@@ -1,0 +1,60 @@
+"""The workbench under a whole screen (the history browser) does not redraw its live table on every tracker round:
+the jobs changed meanwhile are shown, each as it last was, when it is in sight again. Under a dialog, which leaves
+it in sight, it keeps updating."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from pilot_helpers import connected, wait_until
+
+from sora_tui.core.job import Job
+from sora_tui.core.params import GenerationParams
+from sora_tui.core.status import JobStatus
+from sora_tui.service.events import JobProgressed
+from sora_tui.tui.app import SoraApp
+from sora_tui.tui.screens.help import HelpScreen
+from sora_tui.tui.screens.history import HistoryScreen
+from sora_tui.tui.screens.main import MainScreen
+
+
+def _live(n: int) -> list[Job]:
+    return [Job.new(GenerationParams(f"covered job {i}: a kite over dunes"), status=JobStatus.IN_PROGRESS,
+                    video_id=f"video_{i:032x}", progress=5, submitted_at=time.time()) for i in range(n)]
+
+
+async def test_the_live_table_catches_up_when_the_history_closes(home: Path, engine_daemon: Path) -> None:
+    app = SoraApp()
+    async with app.run_test(size=(160, 45)) as pilot:
+        await wait_until(pilot, lambda: connected(app), what="the local engine")
+        table = app.main.jobs_table
+        before = table.row_count
+        await pilot.press("ctrl+o")
+        await wait_until(pilot, lambda: isinstance(app.screen, HistoryScreen), what="the history")
+        jobs = _live(450)
+        for job in jobs:
+            app._on_service_event(JobProgressed(job))
+        for job in jobs[:10]:  # a later report of the same job: the table shows this one, not the first
+            job.progress = 60
+            app._on_service_event(JobProgressed(job))
+        await pilot.pause(0.5)
+        assert table.row_count == before  # nothing drawn under the history
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: isinstance(app.screen, MainScreen), what="the workbench")
+        await wait_until(pilot, lambda: table.row_count == before + 450, what="every job shown")
+        assert table.jobs[jobs[0].local_id].progress == 60
+        assert [row.value for row in list(table.rows)[before:]] == [job.local_id for job in jobs]
+
+
+async def test_under_a_dialog_the_live_table_keeps_updating(home: Path, engine_daemon: Path) -> None:
+    app = SoraApp()
+    async with app.run_test(size=(160, 45)) as pilot:
+        await wait_until(pilot, lambda: connected(app), what="the local engine")
+        table = app.main.jobs_table
+        before = table.row_count
+        await pilot.press("f1")
+        await wait_until(pilot, lambda: isinstance(app.screen, HelpScreen), what="the help")
+        for job in _live(3):
+            app._on_service_event(JobProgressed(job))
+        await wait_until(pilot, lambda: table.row_count == before + 3, what="the rows under the help")
