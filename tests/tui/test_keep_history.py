@@ -189,3 +189,18 @@ async def test_details_in_japanese(home: Path, ja: None) -> None:
         await wait_until(pilot, lambda: isinstance(app.screen, HistoryScreen), what="the history screen")
         marks = app.screen.query_one("#filter-starred", Select)
         assert ("✓ 採用", "kept") in [(str(prompt), value) for prompt, value in marks._options]
+
+
+def test_a_kept_remix_keeps_its_mark_beside_what_it_changed() -> None:
+    """The prompt cell of a derived job is rebuilt with what it changed from its parent; a kept one must keep its ✓
+    there too (and a take not chosen its dimming)."""
+    from sora_tui.core.job import Job
+    from sora_tui.core.params import GenerationParams
+    from sora_tui.tui.widgets.prompt_cells import prompt_cell
+
+    remix = Job.new(GenerationParams("a red kite over the dunes in neon rain"), kind="remix", parent_id="job_parent")
+    remix.extra = {"choice": "kept"}
+    cell = prompt_cell(remix, changes=(["at sunset"], ["in neon rain"]))
+    assert cell.plain.startswith("✓ ") and "+in neon rain" in cell.plain
+    remix.extra = {"choice": "passed"}
+    assert str(prompt_cell(remix, changes=(["at sunset"], ["in neon rain"])).style) == "dim"

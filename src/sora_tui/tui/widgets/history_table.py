@@ -101,12 +101,7 @@ class HistoryTable(JobList):
 
     def cells(self, job: Job, now: float) -> list[Text]:
         p = job.params
-        prompt = prompt_cell(job)
-        choice = job.extra.get("choice")
-        if choice == "kept":  # the take chosen of its group, at a glance in a list of takes
-            prompt = Text.assemble(("✓ ", "green"), prompt)
-        elif choice == "passed":
-            prompt.style = "dim"
+        prompt = prompt_cell(job)  # a kept take with its ✓, one not chosen dimmed
         when = time.strftime("%m-%d %H:%M" if now - job.created_at < 300 * 86400 else "%Y-%m-%d", time.localtime(job.created_at))
         everything = {
             "when": Text(when, style="dim"), "id": Text(job.short_id),

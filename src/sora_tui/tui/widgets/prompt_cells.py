@@ -51,7 +51,18 @@ def prompt_cell(job: Job, width: int = PROMPT_KEPT, changes: tuple[list[str], li
     """The prompt with its marks, on one line; longer than its column, it is cut to it (by cells) as it is drawn.
 
     `changes` (removed, added): how a derived job's prompt differs from its parent's, shown before it, so a remix
-    at 80 columns does not look like its parent with the difference cut off."""
+    at 80 columns does not look like its parent with the difference cut off. A take kept among its group's starts
+    with a green ✓; one not chosen is dimmed (service/keep.py), whatever else the cell shows."""
+    text = _prompt_text(job, width, changes)
+    choice = job.extra.get("choice")
+    if choice == "kept":
+        return Text.assemble(("✓ ", "green"), text)
+    if choice == "passed":
+        text.style = "dim"
+    return text
+
+
+def _prompt_text(job: Job, width: int, changes: tuple[list[str], list[str]] | None) -> Text:
     marks = ("★ " if job.starred else "") + ("▣ " if job.group_id else "")
     kind = KIND_MARK.get(job.kind)
     if kind:
