@@ -291,11 +291,8 @@ async def test_marked_jobs_are_compared_with_their_prompts_diff(rendered: list[J
 async def test_keep_stars_the_take_under_the_cursor(rendered: list[Job], home: Path) -> None:
     from pilot_helpers import history
 
-    from sora_tui.service import JobService
     from sora_tui.tui.app import SoraApp
 
-    if not hasattr(JobService, "keep"):
-        pytest.skip("JobService.keep is not in this version")
     async with SoraApp().run_test(size=(160, 45)) as pilot:
         screen = await _opened(pilot, "job_cmp_0")
         await wait_until(pilot, lambda: pilot.app.session.service is not None, what="the server", timeout=30)
@@ -306,6 +303,25 @@ async def test_keep_stars_the_take_under_the_cursor(rendered: list[Job], home: P
     jobs = {job.local_id: job for job in history(home)}
     assert jobs["job_cmp_1"].starred and jobs["job_cmp_1"].extra.get("choice") == "kept"
     assert jobs["job_cmp_0"].extra.get("choice") == jobs["job_cmp_2"].extra.get("choice") == "passed"
+
+
+async def test_keep_works_on_a_history_browsed_offline(rendered: list[Job], home: Path) -> None:
+    """No server answers (nothing listens on port 9): the history is open, and keeping a take needs nothing more."""
+    from pilot_helpers import history
+
+    from sora_tui.tui.app import SoraApp
+
+    app = SoraApp(base_url="http://127.0.0.1:9/v1")
+    async with app.run_test(size=(160, 45)) as pilot:
+        await wait_until(pilot, lambda: not app.connecting, what="the session to settle", timeout=30)
+        assert app.session is not None and app.session.service is None
+        screen = await _opened(pilot, "job_cmp_0")
+        await pilot.press("k")
+        await wait_until(pilot, lambda: "kept" in str(screen.query_one("#take-0").query_one(".take-caption").render()),
+                         what="the kept take", timeout=30)
+    jobs = {job.local_id: job for job in history(home)}
+    assert jobs["job_cmp_0"].extra.get("choice") == "kept"
+    assert jobs["job_cmp_1"].extra.get("choice") == jobs["job_cmp_2"].extra.get("choice") == "passed"
 
 
 def _fake_player(bin_dir: Path, name: str, record: Path) -> None:

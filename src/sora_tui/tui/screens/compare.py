@@ -280,10 +280,12 @@ class CompareScreen(ReportsWorkerFailures, ModalScreen[None]):
 
         app = workbench(self)
         job = self.takes[self.cursor]
-        if not app.connected_or_say():
+        if app.session is None:  # the history did not even open: say why (connected_or_say knows)
+            app.connected_or_say()
             return
         try:
-            changed = await app.service.keep(job)
+            # a choice is the user's mark on the history: it needs no server (a history browsed offline keeps too)
+            changed = await app.session.keep(job)
         except ServiceError as exc:
             self.notify(exc.message, severity="warning", markup=False, timeout=8)
             return
