@@ -1,0 +1,116 @@
+"""A needle typed on from the last one is looked for among the last one's matches only: the answers are exactly what a
+plain per-job scan gives, whatever the needles, the orders, the limits and the writes between them."""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from search_helpers import WORDS, _expected, _job
+
+from sora_tui.core.job import Job
+from sora_tui.core.params import GenerationParams
+from sora_tui.store import HistoryStore
+from sora_tui.store.history import haystack as haystack_module
+
+LETTERS = "ak eé北🌊\x00"
+
+
+def _filled(path: Path, count: int = 120) -> tuple[HistoryStore, dict[str, Job]]:
+    rng = random.Random(11)
+    store = HistoryStore(path)
+    jobs = {}
+    for i in range(count):
+        job = _job(i, rng)
+        store.add(job)
+        jobs[job.local_id] = job
+    return store, jobs
+
+
+def test_typing_on_is_answered_from_the_last_matches(tmp_path: Path) -> None:
+    store, jobs = _filled(tmp_path / "history.json")
+    typed = ""
+    for ch in "lighthouse at dusk":
+        typed += ch
+        assert [j.local_id for j in store.query(text=typed)] == _expected(jobs, typed), typed
+    narrowing = store._narrowing
+    assert narrowing is not None and narrowing[1] == "lighthouse at dusk"  # kept from the keystrokes before
+    # deleting a character (a shorter needle) and a needle that does not hold the last one scan again
+    assert [j.local_id for j in store.query(text="lighthouse at dus")] == _expected(jobs, "lighthouse at dus")
+    assert [j.local_id for j in store.query(text="kite")] == _expected(jobs, "kite")
+    store.close()
+
+
+def test_a_search_stopped_at_its_limit_is_not_kept(tmp_path: Path) -> None:
+    store, jobs = _filled(tmp_path / "history.json")
+    page = store.search(text="a", limit=3)
+    assert page.matched is None  # more than 3 match: the scan stopped, so its matches are not all known
+    assert store._narrowing is None
+    assert [j.local_id for j in store.query(text="at")] == _expected(jobs, "at")
+    store.close()
+
+
+def test_too_many_matches_are_not_kept(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setattr(haystack_module, "NARROWING_MAX", 5)
+    store, jobs = _filled(tmp_path / "history.json")
+    assert len(_expected(jobs, "a")) > 5
+    store.query(text="a")
+    assert store._narrowing is None
+    assert [j.local_id for j in store.query(text="at")] == _expected(jobs, "at")
+    store.close()
+
+
+def test_a_write_between_two_keystrokes_is_seen(tmp_path: Path) -> None:
+    store, jobs = _filled(tmp_path / "history.json")
+    assert [j.local_id for j in store.query(text="zebr")] == []
+    new = Job.new(GenerationParams("a zebra at dusk"))
+    new.created_at = 1_800_000_000
+    store.add(new)
+    jobs[new.local_id] = new
+    assert [j.local_id for j in store.query(text="zebra")] == [new.local_id]  # not answered from the empty set
+    some = next(iter(jobs.values()))
+    store.update(some.local_id, tags=["zebra crossing"])
+    jobs[some.local_id] = store.get(some.local_id)
+    assert [j.local_id for j in store.query(text="zebra ")] == _expected(jobs, "zebra ")
+    other = HistoryStore(tmp_path / "history.json")  # another process's write
+    late = Job.new(GenerationParams("a zebra crossing at night"))
+    other.add(late)
+    other.close()
+    jobs[late.local_id] = late
+    assert [j.local_id for j in store.query(text="zebra c")] == _expected(jobs, "zebra c")
+    store.close()
+
+
+needles = st.lists(st.text(alphabet=LETTERS, min_size=1, max_size=3), min_size=1, max_size=4).map("".join)
+steps = st.lists(st.tuples(st.sampled_from(["type", "type", "back", "new", "write"]), needles,
+                           st.booleans(), st.sampled_from([None, 1, 4, 60])), min_size=1, max_size=14)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(steps=steps)
+def test_any_keystrokes_and_writes_give_what_a_plain_scan_gives(tmp_path_factory, steps) -> None:
+    path = tmp_path_factory.mktemp("narrowing") / "history.json"
+    store, jobs = _filled(path, count=40)
+    rng = random.Random(3)
+    typed = ""
+    try:
+        for what, text, descending, limit in steps:
+            if what == "type":
+                typed += text
+            elif what == "back":
+                typed = typed[:-1]
+            elif what == "new":
+                typed = text
+            else:  # a job written between two keystrokes
+                job = Job.new(GenerationParams(" ".join(rng.choice(WORDS + [text]) for _ in range(3))))
+                job.created_at = 1_700_000_500 + len(jobs)
+                store.add(job)
+                jobs[job.local_id] = job
+            if not typed:
+                continue
+            got = [j.local_id for j in store.query(text=typed, descending=descending, limit=limit)]
+            assert got == _expected(jobs, typed, descending=descending, limit=limit), (typed, descending, limit)
+    finally:
+        store.close()
