@@ -26,6 +26,7 @@ from ..messages import JobsChanged, SessionSettled
 from ..widgets import job_list
 from ..widgets.history_table import HistoryTable
 from ..widgets.key_bar import KeyBar
+from ..widgets.search_box import SearchBox
 from ..widgets.title_bar import TitleBar
 from .lineage import lineage_text
 from .shown import StyledOnce
@@ -117,11 +118,12 @@ class HistoryScreen(StyledOnce):
         self.filters = Filters()
         self.matched: int | None = 0  # None: more than SHOWN
         self.opened_at = job_list.clock()
+        self._lineage_of: str | None = ""  # the job whose family the lineage box shows ("": nothing shown yet)
 
     def compose(self) -> ComposeResult:
         yield TitleBar()
         with Horizontal(id="history-filters"):
-            yield Input(placeholder=_("search prompts, tags, notes…"), id="history-search", compact=True)
+            yield SearchBox(placeholder=_("search prompts, tags, notes…"), id="history-search", compact=True)
             yield Select(choices(STATUS_FILTERS), value="", allow_blank=False, id="filter-status", compact=True)
             yield Select([(_(ANY_MODEL), "")], value="", allow_blank=False, id="filter-model", compact=True)
             yield Select(choices(STARRED_FILTERS), value="", allow_blank=False, id="filter-starred", compact=True)
@@ -250,11 +252,17 @@ class HistoryScreen(StyledOnce):
         self.show_lineage()
 
     @work(exclusive=True, exit_on_error=False, group="history-lineage", description=N_("lineage"))
-    async def show_lineage(self) -> None:
+    async def show_lineage(self, again: bool = False) -> None:
+        """The selected job's family beside the results; `again` when the job or its family changed. A search that
+        keeps the same job selected leaves the box as it is: showing it again lays the screen out (its height may
+        change), and that held every other keystroke of a search up (bench/keys.py)."""
         table = self.query_one(HistoryTable)
         local_id = table.selected_local_id
         box = self.query_one("#lineage", Static)
+        if local_id == self._lineage_of and not again:
+            return
         if local_id is None or self.history is None:
+            self._lineage_of = local_id
             box.update(Text(_("No job selected."), style="dim"))
             return
         await asyncio.sleep(0.05)  # a held arrow key moves on before this costs anything
@@ -264,6 +272,7 @@ class HistoryScreen(StyledOnce):
         ancestors, below = await asyncio.to_thread(self.history.lineage, local_id)
         group = await asyncio.to_thread(self.history.query, group_id=job.group_id, descending=False) if job.group_id else [job]
         box.update(lineage_text(job, ancestors, below, group))
+        self._lineage_of = local_id
 
     def on_session_settled(self, event: SessionSettled) -> None:
         """The app's session opened (with the history, with or without its server) or failed, after this screen
@@ -280,13 +289,15 @@ class HistoryScreen(StyledOnce):
         if not self.is_mounted:  # pushed, not composed yet: its first query reads the history as it is then
             return
         table = self.query_one(HistoryTable)
+        if job.local_id in table.jobs or job.created_at >= self.opened_at:
+            self._lineage_of = ""  # the family of the job selected may have changed: show it again with the results
         if job.local_id in table.jobs:
             table.update_job(job)
             if self.filters.starred and not self._passes_mark_filter(job):
                 self.run_query()  # no longer starred or kept (a keep passes the take kept before): off the list
             elif table.selected_local_id == job.local_id or (job.group_id and job.group_id == getattr(
                     table.jobs.get(table.selected_local_id or ""), "group_id", None)):
-                self.show_lineage()  # the job, or one of its takes (a keep changes each take's choice)
+                self.show_lineage(again=True)  # the job, or one of its takes (a keep changes each take's choice)
         elif job.created_at >= self.opened_at:
             self.run_query()  # made from here (a retry, a remix): show it; the newest query wins
         elif self.filters.starred == "kept" and self._passes_mark_filter(job):
@@ -310,6 +321,7 @@ class HistoryScreen(StyledOnce):
                 select.set_options(choices(options))
                 select.value = chosen
                 select.mutate_reactive(Select.value)  # type: ignore[misc]  # Textual's own idiom  # the same value: shown again with its new label
+        self._lineage_of = ""  # its words in the new language
         self.load_facets()
         self.run_query()
 

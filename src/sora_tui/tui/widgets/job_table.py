@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING, Any
 from rich.text import Text
 from textual.binding import Binding
 from textual.coordinate import Coordinate
-from textual.widgets import Input
 
 from ...core.i18n import N_
 from ...core.status import label
@@ -35,6 +34,7 @@ from .job_list import (
     status_cells,
 )
 from .prompt_cells import prompt_cell
+from .search_box import SearchBox
 
 if TYPE_CHECKING:  # only named in annotations: core.job loads with the history, after the first frame
     from ...core.job import Job
@@ -318,7 +318,7 @@ class JobTable(JobList):
                     self.set_cell(job.local_id, key, self.cell(key, job, now))
 
 
-class JobFilter(Input):
+class JobFilter(SearchBox):
     """The live table's filter box, as in k9s and lazygit: rows are filtered as it is typed; enter keeps the filter
     and goes back to the table, escape clears it and closes."""
 
