@@ -289,10 +289,16 @@ class JobActions(PaidQuestions):
     async def _job_open(self, job: Job) -> None:
         video = job.file("video")
         if video is None:
-            self.notify(_("{job} has no downloaded video yet; press d to download it.").format(job=job.short_id),
-                        severity="warning", markup=False)
+            self.notify(_("{job} has no downloaded video yet; press {key} to download it.").format(
+                job=job.short_id, key=self._download_key()), severity="warning", markup=False)
             return
         self.notify(await asyncio.to_thread(open_in_player, Path(video.path)), markup=False, timeout=8)
+
+    def _download_key(self) -> str:
+        """The table's download key as the keymap has it now, for the advice that names it."""
+        from .keymap import bound_key
+
+        return bound_key(self, "job.download", JobList)
 
     async def _job_copy(self, job: Job) -> None:
         from .screens.modals import ChoiceScreen
@@ -312,8 +318,8 @@ class JobActions(PaidQuestions):
         else:
             video = job.file("video")
             if video is None:
-                self.notify(_("{job} has no downloaded video yet; press d first.").format(job=job.short_id),
-                            severity="warning", markup=False)
+                self.notify(_("{job} has no downloaded video yet; press {key} first.").format(
+                    job=job.short_id, key=self._download_key()), severity="warning", markup=False)
                 return
             text = video.path
         if await asyncio.to_thread(copy_with_pyperclip, text):

@@ -235,8 +235,21 @@ class SessionConnection(WorkbenchBase):
             line.append(said, style="bold" if state != "checking" else "")
             if not profile.is_local:
                 line.append(f" · {where}", style="dim")
-        line.append("   " + _("f1 help · ctrl+o history"), style="dim italic")
+        hint = self._keys_hint()
+        if hint:
+            line.append("   " + hint, style="dim italic")
         return line
+
+    def _keys_hint(self) -> str:
+        """Help's key and the history's, as the keymap has them now: a part whose key is gone is left out."""
+        from .keymap import bound_key
+
+        help_key, history_key = bound_key(self, "app.help"), bound_key(self, "app.history")
+        if help_key and history_key:
+            return _("{help} help · {history} history").format(help=help_key, history=history_key)
+        if help_key:
+            return _("{help} help").format(help=help_key)
+        return _("{history} history").format(history=history_key) if history_key else ""
 
     def connected_or_say(self, kept: bool | str = False) -> bool:
         """True with a server to talk to; otherwise says why not (still connecting, or what failed) and what to do.
@@ -249,13 +262,22 @@ class SessionConnection(WorkbenchBase):
                        else _("Not connected to a server yet; wait a moment."))
             self.notify(message, severity="warning", markup=False)
         else:
+            from .keymap import bound_key, key_capitalised
+
             reason = one_line(self.offline_reason or "", 160).rstrip(". ")
-            if reason:
-                message = (_("Not connected to a server: {reason}; the prompt is kept. F3 switches profile.") if kept
-                           else _("Not connected to a server: {reason}. F3 switches profile.")).format(reason=reason)
+            # the profiles' key as the keymap has it, said as the F-key it is at the start of a sentence
+            key = key_capitalised(bound_key(self, "app.profiles"))
+            if not key:
+                message = (_("Not connected to a server: {reason}; the prompt is kept.") if kept
+                           else _("Not connected to a server: {reason}.")) if reason else (
+                    _("Not connected to a server; the prompt is kept.") if kept else _("Not connected to a server."))
+            elif reason:
+                message = (_("Not connected to a server: {reason}; the prompt is kept. {key} switches profile.") if kept
+                           else _("Not connected to a server: {reason}. {key} switches profile."))
             else:
-                message = (_("Not connected to a server; the prompt is kept. F3 switches profile.") if kept
-                           else _("Not connected to a server. F3 switches profile."))
+                message = (_("Not connected to a server; the prompt is kept. {key} switches profile.") if kept
+                           else _("Not connected to a server. {key} switches profile."))
+            message = message.format(reason=reason, key=key)
             self.notify(message, severity="warning", markup=False, timeout=8)
         return False
 

@@ -12,7 +12,8 @@ from __future__ import annotations
 import difflib
 import importlib
 import pkgutil
-from collections.abc import Iterator, Mapping
+import re
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -168,6 +169,57 @@ def keys_shown(binding: Binding, keymap: Mapping[str, str]) -> str:
     else:
         keys = moved.split(",")
     return " / ".join(key_shown(k) for k in keys)
+
+
+def key_now(binding: Binding, keymap: Mapping[str, str]) -> str:
+    """The first key `binding` is on now, as the help shows it ("f1", "ctrl+o", "?"); "" where it is on none."""
+    return keys_shown(binding, keymap).split(" / ")[0].strip()
+
+
+def key_capitalised(key: str) -> str:
+    """A key where a title or a sentence starts with it: an F-key as the keyboard prints it ("F1"), others as shown."""
+    return key.upper() if re.fullmatch(r"f\d+", key) else key
+
+
+def bound_key(node: DOMNode, binding_id: str, owner: type[DOMNode] | None = None, said: str | None = None) -> str:
+    """The key a hint on screen names for the binding `binding_id` ("{help} help"): its first key now, the user's
+    where the keymap moved it, "" where it is on none (the hint then leaves that part out). The binding is looked
+    for on `owner`, the class that declares it, or else on `node` and the nodes it is in, up to the app; the keymap
+    is `node`'s app's. `said`: how the hint has always written the default key where that is shorter than the help
+    writes it ("esc" in a dialog's key line), kept while the keymap leaves the binding where it is."""
+    from textual.app import App
+
+    app = node if isinstance(node, App) else node.app
+    classes = [owner] if owner is not None else [type(n) for n in (node, *node.ancestors)]
+    return declared_key(classes, binding_id, getattr(app, "keymap", None) or {}, said)
+
+
+def declared_key(classes: Iterable[type[DOMNode]], binding_id: str, keymap: Mapping[str, str],
+                 said: str | None = None) -> str:
+    """bound_key for the binding `binding_id` declared by one of `classes`, with `keymap` applied."""
+    binding = next((b for cls in classes for b in own_bindings(cls) if b.id == binding_id), None)
+    if binding is None:
+        return ""
+    if said is not None and binding_id not in keymap:
+        return said
+    return key_now(binding, keymap)
+
+
+def screen_keys(screen: DOMNode, prefix: str, **said: str) -> dict[str, str]:
+    """bound_key for every binding of `screen`'s class whose id starts with `prefix` ("profiles"), by the rest of its
+    id ({"add": "a", "use": "enter", …}), for a title or a message that names them; `said` as bound_key's."""
+    return {b.id.split(".", 1)[1]: bound_key(screen, b.id, type(screen), said.get(b.id.split(".", 1)[1]))
+            for b in own_bindings(type(screen)) if b.id and b.id.startswith(prefix + ".")}
+
+
+def key_pieces(node: DOMNode, binding_id: str, *said: str) -> list[str | tuple[str, str]]:
+    """A dialog's key line names a binding's keys in bold ("n / esc", for Text.assemble): as `said` writes them while
+    the keymap leaves the binding (declared by `node`'s class) where it is, else the first key the keymap put it on."""
+    moved = bound_key(node, binding_id, type(node), said="")
+    pieces: list[str | tuple[str, str]] = []
+    for key in [moved] if moved else said:
+        pieces.extend([" / ", (key, "bold")] if pieces else [(key, "bold")])
+    return pieces
 
 
 # --- checking -----------------------------------------------------------------------------------------------

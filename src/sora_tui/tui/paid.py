@@ -206,8 +206,10 @@ class PaidQuestions(WorkbenchBase):
         one = estimate(params.model, params.size, seconds or params.seconds, self.opened.profile.models)
         two = estimate(params.model, params.size, seconds or params.seconds, self.opened.profile.models, 2)
         key = self._key_of(PAID_KEYS[action])
+        from .keymap import key_shown
+
         fields = {"job": job.short_id, "model": params.model, "size": params.size, "seconds": seconds or params.seconds,
-                  "key": key}
+                  "key": key_shown(key)}  # as the help writes it ("?", not question_mark)
         if action == "retry":
             line = _("Retry {job}: {model} {size} {seconds}s, {cost}? {key}/enter sends, esc cancels").format(
                 cost=price_text(one), **fields)

@@ -13,6 +13,7 @@ from textual.widgets import Checkbox, Input, Label, Static
 
 from ...core.i18n import N_, _
 from ..css import SCREENS_CSS
+from ..keymap import bound_key
 from ..widgets.path_suggester import PathSuggester
 
 CONSENT = N_("Everyone whose face or voice is in this clip agreed to it becoming a character, and I have the "
@@ -35,7 +36,10 @@ class CharacterScreen(ModalScreen[CharacterRequest | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog wide", id="character-box") as box:
-            box.border_title = _("Create a cameo character · ctrl+s create · esc cancel")
+            # the keys as the keymap has them now; "esc" as this title has always said it
+            box.border_title = _("Create a cameo character · {create} create · {cancel} cancel").format(
+                create=bound_key(self, "character.create", CharacterScreen),
+                cancel=bound_key(self, "character.cancel", CharacterScreen, "esc"))
             yield Static(Text(_("A short clip (2-4 s) of one person or creature. The server refuses human likeness it "
                                 "cannot verify; use it only with the owner's permission."), style="dim"))
             yield Label(_("Name (1-80 characters; write it verbatim in prompts)"))

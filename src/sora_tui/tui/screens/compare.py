@@ -302,8 +302,12 @@ class CompareScreen(ReportsWorkerFailures, ModalScreen[None]):
         job = self.takes[self.cursor]
         video = job.file("video")
         if video is None or not os.path.isfile(video.path):
-            self.notify(_("{job} has no downloaded video, so no sound to play; press d on it in the jobs table.")
-                        .format(job=job.short_id), severity="warning", markup=False)
+            from ..keymap import bound_key
+            from ..widgets.job_list import JobList
+
+            self.notify(_("{job} has no downloaded video, so no sound to play; press {key} on it in the jobs table.")
+                        .format(job=job.short_id, key=bound_key(self, "job.download", JobList)), severity="warning",
+                        markup=False)
             return
         self._stop_sound()
         player = sound_player()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Mapping
 
 from rich.cells import cell_len
 from rich.text import Text
@@ -22,26 +23,28 @@ from ...core.text import one_line, pad, strip_control
 from ..base import workbench
 from ..css import SCREENS_CSS
 from ..failures import ReportsWorkerFailures
+from ..keymap import bound_key, declared_key
 from ..messages import JobsChanged
 from ..widgets.frames import PreviewError, load_frames, load_thumbnail
+from ..widgets.job_list import JobList
 from ..widgets.key_bar import KeyBar
 from ..widgets.preview import PicturePreview, picture_preview
 
 ERROR_ADVICE = {
     "moderation_blocked": N_("The server's guardrail refused it. Describe original characters and no real people, then "
                              "retry."),
-    "not_submitted": N_("The create request never reached the server; nothing was billed. Press r to retry."),
+    "not_submitted": N_("The create request never reached the server; nothing was billed. Press {retry} to retry."),
     "uncertain": N_("sora-tui is checking the server's list to see whether the job was created."),
     "not_found": N_("The server no longer knows this job. Retry to generate it again."),
     "expired": N_("The server's copy expired before it was downloaded. Remix or retry it."),
-    "rate_limit_exceeded": N_("The server is rate-limiting this key. Wait a minute, then retry (r); fewer variations at "
-                              "once help."),
+    "rate_limit_exceeded": N_("The server is rate-limiting this key. Wait a minute, then retry ({retry}); fewer "
+                              "variations at once help."),
     "invalid_request": N_("The server refused the request as sent. Check the size and seconds for this model, then "
-                          "retry (r)."),
-    "invalid_api_key": N_("The server refused the API key. Check the key for this profile, then retry (r)."),
+                          "retry ({retry})."),
+    "invalid_api_key": N_("The server refused the API key. Check the key for this profile, then retry ({retry})."),
 }
-GENERIC_ADVICE = N_("Read the server's message above; change what it names and retry (r), or remix (m) from a finished "
-                    "video.")
+GENERIC_ADVICE = N_("Read the server's message above; change what it names and retry ({retry}), or remix ({remix}) "
+                    "from a finished video.")
 
 # How a kind reads on this screen; the stored word (job.kind) stays as it is.
 KIND_NAMES = {
@@ -87,9 +90,9 @@ def _when(ts: float | None) -> str:
     return time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(ts)) if ts else "-"
 
 
-def detail_text(job: Job, parent: Job | None = None) -> Text:
+def detail_text(job: Job, parent: Job | None = None, keymap: Mapping[str, str] | None = None) -> Text:
     """Everything about the job; with its parent (the job a remix, edit or extension was made from), the prompt
-    shows what changed from the parent's."""
+    shows what changed from the parent's. The keys its advice names are those of the user's `keymap` (the app's)."""
     expires = _when(job.expires_at)
     if job.extra.get("deleted_on_server"):
         expires += "  " + _("(deleted on the server)")
@@ -134,7 +137,10 @@ def detail_text(job: Job, parent: Job | None = None) -> Text:
         text.append("\n" + _("Error") + " ", style="bold red")
         text.append(f"{strip_control(job.error.code)}: {strip_control(job.error.shown)}\n", style="red")
         text.append(_("What to do:") + " ", style="bold")
-        text.append(_(ERROR_ADVICE.get(job.error.code, GENERIC_ADVICE)) + "\n")
+        # the table's retry and this screen's remix, where the keymap has them
+        keys = {"retry": declared_key([JobList], "job.retry", keymap or {}),
+                "remix": declared_key([JobDetailScreen], "detail.remix", keymap or {})}
+        text.append(_(ERROR_ADVICE.get(job.error.code, GENERIC_ADVICE)).format(**keys) + "\n")
     if job.notes:
         text.append("\n" + _("Note") + "\n", style="bold")
         text.append(strip_control(job.notes) + "\n")
@@ -180,7 +186,7 @@ class JobDetailScreen(ReportsWorkerFailures, ModalScreen[None]):
         with Horizontal(id="detail-box") as box:
             box.border_title = _("Job {id}").format(id=self.job.short_id)
             with VerticalScroll(id="detail-scroll"):
-                yield Static(detail_text(self.job), id="detail-text")
+                yield Static(detail_text(self.job, keymap=self._keymap()), id="detail-text")
             yield picture_preview(id="detail-picture")
         yield KeyBar()  # this screen's own keys; the workbench's footer behind it would list the wrong ones
 
@@ -188,6 +194,9 @@ class JobDetailScreen(ReportsWorkerFailures, ModalScreen[None]):
         self.load_picture()
         if self.job.kind in DERIVED and self.job.parent_id:
             self.load_parent(self.job.parent_id)
+
+    def _keymap(self) -> Mapping[str, str]:
+        return getattr(self.app, "keymap", None) or {}
 
     def on_resize(self) -> None:
         self.set_class(self.size.width < 110, "-narrow")
@@ -200,7 +209,7 @@ class JobDetailScreen(ReportsWorkerFailures, ModalScreen[None]):
         if job.local_id == self.job.local_id:
             self.job = job  # a screen pushed but not composed yet shows this one when it is
             if self.is_mounted:
-                self.query_one("#detail-text", Static).update(detail_text(job, self.parent_job))
+                self.query_one("#detail-text", Static).update(detail_text(job, self.parent_job, self._keymap()))
 
     @work(exclusive=True, exit_on_error=False, group="detail-parent", description=N_("the parent's prompt"))
     async def load_parent(self, parent_id: str) -> None:
@@ -211,7 +220,7 @@ class JobDetailScreen(ReportsWorkerFailures, ModalScreen[None]):
         parent = await asyncio.to_thread(session.history.get, parent_id)
         if parent is not None:
             self.parent_job = parent
-            self.query_one("#detail-text", Static).update(detail_text(self.job, parent))
+            self.query_one("#detail-text", Static).update(detail_text(self.job, parent, self._keymap()))
 
     @work(exclusive=True, exit_on_error=False, group="preview", description=N_("load the picture"))
     async def load_picture(self) -> None:
@@ -247,7 +256,8 @@ class JobDetailScreen(ReportsWorkerFailures, ModalScreen[None]):
             elif thumb is not None:
                 preview.show_still(await asyncio.to_thread(load_thumbnail, thumb.path))
             else:
-                preview.show_message(_("No picture on disk; press d to download the thumbnail or spritesheet."))
+                preview.show_message(_("No picture on disk; press {key} to download the thumbnail or spritesheet.")
+                                     .format(key=bound_key(self, "detail.download", JobDetailScreen)))
         except PreviewError as exc:
             preview.show_message(exc.message)
 

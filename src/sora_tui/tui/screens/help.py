@@ -5,7 +5,6 @@ made, so the help speaks the interface's language, the one switched to while it 
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 
 from rich.console import Group
@@ -20,7 +19,7 @@ from textual.widgets import Static
 
 from ...core.i18n import N_, _
 from ..css import SCREENS_CSS
-from ..keymap import keys_shown
+from ..keymap import bound_key, key_capitalised, key_now, keys_shown
 from ..widgets.key_bar import translated
 
 
@@ -103,11 +102,11 @@ class HelpScreen(ModalScreen[None]):
     def _key(self, binding_id: str) -> str:
         """The first key the binding with this id is on now (the user's keymap may have moved it)."""
         binding = next(b for _where, bindings in key_groups() for b in bindings if b.id == binding_id)
-        return keys_shown(binding, self._user_keys()).split(" / ")[0]
+        return key_now(binding, self._user_keys())
 
     def _title(self) -> str:
         key = self._key("app.help")
-        return _("Keys · {key} or esc to close").format(key=key.upper() if re.fullmatch(r"f\d+", key) else key)
+        return _("Keys · {key} or esc to close").format(key=key_capitalised(key))
 
     def _intro(self) -> Text:
         keys = {name: escape(self._key(binding_id)) for name, binding_id in (
@@ -118,17 +117,19 @@ class HelpScreen(ModalScreen[None]):
             "[b]{history}[/] opens the history. Every command is also in the palette ([b]{palette}[/]).").format(
             palette=escape(self.app.COMMAND_PALETTE_BINDING), **keys))
 
-    @staticmethod
-    def _language_line() -> Text:
-        """Which language, and how to change it: f4 here, unless SORA_TUI_LANG decides."""
+    def _language_line(self) -> Text:
+        """Which language, and how to change it: f4 here (or the key the keymap put it on), unless SORA_TUI_LANG
+        decides."""
         from ...core import i18n
 
         line = Text(_("Language: "), style="bold")
         line.append(i18n.LANGUAGES[i18n.language()])
+        key = bound_key(self, "help.language", HelpScreen)
         if i18n.forced():
-            line.append("  " + _("(set by SORA_TUI_LANG; unset it to choose with f4)"), style="dim")
-        else:
-            line.append("  " + _("(f4 switches; remembered next time)"), style="dim")
+            line.append("  " + (_("(set by SORA_TUI_LANG; unset it to choose with {key})").format(key=key) if key
+                                else _("(set by SORA_TUI_LANG)")), style="dim")
+        elif key:
+            line.append("  " + _("({key} switches; remembered next time)").format(key=key), style="dim")
         return line
 
     def _paid_line(self) -> Text:

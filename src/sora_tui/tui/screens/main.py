@@ -22,7 +22,7 @@ from ..messages import SHOWN_PER_TURN, DownloadProgressed, JobChanged, JobsChang
 from ..widgets.composer import FIT_NAMES, PromptComposer
 from ..widgets.job_table import JobFilter, JobTable
 from ..widgets.key_bar import KeyBar
-from ..widgets.tips import TipsPanel, report_text
+from ..widgets.tips import TipsPanel, hint_keys, report_text
 from ..widgets.title_bar import TitleBar
 from .shown import StyledOnce
 
@@ -291,7 +291,7 @@ class MainScreen(StyledOnce):
 
         report = self.query_one(TipsPanel).report
         if report is not None:
-            self.app.push_screen(TextScreen(_("Prompt tips"), report_text(report)))
+            self.app.push_screen(TextScreen(_("Prompt tips"), report_text(report, hint_keys(self))))
 
     def action_generate(self) -> None:
         self.query_one(PromptComposer).request_generate()
@@ -336,13 +336,18 @@ class MainScreen(StyledOnce):
         except BudgetRefused as exc:
             app.show_over_budget(exc.over, kept=_("The prompt is still in the composer."))
             return
+        from ..keymap import bound_key
+        from ..textual_fence import remapped_keys
+
         total = estimate(params.model, params.size, params.seconds, self.session.profile.models, n)
+        # generate's key again sends: the one the keymap put it on, where it moved it
+        generate = next(b for b in MainScreen.BINDINGS if isinstance(b, Binding) and b.id == "app.generate")
+        key = (remapped_keys(app, "app.generate") or generate.key).split(",")[0]
         line = ngettext("Send {n} job: {model} {size} {seconds}s, {cost}? {key}/enter sends, esc cancels",
                         "Send {n} jobs: {model} {size} {seconds}s, {cost}? {key}/enter sends, esc cancels", n).format(
-            n=n, model=params.model, size=params.size, seconds=params.seconds, key="ctrl+g",
-            cost=price_text(total))
-        app.ask_to_pay(line, "ctrl+g",
-                       lambda: self.submit(event.params, event.variations, event.fit, event.character_ids))
+            n=n, model=params.model, size=params.size, seconds=params.seconds,
+            key=bound_key(self, "app.generate", MainScreen), cost=price_text(total))
+        app.ask_to_pay(line, key, lambda: self.submit(event.params, event.variations, event.fit, event.character_ids))
 
     def connected(self) -> None:
         """The session is open: send what was asked for while it opened (asking first where that costs)."""

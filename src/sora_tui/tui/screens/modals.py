@@ -22,6 +22,7 @@ from textual.widgets.option_list import Option
 from ...core.i18n import N_, _, pgettext
 from ...core.params import SECONDS_ALL
 from ..css import SCREENS_CSS
+from ..keymap import key_pieces
 from ..widgets.composer import seconds_label
 
 
@@ -43,8 +44,9 @@ class ConfirmScreen(ModalScreen[bool]):
         with Vertical(classes="dialog") as box:
             box.border_title = self.title_text
             yield Static(Text(self.question))
-            yield Static(Text.assemble(("y", "bold"), " " + pgettext("answer", "yes") + "   ", ("n", "bold"), " / ",
-                                       ("esc", "bold"), " " + pgettext("answer", "no")), classes="dialog-keys")
+            yield Static(Text.assemble(*key_pieces(self, "confirm.yes", "y"), " " + pgettext("answer", "yes") + "   ",
+                                       *key_pieces(self, "confirm.no", "n", "esc"), " " + pgettext("answer", "no")),
+                         classes="dialog-keys")
 
     def action_answer(self, yes: bool) -> None:
         self.dismiss(yes)
@@ -131,7 +133,8 @@ class PromptScreen(ModalScreen[PromptRequest | None]):
                                  allow_blank=False, id="extend-seconds", compact=True)
             if self.price is not None:
                 yield Static(self.price(self._chosen_seconds()), id="prompt-cost", classes="dialog-cost")
-            yield Static(Text.assemble(("ctrl+g", "bold"), " " + _("submit") + "   ", ("esc", "bold"), " " + _("cancel")),
+            yield Static(Text.assemble(*key_pieces(self, "prompt.submit", "ctrl+g"), " " + _("submit") + "   ",
+                                       *key_pieces(self, "prompt.cancel", "esc"), " " + _("cancel")),
                          classes="dialog-keys")
 
     def _chosen_seconds(self) -> str | None:
@@ -205,7 +208,8 @@ class NoteScreen(ModalScreen[Annotation | None]):
             box.border_title = _("Tags and note · {job}").format(job=self.label)
             yield Input(", ".join(self.tags), placeholder=_("tags, comma separated"), id="tags")
             yield TextArea(self.notes, id="notes", soft_wrap=True, tab_behavior="focus")
-            yield Static(Text.assemble(("ctrl+s", "bold"), " " + _("save") + "   ", ("esc", "bold"), " " + _("cancel")),
+            yield Static(Text.assemble(*key_pieces(self, "note.save", "ctrl+s"), " " + _("save") + "   ",
+                                       *key_pieces(self, "note.cancel", "esc"), " " + _("cancel")),
                          classes="dialog-keys")
 
     def on_mount(self) -> None:
@@ -247,7 +251,8 @@ class SnippetScreen(ModalScreen[str | None]):
             yield Input(placeholder=_("type to filter…"), id="snippet-filter", compact=True)
             yield OptionList(id="snippets")
             yield Static(Text.assemble(("↑↓", "bold"), " " + _("choose") + "   ", ("enter", "bold"), " " + _("insert") + "   ",
-                                       ("esc", "bold"), " " + _("cancel")), classes="dialog-keys")
+                                       *key_pieces(self, "snippet.cancel", "esc"), " " + _("cancel")),
+                         classes="dialog-keys")
 
     def on_mount(self) -> None:
         self._fill("")
@@ -337,8 +342,9 @@ class PictureConfirmScreen(ModalScreen[bool]):
             box.border_title = self.title_text
             yield picture_preview(id="picture-preview")
             yield Static(Text(self.question))
-            yield Static(Text.assemble(("y", "bold"), " " + _("send") + "   ", ("n", "bold"), " / ", ("esc", "bold"),
-                                       " " + _("cancel")), classes="dialog-keys")
+            yield Static(Text.assemble(*key_pieces(self, "picture.yes", "y"), " " + _("send") + "   ",
+                                       *key_pieces(self, "picture.no", "n", "esc"), " " + _("cancel")),
+                         classes="dialog-keys")
 
     def on_mount(self) -> None:
         from ..widgets.preview import PicturePreview

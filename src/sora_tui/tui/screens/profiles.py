@@ -22,6 +22,7 @@ from ...core.i18n import N_, _
 from ...core.text import one_line
 from ..css import SCREENS_CSS
 from ..failures import ReportsWorkerFailures
+from ..keymap import screen_keys
 
 KINDS = {
     "openai": ("OpenAI", "https://api.openai.com/v1", "OPENAI_API_KEY", "sora-2"),
@@ -81,7 +82,8 @@ class ProfilesScreen(ReportsWorkerFailures, ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog wide", id="profiles-box") as box:
-            box.border_title = _("Profiles · enter use · a add · e edit · d delete · c check · esc close")
+            box.border_title = _("Profiles · {use} use · {add} add · {edit} edit · {delete} delete · {check} check · "
+                                 "{close} close").format(**screen_keys(self, "profiles", use="enter", close="esc"))
             yield DataTable(id="profiles-table", cursor_type="row", zebra_stripes=True)
             yield Static(id="profiles-note", classes="dialog-hint")
 
@@ -285,8 +287,8 @@ class ProfilesScreen(ReportsWorkerFailures, ModalScreen[str | None]):
             return
         name, table = found
         if name == self.current:
-            self.notify(_("{name} is the profile in use: switch to another one first (enter on it).").format(name=name),
-                        severity="warning", markup=False, timeout=10)
+            self.notify(_("{name} is the profile in use: switch to another one first ({use} on it).").format(
+                name=name, **screen_keys(self, "profiles")), severity="warning", markup=False, timeout=10)
             return
         url = table.get("base_url") if isinstance(table.get("base_url"), str) else _("local engine")
         question = _("Remove profile {name} ({url}) from {path}? Its jobs stay in the history; the server is not "

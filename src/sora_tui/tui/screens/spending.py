@@ -20,6 +20,7 @@ from ...core.cost import money
 from ...core.i18n import N_, _, ngettext, pgettext
 from ..css import SCREENS_CSS
 from ..failures import ReportsWorkerFailures
+from ..keymap import key_pieces
 from ..messages import SpendingCounted
 
 if TYPE_CHECKING:
@@ -184,9 +185,8 @@ class SpendingScreen(ReportsWorkerFailures, ModalScreen[None]):
             yield Paragraph(spending_notes(self.spending), "dim", id="spending-notes")
             yield Static(self._keys(), classes="dialog-keys", id="spending-keys")
 
-    @staticmethod
-    def _keys() -> Text:
-        return Text.assemble(("esc", "bold"), " / ", ("$", "bold"), " " + _("close"))
+    def _keys(self) -> Text:
+        return Text.assemble(*key_pieces(self, "spending.close", "esc", "$"), " " + _("close"))
 
     def on_spending_counted(self, event: SpendingCounted) -> None:
         """A new count (SoraApp.count_spending): shown in place, the place scrolled to kept."""
@@ -237,8 +237,9 @@ class BudgetScreen(ModalScreen[None]):
             yield Paragraph(self.message, id="budget-message")
             if self.kept:
                 yield Paragraph(self.kept, classes="dialog-hint", id="budget-kept")
-            yield Static(Text.assemble(("enter", "bold"), " / ", ("esc", "bold"), " " + _("close") + "   ",
-                                       ("$", "bold"), " " + _("spending")), classes="dialog-keys")
+            yield Static(Text.assemble(*key_pieces(self, "budget.close", "enter", "esc"), " " + _("close") + "   ",
+                                       *key_pieces(self, "budget.spending", "$"), " " + _("spending")),
+                         classes="dialog-keys")
 
     def action_close(self) -> None:
         self.dismiss(None)

@@ -6,11 +6,12 @@ in another (a Japanese prompt in an English interface is still read, by the Japa
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from rich.console import Group
 from rich.text import Text
 from textual import work
+from textual.dom import DOMNode
 from textual.widgets import Static
 
 from ...core.i18n import N_, _, pgettext
@@ -24,6 +25,20 @@ MARK = {"present": ("✓", "green"), "missing": ("○", "dim"), "conflict": ("�
         "warning": ("⚠", "bold yellow"), "info": ("·", "dim")}
 
 
+class HintKeys(NamedTuple):
+    """The keys the tips name, as the keymap has them now ("" where the action is on no key: its hint is left out)."""
+
+    snippet: str
+    tips: str
+
+
+def hint_keys(node: DOMNode) -> HintKeys:
+    """The snippets' key and the checklist's for the tips shown in `node` (the workbench declares both)."""
+    from ..keymap import bound_key
+
+    return HintKeys(bound_key(node, "app.snippet"), bound_key(node, "app.tips"))
+
+
 def tip_line(tip: Tip, detail: bool) -> Text:
     mark, style = MARK.get(tip.state, ("·", ""))
     line = Text()
@@ -34,7 +49,7 @@ def tip_line(tip: Tip, detail: bool) -> Text:
     return line
 
 
-def report_lines(report: TipsReport) -> Group:
+def report_lines(report: TipsReport, keys: HintKeys) -> Group:
     """The checklist as one line per tip, cut with … (the panel beside the composer); F2 shows it whole."""
     lines: list[Text] = []
     for heading, tips in (("", report.ingredients), (_("Advice"), report.advice),
@@ -47,11 +62,23 @@ def report_lines(report: TipsReport) -> Group:
             line = tip_line(tip, detail=True)
             line.no_wrap, line.overflow = True, "ellipsis"
             lines.append(line)
-    lines.append(Text(_("ctrl+n snippet · f2 all tips"), style="dim italic"))
+    hint = keys_line(keys)
+    if hint:
+        # one line whatever the keys: a long key is cut with …, the panel's height stays
+        lines.append(Text(hint, style="dim italic", no_wrap=True, overflow="ellipsis"))
     return Group(*lines)
 
 
-def report_text(report: TipsReport) -> Text:
+def keys_line(keys: HintKeys) -> str:
+    """The panel's last line: the keys of the snippets and of the whole checklist, as the keymap has them now."""
+    if keys.snippet and keys.tips:
+        return _("{snippet} snippet · {tips} all tips").format(snippet=keys.snippet, tips=keys.tips)
+    if keys.snippet:
+        return _("{snippet} snippet").format(snippet=keys.snippet)
+    return _("{tips} all tips").format(tips=keys.tips) if keys.tips else ""
+
+
+def report_text(report: TipsReport, keys: HintKeys) -> Text:
     """The full checklist (F2)."""
     have, total = report.score
     text = Text()
@@ -69,11 +96,13 @@ def report_text(report: TipsReport) -> Text:
         for tip in report.guardrails:
             text.append_text(tip_line(tip, detail=True))
             text.append("\n")
-    text.append("\n" + _("ctrl+n inserts a snippet (camera, style, lighting, sound)"), style="dim italic")
+    if keys.snippet:
+        text.append("\n" + _("{snippet} inserts a snippet (camera, style, lighting, sound)").format(
+            snippet=keys.snippet), style="dim italic")
     return text
 
 
-def summary_text(report: TipsReport) -> Text:
+def summary_text(report: TipsReport, keys: HintKeys) -> Text:
     """Two lines (narrow layout): the score and what is missing, then the most pressing warning."""
     have, total = report.score
     missing = [t.label.lower() for t in report.ingredients if t.state != "present"]
@@ -81,13 +110,14 @@ def summary_text(report: TipsReport) -> Text:
     text.append(_("Tips {have}/{total}").format(have=have, total=total), style="bold")
     text.append("  " + (_("missing: {names}").format(names=pgettext("list separator", ", ").join(missing)) if missing
                         else _("missing: nothing")), style="dim")
-    text.append("  · " + _("ctrl+n snippets"), style="dim")
+    if keys.snippet:
+        text.append("  · " + _("{snippet} snippets").format(snippet=keys.snippet), style="dim")
     urgent = next((t for t in report.advice + report.guardrails if t.state in ("conflict", "warning")), None)
     text.append("\n")
     if urgent is not None:
         text.append_text(tip_line(urgent, detail=True))
-    else:
-        text.append(_("f2: all tips"), style="dim")
+    elif keys.tips:
+        text.append(_("{tips}: all tips").format(tips=keys.tips), style="dim")
     return text
 
 
@@ -158,7 +188,8 @@ class TipsPanel(ReportsWorkerFailures, Static):
 
     def _draw(self) -> None:
         if self.report is not None:
-            content = summary_text(self.report) if self.compact else report_lines(self.report)
+            keys = hint_keys(self)
+            content = summary_text(self.report, keys) if self.compact else report_lines(self.report, keys)
             # A new layout (the whole screen's) only when the panel's height in lines changes, not per key.
             lines = len(content.renderables) if isinstance(content, Group) else content.plain.count("\n")
             self.update(content, layout=lines != getattr(self, "_lines", None))

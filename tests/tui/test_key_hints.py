@@ -1,0 +1,142 @@
+"""The hints on screen that name a key (the status line's "f1 help · ctrl+o history", the tips panel's "ctrl+n
+snippet · f2 all tips", a dialog's key line, the advice that says "press d") name the key the binding is on now:
+the user's where the config file's [keymap] moved it, the default otherwise, in English and in Japanese. Read from
+what the real app draws, on the real local engine."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from pilot_helpers import connected, notifications, wait_until
+from rich.cells import cell_len
+from rich.console import Group
+from rich.text import Text
+
+from sora_tui.tui.app import SoraApp
+from sora_tui.tui.keymap import key_pieces
+from sora_tui.tui.screens.modals import ConfirmScreen, PromptScreen
+from sora_tui.tui.widgets.tips import HintKeys, keys_line
+
+SMALL, WIDE = (80, 24), (160, 45)
+# help on a long key (ctrl+shift+h), the history on two (the first is shown), the snippets and the checklist moved
+REMAPPED = '"app.help" = "ctrl+shift+h"\n"app.history" = "f9,ctrl+h"\n"app.snippet" = "f8"\n"app.tips" = "f12"\n'
+
+
+def write_keymap(home: Path, keymap: str) -> None:
+    (home / "config.toml").write_text(f"[keymap]\n{keymap}", encoding="utf-8")
+
+
+def drawn(widget: Any) -> list[str]:
+    """The lines `widget` draws on screen, as the terminal gets them (cut where the widget cuts them)."""
+    return [widget.render_line(y).text.rstrip() for y in range(widget.size.height)]
+
+
+def panel_lines(tips: Any) -> list[str]:
+    """The tips panel's lines, every one (beside the composer its last lines are often below its edge)."""
+    content = tips.content
+    return [part.plain for part in content.renderables] if isinstance(content, Group) else content.plain.splitlines()
+
+
+def status_line(app: SoraApp) -> str:
+    return "".join(drawn(app.main.query_one("#status-line")))
+
+
+async def settled(pilot: Any, app: SoraApp) -> None:
+    """Connected (the status line then carries its hint) and the tips read once (the panel then has its last line)."""
+    await wait_until(pilot, lambda: connected(app) and app.server_state == "reachable", what="the local engine")
+    await wait_until(pilot, lambda: app.main.query_one("#tips").report is not None, what="the tips")
+    await pilot.pause(0.1)
+
+
+async def test_the_defaults_are_shown_as_they_always_were(home: Path, engine_daemon: Path) -> None:
+    app = SoraApp()
+    async with app.run_test(size=WIDE) as pilot:
+        await settled(pilot, app)
+        assert status_line(app).endswith("f1 help · ctrl+o history")
+        assert panel_lines(app.main.query_one("#tips"))[-1] == "ctrl+n snippet · f2 all tips"
+
+
+async def test_remapped_keys_are_named_in_the_status_line_and_the_tips(home: Path, engine_daemon: Path) -> None:
+    write_keymap(home, REMAPPED)
+    app = SoraApp()
+    async with app.run_test(size=WIDE) as pilot:
+        await settled(pilot, app)
+        assert not notifications(app)  # a keymap with nothing wrong in it
+        line = status_line(app)
+        assert line.endswith("ctrl+shift+h help · f9 history") and "f1" not in line and "ctrl+o" not in line
+        tips = panel_lines(app.main.query_one("#tips"))
+        assert tips[-1] == "f8 snippet · f12 all tips" and not any("ctrl+n" in line for line in tips)
+        await pilot.press("f12")  # the whole checklist, on its new key, names the snippets' new key
+        await wait_until(pilot, lambda: app.screen is not app.main, what="the checklist by f12")
+        assert "f8 inserts a snippet" in app.screen.body.plain
+
+
+async def test_at_80_columns_the_hints_fit_with_a_long_key(home: Path, engine_daemon: Path) -> None:
+    write_keymap(home, REMAPPED)
+    app = SoraApp()
+    async with app.run_test(size=SMALL) as pilot:
+        await settled(pilot, app)
+        status = app.main.query_one("#status-line")
+        assert status.size.height == 1 and cell_len(status_line(app)) <= SMALL[0]
+        assert "ctrl+shift+h help · f9 history" in status_line(app)
+        tips = app.main.query_one("#tips")
+        text = "\n".join(drawn(tips))  # the narrow layout's summary: the snippets' key on its first lines
+        assert "· f8 snippets" in text and "ctrl+n" not in text
+        assert all(cell_len(line) <= SMALL[0] for line in drawn(tips))
+
+
+async def test_in_japanese_the_hints_name_the_users_keys(home: Path, engine_daemon: Path, ja: None) -> None:
+    write_keymap(home, REMAPPED)
+    app = SoraApp()
+    async with app.run_test(size=WIDE) as pilot:
+        await settled(pilot, app)
+        assert status_line(app).endswith("ctrl+shift+h ヘルプ · f9 履歴")
+        assert panel_lines(app.main.query_one("#tips"))[-1] == "f8 スニペット · f12 すべてのヒント"
+    app = SoraApp()
+    async with app.run_test(size=SMALL) as pilot:
+        await settled(pilot, app)
+        tips = drawn(app.main.query_one("#tips"))
+        assert "· f8 スニペット" in "".join(tips) and all(cell_len(line) <= SMALL[0] for line in tips)
+        assert "ctrl+shift+h ヘルプ" in status_line(app) and cell_len(status_line(app)) <= SMALL[0]
+
+
+async def test_in_japanese_the_defaults_keep_their_wording(home: Path, engine_daemon: Path, ja: None) -> None:
+    app = SoraApp()
+    async with app.run_test(size=WIDE) as pilot:
+        await settled(pilot, app)
+        assert status_line(app).endswith("f1 ヘルプ · ctrl+o 履歴")
+        assert panel_lines(app.main.query_one("#tips"))[-1] == "ctrl+n スニペット · f2 すべてのヒント"
+
+
+async def test_a_dialogs_key_line_names_the_moved_keys(home: Path, engine_daemon: Path) -> None:
+    write_keymap(home, '"confirm.yes" = "ctrl+y"\n"prompt.cancel" = "ctrl+c,f10"\n')
+    app = SoraApp()
+    async with app.run_test(size=WIDE) as pilot:
+        await wait_until(pilot, lambda: connected(app), what="the local engine")
+        app.push_screen(ConfirmScreen("Delete", "Delete it?"))
+        await pilot.pause(0.2)
+        keys = str(app.screen.query_one(".dialog-keys").render())
+        assert keys.startswith("ctrl+y yes") and "n / esc no" in keys  # the one moved; the other as always
+        app.pop_screen()
+        app.push_screen(PromptScreen("remix", "vid_1", "a boat"))
+        await pilot.pause(0.2)
+        assert str(app.screen.query_one(".dialog-keys").render()) == "ctrl+g submit   ctrl+c cancel"
+
+
+def test_a_hint_whose_key_is_gone_is_left_out() -> None:
+    assert keys_line(HintKeys("ctrl+n", "f2")) == "ctrl+n snippet · f2 all tips"
+    assert keys_line(HintKeys("", "f2")) == "f2 all tips"
+    assert keys_line(HintKeys("ctrl+n", "")) == "ctrl+n snippet"
+    assert keys_line(HintKeys("", "")) == ""
+
+
+async def test_key_pieces_keep_the_default_look_and_show_the_first_moved_key(home: Path) -> None:
+    write_keymap(home, '"confirm.no" = "question_mark,f10"\n')
+    app = SoraApp()
+    async with app.run_test(size=WIDE) as pilot:
+        screen = ConfirmScreen("t", "q")
+        app.push_screen(screen)
+        await pilot.pause(0.1)
+        assert Text.assemble(*key_pieces(screen, "confirm.yes", "y")).plain == "y"
+        assert Text.assemble(*key_pieces(screen, "confirm.no", "n", "esc")).plain == "?"  # as help writes it
