@@ -186,7 +186,7 @@ class JobDetailScreen(ReportsWorkerFailures, ModalScreen[None]):
         with Horizontal(id="detail-box") as box:
             box.border_title = _("Job {id}").format(id=self.job.short_id)
             with VerticalScroll(id="detail-scroll"):
-                yield Static(detail_text(self.job, keymap=self._keymap()), id="detail-text")
+                yield Static(detail_text(self.job, keymap=self._user_keys()), id="detail-text")
             yield picture_preview(id="detail-picture")
         yield KeyBar()  # this screen's own keys; the workbench's footer behind it would list the wrong ones
 
@@ -195,7 +195,7 @@ class JobDetailScreen(ReportsWorkerFailures, ModalScreen[None]):
         if self.job.kind in DERIVED and self.job.parent_id:
             self.load_parent(self.job.parent_id)
 
-    def _keymap(self) -> Mapping[str, str]:
+    def _user_keys(self) -> Mapping[str, str]:
         return getattr(self.app, "keymap", None) or {}
 
     def on_resize(self) -> None:
@@ -209,7 +209,7 @@ class JobDetailScreen(ReportsWorkerFailures, ModalScreen[None]):
         if job.local_id == self.job.local_id:
             self.job = job  # a screen pushed but not composed yet shows this one when it is
             if self.is_mounted:
-                self.query_one("#detail-text", Static).update(detail_text(job, self.parent_job, self._keymap()))
+                self.query_one("#detail-text", Static).update(detail_text(job, self.parent_job, self._user_keys()))
 
     @work(exclusive=True, exit_on_error=False, group="detail-parent", description=N_("the parent's prompt"))
     async def load_parent(self, parent_id: str) -> None:
@@ -220,7 +220,7 @@ class JobDetailScreen(ReportsWorkerFailures, ModalScreen[None]):
         parent = await asyncio.to_thread(session.history.get, parent_id)
         if parent is not None:
             self.parent_job = parent
-            self.query_one("#detail-text", Static).update(detail_text(self.job, parent, self._keymap()))
+            self.query_one("#detail-text", Static).update(detail_text(self.job, parent, self._user_keys()))
 
     @work(exclusive=True, exit_on_error=False, group="preview", description=N_("load the picture"))
     async def load_picture(self) -> None:
