@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import unicodedata
 
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 from rich.cells import cell_len, split_graphemes
 
@@ -134,3 +134,45 @@ def test_middle_keeps_a_whole_start_and_a_whole_end(text: str, limit: int) -> No
     assert any(stripped[i] == "…" and _whole(line, stripped[:i]) and line.endswith(stripped[i + 1:])
                and len(line) - len(stripped[i + 1:]) in _boundaries(line) for i in range(len(stripped)))
     assert len(stripped) - 1 <= len(line)  # the start and the end kept do not overlap
+
+
+def _cut_splitting_all(text: str, limit: int) -> str:
+    """cut() as it was before it split only what it needs: every grapheme of the text, then the run that fits."""
+    if cell_len(text) <= limit:
+        return text
+    if limit <= 0:
+        return ""
+
+    def prefix(s: str, room: int) -> str:
+        end = used = 0
+        for _start, stop, width in split_graphemes(s)[0] if room > 0 else []:
+            if used + width > room:
+                break
+            end, used = stop, used + width
+        head = s[:end]
+        while head and cell_len(head) > room:
+            head = head[:-1]
+        return head
+
+    head = prefix(text, limit - 1)
+    while head and cell_len(head + "…") > limit:
+        head = prefix(head, cell_len(head) - 1)
+    line = head + "…"
+    while cell_len(line) < limit:
+        line += " "
+    return line
+
+
+# Long texts of what the split must get right at any window's edge: wide glyphs, marks, joiners, variation selectors.
+edges = st.text(alphabet=st.sampled_from(["a", " ", "é", "e", "\u0301", "北", "ｶ", "🌊", "\u200d", "\ufe0f", "❤",
+                                          "👩", "\U0001f3fd", "\t", "~"]), max_size=160)
+
+
+@given(edges, st.integers(min_value=0, max_value=40))
+@example("e\u0301\u0301\u0301" * 30, 10)  # a start whose marks take no room: more of it fits than its first characters
+@example("e\u0301\u0301\u0301" * 6 + "abc" + "❤\ufe0f" + "x" * 20, 10)  # a glyph made wide by what follows it
+@example("a" * 27 + "👩\u200d\U0001f3fd" + "x" * 20, 10)
+def test_cutting_a_long_text_splits_only_its_start_and_cuts_where_splitting_all_of_it_would(text: str, limit: int) -> None:
+    assert cut(text, limit) == _cut_splitting_all(text, limit)
+    ascii_text = "".join(ch for ch in text if ch.isascii() and ch.isprintable())
+    assert cut(ascii_text, limit) == _cut_splitting_all(ascii_text, limit)

@@ -121,20 +121,31 @@ def rendered(monkeypatch: pytest.MonkeyPatch) -> list[tuple[int, int]]:
     now = time.time()
     monkeypatch.setattr(job_list, "clock", lambda: now)
     drawn: list[tuple[int, int]] = []
-    real, short = DataTable._render_cell, job_list.JobList._one_line_cell
+    real, short = DataTable._render_cell, job_list.JobList._cell_segments
 
     def counting(self, row_index, column_index, *args, **kwargs):  # type: ignore[no-untyped-def]
         drawn.append((row_index, column_index))
         return real(self, row_index, column_index, *args, **kwargs)
 
-    def counting_short(self, cell, height, row_index, column_index, *args):  # type: ignore[no-untyped-def]
-        lines = short(self, cell, height, row_index, column_index, *args)
-        if lines is not None:  # drawn here; None goes on to DataTable's path, counted there
-            drawn.append((row_index, column_index))
-        return lines
+    def place(table, cell) -> tuple[int, int]:  # type: ignore[no-untyped-def]
+        """Where a cell being drawn is: found by identity among the rows' cells and the column labels."""
+        for column_index, column in enumerate(table.ordered_columns):
+            if column.label is cell:
+                return -1, column_index
+        for row_key, cells in table._data.items():
+            for column_index, column in enumerate(table.ordered_columns):
+                if cells.get(column.key) is cell:
+                    return table._row_locations.get(row_key), column_index
+        raise AssertionError(f"a cell drawn that is not in the table: {cell!r}")
+
+    def counting_short(self, cell, *args):  # type: ignore[no-untyped-def]
+        line = short(self, cell, *args)
+        if line is not None:  # drawn here; None goes on to DataTable's path, counted there
+            drawn.append(place(self, cell))
+        return line
 
     monkeypatch.setattr(DataTable, "_render_cell", counting)
-    monkeypatch.setattr(job_list.JobList, "_one_line_cell", counting_short)
+    monkeypatch.setattr(job_list.JobList, "_cell_segments", counting_short)
     return drawn
 
 

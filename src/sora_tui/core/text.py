@@ -78,15 +78,31 @@ def _prefix(text: str, limit: int) -> str:
     """The longest run of whole graphemes from the start of `text` that is at most `limit` cells wide."""
     if limit <= 0:
         return ""
-    end = used = 0
-    for stop, width in _graphemes(text):
-        if used + width > limit:
-            break
-        end, used = stop, used + width
+    if text.isascii() and text.isprintable():  # a cell and a grapheme each character: its start is the answer
+        return text[:limit]
+    # Only the start of the text is split (a 2,000-character prompt cut for a column was split whole, on every row
+    # drawn): a grapheme only ever grows as the split reads on, so the first that does not fit in the window does
+    # not fit in the whole text either, and the cut falls where it would. When all of the window fits (marks and
+    # joiners take no room), the whole text is split.
+    window = text[:2 * limit + 8]
+    end, over = _fitting(_graphemes(window), limit)
+    if over is None and len(window) < len(text):
+        end, over = _fitting(_graphemes(text), limit)
     head = text[:end]
     while head and cell_len(head) > limit:  # never wider, even where Rich's split and its measure disagree
         head = head[:-1]
     return head
+
+
+def _fitting(graphemes: list[tuple[int, int]], limit: int) -> tuple[int, int | None]:
+    """(where the run of graphemes from the first that fits in `limit` cells ends, the index of the first that does
+    not fit, or None when all do)."""
+    end = used = 0
+    for at, (stop, width) in enumerate(graphemes):
+        if used + width > limit:
+            return end, at
+        end, used = stop, used + width
+    return end, None
 
 
 def _suffix(text: str, limit: int) -> str:

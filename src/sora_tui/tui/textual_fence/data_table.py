@@ -14,10 +14,14 @@ from typing import Any
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
+from textual._segment_tools import line_crop
 from textual.cache import LRUCache
+from textual.strip import Strip
 from textual.widgets import DataTable
 
 from ...core.text import cut
+
+_PLAIN = Style()  # what a segment without a style has (ours always have one)
 
 
 class _FrameComponentStyles:
@@ -49,6 +53,9 @@ class FastDataTable(DataTable):
         # (before DataTable's own set-up, which already clears caches).
         self._cells_drawn: LRUCache[tuple[object, ...], object] = LRUCache(10_000)
         self._cell_version: dict[tuple[object, object], int] = {}
+        # Body cells drawn for what they show, wherever they are (_body_line), and each place's click style.
+        self._cells_unplaced: LRUCache[tuple[object, ...], tuple[object, list[Segment]]] = LRUCache(4_000)
+        self._metas: dict[tuple[int, int], Style] = {}
         super().__init__(*args, **kwargs)
 
     def resized_columns(self) -> None:
@@ -135,6 +142,70 @@ class FastDataTable(DataTable):
             self._cells_drawn[key] = lines
         return lines
 
+    # --- whole body lines, from cells drawn wherever they were -------------------------------------------------
+    # DataTable makes each line through its own caches, all keyed on the counter every change bumps, a list per cell,
+    # a crop and a simplify: ~0.2 ms a line with every cell drawn already. After a search every visible row is new or
+    # has moved, so every line and every cell was made again (15-25 ms of the keystroke's frame, bench/keys.py). A
+    # body line of one-line cells is put together here from cells drawn once for what they show (the Text, its
+    # width, its styles), wherever the row is now; the place each cell is at (what a click reads) is added as the
+    # line is made. The header, fixed rows or columns, row labels, taller rows, another cursor or any other cell go
+    # DataTable's way. tests/tui/test_job_table.py checks the lines are DataTable's own.
+    def _render_line(self, y: int, x1: int, x2: int, base_style: Style) -> Strip:
+        line = self._body_line(y, x1, x2, base_style)
+        return super()._render_line(y, x1, x2, base_style) if line is None else line
+
+    def _body_line(self, y: int, x1: int, x2: int, base_style: Style) -> Strip | None:
+        fixed_rows, fixed_columns, *flags = self._cell_flags()
+        if fixed_rows or fixed_columns or self._labelled_row_exists or self.cursor_type != "row":
+            return None
+        try:
+            row_key, line_no = self._get_offsets(y)
+        except LookupError:
+            return None
+        row, cells = self.rows.get(row_key), self._data.get(row_key)
+        if row is None or cells is None or row.height != 1 or line_no or row_key is self._header_row_key:
+            return None
+        row_index = self._row_locations.get(row_key)
+        if row_index is None:
+            return None
+        cursor = self.cursor_coordinate.row == row_index
+        hover = self.hover_coordinate.row == row_index
+        row_style = self._get_row_style(row_index, base_style)
+        component, post = self._get_styles_to_render_cell(False, False, False, hover, cursor, *flags)
+        pre = row_style + component
+        drawn = self._cells_unplaced
+        segments: list[Segment] = []
+        used = 0
+        for column_index, column in enumerate(self.ordered_columns):
+            cell = cells.get(column.key)
+            width = column.get_render_width(self)
+            used += width
+            key = (id(cell), cell.plain if type(cell) is Text else None, pre, post, width)
+            entry = drawn.get(key)
+            if entry is not None and entry[0] is cell:
+                line = entry[1]
+            else:
+                made = self._cell_segments(cell, 1, pre, post, width)
+                if made is None:
+                    return None
+                line = made
+                drawn[key] = (cell, line)  # the cell is kept with it, so its id is not another's while it is here
+            meta = self._meta(row_index, column_index)
+            segments += [Segment(text, (style or _PLAIN) + meta) for text, style, _control in line]
+        # The rest of the width, as DataTable extends a row: its style with the cursor's and hover's, and a place out
+        # of bounds.
+        extend, _ = self._get_styles_to_render_cell(False, False, False, hover, cursor, flags[0], flags[1], False,
+                                                    False)
+        place = (row_index, -1)
+        end = self._metas.get(place)
+        if end is None:
+            end = self._metas[place] = Style.from_meta({"row": row_index, "column": 0, "out_of_bounds": True})
+        segments.append(Segment(" " * max(0, self.size.width - used), row_style + extend + end))
+        if len(self._metas) > 50_000:  # one a cell drawn: a history scrolled through for hours
+            self._metas.clear()
+        width = self.size.width
+        return Strip(line_crop(segments, x1, x2, width)).adjust_cell_length(width, base_style).simplify()
+
     # --- one frame's styles ------------------------------------------------------------------------------------
     # DataTable asks for the table's style and its rows' component styles on every line it draws, and each answer
     # walks the widget's ancestors (about a third of a live table's frame: 0.6 ms a line at 160x45). Within one
@@ -207,6 +278,22 @@ class FastDataTable(DataTable):
         cut to it by cells, with '…' (DataTable would crop it, maybe in the middle of a wide glyph). Anything else
         (several lines, tabs, centred) returns None and takes DataTable's own path.
         tests/tui/test_job_table.py checks the two draw the same."""
+        line = self._cell_segments(cell, height, pre, post, width)
+        if line is None:
+            return None
+        meta = self._meta(row_index, column_index)
+        return [[Segment(text, (style or _PLAIN) + meta) for text, style, _control in line]]
+
+    def _meta(self, row_index: int, column_index: int) -> Style:
+        """The style that tells a click which cell it is on (DataTable's meta), made once for each place."""
+        place = (row_index, column_index)
+        meta = self._metas.get(place)
+        if meta is None:
+            meta = self._metas[place] = Style.from_meta({"row": row_index, "column": column_index})
+        return meta
+
+    def _cell_segments(self, cell: object, height: int, pre: Style, post: Style, width: int) -> list[Segment] | None:
+        """_one_line_cell's segments, before the place they are drawn at is added to their styles."""
         pad = self.cell_padding
         inner = width - 2 * pad
         if type(cell) is not Text or inner <= 0 or height != 1:
@@ -222,7 +309,6 @@ class FastDataTable(DataTable):
             length = cell.cell_len
         if justify == "right" and plain != plain.rstrip():
             return None
-        pre = pre + Style.from_meta({"row": row_index, "column": column_index})
         blank = pre + post
         console = self.app.console
         own = console.get_style(cell.style) if cell.style else None
@@ -239,4 +325,4 @@ class FastDataTable(DataTable):
             line.append(Segment(" " * (inner - length), spaces_style if justify == "left" else blank))
         if pad:
             line.append(Segment(" " * pad, blank))
-        return [line]
+        return list(Segment.simplify(line))  # once, here: a line of them is not simplified again per cell

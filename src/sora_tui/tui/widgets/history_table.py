@@ -12,8 +12,9 @@ from collections.abc import Sequence
 from rich.text import Text
 from textual.message import Message
 
-from ...core.i18n import N_
+from ...core.i18n import N_, language
 from ...core.job import SHORT_ID_LENGTH, Job
+from ...core.status import ACTIVE
 from ...core.text import one_line
 from . import job_list
 from .job_list import (
@@ -32,6 +33,7 @@ from .job_list import (
 from .prompt_cells import prompt_cell
 
 WHEN_CELLS, TAGS_CELLS = 11, 20  # "12-01 18:30"; the tags are cut to this many cells
+RECENT = 300 * 86400  # seconds within which a job's date is shown without its year
 
 
 class HistoryTable(JobList):
@@ -44,10 +46,12 @@ class HistoryTable(JobList):
                Col("status", N_("Status")), Col("cost", N_("Cost"), 5), Col("files", N_("Files")),
                Col("tags", N_("Tags"), 6))
 
-    # A search's rows: a few screens' worth decoded and added at once, the rest as they are scrolled to. All 500 at
-    # once held the event loop 30-45 ms on every keystroke of a search, for rows no one had scrolled to, and decoding
-    # them slowed the search's thread (bench/keys.py: 'search results').
+    # A search's rows: a screen's worth and a few more decoded and added at once, the rest (ROWS_AHEAD at a time) as
+    # they are scrolled to. All 500 at once held the event loop 30-45 ms on every keystroke of a search, for rows no
+    # one had scrolled to, and decoding them slowed the search's thread; two screens' worth still cost a keystroke
+    # that lists new jobs 5-6 ms more than one (bench/keys.py: 'search results').
     ROWS_AHEAD = 60
+    ROWS_BELOW = 10
 
     class MoreWanted(Message):
         """The view nears the last row: the next jobs of the search, by local id (`batch`: which load they are for)."""
@@ -58,6 +62,10 @@ class HistoryTable(JobList):
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
+        # Each ended job's cells as last made, with the job and what they were made for (the columns, the language):
+        # a search's next keystroke lists mostly the same jobs, and the same cells are drawn from what the table
+        # drew of them before (FastDataTable) rather than made and drawn again.
+        self._made: dict[str, tuple[Job, object, list[Text]]] = {}
         self._later: list[str] = []  # the search's further matches, not rows yet (nor decoded), in order
         self._batch = 0  # bumped by every load: what arrives for an earlier one is dropped
         self._wanting = False
@@ -68,7 +76,7 @@ class HistoryTable(JobList):
                 "tags": TAGS_CELLS}
 
     def rows_at_once(self) -> int:
-        return max(self.ROWS_AHEAD, 2 * self.size.height)
+        return max(2 * self.ROWS_BELOW, self.size.height + self.ROWS_BELOW)
 
     def load(self, jobs: list[Job], later: Sequence[str] = ()) -> None:
         self._batch += 1
@@ -100,9 +108,21 @@ class HistoryTable(JobList):
                 self.add_row(*self.cells(job, now), key=job.local_id)
 
     def cells(self, job: Job, now: float) -> list[Text]:
+        if job.status in ACTIVE:  # their cells change with the clock (a rate limit's countdown)
+            return self._make(job, now)
+        made, context = self._made.get(job.local_id), (self.shown, language(), now - job.created_at < RECENT)
+        if made is not None and made[1] == context and made[0] == job:
+            return made[2]
+        cells = self._make(job, now)
+        if len(self._made) >= 5_000:  # a long session's worth of searches: start again
+            self._made.clear()
+        self._made[job.local_id] = (job, context, cells)
+        return cells
+
+    def _make(self, job: Job, now: float) -> list[Text]:
         p = job.params
         prompt = prompt_cell(job)  # a kept take with its ✓, one not chosen dimmed
-        when = time.strftime("%m-%d %H:%M" if now - job.created_at < 300 * 86400 else "%Y-%m-%d", time.localtime(job.created_at))
+        when = time.strftime("%m-%d %H:%M" if now - job.created_at < RECENT else "%Y-%m-%d", time.localtime(job.created_at))
         everything = {
             "when": Text(when, style="dim"), "id": Text(job.short_id),
             "prompt": prompt, "model": Text(p.model), "size": Text(p.size),

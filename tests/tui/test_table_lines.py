@@ -1,0 +1,121 @@
+"""Whole body lines of the job tables, put together from cells drawn wherever they were (FastDataTable._body_line),
+against DataTable's own way of making the line from the same cells: the same segments, styles and click places, for
+every row, with the cursor and the hover anywhere, focused or not, scrolled sideways or not, the widget wider than the
+table or narrower, and after a reload that moved every row."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+from rich.text import Text
+from textual.app import App, ComposeResult
+from textual.widgets import DataTable
+
+from sora_tui.core.job import FileRecord, Job
+from sora_tui.core.params import GenerationParams
+from sora_tui.core.status import JobStatus
+from sora_tui.tui.app import styles_dir
+from sora_tui.tui.widgets.history_table import HistoryTable
+
+PROMPTS = ["a kite over dunes", "風の中の凧、ゆっくりパン 🪁", "x" * 300, "[bold]not markup[/]", "  spaced  ", "é", "a",
+           "夕暮れの海辺を走る柴犬、" * 10, "e\u0301" * 40, "a lighthouse at dusk"]
+
+
+def jobs(count: int) -> list[Job]:
+    made = []
+    statuses = list(JobStatus)
+    for i in range(count):
+        job = Job.new(GenerationParams(PROMPTS[i % len(PROMPTS)]), status=statuses[i % len(statuses)],
+                      video_id=f"video_{i:032x}", progress=i * 7 % 100)
+        job = replace(job, starred=i % 3 == 0, tags=["keep"] if i % 4 == 0 else [], cost_estimate=i * 0.1)
+        job.created_at = 1_700_000_000 + i
+        if job.status == JobStatus.DOWNLOADED:
+            job.files = [FileRecord("video", "/tmp/x.mp4", 10, "")]
+        made.append(job)
+    return made
+
+
+class LinesApp(App[None]):
+    CSS_PATH = [str(styles_dir() / "app.tcss"), str(styles_dir() / "screens.tcss")]
+
+    def compose(self) -> ComposeResult:
+        yield HistoryTable(id="history-table")
+
+
+def compare_every_line(table: HistoryTable) -> int:
+    """Each body line both ways (DataTable's own caches cleared first); how many were made the short way."""
+    base = table.rich_style
+    table._pseudo_class_state = table.get_pseudo_class_state()
+    width = table.size.width
+    made = 0
+    for x1 in (0, 7):
+        for y in range(table.header_height, table.header_height + table.row_count):
+            fast = table._body_line(y, x1, x1 + width, base)
+            table._line_cache.clear()
+            table._row_render_cache.clear()
+            slow = DataTable._render_line(table, y, x1, x1 + width, base)
+            assert fast is not None, y
+            assert list(fast) == list(slow), (y, x1)
+            assert [s.style.meta for s in fast] == [s.style.meta for s in slow]  # where a click lands
+            made += 1
+    return made
+
+
+@pytest.mark.parametrize("size", [(80, 24), (160, 45), (240, 30)])  # narrower than the table, wider than it
+async def test_body_lines_are_datatable_s_own(size: tuple[int, int]) -> None:
+    app = LinesApp()
+    async with app.run_test(size=size) as pilot:
+        table = app.query_one(HistoryTable)
+        first = jobs(30)
+        table.load(first)
+        table.add_row(*[Text("r", justify="right")] * len(table.columns), key="right-aligned")
+        await pilot.pause()
+        made = 0
+        for focused in (True, False):
+            table.focus() if focused else table.blur()
+            await pilot.pause()
+            for cursor in (0, 5, table.row_count - 1):
+                table.move_cursor(row=cursor)
+                for hover, shown in ((3, True), (cursor, True), (3, False)):
+                    table.hover_coordinate = table.hover_coordinate._replace(row=hover)
+                    table._show_hover_cursor = shown
+                    made += compare_every_line(table)
+        # a reload that moves every row: the cells drawn before are used at their new places
+        table.load(list(reversed(first[:25])) + jobs(40)[30:])
+        await pilot.pause()
+        made += compare_every_line(table)
+        assert made > 300
+
+
+async def test_a_line_the_short_way_cannot_make_goes_datatable_s_way() -> None:
+    app = LinesApp()
+    async with app.run_test(size=(160, 30)) as pilot:
+        table = app.query_one(HistoryTable)
+        table.load(jobs(5))
+        table.add_row(*[Text("c", justify="center")] * len(table.columns), key="centred")
+        table.add_row(*[Text("two\nlines")] * len(table.columns), key="two-lines", height=2)
+        await pilot.pause()
+        base = table.rich_style
+        assert table._body_line(table.header_height + 5, 0, 160, base) is None  # centred cells
+        assert table._body_line(table.header_height + 6, 0, 160, base) is None  # a taller row
+        assert table._body_line(0, 0, 160, base) is None  # the header
+        lines = [table._render_line(y, 0, 160, base) for y in range(table.header_height + 8)]
+        assert "lines" in "".join(s.text for s in lines[table.header_height + 7])  # drawn DataTable's way
+        table.fixed_columns = 1
+        assert table._body_line(table.header_height, 0, 160, base) is None
+
+
+async def test_a_click_lands_on_the_row_the_line_shows() -> None:
+    """The place in each segment is where the row is now, not where its cells were first drawn."""
+    app = LinesApp()
+    async with app.run_test(size=(160, 30)) as pilot:
+        table = app.query_one(HistoryTable)
+        first = jobs(12)
+        table.load(first)
+        await pilot.pause()
+        table.load(first[6:])  # every row moves up six
+        await pilot.pause()
+        await pilot.click(HistoryTable, offset=(40, table.header_height + 2))
+        await pilot.pause()
+        assert table.selected_local_id == first[8].local_id
