@@ -69,7 +69,7 @@ def guardrail_tips(r: Reading, characters: Iterable[str]) -> tuple[Tip, ...]:
         tips.append(Tip("rights-style", _("Borrowed style"), WARNING, _(
             "Borrows the style of {found}: describe the look in your own words (e.g. {example}) rather than naming a "
             "studio or living artist.").format(found=quotes(source, styles), example=example(r.language, "look"))))
-    found = personal.find(r.plain_view, text)
+    found = personal.find(r.plain_view, text, capitals=text != r.lowered)
     if found:
         shown = [_("{kind} “{value}”").format(kind=_(kind), value=value) for kind, value in found[:MAX_QUOTES]]
         tips.append(Tip("personal-data", _("Personal data"), WARNING, _(

@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections import deque
+from collections.abc import Callable, Collection, Iterable, Mapping
+from functools import partial
+from itertools import accumulate
+from operator import call
 from typing import Any
 
 Span = tuple[int, int, str]  # start, end, lexicon key
 Hits = dict[str, list[Span]]  # category -> where its keywords are, in text order
+Found = tuple[list[str], list[int], list[int]]  # one pass's keywords in text order: spellings, starts, ends
 
 # Scripts, for the language of a prompt and for the boundaries of Japanese keywords. Half-width katakana are
 # gone by the time these are used (NFKC makes them full-width).
@@ -78,3 +83,49 @@ def trie_pattern(phrases: Iterable[str], *, gaps: bool = True, split_first: bool
     if after_first:
         return "(?:" + "|".join(unit_re(unit) + after_first + build(trie[unit]) for unit in firsts) + ")"
     return build(trie)
+
+
+def matches(rx: re.Pattern[str], text: str) -> Found | None:
+    """Every match of `rx` in `text` (its pattern all in one group, and no other group): split() cuts the text
+    around them without a match object each (a long prompt has thousands, each one for the garbage collector to
+    track), and where each starts and ends follows from the pieces' lengths."""
+    parts = rx.split(text)
+    if len(parts) == 1:
+        return None
+    ends = list(accumulate(map(len, parts)))  # where each piece ends: a gap, a keyword, a gap, ...
+    return parts[1::2], ends[0:-1:2], ends[1::2]
+
+
+def group_hits(found: list[Found], entry: Callable[[str], tuple[str, Collection[str]]]) -> Hits:
+    """The keywords of passes that do not overlap, in their categories; `entry`: a spelling's key and categories.
+
+    A 32,000-character prompt holds thousands of keywords, and a Python loop over them cost a millisecond: here
+    each distinct spelling gets its key and the appends to its categories' lists once, and the keywords are put in
+    place by C loops (map, zip, operator.call)."""
+    hits: Hits = {}
+    source: dict[str, int] = {}  # category -> the pass its spans came from, -1 for several (to sort)
+    for n, (words, starts, ends) in enumerate(found):
+        keys: dict[str, str] = {}
+        adders: dict[str, Callable[[Span], object]] = {}
+        for word in set(words):
+            keys[word], categories = entry(word)
+            appends = []
+            for category in categories:
+                spans = hits.get(category)
+                if spans is None:
+                    spans = hits[category] = []
+                    source[category] = n
+                elif source[category] != n:
+                    source[category] = -1
+                appends.append(spans.append)
+            adders[word] = appends[0] if len(appends) == 1 else partial(_append_all, tuple(appends))
+        deque(map(call, map(adders.__getitem__, words), zip(starts, ends, map(keys.__getitem__, words))), maxlen=0)
+    for category, n in source.items():
+        if n < 0:
+            hits[category].sort()  # keywords of several passes: no two start at the same place
+    return {category: spans for category, spans in hits.items() if spans}
+
+
+def _append_all(appends: tuple[Callable[[Span], None], ...], span: Span) -> None:
+    for append in appends:  # a blocker has none
+        append(span)

@@ -4,6 +4,7 @@ and quoting and listing what was found (in the interface's language)."""
 from __future__ import annotations
 
 from collections.abc import Iterable
+from operator import itemgetter
 
 from ..i18n import _, ngettext, pgettext
 from ..text import one_line
@@ -44,6 +45,7 @@ def example(lang: str, name: str) -> str:
 
 
 MAX_QUOTES = 3
+_KEY = itemgetter(2)
 
 
 def listing(items: list[str], more: int = 0) -> str:
@@ -70,7 +72,7 @@ def quotes(source: str, spans: Iterable[Span], limit: int = MAX_QUOTES) -> str:
         if key not in seen:
             seen[key] = one_line(source[start:end])
             if len(seen) == limit:
-                more = len({key for _x, _y, key in spans}) - limit
+                more = len(set(map(_KEY, spans))) - limit
                 break
     else:
         more = 0
