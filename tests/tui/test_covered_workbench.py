@@ -58,3 +58,28 @@ async def test_under_a_dialog_the_live_table_keeps_updating(home: Path, engine_d
         for job in _live(3):
             app._on_service_event(JobProgressed(job))
         await wait_until(pilot, lambda: table.row_count == before + 3, what="the rows under the help")
+
+
+async def test_nothing_under_the_history_is_drawn_and_it_is_all_there_when_back(home: Path) -> None:
+    """Textual counts the screen under the top one as showing through it whatever the top one's background: every
+    change on the workbench (its status line, its clock) was drawn again on the history browser over it. Under an
+    opaque screen nothing is; under a dialog's translucent one the workbench still shows through."""
+    from rich.text import Text
+
+    app = SoraApp(base_url="http://127.0.0.1:9/v1")
+    async with app.run_test(size=(120, 30)) as pilot:
+        await wait_until(pilot, lambda: app.session is not None, what="the session")
+        await pilot.press("ctrl+o")
+        await wait_until(pilot, lambda: isinstance(app.screen, HistoryScreen), what="the history")
+        assert app.screen.styles.background.a == 1
+        assert app._background_screens == []  # nothing shows through: nothing below is drawn on it
+        app.main.set_status(Text("changed while covered"))
+        await pilot.pause(0.2)
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: isinstance(app.screen, MainScreen), what="the workbench")
+        await pilot.pause(0.2)
+        lines = app.screen._compositor.render_strips(app.size)  # what the terminal is given now
+        assert any("changed while covered" in "".join(s.text for s in line) for line in lines)
+        await pilot.press("f1")
+        await wait_until(pilot, lambda: isinstance(app.screen, HelpScreen), what="the help")
+        assert app.screen.styles.background.a < 1 and app._background_screens == [app.main]

@@ -10,7 +10,7 @@ import pytest
 from pilot_helpers import wait_until
 from rich.text import Text
 from textual.geometry import Region
-from textual.widgets import Select, Static
+from textual.widgets import Static
 
 from sora_tui.core.job import Job
 from sora_tui.core.params import GenerationParams
@@ -21,6 +21,7 @@ from sora_tui.tui.app import SoraApp
 from sora_tui.tui.messages import JobsChanged
 from sora_tui.tui.screens.detail import JobDetailScreen
 from sora_tui.tui.screens.history import HistoryScreen, HistoryTable
+from sora_tui.tui.widgets.picker import Picker
 
 OFFLINE = "http://127.0.0.1:9/v1"  # nothing listens there: the history is browsed without a server
 
@@ -91,17 +92,17 @@ async def test_the_kept_filter_shows_the_chosen_takes(home: Path, size: tuple[in
         assert kept_row.plain.startswith("✓ ★ ")
         assert "dim" in str(table.get_cell(made["take0"].local_id, "prompt").style)
         assert "✓" not in table.get_cell(made["kite"].local_id, "prompt").plain
-        marks = screen.query_one("#filter-starred", Select)
+        marks = screen.query_one("#filter-starred", Picker)
         # a choice in the starred filter, not a seventh filter: the row of filters fits as before
-        assert len(screen.query("#history-filters Select")) == 6
+        assert len(screen.query("#history-filters Picker")) == 6
         assert ("✓ kept", "kept") in [(str(prompt), value) for prompt, value in marks._options]
         marks.value = "kept"
         count = screen.query_one("#history-count", Static)
         await wait_until(pilot, lambda: str(count.render()) == "1 job", what="the kept takes")
         assert list(table.rows) == [made["take1"].local_id]
         await pilot.pause()
-        # the choice's label is whole in its select, and the select on the screen, at either size
-        assert any("✓ kept" in line for line in lines_of(marks.query_one("#label")))
+        # the choice's label is whole in its picker, and the picker on the screen, at either size
+        assert any("✓ kept" in line for line in lines_of(marks))
         assert 0 < marks.region.right <= size[0] and marks.region.height == 1
         # the group's takes below, each with its choice (not at 80x24: there is no room for the lineage)
         if size[1] >= 30:
@@ -116,7 +117,7 @@ async def test_back_to_all_after_the_kept_filter(home: Path) -> None:
     app = SoraApp(base_url=OFFLINE)
     async with app.run_test(size=(100, 30)) as pilot:
         screen = await open_history(app, pilot)
-        marks, table = screen.query_one("#filter-starred", Select), screen.query_one(HistoryTable)
+        marks, table = screen.query_one("#filter-starred", Picker), screen.query_one(HistoryTable)
         marks.value = "kept"
         await wait_until(pilot, lambda: table.row_count == 1, what="the kept takes")
         marks.value = "starred"  # a kept take is starred: the starred ones include it
@@ -187,7 +188,7 @@ async def test_details_in_japanese(home: Path, ja: None) -> None:
         await pilot.press("escape")
         await pilot.press("ctrl+o")
         await wait_until(pilot, lambda: isinstance(app.screen, HistoryScreen), what="the history screen")
-        marks = app.screen.query_one("#filter-starred", Select)
+        marks = app.screen.query_one("#filter-starred", Picker)
         assert ("✓ 採用", "kept") in [(str(prompt), value) for prompt, value in marks._options]
 
 

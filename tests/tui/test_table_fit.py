@@ -149,9 +149,10 @@ async def test_resizing_refits_the_columns_and_keeps_the_selection_in_view(home:
 async def test_a_language_switch_retitles_and_refits_the_columns(home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The titles, status words and filters are said again in the new language, with the history open over the live
     table, and the wider Japanese ones still fit; the selection and what is typed stay."""
-    from textual.widgets import Input, Select
+    from textual.widgets import Input
 
     from sora_tui.core import i18n
+    from sora_tui.tui.widgets.picker import Picker
 
     seed(home)
     monkeypatch.delenv("SORA_TUI_LANG")
@@ -177,7 +178,7 @@ async def test_a_language_switch_retitles_and_refits_the_columns(home: Path, mon
             assert str(count.render()) == "「golden」に一致: 20件のジョブ"
             assert results.columns["status"].label.plain == "状態" and results.row_count == ROWS // 2
             assert app.screen.query_one("#history-search", Input).value == "golden"
-            assert app.screen.query_one("#filter-status", Select).value == ""
+            assert app.screen.query_one("#filter-status", Picker).value == ""
             app.clear_notifications()
             await pilot.pause()
             assert "全状態" in "".join(screen_lines(app))  # the status filter's choice, said again

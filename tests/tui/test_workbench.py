@@ -164,7 +164,7 @@ async def test_walkthrough_by_keyboard(home: Path, engine_daemon: Path) -> None:
                          or any(j.short_id in str(screen.query_one("#lineage", Static).render())
                                 for j in history(home) if j.local_id == chosen), what="the lineage")
         screen.query_one("#history-search", Input).value = ""
-        screen.query_one("#filter-starred", Select).value = "starred"
+        screen.query_one("#filter-starred", Picker).value = "starred"
         await wait_until(pilot, lambda: results.row_count == 1 and results.selected_local_id == chosen, what="starred")
         # send it back to the composer
         await pilot.press("ctrl+j", "p")

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any, cast
 from textual.message import Message
 from textual.message_pump import MessagePump
 
-from .textual_fence import CrashHandlingApp, app_is_closing
+from .textual_fence import CoveredScreensApp, CrashHandlingApp, app_is_closing
 
 if TYPE_CHECKING:
     from textual.worker import Worker
@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from .screens.main import MainScreen
 
 
-class WorkbenchBase(CrashHandlingApp[int]):
+class WorkbenchBase(CrashHandlingApp[int], CoveredScreensApp[int]):
     # The session: the profile and the history once opened (None before that, or after a failure that did not even
     # open the history), and its service once the server was reached.
     session: Session | None

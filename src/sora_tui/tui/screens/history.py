@@ -15,7 +15,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.widgets import Input, Select, Static
+from textual.widgets import Input, Static
 
 from ...core.i18n import N_, _, ngettext
 from ...core.job import Job
@@ -26,6 +26,7 @@ from ..messages import JobsChanged, SessionSettled
 from ..widgets import job_list
 from ..widgets.history_table import HistoryTable
 from ..widgets.key_bar import KeyBar
+from ..widgets.picker import Picker
 from ..widgets.search_box import SearchBox
 from ..widgets.title_bar import TitleBar
 from .lineage import lineage_text
@@ -52,7 +53,7 @@ ANY_MODEL, ANY_PROFILE = N_("any model"), N_("any profile")
 
 
 def choices(options: list[tuple[str, str]]) -> list[tuple[str, str]]:
-    """A Select's options with their labels in the interface's language."""
+    """A filter's options with their labels in the interface's language."""
     return [(_(text), value) for text, value in options]
 
 
@@ -119,17 +120,20 @@ class HistoryScreen(StyledOnce):
         self.matched: int | None = 0  # None: more than SHOWN
         self.opened_at = job_list.clock()
         self._lineage_of: str | None = ""  # the job whose family the lineage box shows ("": nothing shown yet)
+        self._facets_read = False
 
     def compose(self) -> ComposeResult:
         yield TitleBar()
         with Horizontal(id="history-filters"):
             yield SearchBox(placeholder=_("search prompts, tags, notes…"), id="history-search", compact=True)
-            yield Select(choices(STATUS_FILTERS), value="", allow_blank=False, id="filter-status", compact=True)
-            yield Select([(_(ANY_MODEL), "")], value="", allow_blank=False, id="filter-model", compact=True)
-            yield Select(choices(STARRED_FILTERS), value="", allow_blank=False, id="filter-starred", compact=True)
-            yield Select(choices(DATE_FILTERS), value="", allow_blank=False, id="filter-days", compact=True)
-            yield Select([(_(ANY_PROFILE), "")], value="", allow_blank=False, id="filter-profile", compact=True)
-            yield Select(choices(SORTS), value="created_at:desc", allow_blank=False, id="filter-sort", compact=True)
+            # Pickers, not Selects: six Selects were 36 widgets to mount, style and lay out before the browser's first
+            # frame, which held the event loop 50-80 ms as it opened (bench/keys.py)
+            yield Picker(choices(STATUS_FILTERS), value="", id="filter-status")
+            yield Picker([(_(ANY_MODEL), "")], value="", id="filter-model")
+            yield Picker(choices(STARRED_FILTERS), value="", id="filter-starred")
+            yield Picker(choices(DATE_FILTERS), value="", id="filter-days")
+            yield Picker([(_(ANY_PROFILE), "")], value="", id="filter-profile")
+            yield Picker(choices(SORTS), value="created_at:desc", id="filter-sort")
         yield Static(_("searching…"), id="history-count")
         with Vertical(id="history-body"):
             yield HistoryTable(id="history-table")
@@ -149,7 +153,6 @@ class HistoryScreen(StyledOnce):
         # After the screen's first frame: drawing the screen and a page of results in one frame held the event
         # loop 55-75 ms with 1,000 live jobs behind it (bench/keys.py, 'opening the history'); one after the other,
         # each frame is about half that.
-        self.call_after_refresh(self.load_facets)
         self.call_after_refresh(self.run_query)
 
     def on_resize(self) -> None:
@@ -164,27 +167,25 @@ class HistoryScreen(StyledOnce):
         facets = await asyncio.to_thread(self.history.facets)
         for selector, anything, values in (("#filter-model", ANY_MODEL, facets["model"]),
                                            ("#filter-profile", ANY_PROFILE, facets["profile"])):
-            select = self.query_one(selector, Select)
-            chosen = select.value  # kept when the choices are read again (a language switch)
-            with select.prevent(Select.Changed):
-                select.set_options([(_(anything), "")] + [(v, v) for v in values])
-                if chosen in values:
-                    select.value = chosen
-                select.mutate_reactive(Select.value)  # type: ignore[misc]  # Textual's own idiom
+            picker = self.query_one(selector, Picker)
+            with picker.prevent(Picker.Changed):  # the value chosen stays when the choices are read again
+                picker.set_options([(_(anything), "")] + [(v, v) for v in values])
         await asyncio.to_thread(self.history.prepare_search)  # before the first keystroke rather than at it
 
     @on(Input.Changed, "#history-search")
-    @on(Select.Changed)
+    @on(Picker.Changed)
     def _filters_changed(self, event: Any) -> None:
         def value(sel: str) -> str:
-            v = self.query_one(sel, Select).value
-            return "" if v is Select.BLANK else str(v)
+            return self.query_one(sel, Picker).value
 
-        self.filters = Filters(
+        filters = Filters(
             text=self.query_one("#history-search", Input).value, status=value("#filter-status"),
             model=value("#filter-model"), starred=value("#filter-starred"), days=value("#filter-days"),
             profile=value("#filter-profile"), sort=value("#filter-sort") or "created_at:desc",
         )
+        if filters == self.filters:  # each filter says its first value as the screen opens: nothing to search again
+            return
+        self.filters = filters
         self.run_query()
 
     @on(Input.Submitted, "#history-search")
@@ -229,6 +230,11 @@ class HistoryScreen(StyledOnce):
             line.append(" " + note.format(n=f"{shown:,}"), style="dim")
         self.query_one("#history-count", Static).update(line, layout=False)  # one line, always: no new layout per key
         self.show_lineage()
+        if not self._facets_read:
+            # The models and profiles to filter by, and the search's index, once the first page is on screen: read
+            # at the same time, their thread slowed the drawing of that page 2-3 times over (they share the GIL).
+            self._facets_read = True
+            self.call_after_refresh(self.load_facets)
 
     @on(HistoryTable.MoreWanted)
     def _more_wanted(self, event: HistoryTable.MoreWanted) -> None:
@@ -315,12 +321,9 @@ class HistoryScreen(StyledOnce):
         self.query_one("#history-search", Input).placeholder = _("search prompts, tags, notes…")
         for selector, options in (("#filter-status", STATUS_FILTERS), ("#filter-starred", STARRED_FILTERS),
                                   ("#filter-days", DATE_FILTERS), ("#filter-sort", SORTS)):
-            select = self.query_one(selector, Select)
-            chosen = select.value
-            with select.prevent(Select.Changed):
-                select.set_options(choices(options))
-                select.value = chosen
-                select.mutate_reactive(Select.value)  # type: ignore[misc]  # Textual's own idiom  # the same value: shown again with its new label
+            picker = self.query_one(selector, Picker)
+            with picker.prevent(Picker.Changed):  # the same value, shown with its new label
+                picker.set_options(choices(options))
         self._lineage_of = ""  # its words in the new language
         self.load_facets()
         self.run_query()

@@ -15,13 +15,13 @@ from __future__ import annotations
 from .version import WRITTEN_FOR, check_textual_version
 
 # isort: split
-from .app import CrashHandlingApp, app_is_closing, notifications, remapped_keys
+from .app import CoveredScreensApp, CrashHandlingApp, app_is_closing, notifications, remapped_keys
 from .data_table import FastDataTable
 from .fixes import install as install_fixes
 from .keys import parse_keys
 from .screen import StyledOnceScreen
 
 __all__ = [
-    "WRITTEN_FOR", "CrashHandlingApp", "FastDataTable", "StyledOnceScreen", "app_is_closing", "check_textual_version",
+    "WRITTEN_FOR", "CoveredScreensApp", "CrashHandlingApp", "FastDataTable", "StyledOnceScreen", "app_is_closing", "check_textual_version",
     "install_fixes", "notifications", "parse_keys", "remapped_keys",
 ]

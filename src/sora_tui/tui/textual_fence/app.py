@@ -28,6 +28,24 @@ def remapped_keys(app: App[Any], binding_id: str) -> str | None:
     return (getattr(app, "_keymap", None) or {}).get(binding_id)
 
 
+class CoveredScreensApp(App[ResultType]):
+    """An App that draws nothing of the screens under an opaque one.
+
+    Textual counts the screen under the top one among those that may show through, whatever the top one's
+    background (App._background_screens): every change drawn on the workbench under the history browser, its status
+    line, its clock, its spend line, made the browser repaint that part of the screen, a whole frame each second
+    with live jobs running, landing on keystrokes (bench/keys.py). Under an opaque screen nothing shows through:
+    what changed below is drawn when that screen is on top again (a screen is drawn whole when it is shown). A
+    dialog's translucent screen still shows the workbench changing under it."""
+
+    @property
+    def _background_screens(self) -> list[Screen[Any]]:
+        stack = self._screen_stack
+        if stack and stack[-1].styles.background.a == 1:
+            return []
+        return super()._background_screens
+
+
 class CrashHandlingApp(App[ResultType]):
     """An App whose unexpected exception goes to `crashed(error)`, then ends the app with CRASH_RETURN_CODE.
 

@@ -54,7 +54,7 @@ class FastDataTable(DataTable):
         self._cells_drawn: LRUCache[tuple[object, ...], object] = LRUCache(10_000)
         self._cell_version: dict[tuple[object, object], int] = {}
         # Body cells drawn for what they show, wherever they are (_body_line), and each place's click style.
-        self._cells_unplaced: LRUCache[tuple[object, ...], tuple[object, list[Segment]]] = LRUCache(4_000)
+        self._cells_unplaced: LRUCache[tuple[object, ...], tuple[object, list[Segment]]] = LRUCache(1_500)
         self._metas: dict[tuple[int, int], Style] = {}
         super().__init__(*args, **kwargs)
 
@@ -201,7 +201,7 @@ class FastDataTable(DataTable):
         if end is None:
             end = self._metas[place] = Style.from_meta({"row": row_index, "column": 0, "out_of_bounds": True})
         segments.append(Segment(" " * max(0, self.size.width - used), row_style + extend + end))
-        if len(self._metas) > 50_000:  # one a cell drawn: a history scrolled through for hours
+        if len(self._metas) > 6_000:  # one a place drawn at: a long table scrolled through
             self._metas.clear()
         width = self.size.width
         return Strip(line_crop(segments, x1, x2, width)).adjust_cell_length(width, base_style).simplify()

@@ -62,10 +62,13 @@ class HistoryTable(JobList):
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
-        # Each ended job's cells as last made, with the job and what they were made for (the columns, the language):
-        # a search's next keystroke lists mostly the same jobs, and the same cells are drawn from what the table
-        # drew of them before (FastDataTable) rather than made and drawn again.
+        # Each ended job's cells as last made, with the job and what they were made for (the columns, the language),
+        # for the rows of this search and the one before: a search's next keystroke lists mostly the same jobs, and
+        # the same cells are drawn from what the table drew of them before (FastDataTable) rather than made and drawn
+        # again. Only two searches' worth: every cell kept is a few objects the garbage collector walks, and keeping
+        # thousands made its collections of the young objects last 15-40 ms, in the middle of a keystroke.
         self._made: dict[str, tuple[Job, object, list[Text]]] = {}
+        self._made_before: dict[str, tuple[Job, object, list[Text]]] = {}
         self._later: list[str] = []  # the search's further matches, not rows yet (nor decoded), in order
         self._batch = 0  # bumped by every load: what arrives for an earlier one is dropped
         self._wanting = False
@@ -79,6 +82,7 @@ class HistoryTable(JobList):
         return max(2 * self.ROWS_BELOW, self.size.height + self.ROWS_BELOW)
 
     def load(self, jobs: list[Job], later: Sequence[str] = ()) -> None:
+        self._made_before, self._made = self._made, {}
         self._batch += 1
         self._later, self._wanting = [], False  # first: clearing scrolls to the top, which must not ask for more
         super().load(jobs)
@@ -110,14 +114,12 @@ class HistoryTable(JobList):
     def cells(self, job: Job, now: float) -> list[Text]:
         if job.status in ACTIVE:  # their cells change with the clock (a rate limit's countdown)
             return self._make(job, now)
-        made, context = self._made.get(job.local_id), (self.shown, language(), now - job.created_at < RECENT)
-        if made is not None and made[1] == context and made[0] == job:
-            return made[2]
-        cells = self._make(job, now)
-        if len(self._made) >= 5_000:  # a long session's worth of searches: start again
-            self._made.clear()
-        self._made[job.local_id] = (job, context, cells)
-        return cells
+        context = (self.shown, language(), now - job.created_at < RECENT)
+        made = self._made.get(job.local_id) or self._made_before.get(job.local_id)
+        if made is None or made[1] != context or made[0] != job:
+            made = (job, context, self._make(job, now))
+        self._made[job.local_id] = made
+        return made[2]
 
     def _make(self, job: Job, now: float) -> list[Text]:
         p = job.params
