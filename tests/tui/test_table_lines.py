@@ -119,3 +119,51 @@ async def test_a_click_lands_on_the_row_the_line_shows() -> None:
         await pilot.click(HistoryTable, offset=(40, table.header_height + 2))
         await pilot.pause()
         assert table.selected_local_id == first[8].local_id
+
+
+async def test_rows_added_at_once_make_the_table_add_row_makes() -> None:
+    """A search's page is added in one go (FastDataTable.add_rows_at_once): the rows, their cells, their places, the
+    new rows to measure, the cursor and the highlight said for the first row are add_row's, into an empty table and
+    onto one with rows."""
+    from textual.widgets import DataTable
+    from textual.widgets._data_table import DuplicateKey
+
+    def state(table: HistoryTable) -> tuple:
+        return ({k.value: dict((c.value, v) for c, v in row.items()) for k, row in table._data.items()},
+                [(k.value, r.height, r.label, r.auto_height) for k, r in table.rows.items()],
+                {k.value: table._row_locations.get(k) for k in table.rows}, {k.value for k in table._new_rows},
+                table.cursor_coordinate, table.row_count, table._require_update_dimensions)
+
+    highlighted: list[int] = []
+
+    class Twice(App[None]):
+        CSS_PATH = LinesApp.CSS_PATH
+
+        def compose(self) -> ComposeResult:
+            yield HistoryTable(id="one")
+            yield HistoryTable(id="other")
+
+        def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+            highlighted.append(event.cursor_row)
+
+    app = Twice()
+    async with app.run_test(size=(160, 40)) as pilot:
+        one, other = app.query_one("#one", HistoryTable), app.query_one("#other", HistoryTable)
+        made = jobs(20)
+        for batch in (made[:12], made[12:]):  # into an empty table, then onto one with rows
+            now = 1_800_000_000.0
+            rows = [(job.local_id, one.cells(job, now)) for job in batch]
+            for key, cells in rows:
+                DataTable.add_row(one, *cells, key=key)
+            other.add_rows_at_once(rows)
+            assert state(one) == state(other)
+        app.set_focus(None)  # both drawn alike: neither has the focus
+        await pilot.pause()
+        assert highlighted.count(0) == 2  # each table said its first row was highlighted, once
+        assert [list(one.render_line(y)) for y in range(8)] == [list(other.render_line(y)) for y in range(8)]
+        other.add_rows_at_once([])
+        assert state(one) == state(other)
+        with pytest.raises(DuplicateKey):
+            other.add_rows_at_once([(made[0].local_id, [Text("again")])])
+        with pytest.raises(ValueError, match="More values"):
+            other.add_rows_at_once([("too-wide", [Text("x")] * (len(other.columns) + 1))])

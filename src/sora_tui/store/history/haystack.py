@@ -92,11 +92,6 @@ class TextSearch(Index):
             self._haystack = (order, _haystack(order))
         return self._haystack[1]
 
-    def prepare_search(self) -> None:
-        """Build what a text search needs now (a thread's work, before the first keystroke) rather than at it."""
-        with self._lock.held():
-            self._sync()
-            self._haystack_pieces()
 
 
 def _haystack(order: list[_Entry]) -> list[tuple[bytes, list[int]]]:

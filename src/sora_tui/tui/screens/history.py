@@ -148,6 +148,9 @@ class HistoryScreen(StyledOnce):
         return session.history if session is not None else None
 
     def on_mount(self) -> None:
+        # The terminal's size now: the screen is that size when first laid out, and a class set at its first resize
+        # (after its first frame) styled and laid it out all over again.
+        self._fit(*self.app.size)
         self.title = _("History")
         self.query_one("#history-search", Input).focus()
         # After the screen's first frame: drawing the screen and a page of results in one frame held the event
@@ -156,8 +159,11 @@ class HistoryScreen(StyledOnce):
         self.call_after_refresh(self.run_query)
 
     def on_resize(self) -> None:
-        self.set_class(self.size.width < 110, "-narrow")
-        self.set_class(self.size.height < 30, "-short")
+        self._fit(self.size.width, self.size.height)
+
+    def _fit(self, width: int, height: int) -> None:
+        self.set_class(width < 110, "-narrow")
+        self.set_class(height < 30, "-short")
 
     # --- filters ---------------------------------------------------------------------------------------
     @work(exclusive=True, exit_on_error=False, group="history-facets", description=N_("history filters"))

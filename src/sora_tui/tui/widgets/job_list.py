@@ -261,8 +261,7 @@ class JobList(ParentPrompts, TableMoves):
 
     def _fill(self, jobs: Iterable[Job], selected: str | None) -> None:
         now = clock()
-        for job in jobs:
-            self.add_row(*self.cells(job, now), key=job.local_id)
+        self.add_rows_at_once([(job.local_id, self._marked_cells(job.local_id, self.cells(job, now))) for job in jobs])
         if selected and selected in self.rows:
             self.move_cursor(row=self.get_row_index(selected))
         elif self.row_count:
@@ -355,12 +354,21 @@ class JobList(ParentPrompts, TableMoves):
         return value
 
     def add_row(self, *cells, height=1, key=None, label=None):  # type: ignore[no-untyped-def, override]
-        if key is not None and "prompt" in self.widths:
-            cells = list(cells)
-            at = self.shown.index("prompt")
-            if at < len(cells):
-                cells[at] = self._with_mark(key, "prompt", cells[at])
+        if key is not None:
+            cells = self._marked_cells(key, list(cells))
         return super().add_row(*cells, height=height, key=key, label=label)
+
+    def _marked_cells(self, key: str, cells: list[Text]) -> list[Text]:
+        """A new row's cells, its prompt cell through _with_mark (a new list: `cells` may be kept elsewhere)."""
+        at = self.shown.index("prompt") if "prompt" in self.widths else len(cells)
+        if at >= len(cells):
+            return cells
+        marked = self._with_mark(key, "prompt", cells[at])
+        if marked is cells[at] or not isinstance(marked, Text):
+            return cells
+        cells = list(cells)
+        cells[at] = marked
+        return cells
 
     def action_job(self, action: str) -> None:
         local_id = self.selected_local_id
