@@ -6,6 +6,7 @@ from __future__ import annotations
 import random
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from search_helpers import WORDS, _expected, _job
@@ -43,12 +44,18 @@ def test_typing_on_is_answered_from_the_last_matches(tmp_path: Path) -> None:
     store.close()
 
 
-def test_a_search_stopped_at_its_limit_is_not_kept(tmp_path: Path) -> None:
+@pytest.mark.parametrize("piece", [2_048, 7, 1])  # the haystack in one piece, in many, one entry a piece
+def test_a_search_stopped_at_its_limit_is_gone_on_from_where_it_stopped(tmp_path: Path, monkeypatch, piece: int) -> None:
+    monkeypatch.setattr(haystack_module, "HAYSTACK_PIECE", piece)
     store, jobs = _filled(tmp_path / "history.json")
     page = store.search(text="a", limit=3)
-    assert page.matched is None  # more than 3 match: the scan stopped, so its matches are not all known
-    assert store._narrowing is None
-    assert [j.local_id for j in store.query(text="at")] == _expected(jobs, "at")
+    assert page.matched is None  # more than 3 match: the search stopped, its matches known only as far as it went
+    narrowing = store._narrowing
+    assert narrowing is not None and narrowing[1] == "a" and 0 < narrowing[3] < len(jobs)
+    for typed, limit in (("a", 4), ("a", None), ("a", 3), ("at", 2), ("at ", 5), ("at d", None), ("at du", 1),
+                         ("at dusk", None)):
+        got = [j.local_id for j in store.query(text=typed, limit=limit)]
+        assert got == _expected(jobs, typed, limit=limit), (typed, limit)
     store.close()
 
 
@@ -86,12 +93,14 @@ def test_a_write_between_two_keystrokes_is_seen(tmp_path: Path) -> None:
 needles = st.lists(st.text(alphabet=LETTERS, min_size=1, max_size=3), min_size=1, max_size=4).map("".join)
 steps = st.lists(st.tuples(st.sampled_from(["type", "type", "back", "new", "write"]), needles,
                            st.booleans(), st.sampled_from([None, 1, 4, 60])), min_size=1, max_size=14)
+pieces = st.sampled_from([2_048, 7, 1])
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(steps=steps)
-def test_any_keystrokes_and_writes_give_what_a_plain_scan_gives(tmp_path_factory, steps) -> None:
+@given(steps=steps, piece=pieces)
+def test_any_keystrokes_and_writes_give_what_a_plain_scan_gives(tmp_path_factory, steps, piece: int) -> None:
     path = tmp_path_factory.mktemp("narrowing") / "history.json"
+    default, haystack_module.HAYSTACK_PIECE = haystack_module.HAYSTACK_PIECE, piece
     store, jobs = _filled(path, count=40)
     rng = random.Random(3)
     typed = ""
@@ -114,3 +123,4 @@ def test_any_keystrokes_and_writes_give_what_a_plain_scan_gives(tmp_path_factory
             assert got == _expected(jobs, typed, descending=descending, limit=limit), (typed, descending, limit)
     finally:
         store.close()
+        haystack_module.HAYSTACK_PIECE = default

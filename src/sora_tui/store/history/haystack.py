@@ -1,12 +1,13 @@
 """Text search: the entries' casefolded texts (prompt, tags, notes) joined in pieces, searched with bytes.find and
 each hit mapped back to its entry.
 
-A needle typed on from the last one (the history browser's next keystroke) is looked for only among the last
-one's matches, when those were all found and are few: every match of "lighthouse a" holds "lighthouse ", so the
-texts that do not were ruled out already.
+A needle typed on from the last one (the history browser's next keystroke) is looked for first among the last one's
+matches: every match of "lighthouse a" holds "lighthouse ", so the texts that do not were ruled out already. The
+last search may have stopped at its limit (a page of the newest matches): its matches are all known only as far as
+it went, and the new one goes on scanning from there.
 
-State owned here: _narrowing, the last complete set of matches (for the haystack it was found in); it builds the
-index's _haystack (index.py), for the order it stands for."""
+State owned here: _narrowing, the last search's matches and how far they are complete (for the haystack they were
+found in); it builds the index's _haystack (index.py), for the order it stands for."""
 
 from __future__ import annotations
 
@@ -25,8 +26,9 @@ NARROWING_MAX = 5_000
 class TextSearch(Index):
     """The text search's haystack, and the hits in it."""
 
-    # (the _haystack the matches were found in, the needle, its every match newest first) | None
-    _narrowing: tuple[object, str, list[_Entry]] | None = None
+    # (the _haystack they were found in, the needle, its matches newest first as (place in the order, entry), the
+    # place in the order up to which they are all of them) | None
+    _narrowing: tuple[object, str, list[tuple[int, _Entry]], int] | None = None
 
     def _text_hits(self, needle: str, oldest_first: bool) -> Iterator[_Entry]:
         """The entries whose prompt, tags or notes hold `needle` (casefolded), newest first (or oldest first).
@@ -37,33 +39,53 @@ class TextSearch(Index):
         the event loop waits behind it (one join of all of them held it 23 ms)."""
         order, pieces = self._newest_first(), self._haystack_pieces()
         want = needle.encode()
-        n = len(want)
-        if not n:
+        if not want:
             yield from (reversed(order) if oldest_first else order)
             return
         stamp, last = self._haystack, self._narrowing
-        if last is not None and last[0] is stamp and last[1] in needle:
-            hits = [e for e in last[2] if needle in e.hay]  # the same test as the bytes' find, one entry at a time
-            self._narrowing = (stamp, needle, hits)
-            yield from (reversed(hits) if oldest_first else hits)
-            return
-        found: list[_Entry] | None = []  # every match, while few enough to keep for the next needle
-        for entry in self._scan(pieces, order, want, oldest_first):
-            if found is not None:
-                found.append(entry)
-                if len(found) > NARROWING_MAX:
-                    found = None
-            yield entry
-        # Only reached when every match was asked for (a search that stops at its limit closes the generator first).
-        if found is not None:
-            self._narrowing = (stamp, needle, found[::-1] if oldest_first else found)
+        if last is not None and last[0] is stamp and last[1] in needle and (last[3] == len(order) or not oldest_first):
+            # the same test as the bytes' find, one entry at a time
+            known = [(at, e) for at, e in last[2] if needle in e.hay]
+            if oldest_first:  # all of them known (only then is the last search used oldest first)
+                self._narrowing = (stamp, needle, known, len(order))
+                yield from (e for _, e in reversed(known))
+                return
+            hits = self._known_then_scanned(known, self._scan(pieces, order, want, False, last[3]))
+        elif oldest_first:
+            hits = self._scan(pieces, order, want, True)
+        else:
+            hits = self._scan(pieces, order, want, False)
+        found: list[tuple[int, _Entry]] | None = []  # the matches given, while few enough to keep for the next needle
+        upto = 0  # the place in the order up to which every match was given
+        try:
+            for at, entry in hits:
+                if found is not None:
+                    found.append((at, entry))
+                    if len(found) > NARROWING_MAX:
+                        found = None
+                upto = at + 1
+                yield entry
+            upto = len(order)  # every match was asked for
+        finally:  # also when the search stops at its limit and closes this generator
+            if found is not None and (not oldest_first or upto == len(order)):
+                self._narrowing = (stamp, needle, found[::-1] if oldest_first else found, upto)
+            elif found is None:
+                self._narrowing = None
+
+    @staticmethod
+    def _known_then_scanned(known: list[tuple[int, _Entry]],
+                            scanned: Iterator[tuple[int, _Entry]]) -> Iterator[tuple[int, _Entry]]:
+        yield from known
+        yield from scanned
 
     @staticmethod
     def _scan(pieces: list[tuple[bytes, list[int]]], order: list[_Entry], want: bytes,
-              oldest_first: bool) -> Iterator[_Entry]:
-        """The entries whose text holds `want`, through the haystack's pieces with bytes.find (or rfind)."""
+              oldest_first: bool, start: int = 0) -> Iterator[tuple[int, _Entry]]:
+        """(place in the order, entry) of each entry whose text holds `want`, through the haystack's pieces with
+        bytes.find (or rfind); newest first from the entry at `start`."""
         n = len(want)
-        for k in (range(len(pieces) - 1, -1, -1) if oldest_first else range(len(pieces))):
+        first = start // HAYSTACK_PIECE
+        for k in (range(len(pieces) - 1, -1, -1) if oldest_first else range(first, len(pieces))):
             joined, starts = pieces[k]
             base = k * HAYSTACK_PIECE
             if oldest_first:
@@ -71,16 +93,16 @@ class TextSearch(Index):
                 while (pos := joined.rfind(want, 0, end)) >= 0:
                     i = bisect_right(starts, pos) - 1
                     if pos + n < starts[i + 1]:  # inside entry i (not across the separator after it)
-                        yield order[base + i]
+                        yield base + i, order[base + i]
                         end = max(0, starts[i] - 1)
                     else:
                         end = pos + n - 1
                 continue
-            pos = joined.find(want)
+            pos = joined.find(want, starts[start - base] if k == first and start > base else 0)
             while pos >= 0:
                 i = bisect_right(starts, pos) - 1
                 if pos + n < starts[i + 1]:
-                    yield order[base + i]
+                    yield base + i, order[base + i]
                     pos = joined.find(want, starts[i + 1])
                 else:
                     pos = joined.find(want, pos + 1)
