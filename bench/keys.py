@@ -115,25 +115,39 @@ def _measure(home: Path, live: int, updating: bool) -> dict[str, float]:
     return run_child(CHILD, home, str(live), "updating" if updating else "still", what="the key benchmark")
 
 
-def run(n: int = 100_000, live: int = 1_000) -> list[dict[str, Any]]:
+RUNS = 5  # the history browser's targets hold in this many runs in a row, or they are not met (the worst is shown)
+
+
+def run(n: int = 100_000, live: int = 1_000, runs: int = 1) -> list[dict[str, Any]]:
+    """The figures of `runs` runs of each side in turn (the history made once); each row shows the worst run, its
+    note every run's figure."""
     with history.tui_homes(n) as (empty, full):
-        base, ours = _measure(empty, BASE_ROWS, updating=False), _measure(full, live, updating=True)
+        pairs = [(_measure(empty, BASE_ROWS, updating=False), _measure(full, live, updating=True)) for _ in range(runs)]
+
+    def worst(key: str, side: int) -> float:
+        return max(pair[side][key] for pair in pairs)
+
+    def each(key: str) -> str:
+        return "" if runs == 1 else f"; {runs} runs in a row: " + ", ".join(f"{p[1][key] * 1000:.1f}" for p in pairs) + " ms"
+
+    base, ours = pairs[-1]
     what = f"key press to updated screen, p95 ({live:,} live jobs updating every second, {n:,} in history)"
     return [
-        {"area": "ui", "what": what, "ours": ours["p95"] * 1000, "base": base["p95"] * 1000, "unit": "ms",
+        {"area": "ui", "what": what, "ours": worst("p95", 1) * 1000, "base": worst("p95", 0) * 1000, "unit": "ms",
          "target": 50.0, "baseline_label": "the same TUI, empty history, 20 still rows",
          "note": f"120 arrow keys in the job table and 44 typed characters, 30 ms apart; p50 {ours['p50'] * 1000:.1f} ms "
-                 f"(baseline p50 {base['p50'] * 1000:.1f} ms)"},
+                 f"(baseline p50 {base['p50'] * 1000:.1f} ms){each('p95')}"},
         {"area": "ui", "what": f"key press to search results shown in the history browser, p95 ({n:,} jobs)",
-         "ours": ours["search_p95"] * 1000, "base": base["search_p95"] * 1000, "unit": "ms", "target": 50.0,
+         "ours": worst("search_p95", 1) * 1000, "base": worst("search_p95", 0) * 1000, "unit": "ms", "target": 35.0,
          "baseline_label": "the same TUI, empty history",
          "note": f"typing 'lighthouse at dusk', then 'neon rain reflections', in the browser's search box (ctrl+o), 30 ms apart, each timed until the "
                  f"count line of its search (its rows come with it) is on screen; p50 {ours['search_p50'] * 1000:.1f} ms "
-                 f"(baseline p50 {base['search_p50'] * 1000:.1f} ms); last: '{ours['search_count']}'"},
-        {"area": "ui", "what": "longest event-loop stall during that run", "ours": ours["stall"] * 1000,
-         "base": base["stall"] * 1000, "unit": "ms", "target": 50.0,
+                 f"(baseline p50 {base['search_p50'] * 1000:.1f} ms); last: '{ours['search_count']}'{each('search_p95')}"},
+        {"area": "ui", "what": "longest event-loop stall during that run", "ours": worst("stall", 1) * 1000,
+         "base": worst("stall", 0) * 1000, "unit": "ms", "target": 50.0,
          "baseline_label": "the same TUI, empty history, 20 still rows",
-         "note": "lateness of a 5 ms timer on the UI's event loop, over the whole run (keys, typing, the history search)"},
+         "note": "lateness of a 5 ms timer on the UI's event loop, over the whole run (keys, typing, the history search); "
+                 f"the longest, with what was going on and how far into it: {'; '.join(ours['worst'][:3])}{each('stall')}"},
     ]
 
 

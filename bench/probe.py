@@ -35,17 +35,26 @@ class Probe:
         from textual.events import Key
 
         self.app = app
-        self.stalls: list[tuple[float, str]] = []  # (time between two ticks, what was going on)
-        self.phase = "settling"
+        self.stalls: list[tuple[float, str]] = []  # (time between two ticks, what was going on and since when)
+        self._phase, self._phase_at = "settling", time.perf_counter()
         self._update, self._key = CompositorUpdate, Key
         self._watch: dict[str, Any] = {"done": None, "at": None}
+
+    @property
+    def phase(self) -> str:
+        return self._phase
+
+    @phase.setter
+    def phase(self, what: str) -> None:
+        self._phase, self._phase_at = what, time.perf_counter()
 
     def start_ticker(self) -> None:
         last = [time.perf_counter()]
 
         def beat() -> None:
             t = time.perf_counter()
-            self.stalls.append((t - last[0], self.phase))
+            # where the stall began, in ms into its phase: which frame of "opening the history" it was
+            self.stalls.append((t - last[0], f"{self._phase}, +{(last[0] - self._phase_at) * 1000:.0f} ms"))
             last[0] = t
 
         self.app.set_interval(TICK, beat)
@@ -87,8 +96,8 @@ class Probe:
         """p95 and p50 of the key timings; the longest lateness of the ticker (after its first 10 ticks, or only
         while `phase` was going on) and the five longest with what was going on."""
         timings = sorted(timings)
-        late = sorted(((gap - TICK, what) for gap, what in self.stalls[10:] if phase is None or what == phase),
-                      reverse=True)
+        late = sorted(((gap - TICK, what) for gap, what in self.stalls[10:]
+                       if phase is None or what.split(",")[0] == phase), reverse=True)
         return {"p95": timings[int(0.95 * (len(timings) - 1))], "p50": statistics.median(timings),
                 "stall": late[0][0] if late else 0.0,
                 "worst": [f"{gap * 1000:.0f} ms ({what})" for gap, what in late[:5]]}

@@ -17,11 +17,15 @@ def test_key_benchmark_times_real_keys_on_a_live_table() -> None:
     """bench/keys.py end to end on a small history: the keys and the history search reach the screen, both runs report."""
     from bench import keys
 
-    press, search, stall = keys.run(n=300, live=60)
+    press, search, stall = keys.run(n=300, live=60, runs=2)
     assert 0 < press["base"] < 1000 and 0 < press["ours"] < 1000  # milliseconds per key, both runs
     assert 0 < search["base"] < 1000 and 0 < search["ours"] < 1000  # the history browser's search, both runs
     assert "matching neon rain reflections" in search["note"]
     assert stall["ours"] >= 0 and stall["base"] >= 0
+    # two runs in a row: the worst shown, each one in the note, and where the longest stall was
+    figures = search["note"].split("2 runs in a row: ")[1].removesuffix(" ms").split(", ")
+    assert len(figures) == 2 and max(float(f) for f in figures) == round(search["ours"], 1)
+    assert "ms (" in stall["note"] and ", +" in stall["note"]
 
 
 def test_ledger_benchmark_agrees_with_the_decoded_totals() -> None:
