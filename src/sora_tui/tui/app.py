@@ -163,9 +163,16 @@ class SoraApp(JobActions, ServerActions, SpendingActions, SessionConnection, Ser
             return
         # The young objects collected now, between two frames, rather than in the middle of the browser's first ones:
         # building it allocates enough to set off a collection of the middle generation, and that one walked the
-        # workbench's recent objects too (15-25 ms on top of a 30 ms frame, bench/keys.py).
+        # workbench's recent objects too (15-25 ms on top of a 30 ms frame, bench/keys.py). The screen is built on
+        # the loop's next turn, so that whatever waits (a key, a timer) goes between the two.
         gc.collect(1)
-        self.push_screen(HistoryScreen())
+        self.call_later(self._open_history)
+
+    def _open_history(self) -> None:
+        from .screens.history import HistoryScreen
+
+        if not any(isinstance(s, HistoryScreen) for s in self.screen_stack):  # ctrl+o twice in one turn
+            self.push_screen(HistoryScreen())
 
     def action_toggle_theme(self) -> None:
         from . import preferences

@@ -101,9 +101,17 @@ class SessionConnection(WorkbenchBase):
         self.connecting = False
         self.main.connected()
         self.tell_screens(SessionSettled)  # a history opened while connecting fills in now
+        self._read_screen_styles_soon()
         self.track()
         self.watch_history()
         self.discover_capabilities()
+
+    def _read_screen_styles_soon(self) -> None:
+        """The other screens' styles read while the user takes in the workbench, not when they open the first of
+        them (css.read_screen_styles)."""
+        from .css import read_screen_styles
+
+        self.set_timer(0.5, lambda: read_screen_styles(self))
 
     @work(exclusive=True, exit_on_error=False, group="capabilities", description=N_("what the server offers"))
     async def discover_capabilities(self) -> None:
@@ -293,6 +301,7 @@ class SessionConnection(WorkbenchBase):
             # the composer); what needs the server says why it cannot.
             self.session = event.session
         self.tell_screens(SessionSettled)  # a history opened while connecting fills in, or says it cannot
+        self._read_screen_styles_soon()
         self.main.connection_failed()
         self._say_sub_title(N_("not connected"))
         line = Text()

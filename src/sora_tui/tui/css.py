@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path, PurePath
+from typing import Any
 
 
 def styles_dir() -> Path:
@@ -16,3 +17,17 @@ def styles_dir() -> Path:
 
 APP_CSS: list[str | PurePath] = [str(styles_dir() / "app.tcss")]  # the workbench and what every screen shares
 SCREENS_CSS: list[str | PurePath] = [str(styles_dir() / "screens.tcss")]  # every other screen: read once, when the first one opens
+
+
+def read_screen_styles(app: Any) -> None:
+    """Read the other screens' styles now, as Textual reads them when the first of those screens opens: every style
+    source parsed again and the whole app restyled (20-30 ms), which was the history browser's first frame's largest
+    part (bench/keys.py). Called once the workbench is up and idle; nothing is done if a screen read them already."""
+    sheet = app.stylesheet
+    unread = [path for path in SCREENS_CSS if not sheet.has_source(str(path), "")]
+    if not unread:
+        return
+    for path in unread:
+        sheet.read(path)
+    sheet.reparse()
+    sheet.update(app)

@@ -121,6 +121,7 @@ class HistoryScreen(StyledOnce):
         self.opened_at = job_list.clock()
         self._lineage_of: str | None = ""  # the job whose family the lineage box shows ("": nothing shown yet)
         self._facets_read = False
+        self._lineage_lines = -1  # the lines the lineage box's text takes (-1: not known)
 
     def compose(self) -> ComposeResult:
         yield TitleBar()
@@ -275,7 +276,7 @@ class HistoryScreen(StyledOnce):
             return
         if local_id is None or self.history is None:
             self._lineage_of = local_id
-            box.update(Text(_("No job selected."), style="dim"))
+            self._show_lineage_text(box, Text(_("No job selected."), style="dim"))
             return
         await asyncio.sleep(0.05)  # a held arrow key moves on before this costs anything
         job = table.jobs.get(local_id)
@@ -283,8 +284,16 @@ class HistoryScreen(StyledOnce):
             return
         ancestors, below = await asyncio.to_thread(self.history.lineage, local_id)
         group = await asyncio.to_thread(self.history.query, group_id=job.group_id, descending=False) if job.group_id else [job]
-        box.update(lineage_text(job, ancestors, below, group))
+        self._show_lineage_text(box, lineage_text(job, ancestors, below, group))
         self._lineage_of = local_id
+
+    def _show_lineage_text(self, box: Static, text: Text) -> None:
+        """The lineage box's new text; laid out again only when it takes another number of lines (a layout of this
+        screen is 10-20 ms, and the lineage changes with every move through the results)."""
+        width = box.content_region.width
+        lines = len(text.wrap(self.app.console, width)) if width > 0 else -1
+        box.update(text, layout=lines < 0 or lines != self._lineage_lines)
+        self._lineage_lines = lines
 
     def on_session_settled(self, event: SessionSettled) -> None:
         """The app's session opened (with the history, with or without its server) or failed, after this screen
