@@ -140,3 +140,24 @@ async def test_key_pieces_keep_the_default_look_and_show_the_first_moved_key(hom
         await pilot.pause(0.1)
         assert Text.assemble(*key_pieces(screen, "confirm.yes", "y")).plain == "y"
         assert Text.assemble(*key_pieces(screen, "confirm.no", "n", "esc")).plain == "?"  # as help writes it
+
+
+async def test_the_history_that_cannot_open_names_the_key_that_closes_it(home: Path, tmp_path: Path,
+                                                                         monkeypatch: Any) -> None:
+    from sora_tui.tui.screens.history import HistoryScreen
+
+    blocker = tmp_path / "a-file"
+    blocker.write_text("x")
+    monkeypatch.setenv("SORA_TUI_HOME", str(blocker / "home"))  # no data dir: the history cannot open
+    config = tmp_path / "config.toml"
+    config.write_text('[keymap]\n"history.close" = "f10,escape"\n', encoding="utf-8")
+    monkeypatch.setenv("SORA_TUI_CONFIG", str(config))
+    app = SoraApp(base_url="http://127.0.0.1:9/v1")
+    async with app.run_test(size=SMALL) as pilot:
+        await wait_until(pilot, lambda: app.sub_title == "not connected", what="the failure")
+        await pilot.press("ctrl+o")
+        await wait_until(pilot, lambda: isinstance(app.screen, HistoryScreen), what="the history screen")
+        count = app.screen.query_one("#history-count")
+        await wait_until(pilot, lambda: "could not open; f10 shows why" in str(count.render()), what="the note")
+        await pilot.press("f10")
+        await wait_until(pilot, lambda: not isinstance(app.screen, HistoryScreen), what="the history closed by f10")

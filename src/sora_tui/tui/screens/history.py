@@ -22,6 +22,7 @@ from ...core.job import Job
 from ...core.status import ACTIVE
 from ...core.text import one_line
 from ..css import SCREENS_CSS
+from ..keymap import bound_key
 from ..messages import JobsChanged, SessionSettled
 from ..widgets import job_list
 from ..widgets.history_table import HistoryTable
@@ -209,7 +210,8 @@ class HistoryScreen(StyledOnce):
         if self.history is None:
             waiting = (_("Opening the history… (it appears here as soon as it is read)")
                        if getattr(self.app, "connecting", False)
-                       else _("The history could not open; escape shows why on the status line."))
+                       else _("The history could not open; {key} shows why on the status line.").format(
+                           key=bound_key(self, "history.close", type(self))))
             self.query_one("#history-count", Static).update(Text(waiting, style="dim"))
             return
         args = self.filters.query_args(job_list.clock())
