@@ -138,7 +138,8 @@ def prepare_scene(scene: str, lang: str = "en") -> Callable[..., Awaitable[None]
         from sora_tui.tui.screens.help import HelpScreen
         from sora_tui.tui.screens.history import HistoryScreen, HistoryTable
         from sora_tui.tui.screens.modals import ConfirmScreen, PromptScreen, SnippetScreen, TextScreen
-        from sora_tui.tui.screens.profiles import ProfilesScreen, SetupScreen
+        from sora_tui.tui.screens.profile_setup import SetupScreen
+        from sora_tui.tui.screens.profiles import ProfilesScreen
         from sora_tui.tui.widgets.job_table import JobTable
         from sora_tui.tui.widgets.preview import PicturePreview
 

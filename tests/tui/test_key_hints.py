@@ -12,10 +12,13 @@ from pilot_helpers import connected, notifications, wait_until
 from rich.cells import cell_len
 from rich.console import Group
 from rich.text import Text
+from textual.widgets import DataTable, Input
 
 from sora_tui.tui.app import SoraApp
 from sora_tui.tui.keymap import key_pieces
 from sora_tui.tui.screens.modals import ConfirmScreen, PromptScreen
+from sora_tui.tui.screens.profile_setup import SetupScreen
+from sora_tui.tui.screens.profiles import ProfilesScreen
 from sora_tui.tui.widgets.tips import HintKeys, keys_line
 
 SMALL, WIDE = (80, 24), (160, 45)
@@ -161,3 +164,76 @@ async def test_the_history_that_cannot_open_names_the_key_that_closes_it(home: P
         await wait_until(pilot, lambda: "could not open; f10 shows why" in str(count.render()), what="the note")
         await pilot.press("f10")
         await wait_until(pilot, lambda: not isinstance(app.screen, HistoryScreen), what="the history closed by f10")
+
+
+# The profiles screen's keys moved: add, use (the one that reconnects) and the setup form's save; its cancel is left.
+PROFILES_REMAPPED = '"profiles.add" = "f6"\n"profiles.use" = "u"\n"setup.save" = "f7"\n'
+SPARE = '\n[profiles.spare]\nbase_url = "http://127.0.0.1:9/v1"\napi_key_env = "SPARE_KEY"\n'
+
+
+async def profiles_hints(home: Path, keymap: str, keys: tuple[str, str]) -> list[str]:
+    """What the profiles screen and its setup form say that names a key, in order: the refusals to change and to
+    remove the built-in profile, the add form's title, the change form's title and what saving the profile in use
+    says. `keys`: the add and save keys as the keymap has them, to press. The profile in use is one of the config
+    file's, on a server that is not there: nothing here needs it to answer."""
+    write_keymap(home, keymap + SPARE)
+    add, save = keys
+    said: list[str] = []
+    app = SoraApp(profile="spare")
+    async with app.run_test(size=WIDE) as pilot:
+        await pilot.press("f3")
+        await wait_until(pilot, lambda: isinstance(app.screen, ProfilesScreen), what="the profiles screen")
+        profiles = app.screen
+        table = profiles.query_one(DataTable)
+        await wait_until(pilot, lambda: "spare" in table.rows and "local" in table.rows, what="the profiles")
+        table.move_cursor(row=table.get_row_index("local"))
+        for key, verb in (("e", "change"), ("d", "remove")):
+            await pilot.press(key)
+            said.append(await told(pilot, app, lambda message: message.startswith("local ") and message not in said,
+                                  f"the refusal to {verb}"))
+        for opens in (add, "e"):
+            if opens == "e":
+                table.move_cursor(row=table.get_row_index("spare"))
+            await pilot.press(opens)
+            await wait_until(pilot, lambda: isinstance(app.screen, SetupScreen), what=f"the form by {opens}")
+            said.append(str(app.screen.query_one("#setup-box").border_title))
+            if opens == "e":
+                app.screen.query_one("#setup-url", Input).value = "http://127.0.0.1:10/v1"
+                await pilot.press(save)
+            else:
+                await pilot.press("escape")
+            await wait_until(pilot, lambda: app.screen is profiles, what="back to the profiles")
+        said.append(await told(pilot, app, lambda message: str(home / "config.toml") in message, "the profile saved"))
+    return said
+
+
+async def told(pilot: Any, app: SoraApp, about: Any, what: str) -> str:
+    """The message of the newest notification `about` says is the one (the server not answering is said too)."""
+    await wait_until(pilot, lambda: any(about(n.message) for n in notifications(app)), what=what)
+    return [n.message for n in notifications(app) if about(n.message)][-1]
+
+
+async def test_the_profiles_hints_keep_the_default_keys(home: Path, engine_daemon: Path) -> None:
+    said = await profiles_hints(home, "", ("a", "ctrl+s"))
+    assert said[:4] == ["local is built in, so it cannot be changed here; press a to add a profile of your own.",
+                        "local is built in, so it cannot be removed here; press a to add a profile of your own.",
+                        "Add a server · ctrl+s save · esc cancel", "Change profile spare · ctrl+s save · esc cancel"]
+    assert said[4].endswith(" It is the profile in use: enter on it reconnects with the change.")
+
+
+async def test_the_profiles_hints_name_the_moved_keys(home: Path, engine_daemon: Path) -> None:
+    said = await profiles_hints(home, PROFILES_REMAPPED, ("f6", "f7"))
+    assert said[:4] == ["local is built in, so it cannot be changed here; press f6 to add a profile of your own.",
+                        "local is built in, so it cannot be removed here; press f6 to add a profile of your own.",
+                        "Add a server · f7 save · esc cancel", "Change profile spare · f7 save · esc cancel"]
+    assert said[4].startswith("Saved profile spare in ")
+    assert said[4].endswith(" It is the profile in use: u on it reconnects with the change.")
+
+
+async def test_in_japanese_the_profiles_hints_name_the_moved_keys(home: Path, engine_daemon: Path,
+                                                                  ja: None) -> None:
+    said = await profiles_hints(home, PROFILES_REMAPPED, ("f6", "f7"))
+    assert said[:4] == ["local は組み込みのため、ここでは変更できません。f6 で自分のプロファイルを追加してください。",
+                        "local は組み込みのため、ここでは削除できません。f6 で自分のプロファイルを追加してください。",
+                        "サーバーを追加 · f7 保存 · esc キャンセル", "プロファイル spare を編集 · f7 保存 · esc キャンセル"]
+    assert said[4].endswith("使用中のプロファイルです。u で変更を反映して再接続します。")

@@ -21,7 +21,8 @@ from sora_tui.tui.app import SoraApp
 from sora_tui.tui.screens.characters import CharacterScreen
 from sora_tui.tui.screens.detail import JobDetailScreen
 from sora_tui.tui.screens.modals import ConfirmScreen, NoteScreen, PromptScreen, SnippetScreen
-from sora_tui.tui.screens.profiles import ProfilesScreen, SetupScreen
+from sora_tui.tui.screens.profile_setup import SetupScreen
+from sora_tui.tui.screens.profiles import ProfilesScreen
 from sora_tui.tui.widgets.cell_drawing import message_strips
 from sora_tui.tui.widgets.cell_wrap import wrap_cells
 from sora_tui.tui.widgets.picker import Picker

@@ -16,7 +16,8 @@ from sora_tui.core.status import JobStatus
 from sora_tui.tui.app import SoraApp
 from sora_tui.tui.screens.characters import CharacterScreen
 from sora_tui.tui.screens.modals import ChoiceScreen, ConfirmScreen, TextScreen
-from sora_tui.tui.screens.profiles import ProfilesScreen, SetupScreen
+from sora_tui.tui.screens.profile_setup import SetupScreen
+from sora_tui.tui.screens.profiles import ProfilesScreen
 
 WIDE = (160, 45)
 SECRET = "sk-typed-once-0123456789abcdefWXYZ"
