@@ -129,7 +129,7 @@ async def test_rows_added_at_once_make_the_table_add_row_makes() -> None:
     from textual.widgets._data_table import DuplicateKey
 
     def state(table: HistoryTable) -> tuple:
-        return ({k.value: dict((c.value, v) for c, v in row.items()) for k, row in table._data.items()},
+        return ({k.value: {c.value: v for c, v in row.items()} for k, row in table._data.items()},
                 [(k.value, r.height, r.label, r.auto_height) for k, r in table.rows.items()],
                 {k.value: table._row_locations.get(k) for k in table.rows}, {k.value for k in table._new_rows},
                 table.cursor_coordinate, table.row_count, table._require_update_dimensions)
