@@ -8,6 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import pytest
 from pilot_helpers import connected, notifications, wait_until
 from rich.cells import cell_len
 from rich.console import Group
@@ -52,12 +53,19 @@ async def settled(pilot: Any, app: SoraApp) -> None:
     await pilot.pause(0.1)
 
 
-async def test_the_defaults_are_shown_as_they_always_were(home: Path, engine_daemon: Path) -> None:
+@pytest.mark.parametrize(("lang", "status", "tips"), [
+    ("en", "f1 help · ctrl+o history", "ctrl+n snippet · f2 all tips"),
+    ("ja", "f1 ヘルプ · ctrl+o 履歴", "ctrl+n スニペット · f2 すべてのヒント"),  # the Japanese keeps its wording
+])
+async def test_the_defaults_are_shown_as_they_always_were(home: Path, engine_daemon: Path, request: Any, lang: str,
+                                                          status: str, tips: str) -> None:
+    if lang == "ja":
+        request.getfixturevalue("ja")
     app = SoraApp()
     async with app.run_test(size=WIDE) as pilot:
         await settled(pilot, app)
-        assert status_line(app).endswith("f1 help · ctrl+o history")
-        assert panel_lines(app.main.query_one("#tips"))[-1] == "ctrl+n snippet · f2 all tips"
+        assert status_line(app).endswith(status)
+        assert panel_lines(app.main.query_one("#tips"))[-1] == tips
 
 
 async def test_remapped_keys_are_named_in_the_status_line_and_the_tips(home: Path, engine_daemon: Path) -> None:
@@ -102,14 +110,6 @@ async def test_in_japanese_the_hints_name_the_users_keys(home: Path, engine_daem
         tips = drawn(app.main.query_one("#tips"))
         assert "· f8 スニペット" in "".join(tips) and all(cell_len(line) <= SMALL[0] for line in tips)
         assert "ctrl+shift+h ヘルプ" in status_line(app) and cell_len(status_line(app)) <= SMALL[0]
-
-
-async def test_in_japanese_the_defaults_keep_their_wording(home: Path, engine_daemon: Path, ja: None) -> None:
-    app = SoraApp()
-    async with app.run_test(size=WIDE) as pilot:
-        await settled(pilot, app)
-        assert status_line(app).endswith("f1 ヘルプ · ctrl+o 履歴")
-        assert panel_lines(app.main.query_one("#tips"))[-1] == "ctrl+n スニペット · f2 すべてのヒント"
 
 
 async def test_a_dialogs_key_line_names_the_moved_keys(home: Path, engine_daemon: Path) -> None:
