@@ -10,6 +10,7 @@ turned into terminal output (bench/probe.py, shared with bench/tui_downloads.py)
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -122,6 +123,9 @@ def run(n: int = 100_000, live: int = 1_000, runs: int = 1) -> list[dict[str, An
     """The figures of `runs` runs of each side in turn (the history made once); each row shows the worst run, its
     note every run's figure."""
     with history.tui_homes(n) as (empty, full):
+        # The 250 MB just written (the history, its backup and index) on disk first: the first run otherwise shared
+        # the cores with the kernel writing them back.
+        os.sync()
         pairs = [(_measure(empty, BASE_ROWS, updating=False), _measure(full, live, updating=True)) for _ in range(runs)]
 
     def worst(key: str, side: int) -> float:

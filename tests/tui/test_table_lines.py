@@ -167,3 +167,39 @@ async def test_rows_added_at_once_make_the_table_add_row_makes() -> None:
             other.add_rows_at_once([(made[0].local_id, [Text("again")])])
         with pytest.raises(ValueError, match="More values"):
             other.add_rows_at_once([("too-wide", [Text("x")] * (len(other.columns) + 1))])
+
+
+async def test_another_row_count_lays_the_screen_out_only_when_the_scrollbar_comes_or_goes(monkeypatch) -> None:
+    from textual.widget import Widget
+
+    asked: list[str] = []
+    original = Widget.refresh
+
+    def refresh(self, *regions, repaint=True, layout=False, recompose=False):  # type: ignore[no-untyped-def]
+        if layout:
+            asked.append(type(self).__name__)
+        return original(self, *regions, repaint=repaint, layout=layout, recompose=recompose)
+
+    monkeypatch.setattr(Widget, "refresh", refresh)
+    app = LinesApp()
+    async with app.run_test(size=(160, 20)) as pilot:
+        table = app.query_one(HistoryTable)
+        table.load(jobs(60))
+        await pilot.pause()
+        assert table.show_vertical_scrollbar
+        asked.clear()
+        table.load(jobs(45))  # fewer rows, still more than fit: nothing else on the screen moves
+        await pilot.pause()
+        assert "HistoryTable" not in asked, asked
+        assert table.virtual_size.height == 45 + table.header_height
+        assert table.max_scroll_y == table.virtual_size.height - table.scrollable_content_region.height
+        table.scroll_end(animate=False)
+        await pilot.pause()
+        assert table.scroll_y == table.max_scroll_y  # scrolls as far as its rows go, and no further
+        assert table.vertical_scrollbar.window_virtual_size == table.virtual_size.height  # the thumb follows
+        table.load(jobs(5))  # all of them fit: the scrollbar goes, the table back at its top
+        await pilot.pause()
+        assert not table.show_vertical_scrollbar and table.scroll_y == 0
+        table.load(jobs(60))
+        await pilot.pause()
+        assert table.show_vertical_scrollbar

@@ -18,6 +18,8 @@ from rich.style import Style
 from rich.text import Text
 from textual._segment_tools import line_crop
 from textual.cache import LRUCache
+from textual.geometry import Size
+from textual.reactive import Reactive
 from textual.strip import Strip
 from textual.widgets import DataTable
 from textual.widgets._data_table import DuplicateKey, Row, RowKey
@@ -82,7 +84,15 @@ class FastDataTable(DataTable):
             self._new_rows.clear()
             self._update_dimensions(new_rows)
 
+    # A table's virtual size is its rows and columns, and Textual lays the whole screen out again when it changes (a
+    # layout reactive): each keystroke of a history search that listed another number of rows, 10-20 ms of its frame
+    # (bench/keys.py). What the table's size changes for the rest of the screen is whether its scrollbars show, and
+    # those lay it out through their own reactives when they come or go; the rest is the table's own: how far it
+    # scrolls and its scrollbars' thumbs, set here as a layout would set them.
+    virtual_size: Reactive[Size] = Reactive(Size(0, 0), layout=False)
+
     def watch_virtual_size(self) -> None:
+        self._scroll_update(self.virtual_size)
         # DataTable widens its columns when it next idles, but rows drawn before that stay cached at the old
         # widths (cut-off cells until some later update). A new virtual size means new widths: draw again.
         self.notify_style_update()
