@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import json
 import os
-import pty
-import select
 import subprocess
 import sys
 from collections.abc import Callable
@@ -15,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from terminal import on_a_terminal
 
 KEY = "test-key"
 
@@ -34,33 +33,7 @@ def _run(home: Path, *args: str) -> subprocess.CompletedProcess[str]:
 
 
 def _on_a_terminal(home: Path, *args: str, meanwhile: Callable[[], object] | None = None) -> tuple[int, str, list[str]]:
-    """Run with stderr on a pseudo-terminal (where progress is shown): the exit code, stdout, stderr's lines.
-    `meanwhile` runs once the command has said something (it is following its jobs then)."""
-    leader, follower = pty.openpty()
-    try:
-        proc = subprocess.Popen([sys.executable, "-m", "sora_tui", *args], stdout=subprocess.PIPE, stderr=follower,
-                                stdin=subprocess.DEVNULL, text=True, env=_env(home, SORA_TUI_NO_PROGRESS=""))
-        os.close(follower)
-        said = b""
-        while True:
-            ready, _r, _x = select.select([leader], [], [], 0.2)
-            if ready:
-                try:
-                    chunk = os.read(leader, 65536)
-                except OSError:  # EIO: the terminal's other end is closed, the process gone
-                    break
-                if not chunk:
-                    break
-                said += chunk
-                if meanwhile is not None:
-                    meanwhile()
-                    meanwhile = None
-            elif proc.poll() is not None:
-                break
-        out, _e = proc.communicate(timeout=120)
-    finally:
-        os.close(leader)
-    return proc.returncode, out, said.decode().replace("\r\n", "\n").splitlines()
+    return on_a_terminal(list(args), _env(home, SORA_TUI_NO_PROGRESS=""), meanwhile)
 
 
 def _named(lines: list[str]) -> set[str]:

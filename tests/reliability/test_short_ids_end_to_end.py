@@ -5,11 +5,7 @@ files, sidecars, listings and progress lines carry it. Real engine, real `sora-t
 from __future__ import annotations
 
 import json
-import os
-import pty
-import select
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,6 +13,7 @@ from typing import Any
 
 import pytest
 from harness import KEY, cli_env, run_cli
+from terminal import on_a_terminal
 
 from sora_tui.engine import EngineConfig, start_engine_thread
 from sora_tui.engine.modes import DEPLOYMENT_TAG
@@ -148,32 +145,9 @@ async def test_the_id_the_tui_shows_is_the_one_every_command_takes(server: Any, 
 
 def test_progress_lines_on_a_terminal_name_the_short_id(server: Any, home: Path) -> None:
     """Progress goes to stderr only on a terminal: a pseudo-terminal here, the JSON on stdout as usual."""
-    leader, follower = pty.openpty()
-    try:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "sora_tui", "--base-url", server.base_url, "generate", PROMPT, "--variations", "2",
-             "--wait", "--json"],
-            stdout=subprocess.PIPE, stderr=follower, stdin=subprocess.DEVNULL, text=True,
-            env={**cli_env(home), "SORA_TUI_NO_PROGRESS": ""})
-        os.close(follower)
-        said = b""
-        while True:
-            ready, _, _ = select.select([leader], [], [], 0.2)
-            if ready:
-                try:
-                    chunk = os.read(leader, 65536)
-                except OSError:  # EIO: the terminal's other end is closed, the process gone
-                    break
-                if not chunk:
-                    break
-                said += chunk
-            elif proc.poll() is not None:
-                break
-        out, _ = proc.communicate(timeout=120)
-    finally:
-        os.close(leader)
-    assert proc.returncode == 0, said
+    code, out, lines = on_a_terminal(["--base-url", server.base_url, "generate", PROMPT, "--variations", "2",
+                                      "--wait", "--json"], {**cli_env(home), "SORA_TUI_NO_PROGRESS": ""})
+    assert code == 0, lines
     jobs = [json.loads(line) for line in out.splitlines()]
-    lines = said.decode().replace("\r\n", "\n").splitlines()
     assert lines and all(line.startswith("  ") for line in lines), lines
     assert {line.split()[0] for line in lines} == {job["short_id"] for job in jobs}, lines
