@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
+from typing import Any
 
 from pilot_helpers import connected, wait_until
 
@@ -24,14 +25,20 @@ def _live(n: int) -> list[Job]:
                     video_id=f"video_{i:032x}", progress=5, submitted_at=time.time()) for i in range(n)]
 
 
+async def _covered(app: SoraApp, pilot: Any, key: str, over: type) -> tuple[Any, int]:
+    """Connected, then the workbench covered by the screen `key` opens: its live table and its row count then."""
+    await wait_until(pilot, lambda: connected(app), what="the local engine")
+    table = app.main.jobs_table
+    before = table.row_count
+    await pilot.press(key)
+    await wait_until(pilot, lambda: isinstance(app.screen, over), what=over.__name__)
+    return table, before
+
+
 async def test_the_live_table_catches_up_when_the_history_closes(home: Path, engine_daemon: Path) -> None:
     app = SoraApp()
     async with app.run_test(size=(160, 45)) as pilot:
-        await wait_until(pilot, lambda: connected(app), what="the local engine")
-        table = app.main.jobs_table
-        before = table.row_count
-        await pilot.press("ctrl+o")
-        await wait_until(pilot, lambda: isinstance(app.screen, HistoryScreen), what="the history")
+        table, before = await _covered(app, pilot, "ctrl+o", HistoryScreen)
         jobs = _live(450)
         for job in jobs:
             app._on_service_event(JobProgressed(job))
@@ -50,11 +57,7 @@ async def test_the_live_table_catches_up_when_the_history_closes(home: Path, eng
 async def test_under_a_dialog_the_live_table_keeps_updating(home: Path, engine_daemon: Path) -> None:
     app = SoraApp()
     async with app.run_test(size=(160, 45)) as pilot:
-        await wait_until(pilot, lambda: connected(app), what="the local engine")
-        table = app.main.jobs_table
-        before = table.row_count
-        await pilot.press("f1")
-        await wait_until(pilot, lambda: isinstance(app.screen, HelpScreen), what="the help")
+        table, before = await _covered(app, pilot, "f1", HelpScreen)
         for job in _live(3):
             app._on_service_event(JobProgressed(job))
         await wait_until(pilot, lambda: table.row_count == before + 3, what="the rows under the help")
