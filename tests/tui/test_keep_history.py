@@ -80,6 +80,17 @@ async def open_details(app: SoraApp, pilot, job: Job) -> Text:  # type: ignore[n
     return app.screen.query_one("#detail-text", Static).content  # type: ignore[return-value]
 
 
+async def remix_details(app: SoraApp, pilot, job: Job, said: str) -> Text:  # type: ignore[no-untyped-def]
+    """The details of a remix once they say what it changed (`said`: how they say it): its parent's prompt is read
+    after the details open."""
+    await wait_until(pilot, lambda: app.session is not None, what="the history")
+    await open_details(app, pilot, job)
+    box = app.screen.query_one("#detail-text", Static)
+    await wait_until(pilot, lambda: said in box.content.plain,  # type: ignore[union-attr]
+                     what="the parent's prompt read")
+    return box.content  # type: ignore[return-value]
+
+
 @pytest.mark.parametrize("size", [(80, 24), (160, 45)])
 async def test_the_kept_filter_shows_the_chosen_takes(home: Path, size: tuple[int, int]) -> None:
     made = seed(home)
@@ -140,12 +151,7 @@ async def test_details_show_a_remix_s_change_word_by_word(home: Path) -> None:
     made = seed(home)
     app = SoraApp(base_url=OFFLINE)
     async with app.run_test(size=(80, 24)) as pilot:
-        await wait_until(pilot, lambda: app.session is not None, what="the history")
-        await open_details(app, pilot, made["remix"])
-        box = app.screen.query_one("#detail-text", Static)
-        await wait_until(pilot, lambda: "changed from" in box.content.plain,  # type: ignore[union-attr]
-                         what="the parent's prompt read")
-        text: Text = box.content  # type: ignore[assignment]
+        text = await remix_details(app, pilot, made["remix"], "changed from")
         assert f"changed from {made['kite'].short_id}:" in text.plain
         styled = spans(text)
         assert ("red", "dim strike") in styled and ("dusk", "dim strike") in styled
@@ -171,12 +177,7 @@ async def test_details_in_japanese(home: Path, ja: None) -> None:
     made = seed(home)
     app = SoraApp(base_url=OFFLINE)
     async with app.run_test(size=(80, 24)) as pilot:
-        await wait_until(pilot, lambda: app.session is not None, what="the history")
-        await open_details(app, pilot, made["ja_remix"])
-        box = app.screen.query_one("#detail-text", Static)
-        await wait_until(pilot, lambda: "からの変更" in box.content.plain,  # type: ignore[union-attr]
-                         what="the parent's prompt read")
-        text: Text = box.content  # type: ignore[assignment]
+        text = await remix_details(app, pilot, made["ja_remix"], "からの変更")
         styled = spans(text)
         # one run changed (夕暮れの -> 夜明けの), not every character; the rest untouched
         assert [part for part, style in styled if style == "dim strike" and part != "削除"] == ["夕暮れの"]
