@@ -19,9 +19,9 @@ from .app import CoveredScreensApp, CrashHandlingApp, app_is_closing, notificati
 from .data_table import FastDataTable
 from .fixes import install as install_fixes
 from .keys import parse_keys
-from .screen import StyledOnceScreen
+from .screen import PromptFramesScreen, StyledOnceScreen
 
 __all__ = [
-    "WRITTEN_FOR", "CoveredScreensApp", "CrashHandlingApp", "FastDataTable", "StyledOnceScreen", "app_is_closing", "check_textual_version",
+    "WRITTEN_FOR", "CoveredScreensApp", "CrashHandlingApp", "FastDataTable", "PromptFramesScreen", "StyledOnceScreen", "app_is_closing", "check_textual_version",
     "install_fixes", "notifications", "parse_keys", "remapped_keys",
 ]
