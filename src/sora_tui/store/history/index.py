@@ -111,7 +111,7 @@ class Index(HistoryBase):
     _order: list[_Entry] | None  # newest first, rebuilt after adds and deletes
     # the order's texts joined, for text searches: (the order it was built for, [(bytes, each entry's start)])
     _haystack: tuple[list[_Entry], list[tuple[bytes, list[int]]]] | None
-    _grouped: tuple[list[_Entry], dict[str, list[_Entry]]] | None  # likewise, the entries by group
+    _grouped: tuple[list[_Entry], dict[str, tuple[int, ...]]] | None  # likewise, each group's places in the order
     _next_id: int  # the table's next document id
     _damaged_docs: dict[str, bytes]  # job documents that did not decode, skipped until _repair
 

@@ -192,7 +192,7 @@ class Queries(TextSearch):
             if needle is not None:
                 candidates: Iterable[_Entry] = self._text_hits(needle, oldest_first)
             elif group_id is not None:  # a job's sibling takes, for the history's lineage pane at every move
-                members = self._groups().get(group_id, [])
+                members = [order[at] for at in self._groups().get(group_id, ())]
                 candidates = reversed(members) if oldest_first else members
             else:
                 candidates = reversed(order) if oldest_first else order
@@ -244,15 +244,18 @@ class Queries(TextSearch):
             self._haystack_pieces()
             self._groups()
 
-    def _groups(self) -> dict[str, list[_Entry]]:
-        """Each group's entries, newest first (a scan of 100,000 entries for one group took 45 ms)."""
+    def _groups(self) -> dict[str, tuple[int, ...]]:
+        """Each group's places in the newest-first order (a scan of 100,000 entries for one group took 45 ms).
+        Tuples of ints, which the garbage collector stops tracking at its first pass: a list of entries per group
+        was 25,000 objects more for each of its passes to walk while the history browser was open, and one full
+        pass held the UI 40 ms (bench/keys.py)."""
         order = self._newest_first()
         if self._grouped is None or self._grouped[0] is not order:
-            groups: dict[str, list[_Entry]] = {}
-            for e in order:
+            places: dict[str, list[int]] = {}
+            for at, e in enumerate(order):
                 if e.group_id:
-                    groups.setdefault(e.group_id, []).append(e)
-            self._grouped = (order, groups)
+                    places.setdefault(e.group_id, []).append(at)
+            self._grouped = (order, {group: tuple(these) for group, these in places.items()})
         return self._grouped[1]
 
 
