@@ -169,7 +169,8 @@ async def test_rows_added_at_once_make_the_table_add_row_makes() -> None:
             other.add_rows_at_once([("too-wide", [Text("x")] * (len(other.columns) + 1))])
 
 
-async def test_another_row_count_lays_the_screen_out_only_when_the_scrollbar_comes_or_goes(monkeypatch) -> None:
+@pytest.mark.parametrize("overflow", ["scroll", "auto"])  # the history's track always there (screens.tcss), or not
+async def test_another_row_count_lays_the_screen_out_only_when_the_scrollbar_comes_or_goes(monkeypatch, overflow) -> None:
     from textual.widget import Widget
 
     asked: list[str] = []
@@ -184,6 +185,7 @@ async def test_another_row_count_lays_the_screen_out_only_when_the_scrollbar_com
     app = LinesApp()
     async with app.run_test(size=(160, 20)) as pilot:
         table = app.query_one(HistoryTable)
+        table.styles.overflow_y = overflow
         table.load(jobs(60))
         await pilot.pause()
         assert table.show_vertical_scrollbar
@@ -197,9 +199,14 @@ async def test_another_row_count_lays_the_screen_out_only_when_the_scrollbar_com
         await pilot.pause()
         assert table.scroll_y == table.max_scroll_y  # scrolls as far as its rows go, and no further
         assert table.vertical_scrollbar.window_virtual_size == table.virtual_size.height  # the thumb follows
-        table.load(jobs(5))  # all of them fit: the scrollbar goes, the table back at its top
+        asked.clear()
+        table.load(jobs(5))  # all of them fit: the table back at its top, and its scrollbar gone unless it always shows
         await pilot.pause()
-        assert not table.show_vertical_scrollbar and table.scroll_y == 0
+        assert table.scroll_y == 0
+        if overflow == "scroll":
+            assert table.show_vertical_scrollbar and "HistoryTable" not in asked, asked
+        else:
+            assert not table.show_vertical_scrollbar
         table.load(jobs(60))
         await pilot.pause()
         assert table.show_vertical_scrollbar
