@@ -187,7 +187,8 @@ Notes:
   60 Hz tick (PromptFramesScreen; they waited 8-12 ms for it), unless the typed character's frame was drawn less
   than 1/120 s before. The results table always has its scrollbar's track and never a horizontal scrollbar: a
   search that listed a screenful more or fewer rows made one come or go, and the whole screen was laid out again
-  (15-28 ms). The per-group index holds tuples of ints, which the garbage collector stops walking (a list of entries
+  (15-28 ms). A search that stopped at its page of 500 is scanned on in a thread once that page is drawn, so the
+  next keystroke looks only among the known matches (that scan, at the keystroke, was 4-8 ms of it). The per-group index holds tuples of ints, which the garbage collector stops walking (a list of entries
   per group was 25,000 more objects for every collection). And the collector's full pass (41-74 ms with 1,000 live
   jobs and the browser open) runs when no key came for half a second, not wherever its count fell.
 - **Downloads in the TUI**: the same transfers as above, started with d on five rows; the table gets throttled
@@ -277,13 +278,13 @@ WHY = {
         "to end), hence the sync between benchmarks."),
     "key press to search results shown in the history browser": (
         "the worst of five runs in a row (the issue's rule: a target that holds in one run and not the next is not "
-        "met). Two frames a keystroke, the character and then the results, the second on Textual's next 60 Hz tick "
-        "(0-17 ms after the first). Measured key by key on 12-06, after the changes of that day: 3-5 ms from the key "
-        "to the search starting, the search 1-3 ms (a longer needle is looked for among the last one's matches, and "
-        "a search stopped at its page goes on from where it stopped; 8-14 ms before), the page's rows 2-6 ms (cells "
-        "kept from the last search, rows added in one go; 8-15 ms before), the frame 10-15 ms (body lines from cells "
-        "drawn wherever they were; 15-25 ms before). What is left to miss it: a collection of the middle generation "
-        "landing on a frame (8-17 ms), the frame tick, and this VM's two shared cores."),
+        "met). Measured key by key on 12-06 (second round): the typed character's frame at 1-2 ms, the search "
+        "1-3 ms (a longer needle is looked for among the last one's matches, which the browser scans on for between "
+        "keystrokes; 4-8 ms when the first letters of a word match too many to keep), the page's rows 1-4 ms, then "
+        "their frame as soon as they are in (it waited 8-12 ms for Textual's 60 Hz tick): 5-6 ms when the rows are "
+        "jobs shown before, 8-12 ms when all of them are new (each cell drawn for the first time). What is left to "
+        "miss it: the keys whose rows are all new, a young collection landing on a frame (2-8 ms), and this VM's two "
+        "shared cores (the same work measured 5 ms in one run and 10 in the next)."),
     "longest event-loop stall during that run": (
         "the worst of five runs in a row; the note says where each run's longest stall began. On 12-06 the history "
         "browser's opening went from 50-110 ms to 20-40: its filters are Pickers (six Selects were 36 widgets), the "

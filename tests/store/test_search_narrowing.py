@@ -59,6 +59,46 @@ def test_a_search_stopped_at_its_limit_is_gone_on_from_where_it_stopped(tmp_path
     store.close()
 
 
+@pytest.mark.parametrize("piece", [2_048, 7, 1])
+def test_a_stopped_search_is_scanned_on_between_keystrokes(tmp_path: Path, monkeypatch, piece: int) -> None:
+    monkeypatch.setattr(haystack_module, "HAYSTACK_PIECE", piece)
+    store, jobs = _filled(tmp_path / "history.json")
+    store.search(text="a", limit=3)
+    stopped_at = store._narrowing[3]
+    calls = 0
+    while store.scan_on(pieces_at_once=1):
+        calls += 1
+        assert stopped_at < store._narrowing[3] < len(jobs)  # a piece further each time
+    assert calls >= (len(jobs) - stopped_at) // piece - 1
+    narrowing = store._narrowing
+    assert narrowing is not None and narrowing[3] == len(jobs)  # every match of "a" known
+    assert [at for at, _ in narrowing[2]] == sorted(at for at, _ in narrowing[2])  # newest first, in order
+    assert [e.local_id for _, e in narrowing[2]] == _expected(jobs, "a")
+    assert not store.scan_on()  # nothing more to do
+    for typed in ("at", "at d", "at dusk"):  # answered from those matches alone
+        assert [j.local_id for j in store.query(text=typed)] == _expected(jobs, typed)
+    store.close()
+
+
+def test_scanning_on_stops_at_a_changed_history_or_too_many_matches(tmp_path: Path, monkeypatch) -> None:
+    store, jobs = _filled(tmp_path / "history.json")
+    assert not store.scan_on()  # no search yet
+    store.search(text="a", limit=3)
+    new = Job.new(GenerationParams("a zebra at dusk"))
+    new.created_at = 1_800_000_000
+    store.add(new)
+    jobs[new.local_id] = new
+    assert not store.scan_on()  # the matches were found in a history that has changed since
+    assert [j.local_id for j in store.query(text="at")] == _expected(jobs, "at")
+    monkeypatch.setattr(haystack_module, "NARROWING_MAX", 5)
+    store.search(text="a", limit=3)
+    while store.scan_on(pieces_at_once=1):
+        pass
+    assert store._narrowing is None  # more than 5: not kept, and the next needle scans again
+    assert [j.local_id for j in store.query(text="at")] == _expected(jobs, "at")
+    store.close()
+
+
 def test_too_many_matches_are_not_kept(tmp_path: Path, monkeypatch) -> None:
     monkeypatch.setattr(haystack_module, "NARROWING_MAX", 5)
     store, jobs = _filled(tmp_path / "history.json")
@@ -91,7 +131,7 @@ def test_a_write_between_two_keystrokes_is_seen(tmp_path: Path) -> None:
 
 
 needles = st.lists(st.text(alphabet=LETTERS, min_size=1, max_size=3), min_size=1, max_size=4).map("".join)
-steps = st.lists(st.tuples(st.sampled_from(["type", "type", "back", "new", "write"]), needles,
+steps = st.lists(st.tuples(st.sampled_from(["type", "type", "back", "new", "write", "scan"]), needles,
                            st.booleans(), st.sampled_from([None, 1, 4, 60])), min_size=1, max_size=14)
 pieces = st.sampled_from([2_048, 7, 1])
 
@@ -112,6 +152,10 @@ def test_any_keystrokes_and_writes_give_what_a_plain_scan_gives(tmp_path_factory
                 typed = typed[:-1]
             elif what == "new":
                 typed = text
+            elif what == "scan":  # the browser scanning on between two keystrokes: a few pieces, or to the end
+                while store.scan_on(pieces_at_once=1) and limit != 1:
+                    pass
+                continue
             else:  # a job written between two keystrokes
                 job = Job.new(GenerationParams(" ".join(rng.choice(WORDS + [text]) for _ in range(3))))
                 job.created_at = 1_700_000_500 + len(jobs)

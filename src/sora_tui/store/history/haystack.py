@@ -4,7 +4,8 @@ each hit mapped back to its entry.
 A needle typed on from the last one (the history browser's next keystroke) is looked for first among the last one's
 matches: every match of "lighthouse a" holds "lighthouse ", so the texts that do not were ruled out already. The
 last search may have stopped at its limit (a page of the newest matches): its matches are all known only as far as
-it went, and the new one goes on scanning from there.
+it went, and the new one goes on scanning from there; the history browser scans on between keystrokes
+(`_scan_on`), so the next one usually finds them all known.
 
 State owned here: _narrowing, the last search's matches and how far they are complete (for the haystack they were
 found in); it builds the index's _haystack (index.py), for the order it stands for."""
@@ -71,6 +72,32 @@ class TextSearch(Index):
                 self._narrowing = (stamp, needle, found[::-1] if oldest_first else found, upto)
             elif found is None:
                 self._narrowing = None
+
+    def _scan_on(self, pieces_at_once: int) -> bool:
+        """Go on with the last search's scan where it stopped at its page, a few pieces of the haystack further, so
+        that the next needle typed on from it is looked for among known matches instead of through the rest of the
+        haystack (4-8 ms of the next keystroke at 100,000 jobs). True while there is more to scan; False when every
+        match is known, or there are too many to keep, or the haystack changed since."""
+        last = self._narrowing
+        if last is None:
+            return False
+        stamp, needle, found, upto = last
+        order = self._newest_first()
+        haystack = self._haystack
+        if haystack is None or stamp is not haystack or haystack[0] is not order or upto >= len(order):
+            return False
+        pieces = self._haystack_pieces()
+        end = min(len(order), (upto // HAYSTACK_PIECE + pieces_at_once) * HAYSTACK_PIECE)
+        more = []
+        for at, entry in self._scan(pieces, order, needle.encode(), False, upto):
+            if at >= end:  # found again by the next call, which starts from `end`
+                break
+            more.append((at, entry))
+        if len(found) + len(more) > NARROWING_MAX:
+            self._narrowing = None
+            return False
+        self._narrowing = (stamp, needle, found + more, end)
+        return end < len(order)
 
     @staticmethod
     def _known_then_scanned(known: list[tuple[int, _Entry]],

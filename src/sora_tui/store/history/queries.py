@@ -244,6 +244,12 @@ class Queries(TextSearch):
             self._haystack_pieces()
             self._groups()
 
+    def scan_on(self, pieces_at_once: int = 4) -> bool:
+        """The last text search's scan taken a few pieces further (between the history browser's keystrokes, in a
+        thread, after its results are drawn): True while there is more to scan (TextSearch._scan_on)."""
+        with self._lock.held():
+            return self._scan_on(pieces_at_once)
+
     def _groups(self) -> dict[str, tuple[int, ...]]:
         """Each group's places in the newest-first order (a scan of 100,000 entries for one group took 45 ms).
         Tuples of ints, which the garbage collector stops tracking at its first pass: a list of entries per group

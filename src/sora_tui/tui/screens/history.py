@@ -214,6 +214,7 @@ class HistoryScreen(StyledOnce):
                            key=bound_key(self, "history.close", type(self))))
             self.query_one("#history-count", Static).update(Text(waiting, style="dim"))
             return
+        self.workers.cancel_group(self, "history-scan-on")  # this search's answer first
         args = self.filters.query_args(job_list.clock())
         table = self.query_one(HistoryTable)
         found = await asyncio.to_thread(self.history.search, **args, limit=SHOWN, decode=table.rows_at_once())
@@ -239,11 +240,21 @@ class HistoryScreen(StyledOnce):
             line.append(" " + note.format(n=f"{shown:,}"), style="dim")
         self.query_one("#history-count", Static).update(line, layout=False)  # one line, always: no new layout per key
         self.show_lineage()
+        if found.matched is None and args.get("text"):
+            # The search stopped at its page: scan on for the rest of its matches once the page is drawn, so that
+            # the next keystroke looks only among them (that scan, at the keystroke, was 4-8 ms of it).
+            self.call_after_refresh(self.scan_on)
         if not self._facets_read:
             # The models and profiles to filter by, and the search's index, once the first page is on screen: read
             # at the same time, their thread slowed the drawing of that page 2-3 times over (they share the GIL).
             self._facets_read = True
             self.call_after_refresh(self.load_facets)
+
+    @work(exclusive=True, exit_on_error=False, group="history-scan-on", description=N_("search ahead"))
+    async def scan_on(self) -> None:
+        history = self.history
+        while history is not None and await asyncio.to_thread(history.scan_on):
+            pass
 
     @on(HistoryTable.MoreWanted)
     def _more_wanted(self, event: HistoryTable.MoreWanted) -> None:
