@@ -30,8 +30,18 @@ def build_parser() -> argparse.ArgumentParser:
     _engine(sub)
     _job_commands(sub)
     _spend(sub)
+    _board(sub)
     _server_commands(sub)
     return p
+
+
+def _board(sub: Any) -> None:
+    b = sub.add_parser("board", help=_("storyboards: a shot list in a TOML file, turned into one film"))
+    bs = b.add_subparsers(dest="board_command", metavar=_("COMMAND"), required=True)
+    show = bs.add_parser("show", help=_("check a board file and show its shots, timeline, film length and cost "
+                                        "(nothing is sent)"))
+    show.add_argument("file", type=Path, metavar=_("FILE.toml"), help=_("the board file"))
+    show.add_argument("--json", action="store_true", help=_("print JSON (in English) instead of text"))
 
 
 def _engine(sub: Any) -> None:

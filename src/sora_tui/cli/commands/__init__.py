@@ -8,7 +8,7 @@ from __future__ import annotations
 import argparse
 
 from ..output import err
-from . import delete, downloads, follow, generate, history, profiles, server, spend
+from . import board, delete, downloads, follow, generate, history, profiles, server, spend
 
 # Each of these connects itself once its input is checked.
 HANDLERS = {
@@ -28,6 +28,8 @@ async def run(args: argparse.Namespace) -> int:
         return history.jobs_or_show(args)
     if args.command == "spend":
         return spend.run(args)
+    if args.command == "board":
+        return board.run(args)
     if args.command == "profiles":
         return await profiles.run(args)
     if args.command == "characters" and args.characters_command in (None, "list"):
