@@ -88,3 +88,58 @@ def test_what_is_wrong_with_a_file_is_said_with_its_line(cli, home: Path) -> Non
     assert r.code == 2 and "nowhere" in r.err  # an unknown profile, said as the other commands say it
     r = cli("board", "show", str(home / "missing.toml"))
     assert r.code == 2 and f"No such board file: {home / 'missing.toml'}" in r.err
+
+
+def _board_file(home: Path, chosen: list[str | None]) -> Path:
+    """Three shots at 1280x720: a cut, a cut, and a dissolve of 12 frames, with these chosen takes."""
+    shots = [("a red kite over dunes at dusk", "cut", None), ("a lighthouse in fog", "cut", None),
+             ("waves on a pebble beach, slow pan", "dissolve", 12)]
+    text = 'title = "Kites & fog"\nsize = "1280x720"\n'
+    for (prompt, join, frames), take in zip(shots, chosen, strict=True):
+        text += f'\n[[shot]]\nprompt = "{prompt}"\nseconds = 4\njoin = "{join}"\n'
+        text += f"dissolve_frames = {frames}\n" if frames else ""
+        text += f'chosen = "{take}"\n' if take else ""
+    path = home / "kites.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_the_chosen_takes_are_assembled_into_one_film(cli, home: Path) -> None:
+    import av
+    import orjson
+
+    made = []
+    for prompt in ("a red kite over dunes at dusk", "a lighthouse in fog", "waves on a pebble beach, slow pan"):
+        r = cli("generate", prompt, "--seconds", "4", "--size", "1280x720", "--wait", "--download", "--json")
+        assert r.code == 0, r.err
+        made.append(r.json())
+    ids = [job["short_id"] for job in made]
+    r = cli("board", "assemble", str(_board_file(home, [ids[0], None, ids[2]])))
+    assert r.code == 2 and 'Shot 2 has no chosen take yet' in r.err and r.out == ""
+    board = _board_file(home, ids)
+    r = cli("board", "assemble", str(board), "--out", str(home), "--json")
+    assert r.code == 0, r.err
+    result = r.json()
+    film = Path(result["film"])
+    assert film == home / "Kites-fog.mp4" and film.is_file()
+    with av.open(str(film)) as container:
+        video = container.streams.video[0]
+        frames = sum(1 for _ in container.decode(video=0))
+        rate = float(video.average_rate)
+    with av.open(str(film)) as container:
+        audio = container.streams.audio[0]
+        sound = sum(frame.samples for frame in container.decode(audio=0)) / audio.rate
+    takes = []
+    for job in made:
+        with av.open(next(f["path"] for f in job["files"] if f["variant"] == "video")) as container:
+            takes.append(sum(1 for _ in container.decode(video=0)))
+    assert frames == sum(takes) - 12 == result["frames"]  # the dissolve overlaps 12 frames
+    assert abs(sound - frames / rate) <= 1024 / audio.rate + 1e-6  # the sound lasts as long as the picture
+    facts = orjson.loads(Path(result["sidecar"]).read_bytes())
+    assert facts["label"].startswith("Procedural render by the sora-tui local engine") and facts["ai_generated"] is False
+    assert [s["take"] for s in facts["segments"]] == ids
+    assert [s["join"] for s in facts["segments"]] == ["cut", "cut", "dissolve"]
+    (Path(next(f["path"] for f in made[1]["files"] if f["variant"] == "video"))).unlink()
+    r = cli("board", "assemble", str(board), "--out", str(home / "again.mp4"))
+    assert r.code == 2 and f"Take {ids[1]} (shot 2) is not on disk: run sora-tui download {ids[1]} first." in r.err
+    assert not (home / "again.mp4").exists()

@@ -42,6 +42,12 @@ def _board(sub: Any) -> None:
                                         "(nothing is sent)"))
     show.add_argument("file", type=Path, metavar=_("FILE.toml"), help=_("the board file"))
     show.add_argument("--json", action="store_true", help=_("print JSON (in English) instead of text"))
+    asm = bs.add_parser("assemble", help=_("join the chosen takes (chosen = \"ID\" under each shot, downloaded) into "
+                                           "one MP4, as the board's joins say, with a sidecar"))
+    asm.add_argument("file", type=Path, metavar=_("FILE.toml"), help=_("the board file"))
+    asm.add_argument("--out", type=Path, metavar=_("PATH"),
+                     help=_("the film's file, or a folder for it (default: the board's title .mp4 here)"))
+    asm.add_argument("--json", action="store_true", help=_("print JSON (in English) instead of text"))
 
 
 def _engine(sub: Any) -> None:

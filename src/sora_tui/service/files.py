@@ -50,6 +50,15 @@ class DownloadNamer:
         return download_path(base, self.template, fields, SUFFIXES[variant])
 
 
+def honest_label(local_engine: bool) -> str:
+    """What made a video, for its sidecar: a file for other programs and for whoever the video is passed on to,
+    so English, like its keys."""
+    if local_engine:
+        return "Procedural render by the sora-tui local engine; not AI-generated."
+    return ("AI-generated video. Label it as AI-generated when you publish it, and check the provider's terms for "
+            "commercial use.")
+
+
 def sidecar_path(video_path: Path) -> Path:
     name = video_path.name
     stem = name.removesuffix(SUFFIXES["video"])
@@ -65,14 +74,8 @@ def write_sidecar(job: Job, local_engine: bool) -> Path | None:
     if video is None:
         return None
     path = sidecar_path(Path(video.path))
-    # The sidecar is a file for other programs and for whoever the video is passed on to: English, like its keys.
-    label = (
-        "Procedural render by the sora-tui local engine; not AI-generated."
-        if local_engine
-        else "AI-generated video. Label it as AI-generated when you publish it, and check the provider's terms for commercial use."
-    )
     doc = {
-        "label": label,
+        "label": honest_label(local_engine),
         "ai_generated": not local_engine,
         "prompt": job.params.prompt,
         "model": job.params.model,

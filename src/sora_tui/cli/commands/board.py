@@ -1,6 +1,8 @@
 """`sora-tui board show FILE.toml`: a storyboard file read and checked before anything is generated, and shown:
 its shots and how each joins the one before, the film's segments and length, a timeline, and what generating
-every take would cost on the profile (costs first). Nothing is sent: it reads the file and the config alone."""
+every take would cost on the profile (costs first). Nothing is sent: it reads the file and the config alone.
+
+`sora-tui board assemble FILE.toml`: the chosen takes joined into the film (service/film.py), locally."""
 
 from __future__ import annotations
 
@@ -23,7 +25,9 @@ PROMPT_CELLS = 60  # a shot's prompt on one line, cut to this many cells (to the
 
 
 def run(args: argparse.Namespace) -> int:
-    """`sora-tui board show`."""
+    """`sora-tui board show` (or `board assemble`)."""
+    if args.board_command == "assemble":
+        return assemble(args)
     from ...config import ConfigError, Paths, load_profile
 
     try:
@@ -38,6 +42,69 @@ def run(args: argparse.Namespace) -> int:
     for line in board_text(board, estimate, profile.name, profile.is_local, terminal_width()):
         print(line)
     return EXIT_OK
+
+
+def assemble(args: argparse.Namespace) -> int:
+    """`sora-tui board assemble`: the chosen take of each segment (a chain of continued shots is one video: its last
+    shot's take, the stitched whole), downloaded already, joined as the board says into one MP4 with its sidecar."""
+    from ...config import ConfigError, Paths, load_profile
+    from ...core.cost import local_render
+    from ...service.files import honest_label
+    from ...service.film import FilmError, assemble
+    from ...service.film import Segment as Take
+    from ...session import open_store
+
+    paths = Paths.from_env()
+    try:
+        profile = load_profile(paths, args.profile, args.base_url)
+    except ConfigError as exc:
+        raise CliError(str(exc)) from None
+    board = read_file(args.file, profile.models)
+    store = open_store(paths)
+    try:
+        takes, shots = [], []
+        for part in segments(board):
+            shot = part.shots[-1]
+            if not shot.chosen:
+                raise CliError(_("Shot {n} has no chosen take yet: generate it, then write the take's id under its "
+                                 "[[shot]] as chosen = \"ID\".").format(n=part.last))
+            job = store.resolve(shot.chosen)
+            video = job.file("video")
+            if video is None or not Path(video.path).is_file():
+                raise CliError(_("Take {id} (shot {n}) is not on disk: run sora-tui download {id} first.").format(
+                    id=job.short_id, n=part.last))
+            takes.append(Take(Path(video.path), part.join, part.dissolve_frames, label=job.short_id))
+            shots.append({"shots": list(range(part.first, part.last + 1)), "take": job.short_id,
+                          "video_id": job.video_id, "prompt": job.params.prompt, "model": job.params.model,
+                          "profile": job.profile, "server": job.server, "join": part.join,
+                          "dissolve_frames": part.dissolve_frames, "local": local_render(job.profile, job.server)})
+    finally:
+        store.close()
+    out = args.out if args.out is not None else Path.cwd() / f"{_file_name(board.title)}.mp4"
+    if out.is_dir():
+        out = out / f"{_file_name(board.title)}.mp4"
+    local = all(shot["local"] for shot in shots)
+    sidecar = {"label": honest_label(local), "ai_generated": not local, "generator": "sora-tui",
+               "board": {"title": board.title, "style": board.style, "model": board.model, "size": board.size},
+               "segments": [{k: v for k, v in shot.items() if k != "local"} for shot in shots]}
+    try:
+        result = assemble(takes, out, sidecar=sidecar)
+    except FilmError as exc:
+        raise CliError(exc.message) from None
+    if args.json:
+        print_json({"film": str(result.path), "sidecar": str(result.sidecar), "seconds": result.seconds,
+                    "frames": result.frames, "width": result.width, "height": result.height})
+    else:
+        print(_("Film: {path} ({seconds} s, {width}x{height}); what made it: {sidecar}").format(
+            path=result.path, seconds=f"{result.seconds:g}", width=result.width, height=result.height,
+            sidecar=result.sidecar))
+    return EXIT_OK
+
+
+def _file_name(title: str) -> str:
+    """The film's file name from the board's title: letters, digits and dashes (any script), or "film"."""
+    name = "-".join("".join(ch if ch.isalnum() else " " for ch in title).split())
+    return name[:80] or "film"
 
 
 def read_file(path: Path, models: Any) -> Board:
