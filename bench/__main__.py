@@ -51,6 +51,7 @@ def main(argv: list[str] | None = None) -> int:
         compare,
         downloads,
         engine,
+        film,
         history,
         keys,
         ledger,
@@ -85,7 +86,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     speed = _cpu_loop()
     for module in (tracking, history, downloads, tui_downloads, engine, memory, cli_jobs, tips, ledger, ui, keys,
-                   compare):
+                   compare, film):
         print(f"running {module.__name__} …", file=sys.stderr, end=" ", flush=True)
         began = time.time()
         rows += module.run(runs=keys.RUNS) if module is keys else module.run()
@@ -200,6 +201,10 @@ Notes:
   index, which prices each job once, when it is indexed, by the same rule the details screen uses; a pass over
   the index only puts each row in a group (the span between the periods' starts it falls in, its profile, model
   and state) and adds the few groups up after. Decoding and pricing every job instead takes seconds.
+- **A storyboard's film** (service/film.py): the picture is decoded and encoded once by libx264 (veryfast, CRF 20)
+  in PyAV, the dissolves blended as yuv420p frames, and the sound decoded, laid out from frame positions and encoded
+  as AAC; ffmpeg runs the same encoders through its concat and xfade filters. Stream copy, when every take is H.264
+  alike and nothing dissolves, skips the picture's encode altogether.
 - **Compare**: the four flipbooks run on one clock, and a step shows each take's frame at its time code; a frame
   that changes redraws only the lines its picture covers (the blank lines around it stay), a flipbook works out its
   base style only when its styles change (a line drawn walked every ancestor for it), and the cursor is drawn in

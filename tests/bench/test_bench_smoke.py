@@ -1,4 +1,4 @@
-"""The tracking, engine and key benchmarks run end to end (the download benchmark needs 1 GB of disk; run it with `python -m bench`)."""
+"""The tracking, key, ledger and film benchmarks run end to end (the download benchmark needs 1 GB of disk; run it with `python -m bench`)."""
 
 from __future__ import annotations
 
@@ -35,3 +35,21 @@ def test_ledger_benchmark_agrees_with_the_decoded_totals() -> None:
     (row,) = ledger.run(n=2_000)
     assert row["ours"] > 0 and row["base"] > 0 and row["target"] == ledger.TARGET_MS
     assert "both ways agree: yes" in row["note"]
+
+
+def test_film_benchmark_assembles_the_board_both_ways(monkeypatch) -> None:
+    """bench/film.py end to end on 1 s takes: the film has the takes' frames less the dissolves', and ffmpeg (where
+    the system has one) is timed on the same takes; without one the row has no baseline and is not counted as met."""
+    import shutil
+
+    from bench import film
+
+    monkeypatch.setattr(film, "SECONDS", 1.0)
+    monkeypatch.setattr(film, "ROUNDS", 1)
+    (row,) = film.run()
+    assert row["ours"] > 0 and row["min_ratio"] == 0.67
+    assert f"frames in the film: {6 * 24 - 24} (expected {6 * 24 - 24})" in row["note"]
+    if shutil.which("ffmpeg"):
+        assert row["base"] > 0 and "ffmpeg's: " in row["note"]
+    else:
+        assert row["base"] is None and "no ffmpeg found" in row["note"]
