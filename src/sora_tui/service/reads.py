@@ -11,6 +11,8 @@ from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
+    from contextlib import AbstractContextManager
+
     from ..core.job import Job
     from ..core.ledger import Row
     from ..store.history.queries import SearchResult
@@ -47,3 +49,11 @@ class HistoryReads(Protocol):
     def video_ids(self) -> set[str]: ...
 
     def spending(self) -> Sequence[Row]: ...
+
+    def boards(self) -> list[dict[str, Any]]: ...
+
+    def board(self, board_id: str) -> dict[str, Any] | None: ...
+
+    def board_jobs(self, board_id: str) -> list[Job]: ...
+
+    def board_run_lock(self, board_id: str, title: str = "") -> AbstractContextManager[None]: ...

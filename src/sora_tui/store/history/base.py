@@ -16,6 +16,7 @@ if TYPE_CHECKING:
 
 JOBS = "jobs"
 META = "meta"
+BOARDS = "boards"  # storyboards, one document each, keyed by the board id
 
 
 class HistoryBase:

@@ -8,6 +8,7 @@ It is composed of rooms of one purpose each, one mixin a module, each building o
 - index_cache.py, IndexCache: the index saved beside the history and loaded at open (_cached_at).
 - recovery.py, Recovery: damaged files and entries at open or while reading, the backup (recovery_note).
 - writes.py, Writes: adding, changing and deleting jobs; the schema.
+- boards.py, Boards: storyboards in their own table, and the jobs made for one.
 - haystack.py, TextSearch: text search over the index (builds _haystack).
 - queries.py, Queries: lookups, searches, lineage, facets, the ledger's rows (builds _grouped).
 - export.py, Export: the history as JSON lines or CSV.
@@ -24,12 +25,12 @@ from tinydb import TinyDB
 
 from ..storage import CorruptHistory, HistoryLock, JournaledStorage, remove_stale_temps, stat_key
 from .base import META
+from .boards import Boards
 from .errors import HistoryError
 from .export import Export
-from .writes import Writes
 
 
-class HistoryStore(Writes, Export):
+class HistoryStore(Boards, Export):
     """Every job, durable on disk (a TinyDB-format snapshot plus an fsynced journal), safe across threads,
     processes and crashes, and quick at 100,000 jobs: lookups and searches run on an in-memory index, a
     status change appends one journal line instead of rewriting the file."""

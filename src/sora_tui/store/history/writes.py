@@ -54,10 +54,10 @@ class Writes(Recovery):
     def _write(self, doc_id: str, doc: dict[str, Any] | None) -> None:
         self._write_many([(doc_id, doc)])
 
-    def _write_many(self, changes: list[tuple[str, dict[str, Any] | None]]) -> None:
+    def _write_many(self, changes: list[tuple[str, dict[str, Any] | None]], table: str = JOBS) -> None:
         self._check_schema_unchanged()
         try:
-            self._storage.append_many(JOBS, changes)
+            self._storage.append_many(table, changes)
         except OSError as exc:
             raise HistoryWriteError(
                 _("The history in {folder} cannot be written ({reason}); the change was not saved. Free some space "
