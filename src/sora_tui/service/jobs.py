@@ -39,6 +39,7 @@ from .files import DownloadNamer
 from .keep import Keeping
 from .reports import Reports, _job_error
 from .server_videos import ServerVideos
+from .storyboards import Storyboards
 from .submit import MAX_VARIATIONS, Submitting
 from .tracker import Tracker, submitter_tag
 from .waiting import CLOCK_SLACK, DOWNLOAD_ROUNDS, TRACKING_PAUSE, Waiting
@@ -63,7 +64,7 @@ MAX_RESUBMITS = 3  # creates proven never to have arrived are sent again this ma
 _NOT_CREATED = {"bad_request", "auth", "unsupported", "rate_limited", "unreachable", "not_found", "disk", "expired"}
 
 
-class JobService(Submitting, Reports, Downloads, ServerVideos, Waiting, Keeping):
+class JobService(Storyboards, Submitting, Reports, Downloads, ServerVideos, Waiting, Keeping):
     """The job engine: its rooms' methods, on the state set up here."""
 
     def __init__(

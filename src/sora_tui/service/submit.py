@@ -9,13 +9,13 @@ import asyncio
 import contextlib
 import time
 import uuid
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from ..backend.videos import VideoInfo
-from ..core.cost import estimate
+from ..core.cost import Cost, estimate
 from ..core.i18n import N_, _
 from ..core.job import Job, JobError
 from ..core.ledger import OverBudget, check_budget
@@ -68,8 +68,10 @@ class Submitting(ServiceRoom):
         auto_download: Iterable[str] = (),
         download_dir: Path | None = None,
         character_ids: Iterable[str] = (),
+        link: Mapping[str, str] | None = None,
     ) -> list[Job]:
-        """Create one job, or N variations of the same params as one group. Validates before anything is written."""
+        """Create one job, or N variations of the same params as one group. Validates before anything is written.
+        `link`: what a board's job carries in its extras (its board and shot)."""
         params = validate_params(params, self.models, listed_only=self.models_listed)
         characters = [str(c).strip() for c in character_ids if str(c).strip()]
         if len(characters) > 2:
@@ -80,7 +82,8 @@ class Submitting(ServiceRoom):
             raise InvalidParams(_("Variations must be between 1 and {max}.").format(max=MAX_VARIATIONS), "variations")
         check_variants(auto_download)
         group = "grp_" + uuid.uuid4().hex[:12] if variations > 1 else None
-        extra = {"character_ids": characters} if characters else {}
+        extra: dict[str, Any] = {"character_ids": characters} if characters else {}
+        extra.update(link or {})
         return await self._submit_all([
             self._new_job(params, kind="generate", group_id=group, auto_download=auto_download,
                           download_dir=download_dir, extra=extra) for _take in range(variations)])
@@ -121,11 +124,21 @@ class Submitting(ServiceRoom):
         return await self._derived(job, "edit", prompt, auto_download)
 
     async def extend(self, job: Job, prompt: str, seconds: str, *, auto_download: Iterable[str] = ()) -> Job:
+        return (await self.extend_takes(job, prompt, seconds, auto_download=auto_download))[0]
+
+    async def extend_takes(self, job: Job, prompt: str, seconds: str, count: int = 1, *,
+                           auto_download: Iterable[str] = (), download_dir: Path | None = None,
+                           link: Mapping[str, str] | None = None) -> list[Job]:
+        """`count` extensions of `job` by `seconds`, written together (one budget check, one write), then sent."""
         seconds = str(seconds).strip()
         if seconds not in SECONDS_ALL:
             raise InvalidParams(_("An extension adds {choices} seconds, not {seconds}.").format(
                 choices=", ".join(SECONDS_ALL), seconds=repr(seconds)), "seconds")
-        return await self._derived(job, "extend", prompt, auto_download, seconds)
+        if not 1 <= count <= MAX_VARIATIONS:
+            raise InvalidParams(_("Variations must be between 1 and {max}.").format(max=MAX_VARIATIONS), "variations")
+        takes = [self._derived_job(job, "extend", prompt, auto_download, seconds, download_dir=download_dir,
+                                   link=link) for _take in range(count)]
+        return await self._submit_all(takes)
 
     def _source(self, job: Job) -> Job:
         source_id = job.extra.get("source_id") or job.parent_id
@@ -144,6 +157,21 @@ class Submitting(ServiceRoom):
         seconds: str | None = None,
         parent: Job | None = None,
     ) -> Job:
+        return await self._submit(self._derived_job(source, kind, prompt, auto_download, seconds, parent))
+
+    def _derived_job(
+        self,
+        source: Job,
+        kind: str,
+        prompt: str,
+        auto_download: Iterable[str],
+        seconds: str | None = None,
+        parent: Job | None = None,
+        *,
+        download_dir: Path | None = None,
+        link: Mapping[str, str] | None = None,
+    ) -> Job:
+        """A remix, edit or extension of `source`, checked and made, not yet written."""
         prompt = validate_prompt(prompt)
         check_variants(auto_download)
         use = _(_USES[kind]) if kind in _USES else kind
@@ -158,15 +186,16 @@ class Submitting(ServiceRoom):
                                  "to complete.").format(id=source.short_id, status=_status_word(source.status),
                                                         use=use))
         params = replace(source.params, prompt=prompt, image=None)
-        extra: dict[str, Any] = {"source_id": source.local_id, "source_video_id": source.video_id}
+        extra: dict[str, Any] = {"source_id": source.local_id, "source_video_id": source.video_id, **(link or {})}
         if kind == "extend":
             assert seconds is not None
             extra["extension_seconds"] = seconds
             params = replace(params, seconds=str(int(source.params.seconds) + int(seconds)))
-        job = self._new_job(params, kind=kind, parent_id=(parent or source).local_id, auto_download=auto_download, extra=extra)
+        job = self._new_job(params, kind=kind, parent_id=(parent or source).local_id, auto_download=auto_download,
+                            download_dir=download_dir, extra=extra)
         if kind == "extend":
             job.cost_estimate = estimate_cost(params.model, params.size, seconds or "0", self.models)
-        return await self._submit(job)
+        return job
 
     def _create_call(self, job: Job) -> Callable[[], Awaitable[VideoInfo]]:
         """The request that creates this job on the server (the same one again for a resubmission)."""
@@ -260,12 +289,19 @@ class Submitting(ServiceRoom):
         return self._plan_check(first.params.model, first.params.size, _priced_seconds(first), len(jobs))
 
     def _plan_check(self, model: str, size: str, seconds: str, count: int) -> Callable[[list[Any]], None] | None:
+        return self._cost_check(estimate(model, size, seconds, self.models, count))
+
+    def _cost_check(self, plan: Cost) -> Callable[[list[Any]], None] | None:
         budget = self.budget
         if not budget:
             return None
-        plan = estimate(model, size, seconds, self.models, count)
         profile = self.profile
         return lambda rows: check_budget(rows, profile, budget, plan)
+
+    def check_plan(self, plan: Cost) -> None:
+        """Raise BudgetRefused if a whole plan (a board's run: every take it will send) would pass the profile's
+        budget now. Each send is checked again as its jobs are written. Reads the history: off the event loop."""
+        self._refuse_now(self._cost_check(plan))
 
     def _admit(self, jobs: list[Job]) -> None:
         """Refuse now (before anything is changed) what the budget would refuse when the jobs are written."""

@@ -27,26 +27,34 @@ TRACKING_PAUSE = 30.0  # seconds: after an unexpected failure (a full disk), bef
 class Waiting(ServiceRoom):
     """Following the jobs over time, until they are done or the app quits."""
 
-    async def wait(self, jobs: list[Job], timeout: float | None = None, max_failures: int | None = None) -> list[Job]:
-        """Track until these jobs are terminal and their automatic downloads are finished."""
+    async def wait(self, jobs: list[Job], timeout: float | None = None, max_failures: int | None = None,
+                   *, any_of: bool = False) -> list[Job]:
+        """Track until these jobs are terminal and their automatic downloads are finished (`any_of`: until one of
+        them is; a board's run sends the next shot then)."""
         ids = [j.local_id for j in jobs]
 
         async def done() -> bool:
             current = [self.store.get(i) for i in ids]
-            if any(j is None or j.is_active or j.status == JobStatus.UNCERTAIN for j in current):
+            if not any_of and any(j is None or j.is_active or j.status == JobStatus.UNCERTAIN for j in current):
                 return False
-            for j in current:
-                assert j is not None
-                # DOWNLOADED too: the video being on disk says nothing of a thumbnail or spritesheet that gave up
-                if j.status in (JobStatus.COMPLETED, JobStatus.DOWNLOADED):
-                    for v in _to_fetch(j):
-                        key = (j.local_id, v)
-                        task = self._downloads.get(key)
-                        if task is None or (task.done() and retries[key] < DOWNLOAD_ROUNDS):
-                            if task is not None:  # it gave up (its own retries spent): one more round, later
-                                retries[key] += 1
-                            self.start_download(j, v)
-            return not any(k[0] in ids for k, t in self._downloads.items() if not t.done())
+            ended = [one_done(j) for j in current]  # every job looked at: each starts its downloads
+            return any(ended) if any_of else all(ended)
+
+        def one_done(j: Job | None) -> bool:
+            if j is None:
+                return True
+            if j.is_active or j.status == JobStatus.UNCERTAIN:
+                return False
+            # DOWNLOADED too: the video being on disk says nothing of a thumbnail or spritesheet that gave up
+            if j.status in (JobStatus.COMPLETED, JobStatus.DOWNLOADED):
+                for v in _to_fetch(j):
+                    key = (j.local_id, v)
+                    task = self._downloads.get(key)
+                    if task is None or (task.done() and retries[key] < DOWNLOAD_ROUNDS):
+                        if task is not None:  # it gave up (its own retries spent): one more round, later
+                            retries[key] += 1
+                        self.start_download(j, v)
+            return not any(k[0] == j.local_id for k, t in self._downloads.items() if not t.done())
 
         retries: Counter[tuple[str, str]] = Counter()
 
