@@ -48,6 +48,23 @@ def _board(sub: Any) -> None:
     asm.add_argument("--out", type=Path, metavar=_("PATH"),
                      help=_("the film's file, or a folder for it (default: the board's title .mp4 here)"))
     asm.add_argument("--json", action="store_true", help=_("print JSON (in English) instead of text"))
+    run = bs.add_parser("run", help=_("generate a board end to end: every shot's takes (a continue extends the take "
+                                      "chosen before it), a take chosen for each, then the film"))
+    run.add_argument("file", type=Path, metavar=_("FILE.toml"), help=_("the board file"))
+    run.add_argument("--takes", type=int, metavar=_("N"),
+                     help=_("takes of every shot that does not say its own (1-8; default: the board's takes)"))
+    run.add_argument("--pick", choices=("first", "ask"), default="first",
+                     help=_("which take of a shot goes on: the first the server made, or ask on the terminal "
+                            "(default: first)"))
+    run.add_argument("--out", type=Path, metavar=_("DIR"),
+                     help=_("the folder for the takes and the film (default: the downloads folder, the film here)"))
+    run.add_argument("--json", action="store_true", help=_("print JSON (in English) instead of text"))
+    bs.add_parser("list", help=_("the boards kept in the history")).add_argument(
+        "--json", action="store_true", help=_("print JSON (in English) instead of text"))
+    exp = bs.add_parser("export", help=_("write a board kept in the history as a TOML file (its ids and chosen takes "
+                                         "with it)"))
+    exp.add_argument("board", metavar=_("BOARD"), help=_("the board's id (or its start) or its title"))
+    exp.add_argument("--out", type=Path, metavar=_("FILE.toml"), help=_("the file to write (default: print it)"))
 
 
 def _engine(sub: Any) -> None:

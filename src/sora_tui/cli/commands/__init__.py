@@ -8,13 +8,13 @@ from __future__ import annotations
 import argparse
 
 from ..output import err
-from . import board, delete, downloads, follow, generate, history, profiles, server, spend
+from . import board, board_run, delete, downloads, follow, generate, history, profiles, server, spend
 
 # Each of these connects itself once its input is checked.
 HANDLERS = {
     "generate": generate.generate, "remix": generate.derived, "edit": generate.derived, "extend": generate.derived,
     "retry": generate.retry, "download": downloads.download, "delete": delete.delete, "resume": follow.resume,
-    "videos": server.videos, "import": server.import_videos, "characters": server.characters,
+    "board": board_run.run, "videos": server.videos, "import": server.import_videos, "characters": server.characters,
 }
 CONNECTED_FIRST = ("videos", "import", "characters")  # these are connected before they run
 
@@ -28,7 +28,7 @@ async def run(args: argparse.Namespace) -> int:
         return history.jobs_or_show(args)
     if args.command == "spend":
         return spend.run(args)
-    if args.command == "board":
+    if args.command == "board" and args.board_command != "run":
         return board.run(args)
     if args.command == "profiles":
         return await profiles.run(args)

@@ -7,6 +7,7 @@ every take would cost on the profile (costs first). Nothing is sent: it reads th
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +22,8 @@ from ..tables import table
 
 COLUMNS = [Col("n", N_("#")), Col("join", N_("Join")), Col("seconds", N_("Seconds")), Col("takes", N_("Takes")),
            Col("prompt", N_("Prompt"))]
+LIST_COLUMNS = [Col("id", N_("Board")), Col("title", N_("Title")), Col("shots", N_("Shots")),
+                Col("state", N_("State"))]
 PROMPT_CELLS = 60  # a shot's prompt on one line, cut to this many cells (to the terminal's width first)
 
 
@@ -28,6 +31,8 @@ def run(args: argparse.Namespace) -> int:
     """`sora-tui board show` (or `board assemble`)."""
     if args.board_command == "assemble":
         return assemble(args)
+    if args.board_command in ("list", "export"):
+        return stored(args)
     from ...config import ConfigError, Paths, load_profile
 
     try:
@@ -48,10 +53,9 @@ def assemble(args: argparse.Namespace) -> int:
     """`sora-tui board assemble`: the chosen take of each segment (a chain of continued shots is one video: its last
     shot's take, the stitched whole), downloaded already, joined as the board says into one MP4 with its sidecar."""
     from ...config import ConfigError, Paths, load_profile
-    from ...core.cost import local_render
-    from ...service.files import honest_label
+    from ...service.errors import ServiceError
     from ...service.film import FilmError, assemble
-    from ...service.film import Segment as Take
+    from ...service.storyboards import film_parts
     from ...session import open_store
 
     paths = Paths.from_env()
@@ -60,35 +64,16 @@ def assemble(args: argparse.Namespace) -> int:
     except ConfigError as exc:
         raise CliError(str(exc)) from None
     board = read_file(args.file, profile.models)
+    out = film_path(args.out, board.title)
     store = open_store(paths)
     try:
-        takes, shots = [], []
-        for part in segments(board):
-            shot = part.shots[-1]
-            if not shot.chosen:
-                raise CliError(_("Shot {n} has no chosen take yet: generate it, then write the take's id under its "
-                                 "[[shot]] as chosen = \"ID\".").format(n=part.last))
-            job = store.resolve(shot.chosen)
-            video = job.file("video")
-            if video is None or not Path(video.path).is_file():
-                raise CliError(_("Take {id} (shot {n}) is not on disk: run sora-tui download {id} first.").format(
-                    id=job.short_id, n=part.last))
-            takes.append(Take(Path(video.path), part.join, part.dissolve_frames, label=job.short_id))
-            shots.append({"shots": list(range(part.first, part.last + 1)), "take": job.short_id,
-                          "video_id": job.video_id, "prompt": job.params.prompt, "model": job.params.model,
-                          "profile": job.profile, "server": job.server, "join": part.join,
-                          "dissolve_frames": part.dissolve_frames, "local": local_render(job.profile, job.server)})
+        parts = film_parts(board, store.resolve)
+    except ServiceError as exc:
+        raise CliError(exc.message) from None
     finally:
         store.close()
-    out = args.out if args.out is not None else Path.cwd() / f"{_file_name(board.title)}.mp4"
-    if out.is_dir():
-        out = out / f"{_file_name(board.title)}.mp4"
-    local = all(shot["local"] for shot in shots)
-    sidecar = {"label": honest_label(local), "ai_generated": not local, "generator": "sora-tui",
-               "board": {"title": board.title, "style": board.style, "model": board.model, "size": board.size},
-               "segments": [{k: v for k, v in shot.items() if k != "local"} for shot in shots]}
     try:
-        result = assemble(takes, out, sidecar=sidecar)
+        result = assemble(parts.takes, out, sidecar=parts.sidecar)
     except FilmError as exc:
         raise CliError(exc.message) from None
     if args.json:
@@ -99,6 +84,84 @@ def assemble(args: argparse.Namespace) -> int:
             path=result.path, seconds=f"{result.seconds:g}", width=result.width, height=result.height,
             sidecar=result.sidecar))
     return EXIT_OK
+
+
+def stored(args: argparse.Namespace) -> int:
+    """`sora-tui board list` (the boards kept in the history) and `board export BOARD` (one as a TOML file)."""
+    from ...config import Paths
+    from ...core.board import board_from_doc
+    from ...core.board_toml import write_board
+    from ...session import open_store
+
+    store = open_store(Paths.from_env())
+    try:
+        docs = store.boards()
+    finally:
+        store.close()
+    if args.board_command == "export":
+        matches = [d for d in docs if d["board_id"] == args.board] or [
+            d for d in docs if str(d.get("title") or "") == args.board] or [
+            d for d in docs if str(d["board_id"]).startswith(args.board)]
+        if not matches:
+            raise CliError(_("No board {ref} in the history; sora-tui board list shows them.").format(ref=args.board))
+        if len(matches) > 1:
+            raise CliError(_("{ref} names more than one board; use its id (sora-tui board list).").format(
+                ref=args.board))
+        text = write_board(board_from_doc(matches[0]))
+        if args.out is None:
+            sys.stdout.write(text)
+            return EXIT_OK
+        _write_text(args.out, text)
+        print(_("Wrote {path}").format(path=args.out))
+        return EXIT_OK
+    rows = []
+    for doc in docs:
+        board = board_from_doc(doc)
+        run = doc.get("run") if isinstance(doc.get("run"), dict) else {}
+        chosen = sum(1 for shot in board.shots if shot.chosen)
+        rows.append({"board_id": board.board_id, "title": board.title, "shots": len(board.shots), "chosen": chosen,
+                     "state": str(run.get("state") or "draft"), "film": run.get("film"),
+                     "source": doc.get("source"), "updated_at": doc.get("updated_at")})
+    if args.json:
+        print_json(rows)
+        return EXIT_OK
+    if not rows:
+        print(_("No boards yet: sora-tui board run FILE.toml runs one (docs/storyboard-sample.toml is a start)."))
+        return EXIT_OK
+    words = {"draft": _("draft"), "running": _("running"), "done": _("done"), "stopped": _("stopped")}
+    shown = [{"id": row["board_id"], "title": one_line(row["title"] or _("(untitled board)"), 40),
+              "shots": _("{chosen}/{shots} chosen").format(chosen=row["chosen"], shots=row["shots"]),
+              "state": words.get(row["state"], row["state"])} for row in rows]
+    for line in table(LIST_COLUMNS, shown, terminal_width(), names=("title",)):
+        print(line)
+    return EXIT_OK
+
+
+def _write_text(path: Path, text: str) -> None:
+    """`text` into `path` whole or not at all (a temporary file renamed over it)."""
+    import os
+
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        tmp.write_text(text, encoding="utf-8")
+        os.replace(tmp, path)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise CliError(_("Cannot write {path}: {reason}").format(path=path, reason=exc.strerror or exc)) from None
+
+
+def film_path(out: Path | None, title: str) -> Path:
+    """Where the film goes: `out` (a folder: the title's name in it), else the title's name here. A film is an
+    MP4: another suffix would give the film and its sidecar (.json) the same name, so it is refused."""
+    name = f"{_file_name(title)}.mp4"
+    if out is None:
+        return Path.cwd() / name
+    if out.is_dir():
+        return out / name
+    if out.suffix.lower() != ".mp4":
+        raise CliError(_("The film is an MP4: give --out a name ending in .mp4, or a folder (not {path}).").format(
+            path=out))
+    return out
 
 
 def _file_name(title: str) -> str:
@@ -130,10 +193,14 @@ def _join(shot: Any) -> str:
     return {"cut": _("cut"), "continue": _("continue")}[shot.join]
 
 
+def title_line(board: Board) -> str:
+    return _("{title} — {model}, {size}").format(title=board.title or _("(untitled board)"), model=board.model,
+                                                 size=board.size)
+
+
 def board_text(board: Board, estimate: Any, profile: str, local: bool, width: int | None) -> list[str]:
     """The board for people: a title line, the shots as a table, the timeline, the film's length and the cost."""
-    lines = [_("{title} — {model}, {size}").format(title=board.title or _("(untitled board)"), model=board.model,
-                                                    size=board.size)]
+    lines = [title_line(board)]
     if board.style:
         lines.append(_("Style: {style}").format(style=one_line(board.style, (width or 100) - 8)))
     rows = [{"n": str(n), "join": _join(shot), "seconds": (f"+{shot.seconds}" if shot.join == "continue"

@@ -88,7 +88,14 @@ def missing_downloads(job: Any) -> list[str]:
 
 
 async def resume(session: Any, args: argparse.Namespace) -> int:
+    from .board_run import resume_boards
+
     await session.connect()
     jobs = await follow(session, None, args.json)  # None: whatever an earlier session left
-    print_jobs(jobs, args.json) if jobs else (None if args.json else print(_("nothing to resume")))
-    return exit_for(jobs)
+    # The boards an earlier run left running go on from where the history says they stand.
+    boards = await resume_boards(session, args.json)
+    if jobs:
+        print_jobs(jobs, args.json)
+    elif not boards and not args.json:
+        print(_("nothing to resume"))
+    return max([exit_for(jobs), *boards])
