@@ -230,8 +230,9 @@ def board_text(board: Board, estimate: Any, profile: str, local: bool, width: in
 def board_json(board: Board, estimate: Any, profile: str) -> dict[str, Any]:
     """The board for scripts, in English: its settings, each shot with its cost, the segments and the total."""
     return {
-        "title": board.title, "style": board.style, "model": board.model, "size": board.size, "profile": profile,
-        "shots": [{"prompt": shot.prompt, "seconds": shot.seconds, "join": shot.join,
+        "board_id": board.board_id, "title": board.title, "style": board.style, "model": board.model,
+        "size": board.size, "profile": profile,
+        "shots": [{"shot_id": shot.shot_id, "prompt": shot.prompt, "seconds": shot.seconds, "join": shot.join,
                    "dissolve_frames": shot.dissolve_frames, "image": shot.image, "character": shot.character,
                    "takes": board.takes_for(shot), "chosen": shot.chosen, "cost_usd": cost}
                   for shot, cost in zip(board.shots, estimate.per_shot, strict=True)],
