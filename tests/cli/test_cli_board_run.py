@@ -98,6 +98,8 @@ def test_a_four_shot_board_runs_end_to_end_and_its_film_holds_the_chosen_takes(c
     shots = r.json()["shots"]
     assert all(shot["chosen"] for shot in shots)
     takes = {n: _job(cli, shot["chosen"]) for n, shot in enumerate(shots, 1)}
+    shown = cli("show", shots[2]["chosen"])
+    assert f"{stored['board_id']} / {shots[2]['shot_id']}" in shown.out  # the take names its board and shot
     # The second shot extends the first's chosen take; the fourth, the take of shot 3 chosen on the terminal (its
     # second).
     assert takes[2]["kind"] == "extend" and takes[2]["extra"]["source_id"] == takes[1]["local_id"]

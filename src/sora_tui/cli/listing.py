@@ -99,6 +99,8 @@ def job_detail(job: Job) -> str:
         rows.append((_("take"), _("kept (the one chosen of its group)")))
     elif choice == "passed":
         rows.append((_("take"), _("not chosen (another take of its group was kept)")))
+    if isinstance(job.extra.get("board_id"), str):  # made for a storyboard's shot (sora-tui board list)
+        rows.append((_("storyboard"), f"{job.extra['board_id']} / {job.extra.get('shot_id') or '-'}"))
     if job.tags:
         rows.append((_("tags"), ", ".join(job.tags)))
     if job.error:

@@ -30,7 +30,7 @@ from ..widgets.key_bar import KeyBar
 from ..widgets.picker import Picker
 from ..widgets.search_box import SearchBox
 from ..widgets.title_bar import TitleBar
-from .lineage import lineage_text
+from .lineage import board_place, lineage_text, on_a_board
 from .shown import StyledOnce
 
 if TYPE_CHECKING:
@@ -297,7 +297,8 @@ class HistoryScreen(StyledOnce):
             return
         ancestors, below = await asyncio.to_thread(self.history.lineage, local_id)
         group = await asyncio.to_thread(self.history.query, group_id=job.group_id, descending=False) if job.group_id else [job]
-        self._show_lineage_text(box, lineage_text(job, ancestors, below, group))
+        place = await asyncio.to_thread(board_place, self.history, job) if on_a_board(job) else None
+        self._show_lineage_text(box, lineage_text(job, ancestors, below, group, place))
         self._lineage_of = local_id
 
     def _show_lineage_text(self, box: Static, text: Text) -> None:

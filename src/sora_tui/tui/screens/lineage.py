@@ -18,16 +18,43 @@ from .detail import choice_text
 
 if TYPE_CHECKING:
     from ...core.job import Job
+    from ...service.reads import HistoryReads
 
 # How each kind of job is named in its lineage.
 KIND_NAME = {"generate": N_("generate"), "remix": N_("remix"), "extend": N_("extend"), "edit": N_("edit"),
              "retry": N_("retry"), "variation": N_("variation")}
 
 
-def lineage_text(job: Job, ancestors: list[Job], below: list[tuple[int, Job]], group: list[Job]) -> Text:
-    """The selected job in its family: where it came from, what was made from it, its sibling takes."""
+def on_a_board(job: Job) -> bool:
+    """Whether the job was made for a storyboard's shot (board_place then says which)."""
+    return isinstance(job.extra.get("board_id"), str)
+
+
+def board_place(history: HistoryReads, job: Job) -> str | None:
+    """Which storyboard and shot the job was made for, as the lineage says it: "Storyboard “Kite day”: shot 3 of 4,
+    the chosen take". None when it was not made for one, or the board is no longer kept. Reads the history: in a
+    thread."""
+    doc = history.board(str(job.extra.get("board_id"))) if on_a_board(job) else None
+    if doc is None:
+        return None
+    shots = [s for s in doc.get("shots") or () if isinstance(s, dict)]
+    number = next((n for n, s in enumerate(shots, 1) if s.get("shot_id") == job.extra.get("shot_id")), None)
+    title = strip_control(str(doc.get("title") or "")) or _("(untitled board)")
+    if number is None:
+        return _("Storyboard “{title}”: a shot no longer on it").format(title=title)
+    chosen = shots[number - 1].get("chosen") in (job.local_id, job.short_id)
+    return (_("Storyboard “{title}”: shot {n} of {count}, the chosen take") if chosen else
+            _("Storyboard “{title}”: shot {n} of {count}")).format(title=title, n=number, count=len(shots))
+
+
+def lineage_text(job: Job, ancestors: list[Job], below: list[tuple[int, Job]], group: list[Job],
+                 place: str | None = None) -> Text:
+    """The selected job in its family: where it came from, what was made from it, its sibling takes; `place`, the
+    storyboard's shot it was made for (board_place)."""
     text = Text()
     text.append(_("Lineage") + "\n", style="bold")
+    if place:
+        text.append(one_line(place, 100) + "\n", style="italic")
     depth = 0
     for depth, a in enumerate(ancestors):
         text.append("  " * depth + ("└ " if depth else "") + f"{KIND_MARK.get(a.kind, '●')} {a.short_id} ", style="dim")

@@ -123,7 +123,7 @@ class MainScreen(StyledOnce):
     async def show_lineage(self) -> None:
         from rich.text import Text
 
-        from .lineage import lineage_text
+        from .lineage import board_place, lineage_text, on_a_board
 
         table = self.jobs_table
         local_id = table.selected_local_id
@@ -139,7 +139,8 @@ class MainScreen(StyledOnce):
         ancestors, below = await asyncio.to_thread(history.lineage, job.local_id)
         group = (await asyncio.to_thread(history.query, group_id=job.group_id, descending=False)
                  if job.group_id else [job])
-        box.first(Static).update(lineage_text(job, ancestors, below, group))
+        place = await asyncio.to_thread(board_place, history, job) if on_a_board(job) else None
+        box.first(Static).update(lineage_text(job, ancestors, below, group, place))
 
     # --- the live table ----------------------------------------------------------------------------------
     def on_jobs_changed(self, event: JobsChanged) -> None:
