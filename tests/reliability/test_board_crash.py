@@ -95,7 +95,7 @@ def test_a_board_killed_again_and_again_finishes_without_sending_a_shot_twice(tm
     with av.open(str(film)) as container:
         frames = sum(1 for _ in container.decode(video=0))
     elapsed = time.monotonic() - started
-    write_section("board-crash", "A board's run under SIGKILL", [
+    write_section("board_crash", "A board's run under SIGKILL", [
         ("sessions started (board run / resume, alternately)", SESSIONS),
         ("killed with SIGKILL mid-run", kills),
         ("finished before their kill time", exited),

@@ -81,6 +81,11 @@ def progress(board: Board, jobs: Iterable[Job], lookup: Callable[[str], Job | No
             chosen = next((job for job in takes if _matches(job, shot.chosen)), None)
             if chosen is None and lookup is not None:
                 chosen = lookup(shot.chosen)
+                # A continue's take goes on from the take chosen before it: one that extends another (a choice
+                # made before the shot before was chosen again) is no choice now.
+                if chosen is not None and shot.join == "continue" and number > 1 and (
+                        before is None or chosen.extra.get("source_id") != before.local_id):
+                    chosen = None
             if chosen is not None and chosen.status not in USABLE | {JobStatus.EXPIRED}:
                 chosen = None
         state: ShotState
