@@ -173,3 +173,16 @@ def test_assemble_wants_an_mp4_name(cli, home: Path) -> None:
     board.write_text('[[shot]]\nprompt = "a kite"\nseconds = 4\nchosen = "abc12345"\n', encoding="utf-8")
     r = cli("board", "assemble", str(board), "--out", str(home / "film.json"))
     assert r.code == 2 and "give --out a name ending in .mp4" in r.err
+
+
+def test_a_priced_run_is_never_sent_by_accident(cli, home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from test_cli_board import _priced
+
+    _priced(home, monkeypatch)
+    board = home / "sample.toml"
+    board.write_text((Path(__file__).parents[2] / "docs" / "storyboard-sample.toml").read_text(encoding="utf-8"),
+                     encoding="utf-8")
+    r = cli("--profile", "lab", "board", "run", str(board))  # stdin is not a terminal: no one to ask
+    assert r.code == 2
+    assert "8 takes to send, $14.00 on profile lab." in r.err and "add --yes to send them" in r.err
+    assert cli("jobs", "--json").json_lines() == [] and cli("board", "list", "--json").json() == []

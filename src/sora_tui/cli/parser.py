@@ -58,6 +58,8 @@ def _board(sub: Any) -> None:
                             "(default: first)"))
     run.add_argument("--out", type=Path, metavar=_("DIR"),
                      help=_("the folder for the takes and the film (default: the downloads folder, the film here)"))
+    run.add_argument("--yes", action="store_true",
+                     help=_("send on a priced profile without asking (what it costs is still said first)"))
     run.add_argument("--json", action="store_true", help=_("print JSON (in English) instead of text"))
     bs.add_parser("list", help=_("the boards kept in the history")).add_argument(
         "--json", action="store_true", help=_("print JSON (in English) instead of text"))

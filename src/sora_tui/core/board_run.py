@@ -17,6 +17,7 @@ States, in the order a shot goes through them:
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from typing import Literal
 
@@ -106,10 +107,15 @@ def progress(board: Board, jobs: Iterable[Job], lookup: Callable[[str], Job | No
     return result
 
 
-def sendable(shots: Sequence[ShotProgress], *, again: bool = False, limit: int | None = None) -> list[ShotProgress]:
-    """The shots to send now, in order: drafts (and, with `again`, failed shots: a person asked for them once
-    more), no more than `limit` while others are generating (the profile's concurrency)."""
-    wanted = [p for p in shots if p.state == "draft" or (again and p.state == "failed")]
+def sendable(shots: Sequence[ShotProgress], *, again: bool | AbstractSet[str] = False,
+             limit: int | None = None) -> list[ShotProgress]:
+    """The shots to send now, in order: drafts, and failed shots a person asked for once more (`again`: all of them,
+    or those whose shot ids it holds), no more than `limit` while others are generating (the profile's
+    concurrency)."""
+    def asked(p: ShotProgress) -> bool:
+        return again is True or (not isinstance(again, bool) and p.shot.shot_id in again)
+
+    wanted = [p for p in shots if p.state == "draft" or (p.state == "failed" and asked(p))]
     if limit is None:
         return wanted
     room = max(0, limit - sum(1 for p in shots if p.busy))

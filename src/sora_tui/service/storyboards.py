@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -113,7 +114,8 @@ class Storyboards(Submitting):
                 seconds += one.seconds or 0
         return Cost(None if amount is None else round(amount, 4), amount is not None, True, True, seconds)
 
-    async def advance(self, board: Board, *, pick_first: bool, again: bool = False, limit: int | None = None,
+    async def advance(self, board: Board, *, pick_first: bool, again: bool | AbstractSet[str] = False,
+                      limit: int | None = None,
                       auto_download: Iterable[str] = ("video",), download_dir: Path | None = None) -> Advanced:
         """One step of a run: choose what can be chosen (a shot with one take the server made; with `pick_first`,
         the first of several), save the board if a choice was made, then send the shots that can go now (no

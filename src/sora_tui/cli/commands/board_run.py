@@ -16,13 +16,14 @@ import argparse
 import asyncio
 import os
 import sys
+from collections.abc import Set as AbstractSet
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from ...core.i18n import _, ngettext
 from ..exits import EXIT_JOB_FAILED, EXIT_OK, CliError
-from ..output import err, print_json
+from ..output import err, print_json, yes
 from .board import _file_name, read_file, title_line
 
 RUNNING, DONE, STOPPED = "running", "done", "stopped"
@@ -58,6 +59,13 @@ async def run(session: Any, args: argparse.Namespace) -> int:
     err(ngettext("{n} take to send, {cost} on profile {profile}.", "{n} takes to send, {cost} on profile {profile}.",
                  count).format(n=count, cost=cost, profile=profile.name))
     await asyncio.to_thread(service.check_plan, plan)
+    if count and (plan.amount is None or plan.amount > 0) and not args.yes:  # paid: never by accident
+        if not sys.stdin.isatty():
+            raise CliError(_("board run sends paid takes on profile {profile}; add --yes to send them when not run "
+                             "from a terminal.").format(profile=profile.name))
+        if not yes(input(_("Send them? [y/N] "))):
+            err(_("nothing sent."))
+            return EXIT_OK
     out = args.out.resolve() if args.out is not None else None
     film = (out or Path.cwd().resolve()) / f"{_file_name(board.title)}.mp4"
     if out is not None:
@@ -68,10 +76,13 @@ async def run(session: Any, args: argparse.Namespace) -> int:
                                                                            reason=exc.strerror or exc)) from None
     plan_run = {"state": RUNNING, "pick": args.pick, "takes_dir": str(out) if out else None, "film": str(film)}
     await service.save_board(board, source=source, run=plan_run)
-    return await drive(session, board, plan_run, args.json, again=True)
+    # Only the shots that failed before this command are sent once more; a shot failing during it waits for the next.
+    failed = {p.shot.shot_id for p in shots if p.state == "failed"}
+    return await drive(session, board, plan_run, args.json, again=failed)
 
 
-async def drive(session: Any, board: Any, plan_run: dict[str, Any], as_json: bool, *, again: bool = False) -> int:
+async def drive(session: Any, board: Any, plan_run: dict[str, Any], as_json: bool, *,
+                again: AbstractSet[str] = frozenset()) -> int:
     """Step the run of `board` until every shot has its chosen take or nothing more can happen, then assemble the
     film; what became of it on stdout. Holds the board's run lock throughout."""
     from ...core.board_run import finished, stuck
@@ -86,7 +97,7 @@ async def drive(session: Any, board: Any, plan_run: dict[str, Any], as_json: boo
         while True:
             step = await service.advance(board, pick_first=pick == "first", again=again, limit=limit,
                                          download_dir=takes_dir)
-            again = False
+            again = again - {job.extra.get("shot_id") for job in step.sent}
             board = step.board
             if pick == "ask":
                 asked, answered_all = await _ask(session, board, step.shots)
