@@ -143,3 +143,15 @@ def test_the_chosen_takes_are_assembled_into_one_film(cli, home: Path) -> None:
     r = cli("board", "assemble", str(board), "--out", str(home / "again.mp4"))
     assert r.code == 2 and f"Take {ids[1]} (shot 2) is not on disk: run sora-tui download {ids[1]} first." in r.err
     assert not (home / "again.mp4").exists()
+
+
+def test_the_tips_read_each_shot_with_the_style_line(cli, home: Path) -> None:
+    r = cli("board", "show", str(SAMPLE), "--json")
+    shots = r.json()["shots"]
+    # The style line brings lighting and style to every shot; none of them says what it sounds like.
+    assert all(shot["tips"]["of"] == 6 and "sound" in shot["tips"]["missing"] for shot in shots)
+    assert all("lighting" not in shot["tips"]["missing"] and "style" not in shot["tips"]["missing"] for shot in shots)
+    assert shots[0]["tips"]["present"] == 5
+    r = cli("board", "show", str(SAMPLE))
+    assert "Shot 1 could say more: Sound" in r.out.splitlines()
+    assert "Tips" in r.out.splitlines()[3]

@@ -14,14 +14,14 @@ from typing import Any
 from ...core.board import Board, cost_estimate, film_seconds, segments, timeline
 from ...core.board_toml import read_board
 from ...core.cost import money, price_per_second
-from ...core.i18n import N_, _, ngettext
+from ...core.i18n import N_, _, ngettext, pgettext
 from ...core.text import Col, one_line
 from ..exits import EXIT_OK, CliError
 from ..output import print_json, terminal_width
 from ..tables import table
 
 COLUMNS = [Col("n", N_("#")), Col("join", N_("Join")), Col("seconds", N_("Seconds")), Col("takes", N_("Takes")),
-           Col("prompt", N_("Prompt"))]
+           Col("tips", N_("Tips")), Col("prompt", N_("Prompt"))]
 LIST_COLUMNS = [Col("id", N_("Board")), Col("title", N_("Title")), Col("shots", N_("Shots")),
                 Col("state", N_("State"))]
 PROMPT_CELLS = 60  # a shot's prompt on one line, cut to this many cells (to the terminal's width first)
@@ -199,15 +199,25 @@ def title_line(board: Board) -> str:
 
 
 def board_text(board: Board, estimate: Any, profile: str, local: bool, width: int | None) -> list[str]:
-    """The board for people: a title line, the shots as a table, the timeline, the film's length and the cost."""
+    """The board for people: a title line, the shots as a table (with how many of the prompt's ingredients the tips
+    find in each), what the tips would add, the timeline, the film's length and the cost."""
+    tips = shot_tips(board)
     lines = [title_line(board)]
     if board.style:
         lines.append(_("Style: {style}").format(style=one_line(board.style, (width or 100) - 8)))
     rows = [{"n": str(n), "join": _join(shot), "seconds": (f"+{shot.seconds}" if shot.join == "continue"
                                                            else str(shot.seconds)),
-             "takes": str(board.takes_for(shot)), "prompt": one_line(shot.prompt, PROMPT_CELLS)}
+             "takes": str(board.takes_for(shot)), "tips": "{}/{}".format(*tips[n - 1].score),
+             "prompt": one_line(shot.prompt, PROMPT_CELLS)}
             for n, shot in enumerate(board.shots, 1)]
-    lines += ["", *table(COLUMNS, rows, width, right=("n", "seconds", "takes"), names=("prompt",)), ""]
+    lines += ["", *table(COLUMNS, rows, width, right=("n", "seconds", "takes", "tips"), names=("prompt",)), ""]
+    for n, report in enumerate(tips, 1):  # what the tips would add to each shot (its prompt with the style line)
+        missing = [tip.label for tip in report.ingredients if tip.state == "missing"]
+        if missing:
+            lines.append(_("Shot {n} could say more: {missing}").format(
+                n=n, missing=pgettext("between the items of a list", ", ").join(missing)))
+    if any(report.score[0] < report.score[1] for report in tips):
+        lines.append("")
     lines.append(timeline(board, min(width or 100, 100)))
     parts = segments(board)
     lines.append(ngettext("Film: {seconds} s in {n} segment (a chain of continued shots is one video).",
@@ -227,6 +237,15 @@ def board_text(board: Board, estimate: Any, profile: str, local: bool, width: in
     return lines
 
 
+def shot_tips(board: Board) -> list[Any]:
+    """The tips' checklist for each shot's prompt as it is sent (with the style line), at the board's settings."""
+    from ...core.board import shot_prompt
+    from ...core.tips import analyse
+
+    return [analyse(shot_prompt(board, shot), model=board.model, size=board.size, seconds=shot.seconds,
+                    has_image=bool(shot.image)) for shot in board.shots]
+
+
 def board_json(board: Board, estimate: Any, profile: str) -> dict[str, Any]:
     """The board for scripts, in English: its settings, each shot with its cost, the segments and the total."""
     return {
@@ -234,8 +253,10 @@ def board_json(board: Board, estimate: Any, profile: str) -> dict[str, Any]:
         "size": board.size, "profile": profile,
         "shots": [{"shot_id": shot.shot_id, "prompt": shot.prompt, "seconds": shot.seconds, "join": shot.join,
                    "dissolve_frames": shot.dissolve_frames, "image": shot.image, "character": shot.character,
-                   "takes": board.takes_for(shot), "chosen": shot.chosen, "cost_usd": cost}
-                  for shot, cost in zip(board.shots, estimate.per_shot, strict=True)],
+                   "takes": board.takes_for(shot), "chosen": shot.chosen, "cost_usd": cost,
+                   "tips": {"present": report.score[0], "of": report.score[1],
+                            "missing": [tip.id for tip in report.ingredients if tip.state == "missing"]}}
+                  for shot, cost, report in zip(board.shots, estimate.per_shot, shot_tips(board), strict=True)],
         "segments": [{"shots": list(range(part.first, part.last + 1)), "seconds": part.seconds, "join": part.join,
                       "dissolve_frames": part.dissolve_frames} for part in segments(board)],
         "film_seconds": film_seconds(board), "cost_usd": estimate.total,
