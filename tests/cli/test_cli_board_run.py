@@ -12,36 +12,14 @@ from pathlib import Path
 import pytest
 from conftest import Result
 
-FOUR_SHOTS = '''title = "Kite day"
-size = "1280x720"
-
-[[shot]]
-prompt = "a red kite climbs over dunes at dusk"
-seconds = 4
-
-[[shot]]
-prompt = "the kite loops twice, its tail snapping"
-seconds = 4
-join = "continue"
-
-[[shot]]
-prompt = "a lighthouse in fog, waves below"
-seconds = 4
-join = "dissolve"
-dissolve_frames = 12
-takes = 2
-
-[[shot]]
-prompt = "the beam sweeps across the fog"
-seconds = 4
-join = "continue"
-'''
+FOUR_SHOTS = (Path(__file__).parents[1] / "data" / "four-shots.toml").read_text(encoding="utf-8")
 
 
 def _run(*args: str, answers: str = "", timeout: float = 180) -> Result:
     """The real command, with `answers` on its stdin (what a person types at --pick ask)."""
+    # In the private home: a run without --out writes its film where it is run, never into the repository.
     proc = subprocess.run([sys.executable, "-m", "sora_tui", *args], input=answers, capture_output=True, text=True,
-                          timeout=timeout, env=dict(os.environ), check=False)
+                          timeout=timeout, env=dict(os.environ), cwd=os.environ["SORA_TUI_HOME"], check=False)
     assert "Traceback" not in proc.stderr, proc.stderr
     return Result(proc.returncode, proc.stdout, proc.stderr)
 
@@ -131,6 +109,7 @@ def test_a_four_shot_board_runs_end_to_end_and_its_film_holds_the_chosen_takes(c
     assert r.code == 0, r.err
     assert "0 takes to send" in r.err
     assert len(cli("jobs", "--json", "--limit", "50").json_lines()) == 5
+    assert (home / "Kite-day.mp4").is_file()  # without --out, where the command was run
 
 
 def test_no_answer_keeps_the_run_and_sends_nothing_more(cli, home: Path) -> None:

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from itertools import pairwise
 from typing import Any
 
@@ -11,6 +10,7 @@ import orjson
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from test_board import shiba  # the sample's four shots: cut, continue, dissolve 12 frames, cut
 
 from sora_tui.core.board import JOINS, Board, Shot, board_doc, board_from_doc
 from sora_tui.core.board_run import (
@@ -32,17 +32,6 @@ BUSY = (JobStatus.SUBMITTING, JobStatus.QUEUED, JobStatus.IN_PROGRESS, JobStatus
 DEAD = (JobStatus.FAILED, JobStatus.CANCELED, JobStatus.EXPIRED)
 
 
-def shiba(**changes: Any) -> Board:
-    """Four shots: cut, continue, dissolve 12 frames, cut (the sample's shape)."""
-    shots = (
-        Shot("A shiba inu trots along the beach at dusk", 8, shot_id="sht_00000001"),
-        Shot("It sniffs a wave and hops back", 4, "continue", shot_id="sht_00000002"),
-        Shot("Close-up of its face in the low sun", 8, "dissolve", 12, shot_id="sht_00000003"),
-        Shot("It sits and watches the sunset", 8, shot_id="sht_00000004"),
-    )
-    board = Board(title="Shiba at dusk", style="35 mm film, warm light", size="1280x720", takes=2, shots=shots,
-                  board_id="brd_000000000001")
-    return replace(board, **changes)
 
 
 def cuts(count: int, joins: tuple[str, ...] = ()) -> Board:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -61,6 +62,20 @@ def spawn_cli(home: Path, base_url: str | None, *args: str, env_extra: dict[str,
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True,
         env={**cli_env(home), **(env_extra or {})},
     )
+
+
+def killed_after(proc: subprocess.Popen[str], delay: float) -> bool:
+    """Let `proc` run for `delay` seconds, then SIGKILL it if it is still running (its output read either way);
+    True when it was killed."""
+    try:
+        proc.wait(timeout=delay)
+        killed = False
+    except subprocess.TimeoutExpired:  # still running: this is the moment to kill it
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=30)
+        killed = True
+    proc.communicate()
+    return killed
 
 
 def run_cli(home: Path, base_url: str | None, *args: str, timeout: float = 180,

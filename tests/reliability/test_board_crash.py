@@ -5,12 +5,11 @@ from __future__ import annotations
 
 import json
 import random
-import signal
 import time
 from collections import Counter
 from pathlib import Path
 
-from harness import run_cli, server_videos, spawn_cli, write_section
+from harness import killed_after, run_cli, server_videos, spawn_cli, write_section
 
 from sora_tui.engine import EngineConfig, start_engine_thread
 from sora_tui.store import HistoryStore
@@ -18,30 +17,7 @@ from sora_tui.store import HistoryStore
 SESSIONS = 8
 SEED = 20261206
 FAULTS = "slow:0.2"
-BOARD = '''title = "Kites under fire"
-size = "1280x720"
-
-[[shot]]
-prompt = "a red kite climbs over dunes at dusk"
-seconds = 4
-
-[[shot]]
-prompt = "the kite loops twice, its tail snapping"
-seconds = 4
-join = "continue"
-
-[[shot]]
-prompt = "a lighthouse in fog, waves below"
-seconds = 4
-join = "dissolve"
-dissolve_frames = 12
-takes = 2
-
-[[shot]]
-prompt = "the beam sweeps across the fog"
-seconds = 4
-join = "continue"
-'''
+BOARD = (Path(__file__).parents[1] / "data" / "four-shots.toml").read_text(encoding="utf-8")
 TAKES = {1: 1, 2: 1, 3: 2, 4: 1}
 
 
@@ -62,20 +38,16 @@ def test_a_board_killed_again_and_again_finishes_without_sending_a_shot_twice(tm
     try:
         base = engine.base_url
         for i in range(SESSIONS):
-            args = ["board", "run", str(board)] if i % 2 == 0 else ["resume"]
-            proc = spawn_cli(home, base, *args)
-            try:
-                proc.wait(timeout=rng.uniform(0.3, 4.0))
-                exited += 1
-            except Exception:  # noqa: BLE001 - still running: this is the moment to kill it
-                proc.send_signal(signal.SIGKILL)
-                proc.wait(timeout=30)
+            args = ["board", "run", str(board), "--yes", "--out", str(tmp_path / "film")] if i % 2 == 0 else ["resume"]
+            if killed_after(spawn_cli(home, base, *args), rng.uniform(0.3, 4.0)):
                 kills += 1
-            proc.communicate()
+            else:
+                exited += 1
             HistoryStore(home / "history.json").close()  # opens after every kill
         final = run_cli(home, base, "resume", timeout=300)
         assert final.returncode == 0, final.stderr
-        again = run_cli(home, base, "board", "run", str(board), "--json", timeout=300)
+        again = run_cli(home, base, "board", "run", str(board), "--yes", "--out", str(tmp_path / "film"), "--json",
+                        timeout=300)
         assert again.returncode == 0, again.stderr
         assert "0 takes to send" in again.stderr
         result = json.loads(again.stdout)

@@ -7,12 +7,11 @@ downloaded exactly once with the server's bytes, and the history opened after ev
 from __future__ import annotations
 
 import random
-import signal
 import time
 from collections import Counter
 from pathlib import Path
 
-from harness import run_cli, server_videos, sha256, spawn_cli, write_section
+from harness import killed_after, run_cli, server_videos, sha256, spawn_cli, write_section
 
 from sora_tui.core.status import JobStatus
 from sora_tui.engine import EngineConfig, start_engine_thread
@@ -43,16 +42,10 @@ def test_sigkill_sessions_lose_nothing_and_duplicate_nothing(tmp_path: Path) -> 
                 args = ["generate", f"harness clip {i}: a paper boat on a rainy street, slow pan left, rain hiss",
                         "--seconds", "4", "--size", "1280x720", "--wait", "--download",
                         "--variations", str(1 + i % 2)]
-            proc = spawn_cli(home, base, *args)
-            delay = rng.uniform(0.2, 3.0)
-            try:
-                proc.wait(timeout=delay)
-                exited += 1
-            except Exception:  # noqa: BLE001 - still running: this is the moment to kill it
-                proc.send_signal(signal.SIGKILL)
-                proc.wait(timeout=30)
+            if killed_after(spawn_cli(home, base, *args), rng.uniform(0.2, 3.0)):
                 kills += 1
-            proc.communicate()
+            else:
+                exited += 1
             phases[_phase(home)] += 1
             store = HistoryStore(home / "history.json")  # must open after every kill
             opens += 1

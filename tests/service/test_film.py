@@ -6,6 +6,7 @@ another sample rate or frame rate, a plain colour)."""
 from __future__ import annotations
 
 import os
+import subprocess
 from fractions import Fraction
 from pathlib import Path
 
@@ -283,3 +284,20 @@ def test_errors_are_in_the_interface_language(ja: None, tmp_path: Path) -> None:
     with pytest.raises(FilmError) as caught:
         assemble([Segment(tmp_path / "gone.mp4")], tmp_path / "film.mp4")
     assert "gone.mp4" in caught.value.message and "見つかりません" in caught.value.message
+
+
+def test_what_a_killed_assembly_left_is_cleared_by_the_next(clips: dict[str, Path], tmp_path: Path) -> None:
+    """A run killed while it assembled leaves its temporary files; the next assembly of that film removes them,
+    and leaves alone one a live writer holds."""
+    from sora_tui.store.storage import TMP_MARK
+
+    out = tmp_path / "film.mp4"
+    dead = subprocess.Popen(["true"])
+    dead.wait()
+    left = [tmp_path / f"film.mp4{TMP_MARK}{dead.pid}-0000abcd", tmp_path / f"film.json{TMP_MARK}{dead.pid}-0000abcd"]
+    alive = tmp_path / f"film.mp4{TMP_MARK}{os.getppid()}-0000beef"
+    for path in (*left, alive):
+        path.write_bytes(b"half a film")
+    assemble([Segment(clips["warm"]), Segment(clips["cold"])], out)
+    assert out.is_file() and not any(path.exists() for path in left) and alive.exists()
+    assert sorted(p.name for p in tmp_path.iterdir() if TMP_MARK in p.name) == [alive.name]

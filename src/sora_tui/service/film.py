@@ -25,6 +25,7 @@ import orjson
 from ..core.files import SIDECAR_SUFFIX
 from ..core.i18n import _
 from ..durable import fsync_dir
+from ..store.storage import TMP_MARK, remove_stale_temps
 
 Join = Literal["cut", "dissolve"]
 CUT_FADE_SECONDS = 0.004  # the sound fades out and in this fast at a cut, so the jump in the waveform is no click
@@ -167,7 +168,8 @@ def assemble(segments: Sequence[Segment], out: Path, *, sidecar: Mapping[str, ob
     (its aspect kept, black bars); one of another frame rate is retimed by repeating or dropping frames, so it
     lasts as long as before. The sound is at the first sounding take's rate (others resampled), mono unless a
     take is not; a take without sound is silence. Both files are written under temporary names in the same
-    directory and renamed into place, so a failure never leaves a part of a film under `out`.
+    directory and renamed into place, so a failure never leaves a part of a film under `out`; what a writer killed
+    before its rename left there is removed by the next assembly of the same film.
     Raises FilmError (its message for users, naming the take) for a take missing, damaged or without a
     picture, and for dissolves longer than the takes they join."""
     if not segments:
@@ -181,10 +183,12 @@ def assemble(segments: Sequence[Segment], out: Path, *, sidecar: Mapping[str, ob
     channels = 1 if all(t.audio_channels <= 1 for t in takes) else 2
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    tag = uuid.uuid4().hex[:8]
-    tmp_film = out.with_name(f".{out.name}.{tag}.part")
+    tag = f"{os.getpid()}-{uuid.uuid4().hex[:8]}"  # the writer's pid first: a killed writer's leftovers are known
     side = out.with_suffix(SIDECAR_SUFFIX)  # film.mp4 -> film.json, as a download's sidecar
-    tmp_side = side.with_name(f".{side.name}.{tag}.part")
+    for name in (out, side):  # what an assembly killed before its rename left (a board's run under SIGKILL)
+        remove_stale_temps(name)
+    tmp_film = out.with_name(f"{out.name}{TMP_MARK}{tag}")
+    tmp_side = side.with_name(f"{side.name}{TMP_MARK}{tag}")
     try:
         sound = _soundtrack(takes, total, fps, rate, channels)
         _write(tmp_film, takes, total, fps, copied, sound, rate, progress)
