@@ -81,10 +81,11 @@ async def run(session: Any, args: argparse.Namespace) -> int:
     return await drive(session, board, plan_run, args.json, again=failed)
 
 
-async def drive(session: Any, board: Any, plan_run: dict[str, Any], as_json: bool, *,
+async def drive(session: Any, board: Any, plan_run: dict[str, Any], as_json: bool | None, *,
                 again: AbstractSet[str] = frozenset()) -> int:
     """Step the run of `board` until every shot has its chosen take or nothing more can happen, then assemble the
-    film; what became of it on stdout. Holds the board's run lock throughout."""
+    film; what became of it on stdout (as JSON with `as_json`; None: not at all). Holds the board's run lock
+    throughout."""
     from ...core.board_run import finished, stuck
     from ...core.status import JobStatus
 
@@ -119,7 +120,8 @@ async def drive(session: Any, board: Any, plan_run: dict[str, Any], as_json: boo
             film = await _assemble(session, board, Path(plan_run["film"]))
         state = DONE if film is not None else STOPPED if stuck(shots) or not answered_all else RUNNING
         await service.save_board(board, run={**plan_run, "state": state})
-    _report(board, shots, film, as_json)
+    if as_json is not None:
+        _report(board, shots, film, as_json)
     return EXIT_OK if film is not None else EXIT_JOB_FAILED
 
 
@@ -245,7 +247,9 @@ async def resume_boards(session: Any, as_json: bool) -> list[int]:
             continue
         err(_("Taking up the board {title}.").format(title=board.title or board.board_id))
         try:
-            codes.append(await drive(session, board, plan_run, as_json))
+            # `resume --json` prints its jobs, one JSON line each, and nothing else: `board list --json` has the
+            # boards.
+            codes.append(await drive(session, board, plan_run, None if as_json else False))
         except BoardBusy as exc:
             err(exc.message if hasattr(exc, "message") else str(exc))
     return codes
