@@ -165,3 +165,22 @@ def test_a_priced_run_is_never_sent_by_accident(cli, home: Path, monkeypatch: py
     assert r.code == 2
     assert "8 takes to send, $14.00 on profile lab." in r.err and "add --yes to send them" in r.err
     assert cli("jobs", "--json").json_lines() == [] and cli("board", "list", "--json").json() == []
+
+
+def test_a_reference_image_is_found_beside_the_board_file(cli, home: Path, tmp_path: Path) -> None:
+    from PIL import Image
+
+    folder = home / "boards"
+    folder.mkdir()
+    Image.new("RGB", (1280, 720), (200, 120, 40)).save(folder / "ref.png")
+    board = folder / "image.toml"
+    board.write_text('size = "1280x720"\n\n[[shot]]\nprompt = "a kite over dunes, from this frame"\nseconds = 4\n'
+                     'image = "ref.png"\n', encoding="utf-8")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    proc = subprocess.run([sys.executable, "-m", "sora_tui", "board", "run", str(board), "--json"], capture_output=True,
+                          text=True, timeout=180, env=dict(os.environ), cwd=elsewhere, check=False)
+    assert proc.returncode == 0, proc.stderr
+    [job] = cli("jobs", "--json").json_lines()
+    assert job["params"]["image"] == str(folder / "ref.png")
+    assert (elsewhere / "film.mp4").is_file()  # an untitled board's film, where the command was run

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import difflib
 import json
+import posixpath
 import re
 import secrets
 from collections.abc import Callable, Mapping
@@ -157,6 +158,18 @@ class Board:
             raise KeyError(shot_id)
         return replace(self, shots=tuple(replace(s, chosen=chosen) if s.shot_id == shot_id else s
                                          for s in self.shots))
+
+
+def images_beside(board: Board, folder: str) -> Board:
+    """`board` with each shot's reference image that is a relative path taken from `folder` (where the board's file
+    is), as a person writing `image = "shiba.png"` beside the file means it; URLs, data URLs and absolute paths
+    stay as they are."""
+    def placed(image: str | None) -> str | None:
+        if not image or "://" in image or image.startswith(("data:", "/", "~")):
+            return image
+        return posixpath.join(folder, image)
+
+    return replace(board, shots=tuple(replace(s, image=placed(s.image)) for s in board.shots))
 
 
 def board_doc(board: Board) -> dict[str, Any]:

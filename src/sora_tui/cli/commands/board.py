@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from ...core.board import Board, cost_estimate, film_seconds, segments, timeline
+from ...core.board import Board, cost_estimate, film_seconds, images_beside, segments, timeline
 from ...core.board_toml import read_board
 from ...core.cost import money, price_per_second
 from ...core.i18n import N_, _, ngettext, pgettext
@@ -182,9 +182,10 @@ def read_file(path: Path, models: Any) -> Board:
     except (OSError, UnicodeDecodeError) as exc:
         raise CliError(_("Cannot read the board file {path}: {reason}").format(path=path, reason=exc)) from None
     try:
-        return read_board(text, str(path), models=models)
+        board = read_board(text, str(path), models=models)
     except BoardError as exc:
         raise CliError(exc.message) from None
+    return images_beside(board, str(path.resolve().parent))
 
 
 def _join(shot: Any) -> str:
