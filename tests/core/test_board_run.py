@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from test_board import shiba  # the sample's four shots: cut, continue, dissolve 12 frames, cut
 
-from sora_tui.core.board import JOINS, Board, Shot, board_doc, board_from_doc
+from sora_tui.core.board import JOINS, Board, Shot
 from sora_tui.core.board_run import (
     ShotProgress,
     finished,
@@ -23,6 +23,7 @@ from sora_tui.core.board_run import (
     sendable,
     stuck,
 )
+from sora_tui.core.board_toml import board_doc, board_from_doc
 from sora_tui.core.job import Job
 from sora_tui.core.params import GenerationParams
 from sora_tui.core.status import JobStatus

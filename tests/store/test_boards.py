@@ -17,8 +17,9 @@ from typing import Any
 
 import pytest
 
-from sora_tui.core.board import Board, Shot, board_doc, board_from_doc
+from sora_tui.core.board import Board, Shot
 from sora_tui.core.board_run import link
+from sora_tui.core.board_toml import board_doc, board_from_doc
 from sora_tui.core.job import Job
 from sora_tui.core.params import GenerationParams
 from sora_tui.core.status import JobStatus

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sora_tui.core.board import Board, Shot, board_doc
+from sora_tui.core.board import Board, Shot
+from sora_tui.core.board_toml import board_doc
 from sora_tui.core.job import Job
 from sora_tui.core.params import GenerationParams
 from sora_tui.store import HistoryStore

@@ -17,12 +17,11 @@ from __future__ import annotations
 
 import difflib
 import json
-import posixpath
 import re
 import secrets
 from collections.abc import Callable, Mapping
-from dataclasses import asdict, dataclass, field, replace
-from typing import Any, Literal
+from dataclasses import dataclass, field, replace
+from typing import Literal
 
 from rich.cells import cell_len
 
@@ -158,38 +157,6 @@ class Board:
             raise KeyError(shot_id)
         return replace(self, shots=tuple(replace(s, chosen=chosen) if s.shot_id == shot_id else s
                                          for s in self.shots))
-
-
-def images_beside(board: Board, folder: str) -> Board:
-    """`board` with each shot's reference image that is a relative path taken from `folder` (where the board's file
-    is), as a person writing `image = "shiba.png"` beside the file means it; URLs, data URLs and absolute paths
-    stay as they are."""
-    def placed(image: str | None) -> str | None:
-        if not image or "://" in image or image.startswith(("data:", "/", "~")):
-            return image
-        return posixpath.join(folder, image)
-
-    return replace(board, shots=tuple(replace(s, image=placed(s.image)) for s in board.shots))
-
-
-def board_doc(board: Board) -> dict[str, Any]:
-    """`board` as the history stores it (plain JSON types; the shots in order)."""
-    doc = asdict(board)
-    doc["shots"] = [asdict(shot) for shot in board.shots]
-    return doc
-
-
-_SHOT_FIELDS = frozenset(Shot.__dataclass_fields__)
-_BOARD_FIELDS = frozenset(Board.__dataclass_fields__) - {"shots"}
-
-
-def board_from_doc(doc: Mapping[str, Any]) -> Board:
-    """The board a stored document holds. Fields this version does not know (a newer sora-tui wrote them) are
-    left out, as a job's are; the board is not checked here (board_from_doc of board_doc gives it back)."""
-    shots = tuple(Shot(**{k: v for k, v in shot.items() if k in _SHOT_FIELDS})
-                  for shot in doc.get("shots") or () if isinstance(shot, Mapping) and "prompt" in shot)
-    fields = {k: v for k, v in doc.items() if k in _BOARD_FIELDS}
-    return Board(**fields, shots=shots)
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,5 @@
-"""A storyboard's file: TOML a person writes by hand, read strictly and written back in a stable order.
+"""A storyboard's documents: the TOML file a person writes by hand, read strictly and written back in a stable
+order, and the document the history keeps.
 
     title = "Shiba at dusk"
     style = "35 mm film, warm evening light"
@@ -19,10 +20,11 @@ characters, Japanese and other text as UTF-8, so `read_board(write_board(board))
 from __future__ import annotations
 
 import difflib
+import posixpath
 import re
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 from .board import (
@@ -267,3 +269,36 @@ def _shown(value: object) -> str:
     if isinstance(value, dict):
         return "{…}"
     return str(value)
+
+
+# --- the board as the history stores it, and its images ------------------------------------------------
+def images_beside(board: Board, folder: str) -> Board:
+    """`board` with each shot's reference image that is a relative path taken from `folder` (where the board's file
+    is), as a person writing `image = "shiba.png"` beside the file means it; URLs, data URLs and absolute paths
+    stay as they are."""
+    def placed(image: str | None) -> str | None:
+        if not image or "://" in image or image.startswith(("data:", "/", "~")):
+            return image
+        return posixpath.join(folder, image)
+
+    return replace(board, shots=tuple(replace(s, image=placed(s.image)) for s in board.shots))
+
+
+def board_doc(board: Board) -> dict[str, Any]:
+    """`board` as the history stores it (plain JSON types; the shots in order)."""
+    doc = asdict(board)
+    doc["shots"] = [asdict(shot) for shot in board.shots]
+    return doc
+
+
+_SHOT_FIELDS = frozenset(Shot.__dataclass_fields__)
+_BOARD_FIELDS = frozenset(Board.__dataclass_fields__) - {"shots"}
+
+
+def board_from_doc(doc: Mapping[str, Any]) -> Board:
+    """The board a stored document holds. Fields this version does not know (a newer sora-tui wrote them) are
+    left out, as a job's are; the board is not checked here (board_from_doc of board_doc gives it back)."""
+    shots = tuple(Shot(**{k: v for k, v in shot.items() if k in _SHOT_FIELDS})
+                  for shot in doc.get("shots") or () if isinstance(shot, Mapping) and "prompt" in shot)
+    fields = {k: v for k, v in doc.items() if k in _BOARD_FIELDS}
+    return Board(**fields, shots=shots)

@@ -15,8 +15,9 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from ..core.board import Board, Shot, board_doc, board_from_doc, segments, shot_prompt
+from ..core.board import Board, Shot, segments, shot_prompt
 from ..core.board_run import ShotProgress, first_take, link, only_take, progress, sendable
+from ..core.board_toml import board_doc, board_from_doc
 from ..core.cost import Cost, estimate, local_render
 from ..core.i18n import _
 from ..core.job import Job

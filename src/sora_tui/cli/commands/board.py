@@ -11,8 +11,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from ...core.board import Board, cost_estimate, film_seconds, images_beside, segments, timeline
-from ...core.board_toml import read_board
+from ...core.board import Board, cost_estimate, film_seconds, segments, timeline
+from ...core.board_toml import images_beside, read_board
 from ...core.cost import money, price_per_second
 from ...core.i18n import N_, _, ngettext, pgettext
 from ...core.text import Col, one_line
@@ -89,8 +89,7 @@ def assemble(args: argparse.Namespace) -> int:
 def stored(args: argparse.Namespace) -> int:
     """`sora-tui board list` (the boards kept in the history) and `board export BOARD` (one as a TOML file)."""
     from ...config import Paths
-    from ...core.board import board_from_doc
-    from ...core.board_toml import write_board
+    from ...core.board_toml import board_from_doc, write_board
     from ...session import open_store
 
     store = open_store(Paths.from_env())

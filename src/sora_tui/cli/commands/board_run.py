@@ -230,15 +230,15 @@ def _report(board: Any, shots: list[Any], film: Any, as_json: bool) -> None:
 
 async def resume_boards(session: Any, as_json: bool) -> list[int]:
     """The boards an earlier run left running, taken up (each under its run lock); their exit codes."""
+    from ...service.servers import BoardBusy
     from ...service.storyboards import stored_run
-    from ...store.history.boards import BoardBusy
 
     codes = []
     for doc in await asyncio.to_thread(session.history.boards):
         plan_run = stored_run(doc)
         if plan_run.get("state") != RUNNING or doc.get("profile") != session.profile.name:
             continue
-        from ...core.board import board_from_doc
+        from ...core.board_toml import board_from_doc
 
         board = board_from_doc(doc)
         if plan_run.get("pick") == "ask" and not sys.stdin.isatty():
