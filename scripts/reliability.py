@@ -18,6 +18,7 @@ HARNESSES = (
     "tests/reliability/test_crash_harness.py",
     "tests/reliability/test_fault_harness.py",
     "tests/reliability/test_concurrency_harness.py",
+    "tests/reliability/test_board_crash.py",
 )
 WRITE_DOC_ENV = "SORA_TUI_WRITE_RELIABILITY"  # what the harnesses read (tests/reliability/harness.py)
 
