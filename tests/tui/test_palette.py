@@ -112,6 +112,22 @@ async def test_every_key_on_every_screen_is_in_the_palette(home: Path, engine_da
         await pilot.press("f1")
         await wait_until(pilot, lambda: isinstance(app.screen, HelpScreen), what="the help")
         assert_complete(app, seen)
+        # the storyboards, and a new board (its first shot's editor closed unsaved)
+        from sora_tui.tui.screens.board import BoardScreen
+        from sora_tui.tui.screens.board_pick import BoardsScreen
+
+        await pilot.press("escape", "ctrl+b")
+        await wait_until(pilot, lambda: isinstance(app.screen, BoardsScreen) and app.screen.loaded, what="boards")
+        assert_complete(app, seen)
+        await pilot.press("n")
+        await wait_until(pilot, lambda: isinstance(app.screen, ModalScreen), what="the title")
+        app.screen.query_one(Input).value = "Shiba"
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, ModalScreen) and app.screen.query("#shot-prompt"),
+                         what="the first shot's editor")
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: isinstance(app.screen, BoardScreen), what="the board")
+        assert_complete(app, seen)
     # what no screen above showed is a dialog's (its keys are in the palette while it is open, as everywhere)
     unseen = {b.id for c in binding_classes() if not issubclass(c, ModalScreen) for b in ids_of(c)} - seen
     assert not unseen, f"keys on no screen this test opened: {unseen}"

@@ -80,6 +80,12 @@ class SoraApp(JobActions, ServerActions, SpendingActions, SessionConnection, Ser
                 id="app.help"),
         Binding("ctrl+o", "history", N_("History"), tooltip=N_("Search, filter and browse every job ever made"),
                 id="app.history"),
+        # f6 beside ctrl+b: ctrl+b is tmux's prefix, and most terminal users live in tmux. A priority binding, so
+        # that the prompt (whose text area selects a line on f6) lets it through; not over a dialog (check_action).
+        # Not in the key bar, which is full at 80 columns: the help, the palette and the README name it.
+        Binding("ctrl+b,f6", "boards", N_("Storyboards"), tooltip=N_("Storyboards: shots generated one by one and "
+                                                                     "joined into one film"), id="app.boards",
+                priority=True, show=False),
         Binding("ctrl+t", "toggle_theme", N_("Theme"), tooltip=N_("Switch between the dark and the light theme"),
                 id="app.theme", show=False),
         Binding("f3", "profiles", N_("Profiles"), tooltip=N_("Servers: check them, switch, add one (key typed once, "
@@ -188,6 +194,20 @@ class SoraApp(JobActions, ServerActions, SpendingActions, SessionConnection, Ser
 
         if not any(isinstance(s, HistoryScreen) for s in self.screen_stack):  # ctrl+o twice in one turn
             self.push_screen(HistoryScreen())
+
+    def action_boards(self) -> None:
+        from .screens.board import BoardScreen
+        from .screens.board_pick import BoardsScreen
+
+        if not any(isinstance(s, (BoardsScreen, BoardScreen)) for s in self.screen_stack):
+            self.push_screen(BoardsScreen())
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "boards":  # a priority key: a dialog (and the text typed in it) keeps it
+            from textual.screen import ModalScreen
+
+            return not isinstance(self.screen, ModalScreen)
+        return super().check_action(action, parameters)
 
     def action_toggle_theme(self) -> None:
         from . import preferences

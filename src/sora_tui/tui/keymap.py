@@ -36,11 +36,13 @@ CATEGORIES = {
     "profiles": N_("profile"), "setup": N_("profile"), "spending": N_("spending"), "budget": N_("spending"),
     "character": N_("character"), "confirm": N_("dialog"), "choice": N_("dialog"), "prompt": N_("dialog"),
     "note": N_("dialog"), "snippet": N_("dialog"), "text": N_("dialog"), "picture": N_("dialog"),
+    "board": N_("storyboard"), "boards": N_("storyboard"), "shot": N_("storyboard"), "film": N_("storyboard"),
+    "ask": N_("dialog"),
 }
 APP_CATEGORIES = {
     "app.generate": N_("composer"), "app.snippet": N_("composer"), "app.tips": N_("composer"),
-    "app.history": N_("view"), "app.help": N_("view"), "app.spending": N_("view"), "app.jobs": N_("view"),
-    "app.composer": N_("view"), "app.quit": N_("app"), "app.theme": N_("theme"), "app.language": N_("language"),
+    "app.history": N_("view"), "app.boards": N_("view"), "app.help": N_("view"), "app.spending": N_("view"),
+    "app.jobs": N_("view"), "app.composer": N_("view"), "app.quit": N_("app"), "app.theme": N_("theme"), "app.language": N_("language"),
     "app.profiles": N_("profile"),
 }
 OTHER = N_("keys")  # a binding whose id's first part has no category yet

@@ -15,6 +15,7 @@ import asyncio
 import os
 import shutil
 import subprocess
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -96,9 +97,12 @@ class CompareScreen(ReportsWorkerFailures, ModalScreen[None]):
                 id="compare.right", key_display="→", show=False),
     ]
 
-    def __init__(self, takes: list[Job]) -> None:
+    def __init__(self, takes: list[Job], on_pick: Callable[[Job], object] | None = None) -> None:
+        """on_pick: where the take `k` picks goes instead of being kept in its group (a storyboard's shot chooses
+        its take so); the view closes with the pick."""
         super().__init__()
         self.takes = list(takes[:MAX_TAKES])
+        self.on_pick = on_pick
         self.clock = TakeClock([take_seconds(job) for job in self.takes])
         self.cursor = 0
         self._timer: Timer | None = None
@@ -280,6 +284,11 @@ class CompareScreen(ReportsWorkerFailures, ModalScreen[None]):
 
         app = workbench(self)
         job = self.takes[self.cursor]
+        if self.on_pick is not None:
+            pick = self.on_pick
+            self.action_close()
+            pick(job)
+            return
         if app.session is None:  # the history did not even open: say why (connected_or_say knows)
             app.connected_or_say()
             return

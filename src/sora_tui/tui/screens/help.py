@@ -34,6 +34,8 @@ def key_groups() -> list[tuple[str, list[Binding]]]:
     from ..app import SoraApp
     from ..widgets.composer import PromptComposer
     from ..widgets.job_list import JobList
+    from .board import BoardScreen
+    from .board_pick import BoardsScreen
     from .compare import CompareScreen
     from .detail import JobDetailScreen
     from .history import HistoryScreen
@@ -49,6 +51,7 @@ def key_groups() -> list[tuple[str, list[Binding]]]:
         (N_("history"), described(HistoryScreen.BINDINGS)),
         (N_("details"), described(JobDetailScreen.BINDINGS)),
         (N_("compare"), described(CompareScreen.BINDINGS)),
+        (N_("storyboard"), described(BoardsScreen.BINDINGS) + described(BoardScreen.BINDINGS)),
     ]
 
 
