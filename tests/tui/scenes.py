@@ -1,7 +1,8 @@
 """Repeatable scenes of the real app for the snapshot tests and the README's screenshots.
 
 A seeded history (fixed ids, prompts and times, real rendered pictures under a fixed path) and, per scene,
-the keys that lead there. Run `python tests/tui/scenes.py docs/screenshots` to write the README's SVGs.
+the keys that lead there. Run `python tests/tui/scenes.py docs/screenshots` to write the README's SVGs (add scene
+names after it to write only those).
 """
 
 from __future__ import annotations
@@ -37,10 +38,11 @@ JA_PROMPTS = {
 }
 
 
-def seed_history(home: Path, lang: str = "en") -> None:
+def seed_history(home: Path, lang: str = "en", board: bool = False) -> None:
     """Eight finished jobs (nothing for the tracker to change): a group of three takes (one starred, downloaded
     with its pictures), a remix and an extension of it, a refused prompt, an expired job and a vertical clip.
-    With lang="ja" their prompts are Japanese."""
+    With lang="ja" their prompts are Japanese. With `board`, a storyboard too, whose first shot is the group of
+    takes (the starred one chosen) and whose second continues it with the extension."""
     from sora_tui.core.job import FileRecord, Job, JobError
     from sora_tui.core.params import GenerationParams
     from sora_tui.core.status import JobStatus
@@ -107,10 +109,38 @@ def seed_history(home: Path, lang: str = "en") -> None:
     ]
     store = HistoryStore(home / "history.json")
     try:
+        if board:
+            seeded = _storyboard(lang, kite, words)
+            shots = {"job_scene_take1": 0, STARRED: 0, "job_scene_take3": 0, "job_scene_extend": 1}
+            for j in jobs:
+                if j.local_id in shots:
+                    j.extra = {**j.extra, "board_id": seeded["board_id"],
+                               "shot_id": seeded["shots"][shots[j.local_id]]["shot_id"]}
+                if j.local_id == "job_scene_extend":
+                    j.extra["source_id"] = STARRED
         for j in jobs:
             store.add(j)
+        if board:
+            store.save_board(seeded)
     finally:
         store.close()
+
+
+def _storyboard(lang: str, kite: str, words: dict[str, str]) -> dict:
+    """The scene's storyboard: four shots, the first two chosen, a dissolve and a cut still to generate."""
+    from sora_tui.core.board import Board, Shot
+    from sora_tui.core.board_toml import board_doc
+
+    ja = lang == "ja"
+    shots = (
+        Shot(kite, 4, takes=3, chosen=STARRED, shot_id="sht_scene001"),
+        Shot(words["extend"], 4, "continue", chosen="job_scene_extend", shot_id="sht_scene002"),
+        Shot(JA_PROMPTS["old"] if ja else words["old"], 4, "dissolve", 12, takes=2, shot_id="sht_scene003"),
+        Shot(JA_PROMPTS["main"] if ja else "a lighthouse keeper climbs the spiral stairs at night, steady zoom-in",
+             8, shot_id="sht_scene004"),
+    )
+    return board_doc(Board(title="凧の一日" if ja else "Kite day", style="", size="1280x720", shots=shots,
+                           board_id="brd_scene00001"))
 
 
 def _still(app) -> None:
@@ -213,6 +243,17 @@ def prepare_scene(scene: str, lang: str = "en") -> Callable[..., Awaitable[None]
             await wait_until(pilot, lambda: isinstance(app.screen, SnippetScreen), what="the snippets", timeout=30)
             await pilot.press(*("ドリー" if lang == "ja" else "dolly"))
             _still(app)
+        elif scene == "board":
+            from sora_tui.tui.screens.board import BoardScreen
+            from sora_tui.tui.screens.board_pick import BoardsScreen
+
+            await pilot.press("f6")
+            await wait_until(pilot, lambda: isinstance(app.screen, BoardsScreen) and app.screen.loaded,
+                             what="the boards", timeout=30)
+            await pilot.press("enter")
+            await wait_until(pilot, lambda: isinstance(app.screen, BoardScreen) and app.screen.loaded,
+                             what="the board", timeout=30)
+            _still(app)
         elif scene == "character":
             app.action_create_character()
             await wait_until(pilot, lambda: isinstance(app.screen, CharacterScreen), what="the character form", timeout=30)
@@ -223,8 +264,9 @@ def prepare_scene(scene: str, lang: str = "en") -> Callable[..., Awaitable[None]
     return run
 
 
-def main(out: Path) -> None:
-    """Write one SVG per scene and size, from the real app on a scratch data dir with the local engine."""
+def main(out: Path, only: tuple[str, ...] = ()) -> None:
+    """Write one SVG per scene and size (the scenes named in `only`, when given), from the real app on a scratch
+    data dir with the local engine."""
     import tempfile
 
     from textual._doc import take_svg_screenshot
@@ -239,7 +281,9 @@ def main(out: Path) -> None:
     job_list.clock = lambda: NOW
     from sora_tui.core import i18n
 
-    shots = [(scene, "en") for scene in SCENES] + [(scene, "ja") for scene in ("main", "history", "details", "help")]
+    shots = [(scene, "en") for scene in (*SCENES, "board")] + [
+        (scene, "ja") for scene in ("main", "history", "details", "help", "board")]
+    shots = [(scene, lang) for scene, lang in shots if not only or scene in only]
     for scene, lang in shots:
         i18n.set_language(lang)
         os.environ["SORA_TUI_LANG"] = lang
@@ -251,7 +295,7 @@ def main(out: Path) -> None:
                 os.environ["SORA_TUI_ENGINE_SPEED"] = "instant"
                 os.environ["SORA_TUI_CONFIG"] = str(CONFIG)
                 os.environ.pop("OPENAI_API_KEY", None)
-                seed_history(home, lang)
+                seed_history(home, lang, board=scene == "board")
                 try:
                     svg = take_svg_screenshot(app=SoraApp(), terminal_size=size, run_before=prepare_scene(scene, lang))
                 finally:
@@ -262,4 +306,4 @@ def main(out: Path) -> None:
 
 
 if __name__ == "__main__":
-    main(Path(sys.argv[1] if len(sys.argv) > 1 else "docs/screenshots"))
+    main(Path(sys.argv[1] if len(sys.argv) > 1 else "docs/screenshots"), tuple(sys.argv[2:]))
