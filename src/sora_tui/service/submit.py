@@ -95,7 +95,8 @@ class Submitting(ServiceRoom):
             await asyncio.to_thread(check_reference_image, params.image, params.size)
         if job.kind in ("remix", "edit", "extend"):
             source = self._source(job)
-            return await self._derived(source, job.kind, job.params.prompt, auto_download, job.extra.get("extension_seconds"), parent=job)
+            return await self._submit(self._derived_job(source, job.kind, job.params.prompt, auto_download,
+                                                        job.extra.get("extension_seconds"), parent=job))
         new = self._new_job(params, kind="retry", parent_id=job.local_id, group_id=job.group_id, auto_download=auto_download)
         return await self._submit(new)
 
@@ -118,10 +119,10 @@ class Submitting(ServiceRoom):
         return await self._submit_all(takes)
 
     async def remix(self, job: Job, prompt: str, *, auto_download: Iterable[str] = ()) -> Job:
-        return await self._derived(job, "remix", prompt, auto_download)
+        return await self._submit(self._derived_job(job, "remix", prompt, auto_download))
 
     async def edit(self, job: Job, prompt: str, *, auto_download: Iterable[str] = ()) -> Job:
-        return await self._derived(job, "edit", prompt, auto_download)
+        return await self._submit(self._derived_job(job, "edit", prompt, auto_download))
 
     async def extend(self, job: Job, prompt: str, seconds: str, *, auto_download: Iterable[str] = ()) -> Job:
         return (await self.extend_takes(job, prompt, seconds, auto_download=auto_download))[0]
@@ -147,17 +148,6 @@ class Submitting(ServiceRoom):
             raise ServiceError(_("The job this {kind} came from is no longer in the history; start a new one.").format(
                 kind=_kind_name(job.kind)))
         return parent
-
-    async def _derived(
-        self,
-        source: Job,
-        kind: str,
-        prompt: str,
-        auto_download: Iterable[str],
-        seconds: str | None = None,
-        parent: Job | None = None,
-    ) -> Job:
-        return await self._submit(self._derived_job(source, kind, prompt, auto_download, seconds, parent))
 
     def _derived_job(
         self,

@@ -4,46 +4,18 @@ of BoardScreen (board.py)."""
 
 from __future__ import annotations
 
-from collections.abc import Coroutine
 from dataclasses import replace
-from typing import TYPE_CHECKING, Any
 
 from textual.widgets import DataTable
 
 from ...core.board import Board, Join, Shot, check_board, new_shot_id
-from ...core.board_run import ShotProgress
 from ...core.i18n import N_, _
-
-if TYPE_CHECKING:
-    from ...session import Session
+from .board_part import BoardPart
 
 
-# Type-checked as the screen it is mixed into; at run time a plain class (a second Screen base would not do).
-if TYPE_CHECKING:
-    from textual.screen import Screen as _Screen
-else:
-    _Screen = object
-
-
-class ShotEditing(_Screen):  # type: ignore[misc,valid-type]
+class ShotEditing(BoardPart):
     """BoardScreen's editing keys: e/enter, a, d, delete/x, shift+up/down."""
 
-    # What BoardScreen has (board.py), as this part of it uses it.
-    board: Board
-    shots: list[ShotProgress]
-
-    if TYPE_CHECKING:
-        @property
-        def session(self) -> Session: ...
-        @property
-        def selected(self) -> int | None: ...
-        def say(self, message: str, severity: str = "information") -> None: ...
-        def _show(self) -> None: ...
-        def _progress_of(self, index: int) -> ShotProgress | None: ...
-        def _work(self, job: Coroutine[Any, Any, None], group: str, description: str) -> None: ...
-        async def _save(self, board: Board, note: str = "") -> None: ...
-        def _drop_question(self) -> None: ...
-        def step(self, again: bool = False) -> None: ...
 
     def _change(self, board: Board, index: int | None, note: str = "") -> None:
         """`board` in place of the board, if it keeps the rules it kept (else the first new problem is said and

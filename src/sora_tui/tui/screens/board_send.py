@@ -6,56 +6,40 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from ...core.board import Board
 from ...core.board_run import ShotProgress, sendable
 from ...core.i18n import N_, _, ngettext
 from ..keymap import screen_keys
 from ..messages import JobChanged
+from .board_part import BoardPart
 from .board_pick import save_board
 
 if TYPE_CHECKING:
     from ...core.job import Job
-    from ...session import Session
 
 CONFIRM_SECONDS = 8.0  # a paid question unanswered this long is forgotten (as the workbench's)
 
 
-# Type-checked as the screen it is mixed into; at run time a plain class (a second Screen base would not do).
-if TYPE_CHECKING:
-    from textual.screen import Screen as _Screen
-else:
-    _Screen = object
-
-
-class ShotSending(_Screen):  # type: ignore[misc,valid-type]
+class ShotSending(BoardPart):
     """BoardScreen's sending and choosing keys."""
 
     _asked: tuple[str, float, Callable[[], Any]] | None
     _sending: set[str]
     running: bool
-    # What BoardScreen has (board.py), as this part of it uses it.
-    board: Board
-    shots: list[ShotProgress]
-
-    if TYPE_CHECKING:
-        @property
-        def session(self) -> Session: ...
-        @property
-        def selected(self) -> int | None: ...
-        def say(self, message: str, severity: str = "information") -> None: ...
-        def _show(self) -> None: ...
-        def _progress_of(self, index: int) -> ShotProgress | None: ...
-        def _work(self, job: Coroutine[Any, Any, None], group: str, description: str) -> None: ...
-        async def _save(self, board: Board, note: str = "") -> None: ...
-        def step(self, again: bool = False) -> None: ...
 
     def _connected(self) -> bool:
         from ..base import workbench
 
         return workbench(self).connected_or_say()
+
+    def _selected_to_send(self) -> ShotProgress | None:
+        """The selected shot's progress, when there is one and the server is there to send it to (else said)."""
+        index = self.selected
+        if index is None or not self._connected():
+            return None
+        return self._progress_of(index)
 
     def _drop_question(self) -> None:
         self._asked = None
@@ -89,10 +73,7 @@ class ShotSending(_Screen):  # type: ignore[misc,valid-type]
             what=what, n=count, cost=price_text(cost), key=key)
 
     def action_generate(self) -> None:
-        index = self.selected
-        if index is None or not self._connected():
-            return
-        p = self._progress_of(index)
+        p = self._selected_to_send()
         if p is None:
             return
         shot_id = p.shot.shot_id
@@ -112,10 +93,7 @@ class ShotSending(_Screen):  # type: ignore[misc,valid-type]
                    cost, lambda: self._send(p, None))
 
     def action_takes(self) -> None:
-        index = self.selected
-        if index is None or not self._connected():
-            return
-        p = self._progress_of(index)
+        p = self._selected_to_send()
         if p is None:
             return
         if p.busy or p.shot.shot_id in self._sending:
