@@ -49,11 +49,12 @@ def test_the_header_says_the_cost_left_and_never_zero_for_an_unknown_price() -> 
 def test_rows_cut_a_japanese_prompt_in_cells() -> None:
     b = board("柴犬が夕暮れの浜辺を走る、カメラはゆっくりと横に移動する", "それから波打ち際で立ち止まる")
     rows = shot_rows(b, progress(b, []), 16)
-    assert rows[0][:6] == ("1", "cut", "4", "1", "draft", "-")
-    assert rows[1][1:3] == ("continue", "+4") and rows[1][4] == "waiting"
+    # the tips read the Japanese prompts: subject, setting, camera move and more in the first; little in the second
+    assert rows[0][:7] == ("1", "cut", "4", "1", "4/6", "draft", "-")
+    assert rows[1][1:3] == ("continue", "+4") and rows[1][4] == "1/6" and rows[1][5] == "waiting"
     # exactly 16 cells: a wide glyph that did not fit left a space after the "…"
-    assert cell_len(rows[0][6]) == 16 and rows[0][6].rstrip().endswith("…")
-    assert cell_len(rows[1][6]) == 16 and rows[1][6].startswith("それから")
+    assert cell_len(rows[0][7]) == 16 and rows[0][7].rstrip().endswith("…")
+    assert cell_len(rows[1][7]) == 16 and rows[1][7].startswith("それから")
     assert board_row(b, progress(b, []), 40) == ("Shiba at dusk", "2", "0/2", "draft")
 
 

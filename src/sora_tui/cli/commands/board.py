@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from ...core.board import Board, cost_estimate, film_seconds, segments, timeline
+from ...core.board_text import join_text, seconds_text, shot_tips, title_line
 from ...core.board_toml import images_beside, read_board
 from ...core.cost import money, price_per_second
 from ...core.i18n import N_, _, ngettext, pgettext
@@ -187,36 +188,23 @@ def read_file(path: Path, models: Any) -> Board:
     return images_beside(board, str(path.resolve().parent))
 
 
-def _join(shot: Any) -> str:
-    if shot.join == "dissolve":
-        return _("dissolve {frames}f").format(frames=shot.dissolve_frames)
-    return {"cut": _("cut"), "continue": _("continue")}[shot.join]
-
-
-def title_line(board: Board) -> str:
-    return _("{title} — {model}, {size}").format(title=board.title or _("(untitled board)"), model=board.model,
-                                                 size=board.size)
-
-
 def board_text(board: Board, estimate: Any, profile: str, local: bool, width: int | None) -> list[str]:
     """The board for people: a title line, the shots as a table (with how many of the prompt's ingredients the tips
     find in each), what the tips would add, the timeline, the film's length and the cost."""
-    tips = shot_tips(board)
+    tips = [shot_tips(board, shot) for shot in board.shots]
     lines = [title_line(board)]
     if board.style:
         lines.append(_("Style: {style}").format(style=one_line(board.style, (width or 100) - 8)))
-    rows = [{"n": str(n), "join": _join(shot), "seconds": (f"+{shot.seconds}" if shot.join == "continue"
-                                                           else str(shot.seconds)),
-             "takes": str(board.takes_for(shot)), "tips": "{}/{}".format(*tips[n - 1].score),
+    rows = [{"n": str(n), "join": join_text(shot), "seconds": seconds_text(shot),
+             "takes": str(board.takes_for(shot)), "tips": "{}/{}".format(*tips[n - 1][0]),
              "prompt": one_line(shot.prompt, PROMPT_CELLS)}
             for n, shot in enumerate(board.shots, 1)]
     lines += ["", *table(COLUMNS, rows, width, right=("n", "seconds", "takes", "tips"), names=("prompt",)), ""]
-    for n, report in enumerate(tips, 1):  # what the tips would add to each shot (its prompt with the style line)
-        missing = [tip.label for tip in report.ingredients if tip.state == "missing"]
+    for n, (_score, _ids, missing) in enumerate(tips, 1):  # what the tips would add to each (with the style line)
         if missing:
             lines.append(_("Shot {n} could say more: {missing}").format(
                 n=n, missing=pgettext("between the items of a list", ", ").join(missing)))
-    if any(report.score[0] < report.score[1] for report in tips):
+    if any(score[0] < score[1] for score, _ids, _names in tips):
         lines.append("")
     lines.append(timeline(board, min(width or 100, 100)))
     parts = segments(board)
@@ -237,15 +225,6 @@ def board_text(board: Board, estimate: Any, profile: str, local: bool, width: in
     return lines
 
 
-def shot_tips(board: Board) -> list[Any]:
-    """The tips' checklist for each shot's prompt as it is sent (with the style line), at the board's settings."""
-    from ...core.board import shot_prompt
-    from ...core.tips import analyse
-
-    return [analyse(shot_prompt(board, shot), model=board.model, size=board.size, seconds=shot.seconds,
-                    has_image=bool(shot.image)) for shot in board.shots]
-
-
 def board_json(board: Board, estimate: Any, profile: str) -> dict[str, Any]:
     """The board for scripts, in English: its settings, each shot with its cost, the segments and the total."""
     return {
@@ -254,9 +233,9 @@ def board_json(board: Board, estimate: Any, profile: str) -> dict[str, Any]:
         "shots": [{"shot_id": shot.shot_id, "prompt": shot.prompt, "seconds": shot.seconds, "join": shot.join,
                    "dissolve_frames": shot.dissolve_frames, "image": shot.image, "character": shot.character,
                    "takes": board.takes_for(shot), "chosen": shot.chosen, "cost_usd": cost,
-                   "tips": {"present": report.score[0], "of": report.score[1],
-                            "missing": [tip.id for tip in report.ingredients if tip.state == "missing"]}}
-                  for shot, cost, report in zip(board.shots, estimate.per_shot, shot_tips(board), strict=True)],
+                   "tips": {"present": tips[0][0], "of": tips[0][1], "missing": list(tips[1])}}
+                  for shot, cost, tips in zip(board.shots, estimate.per_shot,
+                                              [shot_tips(board, shot) for shot in board.shots], strict=True)],
         "segments": [{"shots": list(range(part.first, part.last + 1)), "seconds": part.seconds, "join": part.join,
                       "dissolve_frames": part.dissolve_frames} for part in segments(board)],
         "film_seconds": film_seconds(board), "cost_usd": estimate.total,

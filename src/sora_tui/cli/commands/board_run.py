@@ -21,10 +21,11 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from ...core.board_text import title_line
 from ...core.i18n import _, ngettext
 from ..exits import EXIT_JOB_FAILED, EXIT_OK, CliError
 from ..output import err, print_json, yes
-from .board import _file_name, read_file, title_line
+from .board import _file_name, read_file
 
 RUNNING, DONE, STOPPED = "running", "done", "stopped"
 

@@ -10,8 +10,9 @@ from typing import TYPE_CHECKING, Any
 
 from rich.cells import cell_len
 
-from ...core.board import Board, Shot, film_seconds
+from ...core.board import Board, film_seconds
 from ...core.board_run import STATE_WORDS, ShotProgress, finished, stuck
+from ...core.board_text import join_text, seconds_text, shot_tips, title_line
 from ...core.cost import Cost, estimate, money
 from ...core.i18n import N_, _
 from ...core.text import cut, one_line
@@ -21,29 +22,12 @@ if TYPE_CHECKING:
 
 # The shots' table: (key, title) in order; the titles are marked here and translated where the table is made.
 COLUMNS = [("n", N_("#")), ("join", N_("Join")), ("seconds", N_("Seconds")), ("takes", N_("Takes")),
-           ("state", N_("State")), ("chosen", N_("Chosen")), ("prompt", N_("Prompt"))]
+           ("tips", N_("Tips")), ("state", N_("State")), ("chosen", N_("Chosen")), ("prompt", N_("Prompt"))]
 BOARD_COLUMNS = [("title", N_("Title")), ("shots", N_("Shots")), ("chosen", N_("Chosen")), ("state", N_("State"))]
 PROMPT_MIN = 12  # cells the prompt column keeps however narrow the screen
 # What the boards' list says of a board as a whole (a shot's own states are core.board_run's STATE_WORDS).
 BOARD_STATES = {"empty": N_("no shots"), "draft": N_("draft"), "generating": N_("generating"),
                 "ready": N_("takes ready"), "failed": N_("failed"), "done": N_("all chosen")}
-
-
-def join_text(shot: Shot) -> str:
-    """How a shot follows the one before, in words ("dissolve 12f")."""
-    if shot.join == "dissolve":
-        return _("dissolve {frames}f").format(frames=shot.dissolve_frames)
-    return {"cut": _("cut"), "continue": _("continue")}.get(shot.join, shot.join)
-
-
-def seconds_text(shot: Shot) -> str:
-    """A shot's seconds; what a continued shot adds to the video before it, with a plus."""
-    return f"+{shot.seconds}" if shot.join == "continue" else str(shot.seconds)
-
-
-def title_line(board: Board) -> str:
-    return _("{title} — {model}, {size}").format(title=board.title or _("(untitled board)"), model=board.model,
-                                                 size=board.size)
 
 
 def left_to_send(board: Board, shots: Sequence[ShotProgress], models: Mapping[str, ModelSpec]) -> Cost:
@@ -97,7 +81,8 @@ def shot_rows(board: Board, shots: Sequence[ShotProgress], prompt_cells: int) ->
             takes = f"{len(p.usable)}/{len(p.takes)}"
         chosen = p.chosen.short_id if p is not None and p.chosen is not None else "-"
         prompt = one_line(shot.prompt, max(PROMPT_MIN, prompt_cells)) or _("(no prompt yet)")
-        rows.append((str(n), join_text(shot), seconds_text(shot), takes, state, chosen, prompt))
+        tips = "{}/{}".format(*shot_tips(board, shot)[0])  # the prompt's ingredients the tips find (e edits it)
+        rows.append((str(n), join_text(shot), seconds_text(shot), takes, tips, state, chosen, prompt))
     return rows
 
 
