@@ -184,3 +184,27 @@ def test_a_reference_image_is_found_beside_the_board_file(cli, home: Path, tmp_p
     [job] = cli("jobs", "--json").json_lines()
     assert job["params"]["image"] == str(folder / "ref.png")
     assert (elsewhere / "film.mp4").is_file()  # an untitled board's film, where the command was run
+
+
+def test_export_finds_a_board_by_id_title_or_the_start_of_its_id(cli, home: Path) -> None:
+    from sora_tui.core.board import Board, Shot
+    from sora_tui.core.board_toml import board_doc, read_board
+    from sora_tui.store import HistoryStore
+
+    store = HistoryStore(home / "history.json")
+    try:
+        for board_id, title in (("brd_aa0001", "Kite day"), ("brd_aa0002", "凧の一日")):
+            store.save_board(board_doc(Board(title=title, size="1280x720", board_id=board_id,
+                                             shots=(Shot("a red kite over dunes", 4),))))
+    finally:
+        store.close()
+    assert read_board(cli("board", "export", "凧の一日").out).board_id == "brd_aa0002"
+    assert read_board(cli("board", "export", "brd_aa0001").out).title == "Kite day"
+    r = cli("board", "export", "brd_aa")
+    assert r.code == 2 and "brd_aa names more than one board; use its id (sora-tui board list)." in r.err
+    r = cli("board", "export", "brd_zz")
+    assert r.code == 2 and "No board brd_zz in the history" in r.err
+    out = home / "kite.toml"
+    r = cli("board", "export", "brd_aa0002", "--out", str(out))
+    assert r.code == 0 and read_board(out.read_text(encoding="utf-8")).title == "凧の一日"
+    assert [p.name for p in home.iterdir() if p.name.startswith(".kite.toml")] == []  # no temporary file left

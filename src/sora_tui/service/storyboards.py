@@ -55,20 +55,6 @@ class Storyboards(Submitting):
         await asyncio.to_thread(self.store.save_board, doc)
         return board
 
-    def stored_board(self, ref: str) -> tuple[Board, dict[str, Any]] | None:
-        """A stored board and its document, by its id (or the start of it, when only one starts so) or its exact
-        title. Reads the history: off the event loop."""
-        docs = self.store.boards()
-        for test in (lambda d: d["board_id"] == ref, lambda d: str(d.get("title") or "") == ref,
-                     lambda d: str(d["board_id"]).startswith(ref)):
-            found = [d for d in docs if test(d)]
-            if len(found) > 1:
-                raise ServiceError(_("{ref} names more than one board; use its id (sora-tui board list).").format(
-                    ref=ref))
-            if found:
-                return board_from_doc(found[0]), found[0]
-        return None
-
     def merged(self, board: Board, source: str | None = None) -> Board:
         """`board` as read from a file, with what the history already knows of it: the board's id (by the file it
         came from, when the file gives none) and each shot's id and chosen take (the same shot at the same place,
@@ -199,6 +185,21 @@ def film_parts(board: Board, resolve: Callable[[str], Job]) -> FilmParts:
                          "size": board.size},
                "segments": parts}
     return FilmParts(takes, sidecar)
+
+
+def find_board(docs: Iterable[Mapping[str, Any]], ref: str) -> Mapping[str, Any]:
+    """The stored board `ref` names among `docs`: by its id, else its exact title, else the start of its id.
+    ServiceError says none is, or that several are."""
+    docs = list(docs)
+    for test in (lambda d: d["board_id"] == ref, lambda d: str(d.get("title") or "") == ref,
+                 lambda d: str(d["board_id"]).startswith(ref)):
+        found = [d for d in docs if test(d)]
+        if len(found) > 1:
+            raise ServiceError(_("{ref} names more than one board; use its id (sora-tui board list).").format(
+                ref=ref))
+        if found:
+            return found[0]
+    raise ServiceError(_("No board {ref} in the history; sora-tui board list shows them.").format(ref=ref))
 
 
 def _same(old: Shot, new: Shot) -> bool:

@@ -99,15 +99,13 @@ def stored(args: argparse.Namespace) -> int:
     finally:
         store.close()
     if args.board_command == "export":
-        matches = [d for d in docs if d["board_id"] == args.board] or [
-            d for d in docs if str(d.get("title") or "") == args.board] or [
-            d for d in docs if str(d["board_id"]).startswith(args.board)]
-        if not matches:
-            raise CliError(_("No board {ref} in the history; sora-tui board list shows them.").format(ref=args.board))
-        if len(matches) > 1:
-            raise CliError(_("{ref} names more than one board; use its id (sora-tui board list).").format(
-                ref=args.board))
-        text = write_board(board_from_doc(matches[0]))
+        from ...service.errors import ServiceError
+        from ...service.storyboards import find_board
+
+        try:
+            text = write_board(board_from_doc(find_board(docs, args.board)))
+        except ServiceError as exc:
+            raise CliError(exc.message) from None
         if args.out is None:
             sys.stdout.write(text)
             return EXIT_OK
