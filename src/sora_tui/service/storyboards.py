@@ -15,9 +15,9 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from ..core.board import Board, Shot, segments, shot_prompt
+from ..core.board import Board, BoardError, Shot, segments, shot_prompt
 from ..core.board_run import ShotProgress, first_take, link, only_take, progress, sendable
-from ..core.board_toml import board_doc, board_from_doc
+from ..core.board_toml import board_doc, board_from_doc, images_beside, read_board
 from ..core.cost import Cost, estimate, local_render
 from ..core.i18n import _
 from ..core.job import Job
@@ -185,6 +185,19 @@ def film_parts(board: Board, resolve: Callable[[str], Job]) -> FilmParts:
                          "size": board.size},
                "segments": parts}
     return FilmParts(takes, sidecar)
+
+
+def read_board_file(path: Path, models: Mapping[str, Any] | None) -> Board:
+    """The board in a TOML file, checked against `models`, its relative image paths taken from the file's folder.
+    BoardError (with the line of a mistake) for a file that cannot be read or is not a valid board."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise BoardError(_("No such board file: {path}").format(path=path)) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise BoardError(_("Cannot read the board file {path}: {reason}").format(
+            path=path, reason=getattr(exc, "strerror", None) or exc)) from None
+    return images_beside(read_board(text, str(path), models=models), str(path.resolve().parent))
 
 
 def find_board(docs: Iterable[Mapping[str, Any]], ref: str) -> Mapping[str, Any]:

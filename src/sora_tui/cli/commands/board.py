@@ -13,7 +13,6 @@ from typing import Any
 
 from ...core.board import Board, cost_estimate, film_seconds, segments, timeline
 from ...core.board_text import join_text, seconds_text, shot_tips, title_line
-from ...core.board_toml import images_beside, read_board
 from ...core.cost import money, price_per_second
 from ...core.i18n import N_, _, ngettext, pgettext
 from ...core.text import Col, one_line
@@ -136,15 +135,12 @@ def stored(args: argparse.Namespace) -> int:
 
 
 def _write_text(path: Path, text: str) -> None:
-    """`text` into `path` whole or not at all (a temporary file renamed over it)."""
-    import os
+    """`text` into `path` whole or not at all; a usage error says why it could not be."""
+    from ...durable import write_whole
 
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
-        tmp.write_text(text, encoding="utf-8")
-        os.replace(tmp, path)
+        write_whole(path, text)
     except OSError as exc:
-        tmp.unlink(missing_ok=True)
         raise CliError(_("Cannot write {path}: {reason}").format(path=path, reason=exc.strerror or exc)) from None
 
 
@@ -172,18 +168,12 @@ def read_file(path: Path, models: Any) -> Board:
     """The board in `path`, checked against the profile's models; what is wrong with it (with its line) as a usage
     error."""
     from ...core.board import BoardError
+    from ...service.storyboards import read_board_file
 
     try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise CliError(_("No such board file: {path}").format(path=path)) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise CliError(_("Cannot read the board file {path}: {reason}").format(path=path, reason=exc)) from None
-    try:
-        board = read_board(text, str(path), models=models)
+        return read_board_file(path, models)
     except BoardError as exc:
         raise CliError(exc.message) from None
-    return images_beside(board, str(path.resolve().parent))
 
 
 def board_text(board: Board, estimate: Any, profile: str, local: bool, width: int | None) -> list[str]:

@@ -6,7 +6,6 @@ renamed over it), so a failure never leaves half a board. BoardScreen runs these
 from __future__ import annotations
 
 import asyncio
-import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -57,16 +56,12 @@ async def assemble_film(screen: BoardScreen) -> None:
 
 
 def write_whole(path: Path, text: str) -> None:
-    """`text` into `path` whole or not at all: written beside it under a temporary name, flushed, renamed."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    """`text` into `path` whole or not at all; BoardError says why it could not be."""
+    from ...durable import write_whole as durable_write
+
     try:
-        with open(tmp, "w", encoding="utf-8") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
+        durable_write(path, text)
     except OSError as exc:
-        tmp.unlink(missing_ok=True)
         raise BoardError(_("Cannot write {path}: {reason}").format(path=path, reason=exc.strerror or exc)) from None
 
 

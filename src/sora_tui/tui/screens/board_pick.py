@@ -74,19 +74,6 @@ async def save_board(session: Session, board: Board, app: Any = None, **run: Any
     return await session.service.save_board(board, **run)
 
 
-def read_toml(path: Path, models: Any) -> Board:
-    """The board in a TOML file; BoardError (with the line of the mistake) for one that is not a valid board, or
-    that cannot be read. Reads the file: off the event loop."""
-    from ...core.board_toml import read_board
-
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        reason = getattr(exc, "strerror", None) or str(exc)
-        raise BoardError(_("Cannot read {path}: {reason}").format(path=path, reason=reason)) from None
-    return read_board(text, str(path), models=models)
-
-
 class BoardsScreen(StyledOnce):
     """The storyboards in the history: enter opens one, n starts a new one, i imports a TOML file."""
 
@@ -227,8 +214,10 @@ class BoardsScreen(StyledOnce):
         session = self.session
         assert session is not None
         path = Path(typed.strip()).expanduser()
+        from ...service.storyboards import read_board_file  # the service's modules load with the history
+
         try:
-            board = await asyncio.to_thread(read_toml, path, session.profile.models)
+            board = await asyncio.to_thread(read_board_file, path, session.profile.models)
         except BoardError as exc:
             self.action_import(typed, exc.message)  # asked again, the path as typed, the mistake under it
             return
